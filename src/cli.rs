@@ -1,0 +1,133 @@
+//! The command line (DESIGN.md "Command line"): parsing with clap, and the
+//! dispatch of each subcommand to the library.
+
+use crate::config::Config;
+use crate::error::{exit, Error, Result};
+use crate::pipeline;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clearmap",
+    version,
+    about = "Turn IMSMA mine-action exports into land-release figures, GeoJSON and map bundles",
+    after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap validate data/example/clearmap.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build one country's bundle (figures, GeoJSON, report) into --out.
+    #[command(after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/")]
+    Build(BuildArgs),
+    /// Read and check the sources only; print the diagnostics table.
+    #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The country config (TOML). Omit it to build from --hazards/--releases.
+    pub config: Option<PathBuf>,
+    /// Hazard files with canonical property names (zero-config form).
+    #[arg(long, num_args = 1.., conflicts_with = "config")]
+    pub hazards: Vec<PathBuf>,
+    /// Release files with canonical property names (zero-config form).
+    #[arg(long, num_args = 1.., conflicts_with = "config")]
+    pub releases: Vec<PathBuf>,
+    /// ISO 3166 alpha-3 code of the country (zero-config form).
+    #[arg(long, conflicts_with = "config")]
+    pub country: Option<String>,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Exit with 3 when any record was quarantined.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    pub config: PathBuf,
+    /// Exit with 3 when any record would be quarantined.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Run a parsed command line; the result is the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Build(a) => build(a),
+        Command::Validate(a) => validate(a),
+    }
+}
+
+fn build(a: BuildArgs) -> Result<i32> {
+    let cfg = match &a.config {
+        Some(path) => Config::load(path)?,
+        None if a.hazards.is_empty() => {
+            return Err(Error::Usage(
+                "give a config file (clearmap build clearmap.toml --out DIR) or --hazards FILE… [--releases FILE…]".into(),
+            ))
+        }
+        None => Config::from_files(a.country.clone(), &a.hazards, &a.releases),
+    };
+    let outcome = pipeline::build(&cfg, &a.out)?;
+    if !a.quiet {
+        let f = &outcome.figures;
+        println!("{}", crate::emit::records_line(&outcome.counts));
+        println!(
+            "total {:.0} m²; remaining {:.0} m²; cleared {:.0} m²; reduced {:.0} m²; cancelled {:.0} m²; closed unreleased {:.0} m²; released outside hazards {:.0} m²",
+            f.total, f.remaining, f.cleared, f.reduced, f.cancelled, f.closed_unreleased, f.released_outside_hazards
+        );
+        print!("{}", outcome.diagnostics.table());
+        println!("bundle written to {}", a.out.display());
+    }
+    Ok(if a.strict && outcome.quarantined > 0 {
+        exit::QUARANTINED_STRICT
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn validate(a: ValidateArgs) -> Result<i32> {
+    let cfg = Config::load(&a.config)?;
+    let (diags, counts) = pipeline::validate(&cfg)?;
+    println!("{}", crate::emit::records_line(&counts));
+    print!("{}", diags.table());
+    let quarantined: usize = counts.values().map(|c| c.quarantined).sum();
+    Ok(if a.strict && quarantined > 0 {
+        exit::QUARANTINED_STRICT
+    } else {
+        exit::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn zero_config_form_parses() {
+        let cli = Cli::try_parse_from([
+            "clearmap", "build", "--hazards", "a.geojson", "b.geojson", "--releases", "r.geojson", "--out", "o",
+        ])
+        .unwrap();
+        let Command::Build(b) = cli.command else { panic!() };
+        assert_eq!(b.hazards.len(), 2);
+        assert!(b.config.is_none());
+    }
+}

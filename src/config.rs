@@ -1,0 +1,249 @@
+//! The country config (TOML, DESIGN.md "Config") and the zero-config form built
+//! from command-line file lists. Unknown keys are errors that name the key, so a
+//! typo never silently changes a figure.
+
+use crate::error::{Error, Result};
+use crate::model::Role;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Canonical field names a source can map (`[source.fields]`, `[source.defaults]`).
+pub const CANONICAL_FIELDS: [&str; 9] = [
+    "id",
+    "classification",
+    "status",
+    "contamination",
+    "region",
+    "hazard_ids",
+    "outcome",
+    "date",
+    "area_reported_m2",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub country: Option<String>,
+    pub name: Option<String>,
+    /// Releases dated after this day are ignored.
+    #[serde(default, deserialize_with = "de_date")]
+    pub as_of: Option<NaiveDate>,
+    pub attribution: Option<String>,
+    #[serde(rename = "source", default)]
+    pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Directory that relative source paths are resolved against (the config's).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// The config file itself, for messages; `None` for the zero-config form.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub path: PathBuf,
+    pub layer: Option<String>,
+    pub role: Role,
+    pub preset: Option<String>,
+    pub crs: Option<String>,
+    /// canonical field = source column
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// canonical field → (raw value = canonical value)
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// canonical field = constant value, for fields the source lacks
+    #[serde(default)]
+    pub defaults: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Decimal places of GeoJSON coordinates.
+    #[serde(default = "default_precision")]
+    pub precision: u8,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            precision: default_precision(),
+        }
+    }
+}
+
+fn default_precision() -> u8 {
+    7
+}
+
+fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
+    // TOML has a native date type; accept it and the quoted ISO form alike.
+    let v = Option::<toml::Value>::deserialize(d)?;
+    match v {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("as_of = \"{s}\" is not a date like \"2025-12-31\""))),
+        Some(toml::Value::Datetime(dt)) => {
+            let s = dt.to_string();
+            NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| serde::de::Error::custom(format!("as_of = {s} is not a date like 2025-12-31")))
+        }
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "as_of = {other} is not a date like \"2025-12-31\""
+        ))),
+    }
+}
+
+impl Config {
+    /// Read and check a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut cfg = Config::parse(&text).map_err(|m| Error::config(path, m))?;
+        cfg.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        cfg.path = Some(path.to_path_buf());
+        cfg.check().map_err(|m| Error::config(path, m))?;
+        Ok(cfg)
+    }
+
+    /// Parse config text (no file-system checks).
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        toml::from_str::<Config>(text).map_err(|e| e.to_string().trim_end().to_string())
+    }
+
+    /// The zero-config form: canonical property names, paths as given.
+    pub fn from_files(country: Option<String>, hazards: &[PathBuf], releases: &[PathBuf]) -> Config {
+        let source = |path: &PathBuf, role| SourceConfig {
+            path: path.clone(),
+            layer: None,
+            role,
+            preset: None,
+            crs: None,
+            fields: BTreeMap::new(),
+            values: BTreeMap::new(),
+            defaults: BTreeMap::new(),
+        };
+        Config {
+            country,
+            name: None,
+            as_of: None,
+            attribution: None,
+            sources: hazards
+                .iter()
+                .map(|p| source(p, Role::Hazard))
+                .chain(releases.iter().map(|p| source(p, Role::Release)))
+                .collect(),
+            output: OutputConfig::default(),
+            base_dir: PathBuf::from("."),
+            path: None,
+        }
+    }
+
+    /// Semantic checks serde cannot express: canonical names, presets, a hazard source.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if !self.sources.iter().any(|s| s.role == Role::Hazard) {
+            return Err("no [[source]] with role = \"hazard\": add at least one hazard source".into());
+        }
+        if self.output.precision > 12 {
+            return Err(format!("[output] precision = {} is more than 12 decimals", self.output.precision));
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            let at = format!("[[source]] #{} ({})", i + 1, s.path.display());
+            if let Some(p) = &s.preset {
+                if p != "generic" {
+                    return Err(format!("{at}: unknown preset \"{p}\"; known presets: generic"));
+                }
+            }
+            for key in s.fields.keys().chain(s.values.keys()).chain(s.defaults.keys()) {
+                if !CANONICAL_FIELDS.contains(&key.as_str()) {
+                    return Err(format!(
+                        "{at}: \"{key}\" is not a canonical field; use one of {}",
+                        CANONICAL_FIELDS.join(", ")
+                    ));
+                }
+            }
+            for (key, v) in &s.defaults {
+                if !matches!(v, toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Datetime(_) | toml::Value::Array(_)) {
+                    return Err(format!("{at}: [source.defaults] {key} must be a string, number, date or list"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A source path resolved against the config's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_design_example() {
+        let cfg = Config::parse(
+            r#"
+country = "KHM"
+name = "Cambodia"
+as_of = "2025-12-31"
+[[source]]
+path = "exports/hazards.geojson"
+role = "hazard"
+crs = "EPSG:32648"
+[source.fields]
+id = "HZ_Hazardl"
+[source.values.status]
+Expired = "closed"
+[source.defaults]
+classification = "SHA"
+"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.as_of, NaiveDate::from_ymd_opt(2025, 12, 31));
+        assert_eq!(cfg.sources[0].fields["id"], "HZ_Hazardl");
+        assert_eq!(cfg.sources[0].values["status"]["Expired"], "closed");
+        cfg.check().unwrap();
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("country = \"X\"\ncolour = \"red\"\n").unwrap_err();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_canonical_field_is_named() {
+        let cfg = Config::parse(
+            "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n[source.fields]\nstatuss = \"S\"\n",
+        )
+        .unwrap();
+        let err = cfg.check().unwrap_err();
+        assert!(err.contains("statuss"), "{err}");
+    }
+
+    #[test]
+    fn native_toml_date() {
+        let cfg = Config::parse("as_of = 2024-06-30\n").unwrap();
+        assert_eq!(cfg.as_of, NaiveDate::from_ymd_opt(2024, 6, 30));
+    }
+}

@@ -1,0 +1,189 @@
+//! Diagnostics: every defect found in the input, with a stable code, the record it
+//! concerns and the fix applied. They make up report.json and the table printed at
+//! the end of a run; a record that is quarantined is always named by one of them.
+
+use crate::model::Provenance;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing; the record is used as read.
+    Info,
+    /// Something was wrong and was fixed or assumed; the record is used.
+    Warning,
+    /// The record could not be used and is quarantined.
+    Error,
+}
+
+/// Stable diagnostic codes. Their string form is part of the report contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    NullGeometry,
+    EmptyGeometry,
+    UnsupportedGeometry,
+    NonFiniteCoordinate,
+    RingNotClosed,
+    DoubleClosure,
+    DuplicateVertex,
+    DegenerateRing,
+    WrongWinding,
+    SelfIntersection,
+    OverlappingParts,
+    MissingId,
+    DuplicateId,
+    MissingField,
+    MissingValue,
+    UnmappedValue,
+    InvalidNumber,
+    InvalidDate,
+    MissingOutcome,
+    AfterAsOf,
+    ReleaseNotAttributed,
+    NoLandRemaining,
+    ReaderMessage,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::NullGeometry => "NULL_GEOMETRY",
+            Code::EmptyGeometry => "EMPTY_GEOMETRY",
+            Code::UnsupportedGeometry => "UNSUPPORTED_GEOMETRY",
+            Code::NonFiniteCoordinate => "NON_FINITE_COORDINATE",
+            Code::RingNotClosed => "RING_NOT_CLOSED",
+            Code::DoubleClosure => "DOUBLE_CLOSURE",
+            Code::DuplicateVertex => "DUPLICATE_VERTEX",
+            Code::DegenerateRing => "DEGENERATE_RING",
+            Code::WrongWinding => "WRONG_WINDING",
+            Code::SelfIntersection => "SELF_INTERSECTION",
+            Code::OverlappingParts => "OVERLAPPING_PARTS",
+            Code::MissingId => "MISSING_ID",
+            Code::DuplicateId => "DUPLICATE_ID",
+            Code::MissingField => "MISSING_FIELD",
+            Code::MissingValue => "MISSING_VALUE",
+            Code::UnmappedValue => "UNMAPPED_VALUE",
+            Code::InvalidNumber => "INVALID_NUMBER",
+            Code::InvalidDate => "INVALID_DATE",
+            Code::MissingOutcome => "MISSING_OUTCOME",
+            Code::AfterAsOf => "AFTER_AS_OF",
+            Code::ReleaseNotAttributed => "RELEASE_NOT_ATTRIBUTED",
+            Code::NoLandRemaining => "NO_LAND_REMAINING",
+            Code::ReaderMessage => "READER_MESSAGE",
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One defect of one record (or of a whole source when `record` is `None`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Provenance>,
+    pub message: String,
+    /// What clearmap did about it; `None` when nothing was changed.
+    pub fix: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            record: None,
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    pub fn record(mut self, record: &Provenance) -> Self {
+        self.record = Some(record.clone());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// The diagnostics of a run, in a canonical order so that report.json does not
+/// depend on thread scheduling.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sort by record, then code, then message: a stable order for every output.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            (&a.record, a.code, &a.message).cmp(&(&b.record, b.code, &b.message))
+        });
+    }
+
+    /// Count per code, with the highest severity seen for it.
+    pub fn counts(&self) -> BTreeMap<Code, (Severity, usize)> {
+        let mut out: BTreeMap<Code, (Severity, usize)> = BTreeMap::new();
+        for d in &self.items {
+            let e = out.entry(d.code).or_insert((d.severity, 0));
+            e.0 = e.0.max(d.severity);
+            e.1 += 1;
+        }
+        out
+    }
+
+    /// The table printed at the end of a run: code, severity, count, first example.
+    pub fn table(&self) -> String {
+        let counts = self.counts();
+        if counts.is_empty() {
+            return "no diagnostics\n".to_string();
+        }
+        let mut s = format!("{:<24} {:<8} {:>7}  first example\n", "code", "severity", "count");
+        for (code, (sev, n)) in &counts {
+            let first = self.items.iter().find(|d| d.code == *code);
+            let example = first
+                .map(|d| match &d.record {
+                    Some(r) => format!("{r}: {}", d.message),
+                    None => d.message.clone(),
+                })
+                .unwrap_or_default();
+            let sev = match sev {
+                Severity::Info => "info",
+                Severity::Warning => "warning",
+                Severity::Error => "error",
+            };
+            let example: String = example.chars().take(110).collect();
+            s.push_str(&format!("{:<24} {:<8} {:>7}  {}\n", code.as_str(), sev, n, example));
+        }
+        s
+    }
+}

@@ -1,0 +1,216 @@
+//! Emit: the bundle of DESIGN.md "Outputs" — hazards.geojson, releases.geojson,
+//! summary.json and report.json — each written atomically into the output
+//! directory once every figure has been computed and checked.
+
+pub mod atomic;
+pub mod geojson;
+
+use crate::diagnostics::{Code, Diagnostics, Severity};
+use crate::error::{Error, Result};
+use crate::ingest::InputFile;
+use crate::measure::Accounting;
+use crate::model::Role;
+use crate::normalize::RecordCounts;
+use crate::reconcile::Reconciled;
+use atomic::write_atomic;
+use geojson::{round_area, FeatureWriter};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What emit needs besides the products of the earlier stages.
+#[derive(Debug, Clone)]
+pub struct EmitConfig {
+    pub country: Option<String>,
+    pub name: Option<String>,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub attribution: Option<String>,
+    pub precision: u8,
+}
+
+/// Everything a build produced, ready to be written.
+pub struct Bundle<'a> {
+    pub reconciled: &'a Reconciled,
+    pub accounting: &'a Accounting,
+    pub diagnostics: &'a Diagnostics,
+    pub inputs: &'a [InputFile],
+}
+
+/// summary.json, as a typed document.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub clearmap_version: &'static str,
+    pub country: Option<String>,
+    pub name: Option<String>,
+    pub as_of: Option<String>,
+    pub area_m2: BTreeMap<&'static str, f64>,
+    pub remaining_by_classification: BTreeMap<&'static str, ShareOut>,
+    pub remaining_by_region: BTreeMap<String, ShareOut>,
+    pub released_by_year: BTreeMap<String, BTreeMap<&'static str, f64>>,
+    pub records: BTreeMap<&'static str, RecordCounts>,
+    pub diagnostics: BTreeMap<&'static str, usize>,
+    pub inputs: Vec<InputFile>,
+    pub notes: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShareOut {
+    pub count: usize,
+    pub area_m2: f64,
+}
+
+/// Build the summary document.
+pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
+    let f = &b.accounting.figures;
+    let area_m2 = BTreeMap::from([
+        ("total", round_area(f.total)),
+        ("remaining", round_area(f.remaining)),
+        ("cleared", round_area(f.cleared)),
+        ("reduced", round_area(f.reduced)),
+        ("cancelled", round_area(f.cancelled)),
+        ("closed_unreleased", round_area(f.closed_unreleased)),
+        ("released_outside_hazards", round_area(f.released_outside_hazards)),
+    ]);
+    let share = |s: &crate::measure::accounting::Share| ShareOut {
+        count: s.count,
+        area_m2: round_area(s.area_m2),
+    };
+    Summary {
+        clearmap_version: env!("CARGO_PKG_VERSION"),
+        country: cfg.country.clone(),
+        name: cfg.name.clone(),
+        as_of: cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
+        area_m2,
+        remaining_by_classification: b
+            .accounting
+            .by_classification
+            .iter()
+            .map(|(k, v)| (*k, share(v)))
+            .collect(),
+        remaining_by_region: b.accounting.by_region.iter().map(|(k, v)| (k.clone(), share(v))).collect(),
+        released_by_year: b
+            .accounting
+            .released_by_year
+            .iter()
+            .map(|(y, v)| {
+                (
+                    y.clone(),
+                    BTreeMap::from([
+                        ("cancelled", round_area(v.cancelled)),
+                        ("reduced", round_area(v.reduced)),
+                        ("cleared", round_area(v.cleared)),
+                        ("total", round_area(v.total)),
+                    ]),
+                )
+            })
+            .collect(),
+        records: b.reconciled.counts.iter().map(|(r, c)| (r.as_str(), *c)).collect(),
+        diagnostics: b.diagnostics.counts().into_iter().map(|(c, (_, n))| (c.as_str(), n)).collect(),
+        inputs: b.inputs.to_vec(),
+        notes: vec![
+            "areas are geodesic on the WGS84 ellipsoid, in square metres",
+            "total = remaining + cleared + reduced + cancelled + closed_unreleased",
+            "where hazards of different classifications overlap, the land counts as CHA, then SHA, then other",
+            "where hazards of different regions overlap, the land counts for the region first in name order",
+        ],
+    }
+}
+
+/// Write the bundle into `out` (created if missing).
+pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    atomic::sweep_temporaries(out);
+    let rec = b.reconciled;
+    let acc = b.accounting;
+    let p = cfg.precision;
+
+    write_atomic(&out.join("hazards.geojson"), |w| {
+        let mut fw = FeatureWriter::new(w, p)?;
+        for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
+            if r.remaining_m2 <= 0.0 || r.remaining.0.is_empty() {
+                continue;
+            }
+            let mut props = Map::new();
+            props.insert("id".into(), json!(h.id));
+            props.insert("classification".into(), json!(h.classification.as_str()));
+            props.insert("status".into(), json!(h.status.as_str()));
+            props.insert("contamination".into(), json!(h.contamination));
+            props.insert("region".into(), json!(h.region));
+            props.insert("area_m2".into(), json!(round_area(r.area_m2)));
+            props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
+            props.insert("released_cancelled_m2".into(), json!(round_area(r.released_m2[0])));
+            props.insert("released_reduced_m2".into(), json!(round_area(r.released_m2[1])));
+            props.insert("released_cleared_m2".into(), json!(round_area(r.released_m2[2])));
+            props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
+            fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
+        }
+        fw.finish()
+    })?;
+
+    write_atomic(&out.join("releases.geojson"), |w| {
+        let mut fw = FeatureWriter::new(w, p)?;
+        for (k, piece) in acc.pieces.iter().enumerate() {
+            let r = &rec.releases[piece.release];
+            let mut props = Map::new();
+            props.insert("id".into(), json!(r.id));
+            props.insert("hazard_ids".into(), json!(r.hazard_ids));
+            props.insert("outcome".into(), json!(r.outcome.as_str()));
+            props.insert("date".into(), json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())));
+            props.insert("area_m2".into(), json!(round_area(piece.area_m2)));
+            props.insert("area_reported_m2".into(), json!(r.area_reported_m2));
+            fw.feature(Some(k as u64 + 1), &props, &piece.geometry)?;
+        }
+        fw.finish()
+    })?;
+
+    let s = summary(cfg, b);
+    write_json(&out.join("summary.json"), &s)?;
+    write_json(&out.join("report.json"), &report(b.diagnostics))?;
+    Ok(())
+}
+
+fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, v)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// report.json: counts per code, then every diagnostic.
+pub fn report(d: &Diagnostics) -> Value {
+    let counts: Map<String, Value> = d
+        .counts()
+        .into_iter()
+        .map(|(c, (sev, n)): (Code, (Severity, usize))| {
+            (c.as_str().to_string(), json!({"severity": sev, "count": n}))
+        })
+        .collect();
+    json!({
+        "counts": counts,
+        "quarantined": d.items().iter().filter(|x| x.severity == Severity::Error && x.record.is_some()).count(),
+        "diagnostics": d.items(),
+    })
+}
+
+/// Records read per role, for the end-of-run line.
+pub fn records_line(counts: &BTreeMap<Role, RecordCounts>) -> String {
+    counts
+        .iter()
+        .map(|(r, c)| {
+            format!(
+                "{}s: {} read, {} used, {} quarantined, {} superseded, {} after as_of",
+                r.as_str(),
+                c.read,
+                c.used,
+                c.quarantined,
+                c.superseded,
+                c.after_as_of
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,69 @@
+//! Typed errors of the whole pipeline and the exit codes they map to.
+//!
+//! Record-level problems are never errors: they become [`crate::diagnostics::Diagnostic`]s
+//! and the run goes on. An [`Error`] stops the run before any output is replaced.
+
+use std::path::PathBuf;
+
+/// Exit codes of the command line (DESIGN.md, "Command line").
+pub mod exit {
+    pub const SUCCESS: i32 = 0;
+    pub const RUNTIME: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const QUARANTINED_STRICT: i32 = 3;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read config {path}: {source}")]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+    #[error("cannot write {path}: {source}")]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "area conservation failed (a clearmap bug, please report it with the input): {details}"
+    )]
+    Conservation { details: String },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::ConfigRead { .. } | Error::Config { .. } | Error::Usage(_) => exit::USAGE,
+            Error::Input { .. }
+            | Error::Output { .. }
+            | Error::Conservation { .. }
+            | Error::Internal(_) => exit::RUNTIME,
+        }
+    }
+
+    pub fn config(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

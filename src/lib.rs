@@ -1,0 +1,17 @@
+//! clearmap: IMSMA exports in, land-release figures and map bundles out.
+//!
+//! The pipeline (see ARCHITECTURE.md) is a chain of stages, each a module whose
+//! product is a type: [`ingest`] → [`normalize`] → [`reconcile`] → [`measure`]
+//! → [`emit`]; [`pipeline`] runs them and [`cli`] is the command line.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostics;
+pub mod emit;
+pub mod error;
+pub mod ingest;
+pub mod measure;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod reconcile;

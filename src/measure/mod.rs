@@ -1,0 +1,8 @@
+//! Measure: geodesic areas and the accounting of DESIGN.md over reconciled
+//! clusters: totals, per-hazard remaining land, attributed release pieces and
+//! the breakdowns of summary.json.
+
+pub mod accounting;
+pub mod area;
+
+pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};

@@ -1,0 +1,186 @@
+//! The canonical model every stage after ingest speaks: hazards, releases and where
+//! each record came from. Geometries here are WGS84 lon/lat multipolygons, valid and
+//! oriented (exterior counter-clockwise), once normalize has produced them.
+
+use chrono::NaiveDate;
+use geo::MultiPolygon;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which kind of record a source holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Hazard,
+    Release,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Hazard => "hazard",
+            Role::Release => "release",
+        }
+    }
+}
+
+/// IMAS land classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Classification {
+    Sha,
+    Cha,
+    Other,
+}
+
+impl Classification {
+    pub const ALL: [Classification; 3] = [Classification::Cha, Classification::Sha, Classification::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Sha => "SHA",
+            Classification::Cha => "CHA",
+            Classification::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sha" => Some(Classification::Sha),
+            "cha" => Some(Classification::Cha),
+            "other" => Some(Classification::Other),
+            _ => None,
+        }
+    }
+}
+
+/// Land status (IMSMA "Open / Worked On / Closed").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Open,
+    WorkedOn,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::WorkedOn => "worked_on",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+            "open" => Some(Status::Open),
+            "worked_on" => Some(Status::WorkedOn),
+            "closed" => Some(Status::Closed),
+            _ => None,
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        self == Status::Closed
+    }
+}
+
+/// Land-release outcome. The derived order is the attribution priority on one date:
+/// cleared before reduced before cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Cleared,
+    Reduced,
+    Cancelled,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Cancelled, Outcome::Reduced, Outcome::Cleared];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Cleared => "cleared",
+            Outcome::Reduced => "reduced",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cleared" => Some(Outcome::Cleared),
+            "reduced" => Some(Outcome::Reduced),
+            "cancelled" | "canceled" => Some(Outcome::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// Contamination types of DESIGN.md's model.
+pub const CONTAMINATION_TYPES: [&str; 8] = [
+    "ap_mine",
+    "av_mine",
+    "improvised_mine",
+    "cmr",
+    "uxo",
+    "axo",
+    "ied",
+    "unknown",
+];
+
+/// Where a record came from: enough for a data officer to find it in the export.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Provenance {
+    /// The source file as written in the config (or on the command line).
+    pub file: String,
+    pub layer: String,
+    /// Zero-based position of the record in its layer (stable across readers).
+    pub row: u64,
+    /// The record's id as found in the source, if it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} layer {} row {}", self.file, self.layer, self.row)?;
+        if let Some(id) = &self.source_id {
+            write!(f, " (id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A hazardous area (IMSMA "Land").
+#[derive(Debug, Clone)]
+pub struct Hazard {
+    pub id: String,
+    pub classification: Classification,
+    pub status: Status,
+    /// Sorted, deduplicated contamination types.
+    pub contamination: Vec<String>,
+    pub region: Option<String>,
+    pub area_reported_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    pub provenance: Provenance,
+}
+
+/// A land-release activity (IMSMA "Activity").
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub id: String,
+    pub hazard_ids: Vec<String>,
+    pub outcome: Outcome,
+    /// End date; `None` when undated (attributed after every dated release).
+    pub date: Option<NaiveDate>,
+    pub area_reported_m2: Option<f64>,
+    pub geometry: MultiPolygon<f64>,
+    pub provenance: Provenance,
+}
+
+impl Release {
+    /// Attribution order of DESIGN.md: dated before undated, earlier first, and on
+    /// one date cleared before reduced before cancelled. The provenance breaks the
+    /// remaining ties so that the order never depends on how records were read.
+    pub fn priority_key(&self) -> (bool, Option<NaiveDate>, Outcome, &Provenance) {
+        (self.date.is_none(), self.date, self.outcome, &self.provenance)
+    }
+}

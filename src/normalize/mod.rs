@@ -1,0 +1,183 @@
+//! Normalize: turn raw records into canonical hazards and releases with valid,
+//! oriented WGS84 geometry. Records that cannot be used are quarantined here with
+//! a diagnostic that names them; nothing leaves this stage unaccounted for.
+
+pub mod repair;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::ingest::{Ingested, RawGeometry, RawRecord, SourceBatch};
+use crate::model::{Classification, Hazard, Release, Role, Status};
+use rayon::prelude::*;
+use repair::{repair, RepairOptions};
+use std::collections::BTreeMap;
+
+/// Counts of records per role through the stages (summary.json `records`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordCounts {
+    /// Records read from the sources.
+    pub read: usize,
+    /// Records that entered the accounting.
+    pub used: usize,
+    /// Records that could not be used (bad geometry, no outcome …).
+    pub quarantined: usize,
+    /// Records replaced by a later record with the same id.
+    pub superseded: usize,
+    /// Releases dated after `as_of`.
+    pub after_as_of: usize,
+}
+
+/// The product of normalize.
+#[derive(Debug, Default)]
+pub struct Normalized {
+    pub hazards: Vec<Hazard>,
+    pub releases: Vec<Release>,
+    pub counts: BTreeMap<Role, RecordCounts>,
+    pub diagnostics: Diagnostics,
+}
+
+enum Outcome {
+    Hazard(Box<Hazard>),
+    Release(Box<Release>),
+    Quarantined,
+}
+
+/// Normalize every batch, in parallel per record, keeping input order.
+pub fn normalize(ingested: Ingested) -> Normalized {
+    let mut out = Normalized {
+        diagnostics: ingested.diagnostics,
+        ..Default::default()
+    };
+    for role in [Role::Hazard, Role::Release] {
+        out.counts.insert(role, RecordCounts::default());
+    }
+    for batch in ingested.batches {
+        let counts = out.counts.get_mut(&batch.role).expect("both roles present");
+        counts.read += batch.records.len();
+        let missing_ids = batch.records.iter().filter(|r| r.attrs.id.is_none()).count();
+        if missing_ids > 0 {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::MissingId,
+                    Severity::Info,
+                    format!(
+                        "{missing_ids} of {} records of {} have no id",
+                        batch.records.len(),
+                        batch.path.display()
+                    ),
+                )
+                .fix(format!("ids assigned as \"{}:ROW\" (zero-based row)", stem(&batch))),
+            );
+        }
+        let opts = RepairOptions {
+            clockwise_convention: batch.clockwise_convention,
+        };
+        let stem = stem(&batch);
+        let results: Vec<(Outcome, Vec<Diagnostic>)> = batch
+            .records
+            .into_par_iter()
+            .map(|r| normalize_record(r, batch.role, &stem, opts))
+            .collect();
+        for (outcome, diags) in results {
+            out.diagnostics.extend(diags);
+            match outcome {
+                Outcome::Hazard(h) => out.hazards.push(*h),
+                Outcome::Release(r) => out.releases.push(*r),
+                Outcome::Quarantined => counts.quarantined += 1,
+            }
+        }
+    }
+    out
+}
+
+fn stem(batch: &SourceBatch) -> String {
+    batch
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "record".into())
+}
+
+fn normalize_record(r: RawRecord, role: Role, stem: &str, opts: RepairOptions) -> (Outcome, Vec<Diagnostic>) {
+    let prov = r.provenance;
+    let mut diags = Vec::new();
+    let quarantine = |diags: &mut Vec<Diagnostic>, code, message: &str| {
+        diags.push(
+            Diagnostic::new(code, Severity::Error, message)
+                .record(&prov)
+                .fix("record quarantined"),
+        );
+        (Outcome::Quarantined, std::mem::take(diags))
+    };
+    let geometry = match r.geometry {
+        RawGeometry::Missing => return quarantine(&mut diags, Code::NullGeometry, "record has no geometry"),
+        RawGeometry::Empty => return quarantine(&mut diags, Code::EmptyGeometry, "geometry has no coordinates"),
+        RawGeometry::Unreadable => return (Outcome::Quarantined, diags),
+        RawGeometry::Geo(g) => match repair(&g, opts) {
+            Ok((mp, findings)) => {
+                diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
+                mp
+            }
+            Err((fatal, findings)) => {
+                diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
+                diags.push(finding(fatal, &prov));
+                return (Outcome::Quarantined, diags);
+            }
+        },
+    };
+    let a = r.attrs;
+    let id = a.id.clone().unwrap_or_else(|| format!("{stem}:{}", prov.row));
+    match role {
+        Role::Hazard => {
+            let status = a.status.unwrap_or(Status::Open);
+            (
+                Outcome::Hazard(Box::new(Hazard {
+                    id,
+                    classification: a.classification.unwrap_or(Classification::Other),
+                    status,
+                    contamination: a.contamination,
+                    region: a.region,
+                    area_reported_m2: a.area_reported_m2,
+                    geometry,
+                    provenance: prov,
+                })),
+                diags,
+            )
+        }
+        Role::Release => {
+            let Some(outcome) = a.outcome else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingOutcome,
+                        Severity::Error,
+                        "release has no outcome (cancelled, reduced or cleared)",
+                    )
+                    .record(&prov)
+                    .fix("record quarantined; map the source's activity type with [source.values.outcome]"),
+                );
+                return (Outcome::Quarantined, diags);
+            };
+            (
+                Outcome::Release(Box::new(Release {
+                    id,
+                    hazard_ids: a.hazard_ids,
+                    outcome,
+                    date: a.date,
+                    area_reported_m2: a.area_reported_m2,
+                    geometry,
+                    provenance: prov,
+                })),
+                diags,
+            )
+        }
+    }
+}
+
+fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {
+    Diagnostic {
+        code: f.code,
+        severity: f.severity,
+        record: Some(prov.clone()),
+        message: f.message,
+        fix: f.fix,
+    }
+}
