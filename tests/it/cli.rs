@@ -1,0 +1,266 @@
+//! The binary on files: the example country, the zero-config form, exit codes,
+//! determinism and atomic outputs.
+
+use crate::assert_close;
+use crate::common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("clearmap runs")
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn build_example(out: &Path) -> Output {
+    let cfg = repo().join("data/example/clearmap.toml");
+    run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn example_builds_conserves_and_accounts_for_every_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = build_example(dir.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = json(&dir.path().join("summary.json"));
+    let f = &s["area_m2"];
+    let total = f["total"].as_f64().unwrap();
+    let accounted: f64 = [
+        "remaining",
+        "cleared",
+        "reduced",
+        "cancelled",
+        "closed_unreleased",
+    ]
+    .iter()
+    .map(|k| f[k].as_f64().unwrap())
+    .sum();
+    assert!(total > 1e6);
+    assert!(
+        (total - accounted).abs() <= 1e-6 * total,
+        "{total} vs {accounted}"
+    );
+    for k in [
+        "cleared",
+        "reduced",
+        "cancelled",
+        "closed_unreleased",
+        "released_outside_hazards",
+    ] {
+        assert!(f[k].as_f64().unwrap() > 0.0, "the example exercises {k}");
+    }
+    // Record conservation: read = used + quarantined + superseded + after_as_of.
+    for role in ["hazard", "release"] {
+        let c = &s["records"][role];
+        let n = |k: &str| c[k].as_u64().unwrap();
+        assert_eq!(
+            n("read"),
+            n("used") + n("quarantined") + n("superseded") + n("after_as_of"),
+            "{role}"
+        );
+    }
+    // Every quarantined record is named in the report.
+    let report = json(&dir.path().join("report.json"));
+    let quarantined = s["records"]["hazard"]["quarantined"].as_u64().unwrap()
+        + s["records"]["release"]["quarantined"].as_u64().unwrap();
+    assert_eq!(report["quarantined"].as_u64().unwrap(), quarantined);
+    // Planted defects are reported on the planted records.
+    let planted = json(&repo().join("data/example/planted.json"));
+    let ids_with = |code: &str| -> Vec<String> {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == code)
+            .filter_map(|d| {
+                d["record"]["source_id"]
+                    .as_str()
+                    .map(|s| s.trim().to_string())
+            })
+            .collect()
+    };
+    for (key, code) in [
+        ("bow_tie", "SELF_INTERSECTION"),
+        ("double_closure", "DOUBLE_CLOSURE"),
+        ("clockwise", "WRONG_WINDING"),
+        ("null_geometry_hazards", "NULL_GEOMETRY"),
+    ] {
+        let found = ids_with(code);
+        for id in planted[key].as_array().unwrap() {
+            assert!(
+                found.contains(&id.as_str().unwrap().trim().to_string()),
+                "{key}: {id} not reported as {code}"
+            );
+        }
+    }
+    // hazards.geojson: remaining parts only, with the contract's properties.
+    let hz = json(&dir.path().join("hazards.geojson"));
+    let feats = hz["features"].as_array().unwrap();
+    assert!(!feats.is_empty());
+    let remaining: f64 = feats
+        .iter()
+        .map(|f| f["properties"]["remaining_m2"].as_f64().unwrap())
+        .sum();
+    assert!(
+        remaining >= f["remaining"].as_f64().unwrap() * 0.999,
+        "per-hazard remaining covers the union"
+    );
+    for k in [
+        "id",
+        "classification",
+        "status",
+        "contamination",
+        "region",
+        "area_m2",
+        "remaining_m2",
+    ] {
+        assert!(feats[0]["properties"].get(k).is_some(), "{k}");
+    }
+    assert!(hz.get("crs").is_none());
+}
+
+#[test]
+fn builds_are_byte_identical_across_runs_and_threads() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert!(build_example(d1.path()).status.success());
+    let cfg = repo().join("data/example/clearmap.toml");
+    let o = Command::new(bin())
+        .env("RAYON_NUM_THREADS", "1")
+        .args([
+            "build",
+            cfg.to_str().unwrap(),
+            "--out",
+            d2.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    for name in [
+        "hazards.geojson",
+        "releases.geojson",
+        "summary.json",
+        "report.json",
+    ] {
+        let (a, b) = (
+            std::fs::read(d1.path().join(name)).unwrap(),
+            std::fs::read(d2.path().join(name)).unwrap(),
+        );
+        assert!(a == b, "{name} differs between runs");
+    }
+}
+
+#[test]
+fn zero_config_form_reads_canonical_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let hz = dir.path().join("hz.geojson");
+    std::fs::write(
+        &hz,
+        r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":"A","classification":"CHA","status":"open"},
+  "geometry":{"type":"Polygon","coordinates":[[[0,0],[0.001,0],[0.001,0.001],[0,0.001],[0,0]]]}},
+ {"type":"Feature","properties":{"classification":"SHA","status":"closed"},
+  "geometry":{"type":"Polygon","coordinates":[[[0.002,0],[0.003,0],[0.003,0.001],[0.002,0.001],[0.002,0]]]}}]}"#,
+    )
+    .unwrap();
+    let rl = dir.path().join("rl.geojson");
+    std::fs::write(
+        &rl,
+        r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":"R","outcome":"cleared","date":"2020-01-01","hazard_ids":"A"},
+  "geometry":{"type":"Polygon","coordinates":[[[0,0],[0.0005,0],[0.0005,0.001],[0,0.001],[0,0]]]}}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "build",
+        "--hazards",
+        hz.to_str().unwrap(),
+        "--releases",
+        rl.to_str().unwrap(),
+        "--country",
+        "XYZ",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["country"], "XYZ");
+    let f = &s["area_m2"];
+    let cell = a(&rect(0., 0., 1., 1.));
+    assert_close!(f["total"].as_f64().unwrap(), 2.0 * cell, 1e-6);
+    assert_close!(f["cleared"].as_f64().unwrap(), cell / 2.0, 1e-6);
+    assert_close!(f["remaining"].as_f64().unwrap(), cell / 2.0, 1e-6);
+    assert_close!(f["closed_unreleased"].as_f64().unwrap(), cell, 1e-6);
+    let hz_out = json(&out.join("hazards.geojson"));
+    assert_eq!(hz_out["features"].as_array().unwrap().len(), 1);
+    let rl_out = json(&out.join("releases.geojson"));
+    assert_eq!(rl_out["features"][0]["properties"]["hazard_ids"][0], "A");
+    // The record without an id got a stable one from its file stem and row.
+    let report = json(&out.join("report.json"));
+    assert!(report["counts"].get("MISSING_ID").is_some());
+}
+
+#[test]
+fn config_errors_exit_2_and_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "country = \"X\"\ncolour = \"red\"\n").unwrap();
+    let o = run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("colour") && err.contains("c.toml"), "{err}");
+    assert!(!dir.path().join("o").exists(), "no output on error");
+
+    std::fs::write(
+        &cfg,
+        "[[source]]\npath = \"missing.geojson\"\nrole = \"hazard\"\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.geojson"));
+    assert!(!dir.path().join("o").exists(), "no output on error");
+
+    let o = run(&["build", "--out", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn strict_exits_3_when_records_are_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = repo().join("data/example/clearmap.toml");
+    let o = run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--strict",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(dir.path().join("summary.json").exists());
+    let o = run(&["validate", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("NULL_GEOMETRY"));
+}

@@ -1,0 +1,79 @@
+//! End to end on the real Bosnia and Herzegovina polygons of ../shared (suspected
+//! areas as hazards, cleared areas as releases), against the reference figures
+//! computed with shapely/pyproj in that folder's README.
+
+use crate::assert_close;
+use crate::common::*;
+use serde_json::Value;
+use std::process::Command;
+
+#[test]
+fn bosnia_suspected_and_cleared_areas() {
+    let ext = external().join("bih_euforbih_minefields");
+    if !ext.exists() {
+        assert!(
+            std::env::var_os("CLEARMAP_SKIP_EXTERNAL").is_some(),
+            "{} is missing: the shared real-data folder must sit beside the repository (set CLEARMAP_SKIP_EXTERNAL=1 to skip)",
+            ext.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bih.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"country = "BIH"
+[[source]]
+path = "{0}/suspect_areas_simplyfied.geojson"
+role = "hazard"
+[source.defaults]
+status = "open"
+classification = "SHA"
+[[source]]
+path = "{0}/cleared_areas_simplyfied.geojson"
+role = "release"
+[source.defaults]
+outcome = "cleared"
+"#,
+            ext.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(bin())
+        .args([
+            "build",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let h = &s["records"]["hazard"];
+    assert_eq!(h["read"], 11068);
+    assert_eq!(h["quarantined"], 3097, "3,094 null and 3 empty geometries");
+    assert_eq!(
+        r["counts"]["NULL_GEOMETRY"]["count"].as_u64().unwrap()
+            + r["counts"]["EMPTY_GEOMETRY"]["count"].as_u64().unwrap(),
+        3097 + 114
+    );
+    assert_eq!(s["records"]["release"]["quarantined"], 114);
+    let f = &s["area_m2"];
+    let g = |k: &str| f[k].as_f64().unwrap();
+    // Reference figures (shapely make_valid + pyproj); repair strategies differ
+    // on ~300 self-intersecting rings, so agreement is within about 1 %.
+    assert_close!(g("total"), 806_931_443.0, 0.01);
+    assert_close!(g("cleared"), 1_137_575.0, 0.01);
+    assert_close!(g("remaining"), 805_794_115.0, 0.01);
+    assert_close!(g("released_outside_hazards"), 37_433_377.0, 0.01);
+    let accounted =
+        g("remaining") + g("cleared") + g("reduced") + g("cancelled") + g("closed_unreleased");
+    assert_close!(g("total"), accounted, 1e-6);
+}

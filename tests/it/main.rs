@@ -1,0 +1,8 @@
+//! Integration tests, one binary: accounting on hand-made cases, the command
+//! line on files, the example country and the real Bosnia data.
+
+mod accounting;
+mod cli;
+mod common;
+mod external;
+mod props;
