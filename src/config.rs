@@ -35,6 +35,9 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub output: OutputConfig,
+    /// Thresholds of the reconcile checks.
+    #[serde(default)]
+    pub reconcile: crate::reconcile::ReconcileConfig,
     /// Directory that relative source paths are resolved against (the config's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -160,6 +163,7 @@ impl Config {
                 .chain(releases.iter().map(|p| source(p, Role::Release)))
                 .collect(),
             output: OutputConfig::default(),
+            reconcile: Default::default(),
             base_dir: PathBuf::from("."),
             path: None,
         }
@@ -171,6 +175,13 @@ impl Config {
             return Err(
                 "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
             );
+        }
+        let r = &self.reconcile;
+        if !(0.0..=1.0).contains(&r.duplicate_iou)
+            || r.area_mismatch < 0.0
+            || r.min_overlap_m2 < 0.0
+        {
+            return Err("[reconcile] duplicate_iou must be within 0..1, area_mismatch and min_overlap_m2 not negative".into());
         }
         if self.output.precision > 12 {
             return Err(format!(

@@ -43,6 +43,12 @@ pub enum Code {
     ReleaseNotAttributed,
     NoLandRemaining,
     ReaderMessage,
+    DuplicateGeometry,
+    HazardOverlap,
+    OrphanRelease,
+    ReleaseOffHazard,
+    ReleaseExceedsHazard,
+    AreaMismatch,
 }
 
 impl Code {
@@ -71,6 +77,12 @@ impl Code {
             Code::ReleaseNotAttributed => "RELEASE_NOT_ATTRIBUTED",
             Code::NoLandRemaining => "NO_LAND_REMAINING",
             Code::ReaderMessage => "READER_MESSAGE",
+            Code::DuplicateGeometry => "DUPLICATE_GEOMETRY",
+            Code::HazardOverlap => "HAZARD_OVERLAP",
+            Code::OrphanRelease => "ORPHAN_RELEASE",
+            Code::ReleaseOffHazard => "RELEASE_OFF_HAZARD",
+            Code::ReleaseExceedsHazard => "RELEASE_EXCEEDS_HAZARD",
+            Code::AreaMismatch => "AREA_MISMATCH",
         }
     }
 }

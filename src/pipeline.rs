@@ -36,7 +36,13 @@ pub fn compute(cfg: &Config) -> Result<Computed> {
     let ingested = ingest::ingest(cfg)?;
     let inputs = ingested.inputs.clone();
     let normalized = normalize::normalize(ingested);
-    let mut reconciled = reconcile::reconcile(normalized, &ReconcileConfig { as_of: cfg.as_of });
+    let mut reconciled = reconcile::reconcile(
+        normalized,
+        &ReconcileConfig {
+            as_of: cfg.as_of,
+            ..cfg.reconcile
+        },
+    );
     let accounting = measure::measure(&reconciled)?;
     let mut diagnostics = std::mem::take(&mut reconciled.diagnostics);
     diagnostics.extend(accounting.diagnostics.items().iter().cloned());

@@ -47,6 +47,8 @@ pub struct Summary {
     pub area_m2: BTreeMap<&'static str, f64>,
     pub remaining_by_classification: BTreeMap<&'static str, ShareOut>,
     pub remaining_by_region: BTreeMap<String, ShareOut>,
+    /// Not additive: a hazard with several contamination types counts under each.
+    pub remaining_by_contamination: BTreeMap<String, ShareOut>,
     pub released_by_year: BTreeMap<String, BTreeMap<&'static str, f64>>,
     pub records: BTreeMap<&'static str, RecordCounts>,
     pub diagnostics: BTreeMap<&'static str, usize>,
@@ -92,6 +94,12 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             .map(|(k, v)| (*k, share(v)))
             .collect(),
         remaining_by_region: b.accounting.by_region.iter().map(|(k, v)| (k.clone(), share(v))).collect(),
+        remaining_by_contamination: b
+            .accounting
+            .by_contamination
+            .iter()
+            .map(|(k, v)| (k.clone(), share(v)))
+            .collect(),
         released_by_year: b
             .accounting
             .released_by_year
@@ -116,6 +124,7 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             "total = remaining + cleared + reduced + cancelled + closed_unreleased",
             "where hazards of different classifications overlap, the land counts as CHA, then SHA, then other",
             "where hazards of one classification but different regions overlap, the land counts for the region first in name order",
+            "remaining_by_contamination is not additive: a hazard with several contamination types counts under each",
         ],
     }
 }
@@ -170,6 +179,14 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
             let mut props = Map::new();
             props.insert("id".into(), json!(r.id));
             props.insert("hazard_ids".into(), json!(r.hazard_ids));
+            // The hazards whose land this piece releases, whatever the links say
+            // (unlinked releases are attributed by their land).
+            let covered: Vec<&str> = piece
+                .hazards
+                .iter()
+                .map(|&h| rec.hazards[h].id.as_str())
+                .collect();
+            props.insert("hazards_covered".into(), json!(covered));
             props.insert("outcome".into(), json!(r.outcome.as_str()));
             props.insert(
                 "date".into(),

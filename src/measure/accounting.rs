@@ -20,14 +20,14 @@
 use super::area::area;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
-use crate::model::{Classification, Hazard, Outcome, Release};
+use crate::model::{Classification, Outcome, Release};
 use crate::reconcile::{Cluster, Reconciled};
 use geo::algorithm::bool_ops::{unary_union, BooleanOps};
 use geo::orient::{Direction, Orient};
-use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
+use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Relative tolerance of the area conservation check.
 pub const CONSERVATION_TOLERANCE: f64 = 1e-6;
@@ -125,6 +125,8 @@ pub struct ReleasePiece {
     pub release: usize,
     pub geometry: MultiPolygon<f64>,
     pub area_m2: f64,
+    /// Hazards (indices) whose land this piece releases.
+    pub hazards: Vec<usize>,
 }
 
 /// The product of measure.
@@ -133,6 +135,9 @@ pub struct Accounting {
     pub figures: Figures,
     pub by_classification: BTreeMap<&'static str, Share>,
     pub by_region: BTreeMap<String, Share>,
+    /// Contamination type → remaining land of hazards with that type. Not
+    /// additive: a hazard with several types counts under each.
+    pub by_contamination: BTreeMap<String, Share>,
     /// Year ("2019", or "undated") → released area by outcome.
     pub released_by_year: BTreeMap<String, YearReleased>,
     /// Parallel to `Reconciled::hazards`.
@@ -141,6 +146,9 @@ pub struct Accounting {
     pub pieces: Vec<ReleasePiece>,
     pub diagnostics: Diagnostics,
 }
+
+/// The contamination key for hazards that name none.
+pub const UNSPECIFIED: &str = "unspecified";
 
 /// The region name used for hazards without one.
 pub const NO_REGION: &str = "(no region)";
@@ -161,6 +169,7 @@ struct ClusterOut {
     by_year: BTreeMap<String, YearReleased>,
     hazards: Vec<(usize, HazardResult)>,
     pieces: Vec<ReleasePiece>,
+    by_contamination: BTreeMap<String, f64>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -169,7 +178,7 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
     let outs: Vec<ClusterOut> = rec
         .clusters
         .par_iter()
-        .map(|c| measure_cluster(c, &rec.hazards, &rec.releases))
+        .map(|c| measure_cluster(c, rec))
         .collect();
     let mut acc = Accounting {
         hazards: vec![
@@ -194,6 +203,9 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
         for (k, v) in out.by_region {
             acc.by_region.entry(k).or_default().area_m2 += v;
         }
+        for (k, v) in out.by_contamination {
+            acc.by_contamination.entry(k).or_default().area_m2 += v;
+        }
         for (k, v) in out.by_year {
             let e = acc.released_by_year.entry(k).or_default();
             e.cancelled += v.cancelled;
@@ -217,6 +229,15 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
                 .entry(h.region.clone().unwrap_or_else(|| NO_REGION.into()))
                 .or_default()
                 .count += 1;
+            if h.contamination.is_empty() {
+                acc.by_contamination
+                    .entry(UNSPECIFIED.into())
+                    .or_default()
+                    .count += 1;
+            }
+            for t in &h.contamination {
+                acc.by_contamination.entry(t.clone()).or_default().count += 1;
+            }
         }
     }
     acc.pieces.sort_by_key(|p| p.release);
@@ -232,17 +253,6 @@ fn union<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPol
         // unary_union picks its fill rule from the first ring's winding, so its
         // output is oriented again before it can feed another union.
         _ => unary_union(parts).orient(Direction::Default),
-    }
-}
-
-fn bbox(mp: &MultiPolygon<f64>) -> Option<Rect<f64>> {
-    mp.bounding_rect()
-}
-
-fn boxes_meet(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.intersects(&b),
-        _ => false,
     }
 }
 
@@ -264,11 +274,9 @@ fn year_key(r: &Release) -> String {
         .unwrap_or_else(|| "undated".into())
 }
 
-fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
+fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
+    let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
     let mut out = ClusterOut::default();
-    let hboxes: Vec<Option<Rect<f64>>> = c.hazards.iter().map(|&i| bbox(&hz[i].geometry)).collect();
-    let rboxes: Vec<Option<Rect<f64>>> =
-        c.releases.iter().map(|&i| bbox(&rl[i].geometry)).collect();
 
     // 1. Unions and the headline figures.
     let h_all = union(c.hazards.iter().map(|&i| &hz[i].geometry));
@@ -313,37 +321,31 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
         };
     }
 
-    // 2. Release pieces in priority order.
-    let mut order: Vec<usize> = (0..c.releases.len()).collect();
-    order.sort_by(|&a, &b| {
-        rl[c.releases[a]]
-            .priority_key()
-            .cmp(&rl[c.releases[b]].priority_key())
-    });
+    // 2. Release pieces in priority order; neighbours come from the R-trees
+    // (an envelope that meets a cluster member is in the cluster).
+    let mut order: Vec<usize> = c.releases.clone();
+    order.sort_by(|&a, &b| rl[a].priority_key().cmp(&rl[b].priority_key()));
+    let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(k, &r)| (r, k)).collect();
+    let mut piece_of: HashMap<usize, usize> = HashMap::new();
     for (k, &ri) in order.iter().enumerate() {
-        let r = &rl[c.releases[ri]];
-        let local: Vec<&MultiPolygon<f64>> = c
-            .hazards
-            .iter()
-            .zip(&hboxes)
-            .filter(|(_, b)| boxes_meet(**b, rboxes[ri]))
-            .map(|(&i, _)| &hz[i].geometry)
-            .collect();
+        let r = &rl[ri];
+        let Some(rbox) = index.release_boxes[ri] else {
+            continue;
+        };
+        let mut local: Vec<usize> = index.hazards_in(rbox).collect();
+        local.sort_unstable();
         let inside = if local.is_empty() {
             MultiPolygon::new(vec![])
         } else {
-            r.geometry.intersection(&union(local.iter().copied()))
+            r.geometry
+                .intersection(&union(local.iter().map(|&i| &hz[i].geometry)))
         };
-        let earlier = union(
-            order[..k]
-                .iter()
-                .filter(|&&e| boxes_meet(rboxes[e], rboxes[ri]))
-                .map(|&e| &rl[c.releases[e]].geometry),
-        );
-        let piece = if earlier.0.is_empty() || inside.0.is_empty() {
+        let mut earlier: Vec<usize> = index.releases_in(rbox).filter(|j| rank[j] < k).collect();
+        earlier.sort_unstable_by_key(|j| rank[j]);
+        let piece = if earlier.is_empty() || inside.0.is_empty() {
             inside
         } else {
-            inside.difference(&earlier)
+            inside.difference(&union(earlier.iter().map(|&j| &rl[j].geometry)))
         };
         let a = area(&piece);
         if piece.0.is_empty() || a <= 0.0 {
@@ -371,41 +373,42 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
             Outcome::Cleared => y.cleared += a,
         }
         y.total += a;
+        piece_of.insert(ri, out.pieces.len());
         out.pieces.push(ReleasePiece {
-            release: c.releases[ri],
+            release: ri,
             geometry: piece,
             area_m2: a,
+            hazards: Vec::new(),
         });
     }
 
-    // 3. Per hazard.
-    for (k, &hi) in c.hazards.iter().enumerate() {
+    // 3. Per hazard: remaining part and the land of it released, by outcome.
+    for &hi in &c.hazards {
         let h = &hz[hi];
-        let near: Vec<&MultiPolygon<f64>> = c
-            .releases
-            .iter()
-            .zip(&rboxes)
-            .filter(|(_, b)| boxes_meet(**b, hboxes[k]))
-            .map(|(&i, _)| &rl[i].geometry)
-            .collect();
-        let area_m2 = area(&h.geometry);
-        let remaining = if h.status.is_closed() {
-            MultiPolygon::new(vec![])
+        let mut near: Vec<usize> = index.hazard_boxes[hi]
+            .map(|b| index.releases_in(b).collect())
+            .unwrap_or_default();
+        near.sort_unstable();
+        let area_m2 = rec.hazard_areas[hi];
+        let (remaining, remaining_m2) = if h.status.is_closed() {
+            (MultiPolygon::new(vec![]), 0.0)
         } else if near.is_empty() {
-            h.geometry.clone()
+            (h.geometry.clone(), area_m2)
         } else {
-            h.geometry.difference(&union(near.iter().copied()))
-        };
-        let remaining_m2 = if near.is_empty() && !h.status.is_closed() {
-            area_m2
-        } else {
-            area(&remaining)
+            let rem = h
+                .geometry
+                .difference(&union(near.iter().map(|&i| &rl[i].geometry)));
+            let a = area(&rem);
+            (rem, a)
         };
         let mut released_m2 = [0.0; 3];
-        for p in &out.pieces {
-            if boxes_meet(bbox(&p.geometry), hboxes[k]) {
-                released_m2[outcome_slot(rl[p.release].outcome)] +=
-                    area(&p.geometry.intersection(&h.geometry));
+        for ri in &near {
+            let Some(&p) = piece_of.get(ri) else { continue };
+            let piece = &mut out.pieces[p];
+            let a = area(&piece.geometry.intersection(&h.geometry));
+            if a > 0.0 {
+                released_m2[outcome_slot(rl[*ri].outcome)] += a;
+                piece.hazards.push(hi);
             }
         }
         if remaining_m2 <= 0.0 {
@@ -434,6 +437,7 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
     // 4. Breakdowns of the remaining land, by (classification, region) atoms so
     // that both breakdowns add up to the same remaining figure exactly.
     let mut groups: BTreeMap<(usize, &str), Vec<&MultiPolygon<f64>>> = BTreeMap::new();
+    let mut contamination: BTreeMap<&str, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
     for &i in &open {
         let h = &hz[i];
         groups
@@ -443,6 +447,18 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
             ))
             .or_default()
             .push(&h.geometry);
+        if h.contamination.is_empty() {
+            contamination
+                .entry(UNSPECIFIED)
+                .or_default()
+                .push(&h.geometry);
+        }
+        for t in &h.contamination {
+            contamination
+                .entry(t.as_str())
+                .or_default()
+                .push(&h.geometry);
+        }
     }
     let atoms = partition(groups.into_iter().collect(), &r_all, remaining_union);
     out.figures.remaining = 0.0;
@@ -452,6 +468,21 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
             .entry(CLASS_PRECEDENCE[rank].as_str())
             .or_default() += a;
         *out.by_region.entry(region.to_string()).or_default() += a;
+    }
+    // Contamination types overlap by nature (one hazard, several types): each
+    // type gets all the remaining land of its hazards, so these do not add up.
+    for (t, parts) in contamination {
+        let a = if parts.len() == open.len() {
+            out.figures.remaining
+        } else {
+            let u = union(parts);
+            if no_releases {
+                area(&u)
+            } else {
+                area(&u.difference(&r_all))
+            }
+        };
+        *out.by_contamination.entry(t.to_string()).or_default() += a;
     }
     out
 }

@@ -91,6 +91,7 @@ pub fn account(
         n,
         &ReconcileConfig {
             as_of: as_of.map(|d| d.parse().unwrap()),
+            ..Default::default()
         },
     );
     let acc = measure::measure(&rec).expect("conservation holds");

@@ -6,3 +6,4 @@ mod cli;
 mod common;
 mod external;
 mod props;
+mod reconcile;

@@ -92,3 +92,28 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn duplicating_records_under_new_ids_changes_nothing((hz, rl) in arb_case(), pick in any::<prop::sample::Index>()) {
+        let (_, before) = account(hz.clone(), rl.clone(), None);
+        let mut hz2 = hz.clone();
+        let mut copy = pick.get(&hz).clone();
+        copy.id = format!("{}-copy", copy.id);
+        hz2.push(copy);
+        let mut rl2 = rl.clone();
+        if !rl.is_empty() {
+            let mut r = pick.get(&rl).clone();
+            r.id = format!("{}-copy", r.id);
+            rl2.push(r);
+        }
+        let (_, after) = account(hz2, rl2, None);
+        let (a, b) = (before.figures, after.figures);
+        for (x, y) in [(a.total, b.total), (a.remaining, b.remaining), (a.closed_unreleased, b.closed_unreleased), (a.released_outside_hazards, b.released_outside_hazards), (a.cleared + a.reduced + a.cancelled, b.cleared + b.reduced + b.cancelled)] {
+            prop_assert!(close(x, y, 1e-7) || (x - y).abs() < 1e-3, "{x} vs {y}");
+        }
+        prop_assert_eq!(before.by_classification.keys().collect::<Vec<_>>(), after.by_classification.keys().collect::<Vec<_>>());
+    }
+}
