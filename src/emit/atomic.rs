@@ -1,6 +1,12 @@
 //! Atomic output files: written under a temporary name in the target directory,
 //! flushed to disk, then renamed over the old file, so a reader (or a web server)
 //! never sees a half-written output and a failed run leaves the old one intact.
+//!
+//! A bundle is written in two phases ([`Staging`]): every file is first written
+//! and fsynced under its temporary name, and only when all of them exist are
+//! they renamed into place, one rename after the other. A build that fails or
+//! is killed while writing leaves the previous bundle as it was; temporaries
+//! left by a killed build are swept by the next one.
 
 use crate::error::{Error, Result};
 use std::fs::File;
@@ -39,6 +45,59 @@ pub fn write_atomic(
     })
 }
 
+/// Files written under temporary names, renamed into place by [`Staging::commit`].
+/// Dropped without a commit, it removes its temporaries.
+#[derive(Debug, Default)]
+pub struct Staging {
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staging {
+    pub fn new() -> Self {
+        Staging::default()
+    }
+
+    /// Write `target`'s new content under its temporary name.
+    pub fn write(
+        &mut self,
+        target: &Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let tmp = temp_path(target);
+        self.staged.push((tmp.clone(), target.to_path_buf()));
+        (|| {
+            let file = File::create(&tmp)?;
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            write(&mut w)?;
+            let file = w.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()
+        })()
+        .map_err(|source| Error::Output {
+            path: target.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Rename every staged file into place.
+    pub fn commit(mut self) -> Result<()> {
+        for (tmp, target) in std::mem::take(&mut self.staged) {
+            std::fs::rename(&tmp, &target).map_err(|source| Error::Output {
+                path: target,
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
 /// Remove temporary files a killed earlier run may have left in `dir`.
 pub fn sweep_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -56,6 +115,25 @@ pub fn sweep_temporaries(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staging_replaces_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        let mut s = Staging::new();
+        s.write(&a, |w| w.write_all(b"a1")).unwrap();
+        s.write(&b, |w| w.write_all(b"b1")).unwrap();
+        s.commit().unwrap();
+        let mut s = Staging::new();
+        s.write(&a, |w| w.write_all(b"a2")).unwrap();
+        assert!(s
+            .write(&b, |_| Err(std::io::Error::other("disk full")))
+            .is_err());
+        drop(s);
+        assert_eq!(std::fs::read(&a).unwrap(), b"a1");
+        assert_eq!(std::fs::read(&b).unwrap(), b"b1");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 
     #[test]
     fn failed_write_keeps_old_file_and_no_temporary() {

@@ -12,7 +12,7 @@ use crate::measure::Accounting;
 use crate::model::Role;
 use crate::normalize::RecordCounts;
 use crate::reconcile::Reconciled;
-use atomic::write_atomic;
+use atomic::Staging;
 use geojson::{round_area, FeatureWriter};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -140,7 +140,8 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
     let acc = b.accounting;
     let p = cfg.precision;
 
-    write_atomic(&out.join("hazards.geojson"), |w| {
+    let mut staging = Staging::new();
+    staging.write(&out.join("hazards.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
             if r.remaining_m2 <= 0.0 || r.remaining.0.is_empty() {
@@ -172,7 +173,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         fw.finish()
     })?;
 
-    write_atomic(&out.join("releases.geojson"), |w| {
+    staging.write(&out.join("releases.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (k, piece) in acc.pieces.iter().enumerate() {
             let r = &rec.releases[piece.release];
@@ -200,13 +201,17 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
     })?;
 
     let s = summary(cfg, b);
-    write_json(&out.join("summary.json"), &s)?;
-    write_json(&out.join("report.json"), &report(b.diagnostics))?;
-    Ok(())
+    write_json(&mut staging, &out.join("summary.json"), &s)?;
+    write_json(
+        &mut staging,
+        &out.join("report.json"),
+        &report(b.diagnostics),
+    )?;
+    staging.commit()
 }
 
-fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
-    write_atomic(path, |w| {
+fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result<()> {
+    staging.write(path, |w| {
         serde_json::to_writer_pretty(&mut *w, v)?;
         w.write_all(b"\n")
     })
