@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod geojson;
+pub mod page;
 
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
@@ -170,6 +171,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
     let s = summary(cfg, b);
     write_json(&out.join("summary.json"), &s)?;
     write_json(&out.join("report.json"), &report(b.diagnostics))?;
+    page::write_page(out)?;
     Ok(())
 }
 
