@@ -8,11 +8,7 @@
   var OUTCOMES = ['cancelled', 'reduced', 'cleared'];
   var OUTCOME_LABELS = { cancelled: 'Cancelled', reduced: 'Reduced', cleared: 'Cleared' };
   var CLASSES = ['CHA', 'SHA', 'other'];
-  var CLASS_LABELS = {
-    CHA: 'Confirmed hazardous area (CHA)',
-    SHA: 'Suspected hazardous area (SHA)',
-    other: 'Other hazardous area'
-  };
+  var CLASS_LABELS = { CHA: 'Confirmed (CHA)', SHA: 'Suspected (SHA)', other: 'Other' };
   var INTERACTIVE_LAYERS = ['hazard-points', 'hazards-fill', 'releases-fill'];
 
   var nf0 = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
@@ -201,7 +197,7 @@
         acc += val;
       });
       var lbl = svg('text', { x: x + barW / 2, y: H - 10, 'text-anchor': 'middle', class: 'cm-tick' });
-      lbl.textContent = y;
+      lbl.textContent = y === 'undated' ? 'Undated' : y;
       g.appendChild(lbl);
       s.appendChild(g);
     });
@@ -270,7 +266,8 @@
     var rb = el('tbody');
     CLASSES.forEach(function (c) {
       var share = byClass[c];
-      if (!share && c === 'other') return;
+      // "other" only when there is some: most exports classify every hazard
+      if (c === 'other' && (!share || (!share.count && !share.area_m2))) return;
       share = share || { count: 0, area_m2: 0 };
       var row = figureRow(CLASS_LABELS[c], share.area_m2, c, nf0.format(share.count));
       var sw = el('span', { class: 'cm-swatch cm-swatch-fill', 'aria-hidden': 'true' });
@@ -386,6 +383,13 @@
     map.on('mousemove', function (e) {
       map.getCanvas().style.cursor = pickFeature(map, e.point) ? 'pointer' : '';
     });
+    // Escape closes the popup and gives the focus back to the map
+    map.getContainer().addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && popup.isOpen()) {
+        popup.remove();
+        map.getCanvas().focus();
+      }
+    });
     map.getCanvas().addEventListener('keydown', function (e) {
       if (e.key !== 'Enter' && e.key !== ' ') return;
       e.preventDefault();
@@ -454,7 +458,10 @@
       });
     }, function (err) {
       buildLegend(style, null);
-      throw new Error('The map tiles (tiles.pmtiles) could not be read: ' + err.message);
+      var why = /Byte Serving|content-length/i.test(err.message)
+        ? 'the web server does not support HTTP range requests (python3 -m http.server does not; nginx, Apache and Caddy do)'
+        : err.message;
+      throw new Error('The map tiles (tiles.pmtiles) could not be read: ' + why);
     });
   }
 
@@ -463,9 +470,11 @@
     window.clearmapStatus = status;
     if (location.protocol === 'file:') {
       showMessage('<strong>This page must be served over HTTP.</strong> Browsers do not let a page opened from a file read ' +
-        'its map tiles, style and figures. Serve the bundle directory with a web server that supports HTTP range requests, ' +
-        'for example <code>clearmap serve DIR</code> or <code>python3 -m http.server</code> run inside it, ' +
-        'then open <code>http://localhost:8000/</code>.', 'error');
+        'its map tiles, style and figures. Serve the bundle directory with a web server that supports HTTP range requests ' +
+        '(nginx, Apache, Caddy: <code>caddy file-server --listen :8000 --root DIR</code>, or clearmap\'s test server ' +
+        '<code>node tests/web/serve.mjs DIR</code>) and open <code>http://localhost:8000/</code>. ' +
+        'Note that <code>python3 -m http.server</code> does not support range requests, so the map will not load with it.', 'error');
+      document.querySelector('.cm-map-section').hidden = true;
       document.getElementById('cm-figures').textContent = 'Figures are not available when the page is opened from a file.';
       status.done = true;
       return Promise.resolve(status);

@@ -59,6 +59,7 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.url()} HTTP ${r.status()}`); });
   await context.route('**/*', (route) => {
     const u = new URL(route.request().url());
     if (['blob:', 'data:', 'file:'].includes(u.protocol) || u.hostname === '127.0.0.1') return route.continue();
@@ -115,6 +116,10 @@ try {
     const want = summary.remaining_by_classification?.[c];
     if (!want) continue;
     const got = shown[c];
+    if (c === 'other' && !want.count && !want.area_m2) {
+      check(got === null || (got.m2 === 0 && got.count === 0), 'no "other" hazards: row absent or zero');
+      continue;
+    }
     check(got && got.m2 === m2(want.area_m2) && got.km2 === km2(want.area_m2) && got.count === want.count,
       `remaining ${c}: ${JSON.stringify(got)} = ${m2(want.area_m2)} m², ${km2(want.area_m2)} km², ${want.count} hazards`);
   }
@@ -206,6 +211,22 @@ try {
     }));
     const close = await page.evaluate(() => window.clearmapMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length);
     check(close > 0, `hazard polygons rendered at z13 (${close})`);
+    // keyboard: focus the map, Enter describes what is at its centre
+    const closeBtn = await page.$('.maplibregl-popup-close-button');
+    if (closeBtn) await closeBtn.click();
+    await page.focus('#cm-map canvas');
+    await page.keyboard.press('Enter');
+    const kb = await page.waitForSelector('.maplibregl-popup .cm-popup', { timeout: 3000 }).catch(() => null);
+    const live = await page.textContent('#cm-live');
+    check(!!kb || /No hazard/.test(live || ''), `Enter on the focused map describes its centre (${kb ? 'popup' : live})`);
+    if (kb) {
+      await page.keyboard.press('Escape');
+      const after = await page.evaluate(() => ({
+        popups: document.querySelectorAll('.maplibregl-popup').length,
+        focus: document.activeElement === document.querySelector('#cm-map canvas'),
+      }));
+      check(after.popups === 0 && after.focus, `Escape closes the popup and returns focus to the map (${JSON.stringify(after)})`);
+    }
     await page.locator('#cm-map').screenshot({ path: path.join(outDir, 'map-z13.png') });
   }
   if (!haveTiles) await page.screenshot({ path: path.join(outDir, 'page.png'), fullPage: true });
