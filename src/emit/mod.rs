@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod geojson;
+pub mod page;
 
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
@@ -207,6 +208,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &out.join("report.json"),
         &report(b.diagnostics),
     )?;
+    page::write_page(&mut staging, out)?;
     staging.commit()
 }
 
