@@ -29,6 +29,18 @@ pub enum Command {
     /// Read and check the sources only; print the diagnostics table.
     #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
     Validate(ValidateArgs),
+    /// Preview a bundle: a static server with HTTP range requests (loopback).
+    #[command(after_help = "Example:\n  clearmap serve out/ --addr 127.0.0.1:8080")]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The bundle directory.
+    pub dir: PathBuf,
+    /// Address to listen on; loopback unless you choose otherwise.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +80,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Build(a) => build(a),
         Command::Validate(a) => validate(a),
+        Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
     }
 }
 

@@ -15,3 +15,4 @@ pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod reconcile;
+pub mod serve;
