@@ -22,11 +22,26 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build one country's bundle (figures, GeoJSON, report) into --out.
-    #[command(after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/")]
+    #[command(
+        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/"
+    )]
     Build(BuildArgs),
     /// Read and check the sources only; print the diagnostics table.
     #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
     Validate(ValidateArgs),
+    /// Show a PMTiles archive (header, metadata, tiles per zoom), or one tile as GeoJSON.
+    #[command(
+        after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson"
+    )]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The archive (tiles.pmtiles of a bundle).
+    pub file: PathBuf,
+    /// A tile as Z/X/Y: print it decoded to GeoJSON (lon/lat) on stdout.
+    pub tile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +81,27 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Build(a) => build(a),
         Command::Validate(a) => validate(a),
+        Command::Inspect(a) => inspect(a),
     }
+}
+
+fn inspect(a: InspectArgs) -> Result<i32> {
+    use crate::emit::tiles::inspect::{parse_zxy, summary, tile_geojson, Archive};
+    let zxy = a.tile.as_deref().map(parse_zxy).transpose()?;
+    let archive = Archive::open(&a.file)?;
+    match zxy {
+        None => print!("{}", summary(&archive)?),
+        Some((z, x, y)) => match tile_geojson(&archive, z, x, y)? {
+            Some(fc) => println!("{}", serde_json::to_string_pretty(&fc).unwrap_or_default()),
+            None => {
+                return Err(Error::input(
+                    &a.file,
+                    format!("has no tile {z}/{x}/{y} (empty tiles are not stored)"),
+                ));
+            }
+        },
+    }
+    Ok(exit::SUCCESS)
 }
 
 fn build(a: BuildArgs) -> Result<i32> {
@@ -123,11 +158,35 @@ mod tests {
     #[test]
     fn zero_config_form_parses() {
         let cli = Cli::try_parse_from([
-            "clearmap", "build", "--hazards", "a.geojson", "b.geojson", "--releases", "r.geojson", "--out", "o",
+            "clearmap",
+            "build",
+            "--hazards",
+            "a.geojson",
+            "b.geojson",
+            "--releases",
+            "r.geojson",
+            "--out",
+            "o",
         ])
         .unwrap();
-        let Command::Build(b) = cli.command else { panic!() };
+        let Command::Build(b) = cli.command else {
+            panic!()
+        };
         assert_eq!(b.hazards.len(), 2);
         assert!(b.config.is_none());
+    }
+
+    #[test]
+    fn inspect_parses_with_and_without_tile() {
+        let cli = Cli::try_parse_from(["clearmap", "inspect", "t.pmtiles", "3/4/2"]).unwrap();
+        let Command::Inspect(i) = cli.command else {
+            panic!()
+        };
+        assert_eq!(i.tile.as_deref(), Some("3/4/2"));
+        let cli = Cli::try_parse_from(["clearmap", "inspect", "t.pmtiles"]).unwrap();
+        let Command::Inspect(i) = cli.command else {
+            panic!()
+        };
+        assert!(i.tile.is_none());
     }
 }
