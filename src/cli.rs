@@ -22,9 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build one country's bundle (figures, GeoJSON, report) into --out.
-    #[command(
-        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/"
-    )]
+    #[command(after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/")]
     Build(BuildArgs),
     /// Read and check the sources only; print the diagnostics table.
     #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
@@ -97,7 +95,7 @@ fn inspect(a: InspectArgs) -> Result<i32> {
                 return Err(Error::input(
                     &a.file,
                     format!("has no tile {z}/{x}/{y} (empty tiles are not stored)"),
-                ));
+                ))
             }
         },
     }
@@ -158,20 +156,10 @@ mod tests {
     #[test]
     fn zero_config_form_parses() {
         let cli = Cli::try_parse_from([
-            "clearmap",
-            "build",
-            "--hazards",
-            "a.geojson",
-            "b.geojson",
-            "--releases",
-            "r.geojson",
-            "--out",
-            "o",
+            "clearmap", "build", "--hazards", "a.geojson", "b.geojson", "--releases", "r.geojson", "--out", "o",
         ])
         .unwrap();
-        let Command::Build(b) = cli.command else {
-            panic!()
-        };
+        let Command::Build(b) = cli.command else { panic!() };
         assert_eq!(b.hazards.len(), 2);
         assert!(b.config.is_none());
     }

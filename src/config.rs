@@ -82,27 +82,19 @@ fn default_precision() -> u8 {
     7
 }
 
-fn de_date<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<NaiveDate>, D::Error> {
+fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
     // TOML has a native date type; accept it and the quoted ISO form alike.
     let v = Option::<toml::Value>::deserialize(d)?;
     match v {
         None => Ok(None),
         Some(toml::Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "as_of = \"{s}\" is not a date like \"2025-12-31\""
-                ))
-            }),
+            .map_err(|_| serde::de::Error::custom(format!("as_of = \"{s}\" is not a date like \"2025-12-31\""))),
         Some(toml::Value::Datetime(dt)) => {
             let s = dt.to_string();
             NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
                 .map(Some)
-                .map_err(|_| {
-                    serde::de::Error::custom(format!("as_of = {s} is not a date like 2025-12-31"))
-                })
+                .map_err(|_| serde::de::Error::custom(format!("as_of = {s} is not a date like 2025-12-31")))
         }
         Some(other) => Err(serde::de::Error::custom(format!(
             "as_of = {other} is not a date like \"2025-12-31\""
@@ -134,11 +126,7 @@ impl Config {
     }
 
     /// The zero-config form: canonical property names, paths as given.
-    pub fn from_files(
-        country: Option<String>,
-        hazards: &[PathBuf],
-        releases: &[PathBuf],
-    ) -> Config {
+    pub fn from_files(country: Option<String>, hazards: &[PathBuf], releases: &[PathBuf]) -> Config {
         let source = |path: &PathBuf, role| SourceConfig {
             path: path.clone(),
             layer: None,
@@ -168,31 +156,19 @@ impl Config {
     /// Semantic checks serde cannot express: canonical names, presets, a hazard source.
     pub fn check(&self) -> std::result::Result<(), String> {
         if !self.sources.iter().any(|s| s.role == Role::Hazard) {
-            return Err(
-                "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
-            );
+            return Err("no [[source]] with role = \"hazard\": add at least one hazard source".into());
         }
         if self.output.precision > 12 {
-            return Err(format!(
-                "[output] precision = {} is more than 12 decimals",
-                self.output.precision
-            ));
+            return Err(format!("[output] precision = {} is more than 12 decimals", self.output.precision));
         }
         for (i, s) in self.sources.iter().enumerate() {
             let at = format!("[[source]] #{} ({})", i + 1, s.path.display());
             if let Some(p) = &s.preset {
                 if p != "generic" {
-                    return Err(format!(
-                        "{at}: unknown preset \"{p}\"; known presets: generic"
-                    ));
+                    return Err(format!("{at}: unknown preset \"{p}\"; known presets: generic"));
                 }
             }
-            for key in s
-                .fields
-                .keys()
-                .chain(s.values.keys())
-                .chain(s.defaults.keys())
-            {
+            for key in s.fields.keys().chain(s.values.keys()).chain(s.defaults.keys()) {
                 if !CANONICAL_FIELDS.contains(&key.as_str()) {
                     return Err(format!(
                         "{at}: \"{key}\" is not a canonical field; use one of {}",
@@ -201,17 +177,8 @@ impl Config {
                 }
             }
             for (key, v) in &s.defaults {
-                if !matches!(
-                    v,
-                    toml::Value::String(_)
-                        | toml::Value::Integer(_)
-                        | toml::Value::Float(_)
-                        | toml::Value::Datetime(_)
-                        | toml::Value::Array(_)
-                ) {
-                    return Err(format!(
-                        "{at}: [source.defaults] {key} must be a string, number, date or list"
-                    ));
+                if !matches!(v, toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Datetime(_) | toml::Value::Array(_)) {
+                    return Err(format!("{at}: [source.defaults] {key} must be a string, number, date or list"));
                 }
             }
         }

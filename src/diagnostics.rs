@@ -145,8 +145,9 @@ impl Diagnostics {
 
     /// Sort by record, then code, then message: a stable order for every output.
     pub fn sort(&mut self) {
-        self.items
-            .sort_by(|a, b| (&a.record, a.code, &a.message).cmp(&(&b.record, b.code, &b.message)));
+        self.items.sort_by(|a, b| {
+            (&a.record, a.code, &a.message).cmp(&(&b.record, b.code, &b.message))
+        });
     }
 
     /// Count per code, with the highest severity seen for it.
@@ -166,10 +167,7 @@ impl Diagnostics {
         if counts.is_empty() {
             return "no diagnostics\n".to_string();
         }
-        let mut s = format!(
-            "{:<24} {:<8} {:>7}  first example\n",
-            "code", "severity", "count"
-        );
+        let mut s = format!("{:<24} {:<8} {:>7}  first example\n", "code", "severity", "count");
         for (code, (sev, n)) in &counts {
             let first = self.items.iter().find(|d| d.code == *code);
             let example = first
@@ -184,13 +182,7 @@ impl Diagnostics {
                 Severity::Error => "error",
             };
             let example: String = example.chars().take(110).collect();
-            s.push_str(&format!(
-                "{:<24} {:<8} {:>7}  {}\n",
-                code.as_str(),
-                sev,
-                n,
-                example
-            ));
+            s.push_str(&format!("{:<24} {:<8} {:>7}  {}\n", code.as_str(), sev, n, example));
         }
         s
     }

@@ -33,11 +33,7 @@ pub enum Classification {
 }
 
 impl Classification {
-    pub const ALL: [Classification; 3] = [
-        Classification::Cha,
-        Classification::Sha,
-        Classification::Other,
-    ];
+    pub const ALL: [Classification; 3] = [Classification::Cha, Classification::Sha, Classification::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,12 +71,7 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
+        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
             "open" => Some(Status::Open),
             "worked_on" => Some(Status::WorkedOn),
             "closed" => Some(Status::Closed),
@@ -190,11 +181,6 @@ impl Release {
     /// one date cleared before reduced before cancelled. The provenance breaks the
     /// remaining ties so that the order never depends on how records were read.
     pub fn priority_key(&self) -> (bool, Option<NaiveDate>, Outcome, &Provenance) {
-        (
-            self.date.is_none(),
-            self.date,
-            self.outcome,
-            &self.provenance,
-        )
+        (self.date.is_none(), self.date, self.outcome, &self.provenance)
     }
 }

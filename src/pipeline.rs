@@ -7,9 +7,9 @@ use crate::emit::{self, Bundle, EmitConfig};
 use crate::error::Result;
 use crate::ingest;
 use crate::measure::{self, Accounting};
-use crate::model::Role;
 use crate::normalize::{self, RecordCounts};
 use crate::reconcile::{self, ReconcileConfig, Reconciled};
+use crate::model::Role;
 use std::collections::BTreeMap;
 use std::path::Path;
 

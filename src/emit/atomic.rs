@@ -9,18 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// The temporary name used for `target` while it is written.
 pub fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     target.with_file_name(format!(".{name}.clearmap-tmp-{}", std::process::id()))
 }
 
 /// Write `target` through `write`, atomically.
-pub fn write_atomic(
-    target: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
+pub fn write_atomic(target: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let tmp = temp_path(target);
     let result = (|| {
         let file = File::create(&tmp)?;
@@ -41,9 +35,7 @@ pub fn write_atomic(
 
 /// Remove temporary files a killed earlier run may have left in `dir`.
 pub fn sweep_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();

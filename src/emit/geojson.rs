@@ -45,9 +45,7 @@ fn write_ring(w: &mut dyn Write, ring: &geo::LineString<f64>, precision: u8) -> 
 
 fn fmt(x: f64) -> String {
     // serde_json's float printing is the shortest roundtrip form.
-    serde_json::Number::from_f64(x)
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "null".into())
+    serde_json::Number::from_f64(x).map(|n| n.to_string()).unwrap_or_else(|| "null".into())
 }
 
 /// Write a MultiPolygon geometry object (a Polygon when it has one part).
@@ -88,20 +86,11 @@ pub struct FeatureWriter<'a> {
 impl<'a> FeatureWriter<'a> {
     pub fn new(w: &'a mut dyn Write, precision: u8) -> io::Result<Self> {
         w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-        Ok(FeatureWriter {
-            w,
-            precision,
-            count: 0,
-        })
+        Ok(FeatureWriter { w, precision, count: 0 })
     }
 
     /// One feature (properties are written in key order).
-    pub fn feature(
-        &mut self,
-        id: Option<u64>,
-        properties: &Map<String, Value>,
-        geometry: &MultiPolygon<f64>,
-    ) -> io::Result<()> {
+    pub fn feature(&mut self, id: Option<u64>, properties: &Map<String, Value>, geometry: &MultiPolygon<f64>) -> io::Result<()> {
         if self.count > 0 {
             self.w.write_all(b",\n")?;
         }
@@ -133,10 +122,7 @@ mod tests {
         let mut buf = Vec::new();
         write_geometry(&mut buf, &MultiPolygon::new(vec![p]), 7).unwrap();
         let s = String::from_utf8(buf).unwrap();
-        assert_eq!(
-            s,
-            r#"{"type":"Polygon","coordinates":[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,1.0],[0.0,0.0]]]}"#
-        );
+        assert_eq!(s, r#"{"type":"Polygon","coordinates":[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,1.0],[0.0,0.0]]]}"#);
         let v: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["type"], "Polygon");
     }

@@ -71,10 +71,7 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
         ("reduced", round_area(f.reduced)),
         ("cancelled", round_area(f.cancelled)),
         ("closed_unreleased", round_area(f.closed_unreleased)),
-        (
-            "released_outside_hazards",
-            round_area(f.released_outside_hazards),
-        ),
+        ("released_outside_hazards", round_area(f.released_outside_hazards)),
     ]);
     let share = |s: &crate::measure::accounting::Share| ShareOut {
         count: s.count,
@@ -146,18 +143,9 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
             props.insert("region".into(), json!(h.region));
             props.insert("area_m2".into(), json!(round_area(r.area_m2)));
             props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
-            props.insert(
-                "released_cancelled_m2".into(),
-                json!(round_area(r.released_m2[0])),
-            );
-            props.insert(
-                "released_reduced_m2".into(),
-                json!(round_area(r.released_m2[1])),
-            );
-            props.insert(
-                "released_cleared_m2".into(),
-                json!(round_area(r.released_m2[2])),
-            );
+            props.insert("released_cancelled_m2".into(), json!(round_area(r.released_m2[0])));
+            props.insert("released_reduced_m2".into(), json!(round_area(r.released_m2[1])));
+            props.insert("released_cleared_m2".into(), json!(round_area(r.released_m2[2])));
             props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
             fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
         }
@@ -172,10 +160,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
             props.insert("id".into(), json!(r.id));
             props.insert("hazard_ids".into(), json!(r.hazard_ids));
             props.insert("outcome".into(), json!(r.outcome.as_str()));
-            props.insert(
-                "date".into(),
-                json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())),
-            );
+            props.insert("date".into(), json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())));
             props.insert("area_m2".into(), json!(round_area(piece.area_m2)));
             props.insert("area_reported_m2".into(), json!(r.area_reported_m2));
             fw.feature(Some(k as u64 + 1), &props, &piece.geometry)?;

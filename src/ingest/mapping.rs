@@ -48,11 +48,7 @@ impl RawValue {
     fn tokens(&self) -> Vec<String> {
         let parts: Vec<String> = match self {
             RawValue::List(v) => v.clone(),
-            other => other
-                .to_text()
-                .split([',', ';'])
-                .map(str::to_string)
-                .collect(),
+            other => other.to_text().split([',', ';']).map(str::to_string).collect(),
         };
         parts
             .into_iter()
@@ -97,11 +93,10 @@ impl Mapper {
         source_diags: &mut Vec<Diagnostic>,
     ) -> Result<Mapper> {
         let find = |name: &str| {
-            layer_columns.iter().position(|c| c == name).or_else(|| {
-                layer_columns
-                    .iter()
-                    .position(|c| c.eq_ignore_ascii_case(name))
-            })
+            layer_columns
+                .iter()
+                .position(|c| c == name)
+                .or_else(|| layer_columns.iter().position(|c| c.eq_ignore_ascii_case(name)))
         };
         let mut columns = BTreeMap::new();
         for field in crate::config::CANONICAL_FIELDS {
@@ -133,10 +128,7 @@ impl Mapper {
             .map(|(k, v)| (k.clone(), toml_to_raw(v)))
             .collect();
         for field in ["classification", "status"] {
-            if !columns.contains_key(field)
-                && !defaults.contains_key(field)
-                && source.role == crate::model::Role::Hazard
-            {
+            if !columns.contains_key(field) && !defaults.contains_key(field) && source.role == crate::model::Role::Hazard {
                 source_diags.push(
                     Diagnostic::new(
                         Code::MissingField,
@@ -150,10 +142,7 @@ impl Mapper {
                 );
             }
         }
-        if source.role == crate::model::Role::Release
-            && !columns.contains_key("outcome")
-            && !defaults.contains_key("outcome")
-        {
+        if source.role == crate::model::Role::Release && !columns.contains_key("outcome") && !defaults.contains_key("outcome") {
             return Err(Error::config(
                 config_path,
                 format!(
@@ -168,17 +157,11 @@ impl Mapper {
             .map(|(field, m)| {
                 (
                     field.clone(),
-                    m.iter()
-                        .map(|(raw, canon)| (normalise_key(raw), canon.clone()))
-                        .collect(),
+                    m.iter().map(|(raw, canon)| (normalise_key(raw), canon.clone())).collect(),
                 )
             })
             .collect();
-        Ok(Mapper {
-            columns,
-            values,
-            defaults,
-        })
+        Ok(Mapper { columns, values, defaults })
     }
 
     /// The column index read for a canonical field, if any.
@@ -204,18 +187,13 @@ impl Mapper {
                 .or_else(|| self.defaults.get(field).cloned())
         };
         let mut a = CanonicalAttrs {
-            id: raw("id")
-                .map(|v| v.to_text().trim().to_string())
-                .filter(|s| !s.is_empty()),
-            region: raw("region")
-                .map(|v| v.to_text().trim().to_string())
-                .filter(|s| !s.is_empty()),
+            id: raw("id").map(|v| v.to_text().trim().to_string()).filter(|s| !s.is_empty()),
+            region: raw("region").map(|v| v.to_text().trim().to_string()).filter(|s| !s.is_empty()),
             hazard_ids: raw("hazard_ids").map(|v| v.tokens()).unwrap_or_default(),
             ..Default::default()
         };
         if let Some(v) = raw("classification") {
-            a.classification =
-                self.enum_value("classification", &v, prov, diags, Classification::parse);
+            a.classification = self.enum_value("classification", &v, prov, diags, Classification::parse);
         }
         if let Some(v) = raw("status") {
             a.status = self.enum_value("status", &v, prov, diags, Status::parse);
@@ -226,11 +204,10 @@ impl Mapper {
         if let Some(v) = raw("contamination") {
             let mut set: Vec<String> = Vec::new();
             for t in v.tokens() {
-                let mapped =
-                    self.enum_value("contamination", &RawValue::Text(t), prov, diags, |s| {
-                        let s = s.trim().to_ascii_lowercase();
-                        CONTAMINATION_TYPES.contains(&s.as_str()).then_some(s)
-                    });
+                let mapped = self.enum_value("contamination", &RawValue::Text(t), prov, diags, |s| {
+                    let s = s.trim().to_ascii_lowercase();
+                    CONTAMINATION_TYPES.contains(&s.as_str()).then_some(s)
+                });
                 set.push(mapped.unwrap_or_else(|| "unknown".to_string()));
             }
             set.sort();
@@ -244,10 +221,7 @@ impl Mapper {
                     Diagnostic::new(
                         Code::InvalidDate,
                         Severity::Warning,
-                        format!(
-                            "date \"{}\" is not a date clearmap reads (YYYY-MM-DD)",
-                            v.to_text()
-                        ),
+                        format!("date \"{}\" is not a date clearmap reads (YYYY-MM-DD)", v.to_text()),
                     )
                     .record(prov)
                     .fix("treated as undated"),
@@ -370,10 +344,7 @@ mod tests {
     fn dates() {
         let d = NaiveDate::from_ymd_opt(2021, 3, 4);
         assert_eq!(parse_date(&RawValue::Text("2021-03-04".into())), d);
-        assert_eq!(
-            parse_date(&RawValue::Text(" 2021-03-04T10:00:00Z".into())),
-            d
-        );
+        assert_eq!(parse_date(&RawValue::Text(" 2021-03-04T10:00:00Z".into())), d);
         assert_eq!(parse_date(&RawValue::Text("2021/03/04".into())), d);
         assert_eq!(parse_date(&RawValue::Text("04.03.2021".into())), None);
         assert_eq!(parse_date(&RawValue::Text("2021-03-045".into())), None);
@@ -381,10 +352,7 @@ mod tests {
 
     #[test]
     fn tokens_split_and_trim() {
-        assert_eq!(
-            RawValue::Text(" a, b;;c ".into()).tokens(),
-            vec!["a", "b", "c"]
-        );
+        assert_eq!(RawValue::Text(" a, b;;c ".into()).tokens(), vec!["a", "b", "c"]);
         assert_eq!(RawValue::Real(12.0).to_text(), "12");
     }
 }

@@ -69,17 +69,12 @@ pub fn ingest(cfg: &Config) -> Result<Ingested> {
     let mut out = Ingested::default();
     for source in &cfg.sources {
         let batch = read_source(cfg, source, &mut out.diagnostics)?;
-        out.inputs
-            .extend(ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?);
+        out.inputs.extend(ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?);
         out.batches.push(batch);
     }
     Ok(out)
 }
 
-fn read_source(
-    cfg: &Config,
-    source: &SourceConfig,
-    diags: &mut Diagnostics,
-) -> Result<SourceBatch> {
+fn read_source(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
     ogr::read(cfg, source, diags)
 }

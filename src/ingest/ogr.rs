@@ -10,7 +10,6 @@ use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::model::Provenance;
-use gdal::errors::CplErrType;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::{FieldValue, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
@@ -18,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
+use gdal::errors::CplErrType;
 
 /// Messages GDAL reports while a source is read (it would otherwise print them
 /// on stderr, interleaved with clearmap's own output).
@@ -27,10 +27,7 @@ fn capture_gdal_messages() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         gdal::config::set_error_handler(|class, _, msg| {
-            if matches!(
-                class,
-                CplErrType::Warning | CplErrType::Failure | CplErrType::Fatal
-            ) {
+            if matches!(class, CplErrType::Warning | CplErrType::Failure | CplErrType::Fatal) {
                 if let Ok(mut m) = GDAL_MESSAGES.lock() {
                     if m.len() < 1000 {
                         m.push(msg.trim().to_string());
@@ -54,15 +51,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         diags.push(Diagnostic::new(
             Code::ReaderMessage,
             Severity::Info,
-            format!(
-                "GDAL reading {}: {m}{}",
-                source.path.display(),
-                if n > 1 {
-                    format!(" ({n} times)")
-                } else {
-                    String::new()
-                }
-            ),
+            format!("GDAL reading {}: {m}{}", source.path.display(), if n > 1 { format!(" ({n} times)") } else { String::new() }),
         ));
     }
     batch
@@ -87,13 +76,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     let mut layer = match &source.layer {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
-            Error::input(
-                &path,
-                format!(
-                    "has no layer \"{name}\"; its layers are: {}",
-                    names.join(", ")
-                ),
-            )
+            Error::input(&path, format!("has no layer \"{name}\"; its layers are: {}", names.join(", ")))
         })?,
         None if names.len() == 1 => ds
             .layer(0)
@@ -114,13 +97,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let source_desc = format!("{shown} layer {layer_name}");
     let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     let mut source_diags = Vec::new();
-    let mapper = Mapper::new(
-        source,
-        &columns,
-        &config_path,
-        &source_desc,
-        &mut source_diags,
-    )?;
+    let mapper = Mapper::new(source, &columns, &config_path, &source_desc, &mut source_diags)?;
     diags.extend(source_diags);
 
     let transform = transform_to_wgs84(source, layer.spatial_ref(), &path, &config_path)?;
@@ -156,10 +133,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     Ok(SourceBatch {
         role: source.role,
         path: source.path.clone(),
-        clockwise_convention: matches!(
-            driver.as_str(),
-            "ESRI Shapefile" | "OpenFileGDB" | "FileGDB"
-        ),
+        clockwise_convention: matches!(driver.as_str(), "ESRI Shapefile" | "OpenFileGDB" | "FileGDB"),
         driver,
         records,
     })
@@ -231,26 +205,17 @@ fn transform_to_wgs84(
 ) -> Result<Option<CoordTransform>> {
     let srs = match &source.crs {
         Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
-            Error::config(
-                config_path,
-                format!(
-                    "crs = \"{def}\" is not a CRS PROJ knows ({e}); use e.g. crs = \"EPSG:32648\""
-                ),
-            )
+            Error::config(config_path, format!("crs = \"{def}\" is not a CRS PROJ knows ({e}); use e.g. crs = \"EPSG:32648\""))
         })?),
         None => layer_srs,
     };
     let Some(mut srs) = srs else { return Ok(None) };
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs84 = SpatialRef::from_epsg(4326)
-        .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
+    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    CoordTransform::new(&srs, &wgs84).map(Some).map_err(|e| {
-        Error::input(
-            path,
-            format!("no transformation from its CRS to WGS84: {e}"),
-        )
-    })
+    CoordTransform::new(&srs, &wgs84)
+        .map(Some)
+        .map_err(|e| Error::input(path, format!("no transformation from its CRS to WGS84: {e}")))
 }
 
 fn field_to_raw(v: FieldValue) -> Option<RawValue> {
@@ -262,12 +227,8 @@ fn field_to_raw(v: FieldValue) -> Option<RawValue> {
         FieldValue::DateValue(d) => RawValue::Date(d),
         FieldValue::DateTimeValue(d) => RawValue::Date(d.date_naive()),
         FieldValue::StringListValue(v) => RawValue::List(v),
-        FieldValue::IntegerListValue(v) => {
-            RawValue::List(v.iter().map(|i| i.to_string()).collect())
-        }
-        FieldValue::Integer64ListValue(v) => {
-            RawValue::List(v.iter().map(|i| i.to_string()).collect())
-        }
+        FieldValue::IntegerListValue(v) => RawValue::List(v.iter().map(|i| i.to_string()).collect()),
+        FieldValue::Integer64ListValue(v) => RawValue::List(v.iter().map(|i| i.to_string()).collect()),
         FieldValue::RealListValue(v) => RawValue::List(v.iter().map(|i| i.to_string()).collect()),
     })
 }
@@ -285,11 +246,7 @@ pub fn fingerprint(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
         entries.sort();
         let mut h = Sha256::new();
         for p in &entries {
-            h.update(
-                p.file_name()
-                    .map(|n| n.as_encoded_bytes())
-                    .unwrap_or_default(),
-            );
+            h.update(p.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
             hash_file(p, &mut h)?;
         }
         files.push(InputFile {
@@ -311,9 +268,7 @@ fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
     let mut f = std::fs::File::open(p).map_err(|e| Error::input(p, e.to_string()))?;
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::input(p, e.to_string()))?;
+        let n = f.read(&mut buf).map_err(|e| Error::input(p, e.to_string()))?;
         if n == 0 {
             break;
         }

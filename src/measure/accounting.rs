@@ -207,10 +207,7 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
     }
     for (h, r) in rec.hazards.iter().zip(&acc.hazards) {
         if r.remaining_m2 > 0.0 {
-            acc.by_classification
-                .entry(h.classification.as_str())
-                .or_default()
-                .count += 1;
+            acc.by_classification.entry(h.classification.as_str()).or_default().count += 1;
             acc.by_region
                 .entry(h.region.clone().unwrap_or_else(|| NO_REGION.into()))
                 .or_default()
@@ -253,17 +250,11 @@ fn year_key(r: &Release) -> String {
 fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
     let mut out = ClusterOut::default();
     let hboxes: Vec<Option<Rect<f64>>> = c.hazards.iter().map(|&i| bbox(&hz[i].geometry)).collect();
-    let rboxes: Vec<Option<Rect<f64>>> =
-        c.releases.iter().map(|&i| bbox(&rl[i].geometry)).collect();
+    let rboxes: Vec<Option<Rect<f64>>> = c.releases.iter().map(|&i| bbox(&rl[i].geometry)).collect();
 
     // 1. Unions and the headline figures.
     let h_all = union(c.hazards.iter().map(|&i| &hz[i].geometry));
-    let open: Vec<usize> = c
-        .hazards
-        .iter()
-        .copied()
-        .filter(|&i| !hz[i].status.is_closed())
-        .collect();
+    let open: Vec<usize> = c.hazards.iter().copied().filter(|&i| !hz[i].status.is_closed()).collect();
     let h_open = if open.len() == c.hazards.len() {
         h_all.clone()
     } else {
@@ -273,38 +264,18 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
     let no_releases = r_all.0.is_empty();
     let f = &mut out.figures;
     f.total = area(&h_all);
-    f.remaining = if no_releases {
-        area(&h_open)
-    } else {
-        area(&h_open.difference(&r_all))
-    };
+    f.remaining = if no_releases { area(&h_open) } else { area(&h_open.difference(&r_all)) };
     if open.len() < c.hazards.len() {
-        let closed_only = if open.is_empty() {
-            h_all.clone()
-        } else {
-            h_all.difference(&h_open)
-        };
-        f.closed_unreleased = if no_releases {
-            area(&closed_only)
-        } else {
-            area(&closed_only.difference(&r_all))
-        };
+        let closed_only = if open.is_empty() { h_all.clone() } else { h_all.difference(&h_open) };
+        f.closed_unreleased = if no_releases { area(&closed_only) } else { area(&closed_only.difference(&r_all)) };
     }
     if !no_releases {
-        f.released_outside_hazards = if h_all.0.is_empty() {
-            area(&r_all)
-        } else {
-            area(&r_all.difference(&h_all))
-        };
+        f.released_outside_hazards = if h_all.0.is_empty() { area(&r_all) } else { area(&r_all.difference(&h_all)) };
     }
 
     // 2. Release pieces in priority order.
     let mut order: Vec<usize> = (0..c.releases.len()).collect();
-    order.sort_by(|&a, &b| {
-        rl[c.releases[a]]
-            .priority_key()
-            .cmp(&rl[c.releases[b]].priority_key())
-    });
+    order.sort_by(|&a, &b| rl[c.releases[a]].priority_key().cmp(&rl[c.releases[b]].priority_key()));
     for (k, &ri) in order.iter().enumerate() {
         let r = &rl[c.releases[ri]];
         let local: Vec<&MultiPolygon<f64>> = c
@@ -314,22 +285,14 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
             .filter(|(_, b)| boxes_meet(**b, rboxes[ri]))
             .map(|(&i, _)| &hz[i].geometry)
             .collect();
-        let inside = if local.is_empty() {
-            MultiPolygon::new(vec![])
-        } else {
-            r.geometry.intersection(&union(local.iter().copied()))
-        };
+        let inside = if local.is_empty() { MultiPolygon::new(vec![]) } else { r.geometry.intersection(&union(local.iter().copied())) };
         let earlier = union(
             order[..k]
                 .iter()
                 .filter(|&&e| boxes_meet(rboxes[e], rboxes[ri]))
                 .map(|&e| &rl[c.releases[e]].geometry),
         );
-        let piece = if earlier.0.is_empty() || inside.0.is_empty() {
-            inside
-        } else {
-            inside.difference(&earlier)
-        };
+        let piece = if earlier.0.is_empty() || inside.0.is_empty() { inside } else { inside.difference(&earlier) };
         let a = area(&piece);
         if piece.0.is_empty() || a <= 0.0 {
             let why = if local.is_empty() || area(&r.geometry.intersection(&h_all)) <= 0.0 {
@@ -338,13 +301,9 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
                 "covers only land already released by earlier releases"
             };
             out.diagnostics.push(
-                Diagnostic::new(
-                    Code::ReleaseNotAttributed,
-                    Severity::Info,
-                    format!("release {why}"),
-                )
-                .record(&r.provenance)
-                .fix("no land attributed to it"),
+                Diagnostic::new(Code::ReleaseNotAttributed, Severity::Info, format!("release {why}"))
+                    .record(&r.provenance)
+                    .fix("no land attributed to it"),
             );
             continue;
         }
@@ -381,24 +340,15 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
         } else {
             h.geometry.difference(&union(near.iter().copied()))
         };
-        let remaining_m2 = if near.is_empty() && !h.status.is_closed() {
-            area_m2
-        } else {
-            area(&remaining)
-        };
+        let remaining_m2 = if near.is_empty() && !h.status.is_closed() { area_m2 } else { area(&remaining) };
         let mut released_m2 = [0.0; 3];
         for p in &out.pieces {
             if boxes_meet(bbox(&p.geometry), hboxes[k]) {
-                released_m2[outcome_slot(rl[p.release].outcome)] +=
-                    area(&p.geometry.intersection(&h.geometry));
+                released_m2[outcome_slot(rl[p.release].outcome)] += area(&p.geometry.intersection(&h.geometry));
             }
         }
         if remaining_m2 <= 0.0 {
-            let why = if h.status.is_closed() {
-                "hazard is closed"
-            } else {
-                "all of the hazard's land is released"
-            };
+            let why = if h.status.is_closed() { "hazard is closed" } else { "all of the hazard's land is released" };
             out.diagnostics.push(
                 Diagnostic::new(Code::NoLandRemaining, Severity::Info, why)
                     .record(&h.provenance)
@@ -421,21 +371,14 @@ fn measure_cluster(c: &Cluster, hz: &[Hazard], rl: &[Release]) -> ClusterOut {
     let mut classes: BTreeMap<Classification, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
     let mut regions: BTreeMap<&str, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
     for &i in &open {
-        classes
-            .entry(hz[i].classification)
-            .or_default()
-            .push(&hz[i].geometry);
+        classes.entry(hz[i].classification).or_default().push(&hz[i].geometry);
         regions
             .entry(hz[i].region.as_deref().unwrap_or(NO_REGION))
             .or_default()
             .push(&hz[i].geometry);
     }
     // Classification's derived order is SHA, CHA, other; CHA takes precedence.
-    let class_order = [
-        Classification::Cha,
-        Classification::Sha,
-        Classification::Other,
-    ];
+    let class_order = [Classification::Cha, Classification::Sha, Classification::Other];
     let class_groups: Vec<(&'static str, Vec<&MultiPolygon<f64>>)> = class_order
         .iter()
         .filter_map(|c| classes.remove(c).map(|g| (c.as_str(), g)))
@@ -465,11 +408,7 @@ fn partition<K: Copy>(
     let mut out = Vec::with_capacity(groups.len());
     for (k, parts) in groups {
         let g = union(parts);
-        let share = if taken.0.is_empty() {
-            g.clone()
-        } else {
-            g.difference(&taken)
-        };
+        let share = if taken.0.is_empty() { g.clone() } else { g.difference(&taken) };
         out.push((k, area(&share)));
         taken = union([&taken, &g]);
     }

@@ -56,17 +56,9 @@ mod tests {
         // geographiclib (GeodSolve/Planimeter): 12308778361.469 m² for the
         // 1°×1° cell with corners on the equator and 0°/1° E.
         let p = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)];
-        assert_relative_eq!(
-            polygon_area(&p),
-            12_308_778_361.469_452,
-            max_relative = 1e-9
-        );
+        assert_relative_eq!(polygon_area(&p), 12_308_778_361.469_452, max_relative = 1e-9);
         let cw = polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 0.)];
-        assert_relative_eq!(
-            polygon_area(&cw),
-            12_308_778_361.469_452,
-            max_relative = 1e-9
-        );
+        assert_relative_eq!(polygon_area(&cw), 12_308_778_361.469_452, max_relative = 1e-9);
     }
 
     #[test]

@@ -53,11 +53,7 @@ pub fn normalize(ingested: Ingested) -> Normalized {
     for batch in ingested.batches {
         let counts = out.counts.get_mut(&batch.role).expect("both roles present");
         counts.read += batch.records.len();
-        let missing_ids = batch
-            .records
-            .iter()
-            .filter(|r| r.attrs.id.is_none())
-            .count();
+        let missing_ids = batch.records.iter().filter(|r| r.attrs.id.is_none()).count();
         if missing_ids > 0 {
             out.diagnostics.push(
                 Diagnostic::new(
@@ -69,10 +65,7 @@ pub fn normalize(ingested: Ingested) -> Normalized {
                         batch.path.display()
                     ),
                 )
-                .fix(format!(
-                    "ids assigned as \"{}:ROW\" (zero-based row)",
-                    stem(&batch)
-                )),
+                .fix(format!("ids assigned as \"{}:ROW\" (zero-based row)", stem(&batch))),
             );
         }
         let opts = RepairOptions {
@@ -104,12 +97,7 @@ fn stem(batch: &SourceBatch) -> String {
         .unwrap_or_else(|| "record".into())
 }
 
-fn normalize_record(
-    r: RawRecord,
-    role: Role,
-    stem: &str,
-    opts: RepairOptions,
-) -> (Outcome, Vec<Diagnostic>) {
+fn normalize_record(r: RawRecord, role: Role, stem: &str, opts: RepairOptions) -> (Outcome, Vec<Diagnostic>) {
     let prov = r.provenance;
     let mut diags = Vec::new();
     let quarantine = |diags: &mut Vec<Diagnostic>, code, message: &str| {
@@ -121,16 +109,8 @@ fn normalize_record(
         (Outcome::Quarantined, std::mem::take(diags))
     };
     let geometry = match r.geometry {
-        RawGeometry::Missing => {
-            return quarantine(&mut diags, Code::NullGeometry, "record has no geometry")
-        }
-        RawGeometry::Empty => {
-            return quarantine(
-                &mut diags,
-                Code::EmptyGeometry,
-                "geometry has no coordinates",
-            )
-        }
+        RawGeometry::Missing => return quarantine(&mut diags, Code::NullGeometry, "record has no geometry"),
+        RawGeometry::Empty => return quarantine(&mut diags, Code::EmptyGeometry, "geometry has no coordinates"),
         RawGeometry::Unreadable => return (Outcome::Quarantined, diags),
         RawGeometry::Geo(g) => match repair(&g, opts) {
             Ok((mp, findings)) => {
@@ -145,9 +125,7 @@ fn normalize_record(
         },
     };
     let a = r.attrs;
-    let id =
-        a.id.clone()
-            .unwrap_or_else(|| format!("{stem}:{}", prov.row));
+    let id = a.id.clone().unwrap_or_else(|| format!("{stem}:{}", prov.row));
     match role {
         Role::Hazard => {
             let status = a.status.unwrap_or(Status::Open);

@@ -60,10 +60,7 @@ pub fn repair(
         Err(f) => return Err((f, findings)),
     };
     if polygons.is_empty() {
-        return Err((
-            Finding::fatal(Code::EmptyGeometry, "geometry is empty"),
-            findings,
-        ));
+        return Err((Finding::fatal(Code::EmptyGeometry, "geometry is empty"), findings));
     }
     let mut cleaned = Vec::with_capacity(polygons.len());
     let mut wrong_winding = false;
@@ -72,9 +69,7 @@ pub fn repair(
             return Err((f, findings));
         }
         let (exterior, interiors) = poly.into_inner();
-        let Some(exterior) = clean_ring(exterior, "exterior", &mut findings) else {
-            continue;
-        };
+        let Some(exterior) = clean_ring(exterior, "exterior", &mut findings) else { continue };
         let interiors: Vec<_> = interiors
             .into_iter()
             .filter_map(|r| clean_ring(r, "hole", &mut findings))
@@ -86,8 +81,7 @@ pub fn repair(
         findings.push(Finding {
             code: Code::WrongWinding,
             severity: Severity::Info,
-            message: "rings wound against RFC 7946 (exterior clockwise or hole counter-clockwise)"
-                .into(),
+            message: "rings wound against RFC 7946 (exterior clockwise or hole counter-clockwise)".into(),
             fix: Some("reoriented".into()),
         });
     }
@@ -117,10 +111,7 @@ pub fn repair(
     valid.retain(|p| p.exterior().0.len() >= 4);
     if valid.is_empty() {
         return Err((
-            Finding::fatal(
-                Code::EmptyGeometry,
-                "no polygon with area is left after repair",
-            ),
+            Finding::fatal(Code::EmptyGeometry, "no polygon with area is left after repair"),
             findings,
         ));
     }
@@ -135,10 +126,7 @@ pub fn repair(
     }
     if mp.0.is_empty() {
         return Err((
-            Finding::fatal(
-                Code::EmptyGeometry,
-                "no polygon with area is left after repair",
-            ),
+            Finding::fatal(Code::EmptyGeometry, "no polygon with area is left after repair"),
             findings,
         ));
     }
@@ -146,10 +134,7 @@ pub fn repair(
 }
 
 /// The polygons of a geometry, or the finding that quarantines it.
-fn polygons_of(
-    g: &Geometry<f64>,
-    findings: &mut Vec<Finding>,
-) -> Result<Vec<Polygon<f64>>, Finding> {
+fn polygons_of(g: &Geometry<f64>, findings: &mut Vec<Finding>) -> Result<Vec<Polygon<f64>>, Finding> {
     match g {
         Geometry::Polygon(p) => Ok(vec![p.clone()]),
         Geometry::MultiPolygon(mp) => Ok(mp.0.clone()),
@@ -223,11 +208,7 @@ fn non_finite(p: &Polygon<f64>) -> Option<Finding> {
 
 /// Remove a doubled closing vertex and consecutive duplicates; `None` when fewer
 /// than three distinct vertices remain.
-fn clean_ring(
-    ring: LineString<f64>,
-    what: &str,
-    findings: &mut Vec<Finding>,
-) -> Option<LineString<f64>> {
+fn clean_ring(ring: LineString<f64>, what: &str, findings: &mut Vec<Finding>) -> Option<LineString<f64>> {
     let mut pts: Vec<Coord<f64>> = ring.0;
     let n = pts.len();
     if n >= 3 && pts[n - 1] == pts[n - 2] && pts[n - 1] == pts[0] {
@@ -243,10 +224,7 @@ fn clean_ring(
     if pts.len() < before {
         findings.push(Finding::fixed(
             Code::DuplicateVertex,
-            format!(
-                "{what} ring has {} repeated consecutive vertices",
-                before - pts.len()
-            ),
+            format!("{what} ring has {} repeated consecutive vertices", before - pts.len()),
             "repeated vertices removed",
         ));
     }
@@ -293,27 +271,13 @@ mod tests {
         let (mp, f) = repair(&Geometry::Polygon(p.clone()), RepairOptions::default()).unwrap();
         assert_eq!(codes(&f), vec![Code::WrongWinding]);
         assert!(mp.0[0].exterior().is_ccw());
-        let (_, f) = repair(
-            &Geometry::Polygon(p),
-            RepairOptions {
-                clockwise_convention: true,
-            },
-        )
-        .unwrap();
+        let (_, f) = repair(&Geometry::Polygon(p), RepairOptions { clockwise_convention: true }).unwrap();
         assert!(f.is_empty());
     }
 
     #[test]
     fn duplicate_vertices_and_double_closure() {
-        let ring = LineString::from(vec![
-            (0., 0.),
-            (1., 0.),
-            (1., 0.),
-            (1., 1.),
-            (0., 1.),
-            (0., 0.),
-            (0., 0.),
-        ]);
+        let ring = LineString::from(vec![(0., 0.), (1., 0.), (1., 0.), (1., 1.), (0., 1.), (0., 0.), (0., 0.)]);
         let p = Polygon::new(ring, vec![]);
         let (mp, f) = repair(&Geometry::Polygon(p), RepairOptions::default()).unwrap();
         assert_eq!(codes(&f), vec![Code::DoubleClosure, Code::DuplicateVertex]);
@@ -322,11 +286,7 @@ mod tests {
 
     #[test]
     fn points_and_degenerate_rings_are_quarantined() {
-        let (f, _) = repair(
-            &Geometry::Point(geo::point!(x: 1., y: 2.)),
-            RepairOptions::default(),
-        )
-        .unwrap_err();
+        let (f, _) = repair(&Geometry::Point(geo::point!(x: 1., y: 2.)), RepairOptions::default()).unwrap_err();
         assert_eq!(f.code, Code::UnsupportedGeometry);
         let p = Polygon::new(LineString::from(vec![(0., 0.), (1., 0.), (0., 0.)]), vec![]);
         let (f, _) = repair(&Geometry::Polygon(p), RepairOptions::default()).unwrap_err();
@@ -345,11 +305,7 @@ mod tests {
     fn overlapping_parts_are_merged() {
         let a = polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 0., y: 2.), (x: 0., y: 0.)];
         let b = polygon![(x: 1., y: 1.), (x: 3., y: 1.), (x: 3., y: 3.), (x: 1., y: 3.), (x: 1., y: 1.)];
-        let (mp, f) = repair(
-            &Geometry::MultiPolygon(MultiPolygon::new(vec![a, b])),
-            RepairOptions::default(),
-        )
-        .unwrap();
+        let (mp, f) = repair(&Geometry::MultiPolygon(MultiPolygon::new(vec![a, b])), RepairOptions::default()).unwrap();
         assert!(codes(&f).contains(&Code::OverlappingParts));
         assert!((mp.unsigned_area() - 7.0).abs() < 1e-9);
     }

@@ -58,10 +58,7 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
                     Diagnostic::new(
                         Code::AfterAsOf,
                         Severity::Info,
-                        format!(
-                            "release dated {} is after as_of {as_of}",
-                            r.date.expect("late implies dated")
-                        ),
+                        format!("release dated {} is after as_of {as_of}", r.date.expect("late implies dated")),
                     )
                     .record(&r.provenance)
                     .fix("not counted in this build"),
@@ -71,20 +68,8 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
             !late
         });
     }
-    let mut hazards = dedupe(
-        n.hazards,
-        |h| &h.id,
-        |h| &h.provenance,
-        &mut diags,
-        counts.entry(Role::Hazard).or_default(),
-    );
-    let mut releases = dedupe(
-        releases,
-        |r| &r.id,
-        |r| &r.provenance,
-        &mut diags,
-        counts.entry(Role::Release).or_default(),
-    );
+    let mut hazards = dedupe(n.hazards, |h| &h.id, |h| &h.provenance, &mut diags, counts.entry(Role::Hazard).or_default());
+    let mut releases = dedupe(releases, |r| &r.id, |r| &r.provenance, &mut diags, counts.entry(Role::Release).or_default());
     hazards.sort_by(|a, b| a.id.cmp(&b.id));
     releases.sort_by(|a, b| a.id.cmp(&b.id));
     counts.entry(Role::Hazard).or_default().used = hazards.len();
@@ -142,10 +127,7 @@ type Envelope = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 fn envelope(r: Option<Rect<f64>>, i: usize) -> Envelope {
     let r = r.unwrap_or_else(|| Rect::new((0., 0.), (0., 0.)));
-    GeomWithData::new(
-        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-        i,
-    )
+    GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i)
 }
 
 /// Connected components of the envelope-intersection graph over hazards and
@@ -206,9 +188,7 @@ struct UnionFind {
 
 impl UnionFind {
     fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n).collect(),
-        }
+        UnionFind { parent: (0..n).collect() }
     }
 
     fn find(&mut self, mut x: usize) -> usize {
