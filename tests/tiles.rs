@@ -58,6 +58,22 @@ fn archive_dir() -> &'static Path {
     .path()
 }
 
+/// Perimeter of all rings, m (equirectangular: a tolerance, not a figure).
+fn perimeter_m(mp: &MultiPolygon<f64>) -> f64 {
+    let mut p = 0.0;
+    for poly in &mp.0 {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            for w in ring.0.windows(2) {
+                let k = w[0].y.to_radians().cos();
+                let dx = (w[1].x - w[0].x) * 111_320.0 * k;
+                let dy = (w[1].y - w[0].y) * 110_574.0;
+                p += dx.hypot(dy);
+            }
+        }
+    }
+    p
+}
+
 fn to_geo(rings: &[Vec<(i32, i32)>]) -> Polygon<f64> {
     let ls = |r: &Vec<(i32, i32)>| {
         LineString::from(
@@ -206,7 +222,14 @@ fn z14_area_per_hazard_matches_remaining_m2() {
             }
         }
     }
+    // 1 % per hazard above 1000 m², except where rounding to the z14 grid alone
+    // can move more: each vertex moves by up to half a tile unit (~0.3 m here),
+    // so a thin or ragged hazard can change by up to about perimeter × half a
+    // unit (HZ-000003, a 1,700 m² C-shape with a 3 cm neck, loses 1.3 % to
+    // rounding alone). The sum over all hazards must hold to 0.2 %.
     let mut compared = 0;
+    let (mut sum_got, mut sum_want) = (0.0, 0.0);
+    let mut off = Vec::new();
     for (i, (h, r)) in c
         .reconciled
         .hazards
@@ -218,16 +241,32 @@ fn z14_area_per_hazard_matches_remaining_m2() {
             continue;
         }
         let got = area.get(&(i as u64 + 1)).copied().unwrap_or(0.0);
-        let rel = (got - r.remaining_m2).abs() / r.remaining_m2;
-        assert!(
-            rel < 0.01,
-            "{}: z14 tiles hold {got:.1} m², remaining_m2 is {:.1} ({:.3} %)",
-            h.id,
-            r.remaining_m2,
-            rel * 100.0
-        );
+        let diff = (got - r.remaining_m2).abs();
+        let lat = r.remaining.0[0].exterior().0[0].y.to_radians();
+        let unit_m = 40_075_016.686 * lat.cos() / (f64::from(1u32 << 14) * 4096.0);
+        let tolerance = (0.01 * r.remaining_m2).max(perimeter_m(&r.remaining) * unit_m / 2.0);
+        if diff > tolerance {
+            off.push(format!(
+                "{}: z14 tiles hold {got:.1} m², remaining_m2 is {:.1} ({:.3} %, tolerance {tolerance:.1} m²)",
+                h.id,
+                r.remaining_m2,
+                diff / r.remaining_m2 * 100.0
+            ));
+        }
+        sum_got += got;
+        sum_want += r.remaining_m2;
         compared += 1;
     }
+    assert!(
+        off.is_empty(),
+        "{} of {compared} hazards off:\n{}",
+        off.len(),
+        off.join("\n")
+    );
+    assert!(
+        (sum_got - sum_want).abs() < 0.002 * sum_want,
+        "z14 total {sum_got:.1} m² vs remaining {sum_want:.1} m²"
+    );
     assert!(compared > 100, "only {compared} hazards compared");
 }
 

@@ -23,6 +23,7 @@ use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{SourceFeature, SourceGeometry, TileConfig, LAYERS};
 use flate2::write::GzEncoder;
+use geo::orient::{Direction, Orient};
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -67,8 +68,12 @@ pub fn prepare(features: &[SourceFeature]) -> Vec<Prepared<'_>> {
                     let (x, y) = grow(to_unit(p.x(), p.y()));
                     UnitGeometry::Point(x, y)
                 }
+                // Holes must wind against their exterior for the NonZero cleaning
+                // to keep them holes; boolean-op output does not promise that.
                 SourceGeometry::Polygons(mp) => UnitGeometry::Polygons(
-                    mp.0.iter()
+                    mp.orient(Direction::Default)
+                        .0
+                        .iter()
                         .map(|poly| {
                             std::iter::once(poly.exterior())
                                 .chain(poly.interiors())
