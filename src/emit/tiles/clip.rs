@@ -13,7 +13,7 @@ use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::core::simplify::Simplify;
 use i_overlay::i_float::int::point::IntPoint;
 
-use super::mvt::ring_area2;
+use super::mvt::{ring_area2, TilePolygon};
 
 /// An axis-aligned rectangle.
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +93,7 @@ pub fn quantise(ring: &[(f64, f64)]) -> Vec<IntPoint> {
 /// surveyor's area in y-down tile coordinates, the MVT exterior) followed by its
 /// holes (negative area). Input rings may be wound either way as long as holes
 /// wind opposite to their exterior (NonZero fill).
-pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<Vec<Vec<(i32, i32)>>> {
+pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
     let rings: Vec<Vec<IntPoint>> = rings.into_iter().filter(|r| r.len() >= 3).collect();
     if rings.is_empty() {
         return Vec::new();

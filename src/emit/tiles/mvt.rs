@@ -66,6 +66,12 @@ impl From<&Value> for ValueKey {
     }
 }
 
+/// A ring or path in tile coordinates, without closing vertex.
+pub type Ring = Vec<(i32, i32)>;
+
+/// A polygon: its exterior, then its holes.
+pub type TilePolygon = Vec<Ring>;
+
 /// Geometry in tile coordinates (x right, y down, 0..extent inside the tile).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TileGeometry {
@@ -504,8 +510,8 @@ fn decode_layer(b: &[u8]) -> Result<DecodedLayer, DecodeError> {
 /// Interpret a command stream: the point sequences of each MoveTo, with a
 /// flag telling whether it ended with ClosePath. Strict: every polygon ring
 /// must be MoveTo(1), LineTo(n≥2), ClosePath(1).
-pub fn decode_commands(cmds: &[u32]) -> Result<Vec<(Vec<(i32, i32)>, bool)>, DecodeError> {
-    let mut out: Vec<(Vec<(i32, i32)>, bool)> = Vec::new();
+pub fn decode_commands(cmds: &[u32]) -> Result<Vec<(Ring, bool)>, DecodeError> {
+    let mut out: Vec<(Ring, bool)> = Vec::new();
     let (mut cx, mut cy) = (0i64, 0i64);
     let mut i = 0;
     while i < cmds.len() {
@@ -557,8 +563,8 @@ pub fn decode_commands(cmds: &[u32]) -> Result<Vec<(Vec<(i32, i32)>, bool)>, Dec
 /// holes), by the MVT rule: positive area opens a polygon, negative rings are
 /// holes of the last exterior. Errors on an open ring or a hole before any
 /// exterior.
-pub fn polygons(cmds: &[u32]) -> Result<Vec<Vec<Vec<(i32, i32)>>>, DecodeError> {
-    let mut polys: Vec<Vec<Vec<(i32, i32)>>> = Vec::new();
+pub fn polygons(cmds: &[u32]) -> Result<Vec<TilePolygon>, DecodeError> {
+    let mut polys: Vec<TilePolygon> = Vec::new();
     for (ring, closed) in decode_commands(cmds)? {
         if !closed {
             return Err(DecodeError::Invalid(
