@@ -41,6 +41,7 @@ fn archive_dir() -> &'static Path {
     D.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let c = computed();
+        let start = std::time::Instant::now();
         let stats = write_tiles(
             dir.path(),
             &c.reconciled,
@@ -49,6 +50,8 @@ fn archive_dir() -> &'static Path {
             &meta(),
         )
         .unwrap();
+        // Seen with `cargo test -- --nocapture`.
+        eprintln!("tiles of the example in {:?}: {stats:?}", start.elapsed());
         assert_eq!(
             stats.tiles_per_zoom.keys().copied().collect::<Vec<_>>(),
             (0..=14).collect::<Vec<u8>>()
