@@ -32,6 +32,19 @@ pub enum Command {
     /// Preview a bundle: a static server with HTTP range requests (loopback).
     #[command(after_help = "Example:\n  clearmap serve out/ --addr 127.0.0.1:8080")]
     Serve(ServeArgs),
+    /// Show a PMTiles archive (header, metadata, tiles per zoom), or one tile as GeoJSON.
+    #[command(
+        after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson"
+    )]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The archive (tiles.pmtiles of a bundle).
+    pub file: PathBuf,
+    /// A tile as Z/X/Y: print it decoded to GeoJSON (lon/lat) on stdout.
+    pub tile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -81,7 +94,27 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Build(a) => build(a),
         Command::Validate(a) => validate(a),
         Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
+        Command::Inspect(a) => inspect(a),
     }
+}
+
+fn inspect(a: InspectArgs) -> Result<i32> {
+    use crate::emit::tiles::inspect::{parse_zxy, summary, tile_geojson, Archive};
+    let zxy = a.tile.as_deref().map(parse_zxy).transpose()?;
+    let archive = Archive::open(&a.file)?;
+    match zxy {
+        None => print!("{}", summary(&archive)?),
+        Some((z, x, y)) => match tile_geojson(&archive, z, x, y)? {
+            Some(fc) => println!("{}", serde_json::to_string_pretty(&fc).unwrap_or_default()),
+            None => {
+                return Err(Error::input(
+                    &a.file,
+                    format!("has no tile {z}/{x}/{y} (empty tiles are not stored)"),
+                ))
+            }
+        },
+    }
+    Ok(exit::SUCCESS)
 }
 
 fn build(a: BuildArgs) -> Result<i32> {
@@ -154,5 +187,19 @@ mod tests {
         };
         assert_eq!(b.hazards.len(), 2);
         assert!(b.config.is_none());
+    }
+
+    #[test]
+    fn inspect_parses_with_and_without_tile() {
+        let cli = Cli::try_parse_from(["clearmap", "inspect", "t.pmtiles", "3/4/2"]).unwrap();
+        let Command::Inspect(i) = cli.command else {
+            panic!()
+        };
+        assert_eq!(i.tile.as_deref(), Some("3/4/2"));
+        let cli = Cli::try_parse_from(["clearmap", "inspect", "t.pmtiles"]).unwrap();
+        let Command::Inspect(i) = cli.command else {
+            panic!()
+        };
+        assert!(i.tile.is_none());
     }
 }

@@ -78,6 +78,14 @@ impl Staging {
         })
     }
 
+    /// Register `target` and return the temporary path its writer must fill
+    /// (and fsync) itself, for writers that need a `File` of their own.
+    pub fn path_for(&mut self, target: &Path) -> PathBuf {
+        let tmp = temp_path(target);
+        self.staged.push((tmp.clone(), target.to_path_buf()));
+        tmp
+    }
+
     /// Rename every staged file into place.
     pub fn commit(mut self) -> Result<()> {
         for (tmp, target) in std::mem::take(&mut self.staged) {

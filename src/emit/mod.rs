@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod geojson;
 pub mod page;
+pub mod tiles;
 
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
@@ -209,6 +210,18 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &report(b.diagnostics),
     )?;
     page::write_page(&mut staging, out)?;
+    let meta = tiles::TileMeta {
+        name: cfg.name.clone(),
+        attribution: cfg.attribution.clone(),
+    };
+    tiles::write_tiles(
+        &mut staging,
+        out,
+        rec,
+        acc,
+        &tiles::TileConfig::default(),
+        &meta,
+    )?;
     staging.commit()
 }
 

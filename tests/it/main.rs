@@ -7,3 +7,4 @@ mod common;
 mod external;
 mod props;
 mod reconcile;
+mod tiles;

@@ -1,0 +1,130 @@
+//! The tile grid: Web Mercator in unit coordinates (x right, y down, the world
+//! is [0,1]²), tile pixels, and the PMTiles v3 TileID (tiles of all lower zooms
+//! counted first, then the position on the zoom's Hilbert curve).
+//!
+//! Web Mercator and tile integers live only here and in the tiler; the rest of
+//! clearmap speaks WGS84 lon/lat.
+
+use std::f64::consts::PI;
+
+/// Latitude limit of Web Mercator, degrees.
+pub const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// Lon/lat degrees → Web Mercator unit coordinates (y down).
+pub fn to_unit(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-MAX_LAT, MAX_LAT).to_radians();
+    let x = (lon + 180.0) / 360.0;
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0;
+    (x, y)
+}
+
+/// Web Mercator unit coordinates → lon/lat degrees.
+pub fn from_unit(x: f64, y: f64) -> (f64, f64) {
+    let lon = x * 360.0 - 180.0;
+    let lat = (PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+    (lon, lat)
+}
+
+/// Tile pixel (at `extent` units per tile) → lon/lat degrees.
+pub fn pixel_to_lonlat(z: u8, x: u32, y: u32, extent: u32, px: f64, py: f64) -> (f64, f64) {
+    let n = (1u64 << z) as f64;
+    from_unit(
+        (x as f64 + px / extent as f64) / n,
+        (y as f64 + py / extent as f64) / n,
+    )
+}
+
+fn rotate(s: u64, x: &mut u64, y: &mut u64, rx: u64, ry: u64) {
+    if ry == 0 {
+        if rx == 1 {
+            *x = s - 1 - *x;
+            *y = s - 1 - *y;
+        }
+        std::mem::swap(x, y);
+    }
+}
+
+/// Number of tiles in zooms 0..z, i.e. the first TileID of zoom z.
+fn zoom_base(z: u8) -> u64 {
+    ((1u64 << (2 * z as u32)) - 1) / 3
+}
+
+/// PMTiles v3 TileID of z/x/y.
+pub fn tile_id(z: u8, x: u32, y: u32) -> u64 {
+    let (mut tx, mut ty) = (x as u64, y as u64);
+    let mut d = 0u64;
+    let n = 1u64 << z;
+    let mut s = n / 2;
+    while s > 0 {
+        let rx = u64::from(tx & s > 0);
+        let ry = u64::from(ty & s > 0);
+        d += s * s * ((3 * rx) ^ ry);
+        // Whole-grid reflection (as in the classic xy2d): the lower bits keep
+        // their meaning, and the coordinates stay non-negative.
+        rotate(n, &mut tx, &mut ty, rx, ry);
+        s /= 2;
+    }
+    zoom_base(z) + d
+}
+
+/// The z/x/y of a PMTiles TileID.
+pub fn tile_coord(id: u64) -> (u8, u32, u32) {
+    let mut z = 0u8;
+    while zoom_base(z + 1) <= id {
+        z += 1;
+    }
+    let mut t = id - zoom_base(z);
+    let n = 1u64 << z;
+    let (mut x, mut y) = (0u64, 0u64);
+    let mut s = 1u64;
+    while s < n {
+        let rx = 1 & (t / 2);
+        let ry = 1 & (t ^ rx);
+        rotate(s, &mut x, &mut y, rx, ry);
+        x += s * rx;
+        y += s * ry;
+        t /= 4;
+        s *= 2;
+    }
+    (z, x as u32, y as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_id_vectors_of_the_pmtiles_spec() {
+        for (z, x, y, id) in [
+            (0, 0, 0, 0),
+            (1, 0, 0, 1),
+            (1, 0, 1, 2),
+            (1, 1, 1, 3),
+            (1, 1, 0, 4),
+            (2, 0, 0, 5),
+            (12, 3423, 1763, 19_078_479),
+        ] {
+            assert_eq!(tile_id(z, x, y), id, "{z}/{x}/{y}");
+            assert_eq!(tile_coord(id), (z, x, y));
+        }
+    }
+
+    #[test]
+    fn tile_id_agrees_with_the_pmtiles_crate() {
+        for z in 0..=8u8 {
+            let n = 1u32 << z;
+            for (x, y) in [(0, 0), (n - 1, 0), (n / 2, n - 1), (n / 3, n / 5)] {
+                let c = pmtiles::TileCoord::new(z, x, y).unwrap();
+                assert_eq!(tile_id(z, x, y), pmtiles::TileId::from(c).value());
+            }
+        }
+    }
+
+    #[test]
+    fn mercator_roundtrip() {
+        let (x, y) = to_unit(105.25, 12.75);
+        let (lon, lat) = from_unit(x, y);
+        assert!((lon - 105.25).abs() < 1e-12 && (lat - 12.75).abs() < 1e-12);
+        assert_eq!(to_unit(-180.0, 0.0), (0.0, 0.5));
+    }
+}

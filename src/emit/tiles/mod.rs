@@ -1,0 +1,173 @@
+//! Vector tiles for the web: `tiles.pmtiles` (PMTiles v3 of gzipped MVT 2.1)
+//! and `tiles.json` (TileJSON 3.0.0) of DESIGN.md "Outputs".
+//!
+//! - [`profile`]: which layers, features, ids, attributes and zooms (policy);
+//! - [`grid`]: Web Mercator, tile pixels and PMTiles TileIDs;
+//! - [`clip`]: clipping to the buffered tile and integer cleaning;
+//! - [`mvt`]: the MVT protobuf encoder and decoder;
+//! - [`tiler`]: zoom-by-zoom, parallel tiling streamed to the archive;
+//! - [`inspect`]: reading an archive back (`clearmap inspect`).
+
+pub mod clip;
+pub mod grid;
+pub mod inspect;
+pub mod mvt;
+pub mod profile;
+pub mod tiler;
+
+pub use profile::{TileConfig, TileMeta};
+
+use crate::emit::atomic::Staging;
+use crate::error::{Error, Result};
+use crate::measure::Accounting;
+use crate::reconcile::Reconciled;
+use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+/// What a tiling run produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TileStats {
+    /// Non-empty tiles written, per zoom.
+    pub tiles_per_zoom: BTreeMap<u8, u64>,
+    /// Compressed tile bytes, per zoom (before deduplication).
+    pub tile_bytes_per_zoom: BTreeMap<u8, u64>,
+    /// Size of tiles.pmtiles.
+    pub archive_bytes: u64,
+}
+
+/// The URL template written into tiles.json: the `pmtiles://` protocol of the
+/// PMTiles JS library (`maplibregl.addProtocol("pmtiles", …)`) resolves
+/// `pmtiles://URL/{z}/{x}/{y}` by range requests on URL; "tiles.pmtiles" is
+/// relative, so the bundle works wherever it is served from.
+pub const TILE_URL: &str = "pmtiles://tiles.pmtiles/{z}/{x}/{y}";
+
+fn vector_layers(cfg: &TileConfig) -> Value {
+    Value::Array(
+        profile::LAYERS
+            .iter()
+            .map(|l| {
+                let fields: serde_json::Map<String, Value> = l
+                    .fields
+                    .iter()
+                    .map(|(k, t)| (k.to_string(), json!(t.as_str())))
+                    .collect();
+                json!({
+                    "id": l.id,
+                    "description": l.description,
+                    "fields": fields,
+                    "minzoom": cfg.min_zoom,
+                    "maxzoom": cfg.max_zoom,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A zoom at which the whole extent fits in about one tile.
+fn center_zoom(b: &[f64; 4], cfg: &TileConfig) -> u8 {
+    let (x0, y0) = grid::to_unit(b[0], b[3]);
+    let (x1, y1) = grid::to_unit(b[2], b[1]);
+    let span = (x1 - x0).max(y1 - y0).max(1e-12);
+    ((-span.log2()).floor().max(0.0) as u8).clamp(cfg.min_zoom, cfg.max_zoom)
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Stage `tiles.pmtiles` and `tiles.json` for the bundle directory `out`.
+///
+/// 1. Ask the profile for the features (remaining hazards, release pieces,
+///    hazard points).
+/// 2. Tile z`min_zoom`..=z`max_zoom` ([`tiler::tile_all`]) straight into the
+///    PMTiles writer, under the staging's temporary name.
+/// 3. Write the TileJSON that points at it.
+pub fn write_tiles(
+    staging: &mut Staging,
+    out: &Path,
+    rec: &Reconciled,
+    acc: &Accounting,
+    cfg: &TileConfig,
+    meta: &TileMeta,
+) -> Result<TileStats> {
+    if cfg.min_zoom > cfg.max_zoom || cfg.max_zoom > 24 || cfg.extent == 0 {
+        return Err(Error::Internal(format!("invalid tile config {cfg:?}")));
+    }
+    let features = profile::features(rec, acc);
+    let prepared = tiler::prepare(&features);
+    // 7 decimals (~1 cm), as the PMTiles header stores them.
+    let bounds = tiler::bounds(&prepared)
+        .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])
+        .map(|v| crate::emit::geojson::round(v, 7));
+    let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0]
+        .map(|v| crate::emit::geojson::round(v, 7));
+    let czoom = center_zoom(&bounds, cfg);
+    let name = meta.name.clone().unwrap_or_else(|| "clearmap".into());
+    let layers = vector_layers(cfg);
+    let metadata = json!({
+        "name": name,
+        "attribution": meta.attribution,
+        "description": "Hazardous areas remaining and land released (clearmap)",
+        "generator": concat!("clearmap ", env!("CARGO_PKG_VERSION")),
+        "type": "overlay",
+        "format": "pbf",
+        "vector_layers": layers,
+    });
+
+    let target = out.join("tiles.pmtiles");
+    let tmp = staging.path_for(&target);
+    let mut stats = TileStats::default();
+    let result = (|| -> Result<()> {
+        let file = File::create(&tmp).map_err(|e| io_err(&target, e))?;
+        let mut w = PmTilesWriter::new(TileType::Mvt)
+            .precompressed(Compression::Gzip)
+            .min_zoom(cfg.min_zoom)
+            .max_zoom(cfg.max_zoom)
+            .bounds(bounds[0], bounds[1], bounds[2], bounds[3])
+            .center(center[0], center[1])
+            .center_zoom(czoom)
+            .metadata(metadata.to_string())
+            .create(BufWriter::with_capacity(1 << 20, file))
+            .map_err(|e| io_err(&target, e))?;
+        tiler::tile_all(&prepared, cfg, |t| {
+            *stats.tiles_per_zoom.entry(t.z).or_default() += 1;
+            *stats.tile_bytes_per_zoom.entry(t.z).or_default() += t.data.len() as u64;
+            let coord = TileCoord::new(t.z, t.x, t.y).map_err(|e| io_err(&target, e))?;
+            w.add_tile(coord, &t.data).map_err(|e| io_err(&target, e))
+        })?;
+        w.finalize().map_err(|e| io_err(&target, e))?;
+        File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_err(&target, e))?;
+        stats.archive_bytes = std::fs::metadata(&tmp)
+            .map_err(|e| io_err(&target, e))?
+            .len();
+        Ok(())
+    })();
+    result?;
+
+    let tilejson = json!({
+        "tilejson": "3.0.0",
+        "name": name,
+        "attribution": meta.attribution,
+        "scheme": "xyz",
+        "tiles": [TILE_URL],
+        "vector_layers": layers,
+        "bounds": bounds,
+        "center": [center[0], center[1], czoom],
+        "minzoom": cfg.min_zoom,
+        "maxzoom": cfg.max_zoom,
+    });
+    staging.write(&out.join("tiles.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &tilejson)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(stats)
+}

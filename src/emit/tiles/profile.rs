@@ -1,0 +1,209 @@
+//! The tile profile: which layers the tiles have, which records go into them
+//! with which attributes and ids, and at which zooms — policy, kept apart from
+//! the machinery (clipping, encoding, archiving) that the tiler owns.
+//!
+//! | layer | one feature per | id | attributes |
+//! |---|---|---|---|
+//! | `hazards` | hazard with land remaining (its remaining part) | index + 1 in `Reconciled::hazards`, as in hazards.geojson | id, classification, status, contamination (comma-joined), region, area_m2, remaining_m2 |
+//! | `releases` | attributed release piece | piece index + 1, as in releases.geojson | id, outcome, year (absent when undated), area_m2 |
+//! | `hazard_points` | hazard with land remaining (an interior point of its remaining part) | as `hazards` | id, classification, remaining_m2 |
+//!
+//! The points exist so that no hazard vanishes at zooms where its polygon is
+//! smaller than a pixel and collapses when quantised.
+
+use super::mvt::Value;
+use crate::emit::geojson::round_area;
+use crate::measure::Accounting;
+use crate::reconcile::Reconciled;
+use chrono::Datelike;
+use geo::{InteriorPoint, MultiPolygon, Point};
+
+/// Zooms and tile geometry of a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileConfig {
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+    /// Tile units drawn beyond each edge, so that strokes do not show seams.
+    pub buffer: u32,
+    /// Tile units per tile side.
+    pub extent: u32,
+}
+
+impl Default for TileConfig {
+    fn default() -> Self {
+        TileConfig {
+            min_zoom: 0,
+            max_zoom: 14,
+            buffer: 64,
+            extent: 4096,
+        }
+    }
+}
+
+/// Descriptive metadata of the tileset (PMTiles metadata and TileJSON).
+#[derive(Debug, Clone, Default)]
+pub struct TileMeta {
+    pub name: Option<String>,
+    pub attribution: Option<String>,
+}
+
+/// Attribute types as TileJSON `vector_layers.fields` names them.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldType {
+    String,
+    Number,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "String",
+            FieldType::Number => "Number",
+        }
+    }
+}
+
+/// One layer of the tiles.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerSpec {
+    pub id: &'static str,
+    pub description: &'static str,
+    pub fields: &'static [(&'static str, FieldType)],
+}
+
+pub const HAZARDS: usize = 0;
+pub const RELEASES: usize = 1;
+pub const HAZARD_POINTS: usize = 2;
+
+/// The layers, in the order they are written in a tile (points drawn last).
+pub const LAYERS: [LayerSpec; 3] = [
+    LayerSpec {
+        id: "hazards",
+        description: "Remaining part of each hazardous area (land not released)",
+        fields: &[
+            ("id", FieldType::String),
+            ("classification", FieldType::String),
+            ("status", FieldType::String),
+            ("contamination", FieldType::String),
+            ("region", FieldType::String),
+            ("area_m2", FieldType::Number),
+            ("remaining_m2", FieldType::Number),
+        ],
+    },
+    LayerSpec {
+        id: "releases",
+        description: "Released land, one feature per attributed release piece",
+        fields: &[
+            ("id", FieldType::String),
+            ("outcome", FieldType::String),
+            ("year", FieldType::Number),
+            ("area_m2", FieldType::Number),
+        ],
+    },
+    LayerSpec {
+        id: "hazard_points",
+        description: "One point per hazard with land remaining, inside its remaining part",
+        fields: &[
+            ("id", FieldType::String),
+            ("classification", FieldType::String),
+            ("remaining_m2", FieldType::Number),
+        ],
+    },
+];
+
+/// A feature's geometry in WGS84 lon/lat.
+#[derive(Debug, Clone)]
+pub enum SourceGeometry {
+    Polygons(MultiPolygon<f64>),
+    Point(Point<f64>),
+}
+
+/// A record as the profile wants it in the tiles.
+#[derive(Debug, Clone)]
+pub struct SourceFeature {
+    /// Index into [`LAYERS`].
+    pub layer: usize,
+    pub id: u64,
+    pub properties: Vec<(&'static str, Value)>,
+    pub geometry: SourceGeometry,
+}
+
+/// Every feature of the tiles, in layer order, then by id.
+pub fn features(rec: &Reconciled, acc: &Accounting) -> Vec<SourceFeature> {
+    let mut polys = Vec::new();
+    let mut points = Vec::new();
+    for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
+        if r.remaining_m2 <= 0.0 || r.remaining.0.is_empty() {
+            continue;
+        }
+        let id = i as u64 + 1;
+        let mut props = vec![
+            ("id", Value::String(h.id.clone())),
+            (
+                "classification",
+                Value::String(h.classification.as_str().into()),
+            ),
+            ("status", Value::String(h.status.as_str().into())),
+            ("contamination", Value::String(h.contamination.join(","))),
+        ];
+        if let Some(region) = &h.region {
+            props.push(("region", Value::String(region.clone())));
+        }
+        props.push(("area_m2", Value::Double(round_area(r.area_m2))));
+        props.push(("remaining_m2", Value::Double(round_area(r.remaining_m2))));
+        polys.push(SourceFeature {
+            layer: HAZARDS,
+            id,
+            properties: props,
+            geometry: SourceGeometry::Polygons(r.remaining.clone()),
+        });
+        if let Some(p) = interior_point(&r.remaining) {
+            points.push(SourceFeature {
+                layer: HAZARD_POINTS,
+                id,
+                properties: vec![
+                    ("id", Value::String(h.id.clone())),
+                    (
+                        "classification",
+                        Value::String(h.classification.as_str().into()),
+                    ),
+                    ("remaining_m2", Value::Double(round_area(r.remaining_m2))),
+                ],
+                geometry: SourceGeometry::Point(p),
+            });
+        }
+    }
+    for (k, piece) in acc.pieces.iter().enumerate() {
+        if piece.geometry.0.is_empty() {
+            continue;
+        }
+        let r = &rec.releases[piece.release];
+        let mut props = vec![
+            ("id", Value::String(r.id.clone())),
+            ("outcome", Value::String(r.outcome.as_str().into())),
+        ];
+        if let Some(d) = r.date {
+            props.push(("year", Value::Uint(d.year().max(0) as u64)));
+        }
+        props.push(("area_m2", Value::Double(round_area(piece.area_m2))));
+        polys.push(SourceFeature {
+            layer: RELEASES,
+            id: k as u64 + 1,
+            properties: props,
+            geometry: SourceGeometry::Polygons(piece.geometry.clone()),
+        });
+    }
+    polys.sort_by_key(|f| (f.layer, f.id));
+    polys.extend(points);
+    polys
+}
+
+/// A point inside the largest part of `mp` (on it, for degenerate parts).
+fn interior_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
+    // The largest part, so the point sits where the hazard is most visible.
+    let largest = mp.0.iter().max_by(|a, b| {
+        use geo::Area;
+        a.unsigned_area().total_cmp(&b.unsigned_area())
+    })?;
+    largest.interior_point()
+}

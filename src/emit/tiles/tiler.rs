@@ -1,0 +1,247 @@
+//! The tiler: from profile features to encoded, gzipped tiles, zoom by zoom.
+//!
+//! 1. Project every feature once to Web Mercator unit coordinates and keep its
+//!    bounding box ([`Prepared`]).
+//! 2. Per zoom, assign each feature to the tiles its buffered bounding box
+//!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
+//!    in the Hilbert order PMTiles clusters on, and features within a tile in
+//!    profile order, whatever the thread count.
+//! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: clip each
+//!    polygon ring to the buffered tile, go to tile units, round, clean with
+//!    i_overlay ([`super::clip`]); place points; encode the MVT and gzip it.
+//! 4. Hand each chunk's tiles, in order, to the sink (the PMTiles writer), so
+//!    memory holds one zoom's assignment and one chunk of tiles, never the
+//!    whole pyramid.
+//!
+//! Clipping happens in Mercator rather than lon/lat: the projection is
+//! separable (x from lon, y from lat), so the buffered tile rectangle is the
+//! same rectangle in both; projecting once per feature instead of once per
+//! tile is what keeps z14 cheap.
+
+use super::clip::{clean, clip_ring, quantise, Rect};
+use super::grid::{tile_id, to_unit};
+use super::mvt::{LayerBuilder, TileGeometry};
+use super::profile::{SourceFeature, SourceGeometry, TileConfig, LAYERS};
+use flate2::write::GzEncoder;
+use geo::orient::{Direction, Orient};
+use rayon::prelude::*;
+use std::io::Write;
+
+/// Tiles encoded per parallel batch.
+const CHUNK: usize = 1024;
+
+/// A feature's geometry in Web Mercator unit coordinates (y down).
+enum UnitGeometry {
+    /// Polygons, each a list of rings without closing vertex.
+    Polygons(Vec<Vec<Vec<(f64, f64)>>>),
+    Point(f64, f64),
+}
+
+/// A feature ready for tiling.
+pub struct Prepared<'a> {
+    source: &'a SourceFeature,
+    geometry: UnitGeometry,
+    /// min x, min y, max x, max y in unit coordinates.
+    bbox: [f64; 4],
+}
+
+/// Project features to unit coordinates (in parallel; order kept).
+pub fn prepare(features: &[SourceFeature]) -> Vec<Prepared<'_>> {
+    features
+        .par_iter()
+        .map(|f| {
+            let mut bbox = [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ];
+            let mut grow = |(x, y): (f64, f64)| {
+                bbox[0] = bbox[0].min(x);
+                bbox[1] = bbox[1].min(y);
+                bbox[2] = bbox[2].max(x);
+                bbox[3] = bbox[3].max(y);
+                (x, y)
+            };
+            let geometry = match &f.geometry {
+                SourceGeometry::Point(p) => {
+                    let (x, y) = grow(to_unit(p.x(), p.y()));
+                    UnitGeometry::Point(x, y)
+                }
+                // Holes must wind against their exterior for the NonZero cleaning
+                // to keep them holes; boolean-op output does not promise that.
+                SourceGeometry::Polygons(mp) => UnitGeometry::Polygons(
+                    mp.orient(Direction::Default)
+                        .0
+                        .iter()
+                        .map(|poly| {
+                            std::iter::once(poly.exterior())
+                                .chain(poly.interiors())
+                                .map(|ring| {
+                                    let n = ring.0.len().saturating_sub(1);
+                                    ring.0[..n]
+                                        .iter()
+                                        .map(|c| grow(to_unit(c.x, c.y)))
+                                        .collect()
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                ),
+            };
+            Prepared {
+                source: f,
+                geometry,
+                bbox,
+            }
+        })
+        .filter(|p| p.bbox[0].is_finite())
+        .collect()
+}
+
+/// The lon/lat bounds of prepared features: west, south, east, north.
+pub fn bounds(prepared: &[Prepared]) -> Option<[f64; 4]> {
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for p in prepared {
+        b[0] = b[0].min(p.bbox[0]);
+        b[1] = b[1].min(p.bbox[1]);
+        b[2] = b[2].max(p.bbox[2]);
+        b[3] = b[3].max(p.bbox[3]);
+    }
+    if !b[0].is_finite() {
+        return None;
+    }
+    let (w, n) = super::grid::from_unit(b[0], b[1]);
+    let (e, s) = super::grid::from_unit(b[2], b[3]);
+    Some([w, s, e, n])
+}
+
+/// One encoded tile.
+pub struct EncodedTile {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    /// Gzip-compressed MVT.
+    pub data: Vec<u8>,
+}
+
+/// Tile every zoom of `cfg`, handing tiles to `sink` in ascending TileID order.
+pub fn tile_all<E>(
+    prepared: &[Prepared],
+    cfg: &TileConfig,
+    mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
+) -> Result<(), E> {
+    for z in cfg.min_zoom..=cfg.max_zoom {
+        let assignment = assign(prepared, z, cfg);
+        let groups: Vec<&[(u64, u32, u32, usize)]> =
+            assignment.chunk_by(|a, b| a.0 == b.0).collect();
+        for chunk in groups.chunks(CHUNK) {
+            let tiles: Vec<Option<EncodedTile>> = chunk
+                .par_iter()
+                .map(|g| {
+                    let (_, x, y, _) = g[0];
+                    let feats = g.iter().map(|a| &prepared[a.3]);
+                    encode_tile(feats, z, x, y, cfg).map(|data| EncodedTile { z, x, y, data })
+                })
+                .collect();
+            for t in tiles.into_iter().flatten() {
+                sink(t)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// (TileID, x, y, feature index) for every tile a feature's buffered bbox touches.
+fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32, usize)> {
+    let n = (1u64 << z) as f64;
+    let max = (1u32 << z) - 1;
+    let b = cfg.buffer as f64 / cfg.extent as f64;
+    let range = |lo: f64, hi: f64| {
+        let a = ((lo * n - b).floor().max(0.0) as u32).min(max);
+        let c = ((hi * n + b).floor().max(0.0) as u32).min(max);
+        (a, c)
+    };
+    let mut out: Vec<(u64, u32, u32, usize)> = prepared
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, p)| {
+            let (x0, x1) = range(p.bbox[0], p.bbox[2]);
+            let (y0, y1) = range(p.bbox[1], p.bbox[3]);
+            (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (tile_id(z, x, y), x, y, i)))
+        })
+        .collect();
+    out.par_sort_unstable();
+    out
+}
+
+/// Encode one tile; `None` when no feature left anything in it.
+fn encode_tile<'a>(
+    feats: impl Iterator<Item = &'a Prepared<'a>>,
+    z: u8,
+    x: u32,
+    y: u32,
+    cfg: &TileConfig,
+) -> Option<Vec<u8>> {
+    let n = (1u64 << z) as f64;
+    let ext = cfg.extent as f64;
+    let to_tile = |(ux, uy): (f64, f64)| ((ux * n - x as f64) * ext, (uy * n - y as f64) * ext);
+    let buf = cfg.buffer as f64;
+    let rect = Rect {
+        min_x: -buf,
+        min_y: -buf,
+        max_x: ext + buf,
+        max_y: ext + buf,
+    };
+    let mut layers: Vec<LayerBuilder> = LAYERS
+        .iter()
+        .map(|l| LayerBuilder::new(l.id, cfg.extent))
+        .collect();
+    for p in feats {
+        let geometry = match &p.geometry {
+            UnitGeometry::Point(ux, uy) => {
+                let (px, py) = to_tile((*ux, *uy));
+                if px < rect.min_x || px > rect.max_x || py < rect.min_y || py > rect.max_y {
+                    continue;
+                }
+                TileGeometry::Point(px.round() as i32, py.round() as i32)
+            }
+            UnitGeometry::Polygons(polys) => {
+                let mut rings = Vec::new();
+                for ring in polys.iter().flatten() {
+                    let projected: Vec<(f64, f64)> = ring.iter().map(|&c| to_tile(c)).collect();
+                    let clipped = clip_ring(&projected, &rect);
+                    if clipped.len() >= 3 {
+                        rings.push(quantise(&clipped));
+                    }
+                }
+                let cleaned = clean(rings);
+                if cleaned.is_empty() {
+                    continue;
+                }
+                TileGeometry::Polygons(cleaned.into_iter().flatten().collect())
+            }
+        };
+        let s = p.source;
+        layers[s.layer].add_feature(Some(s.id), &s.properties, &geometry);
+    }
+    if layers.iter().all(LayerBuilder::is_empty) {
+        return None;
+    }
+    let mut mvt = Vec::new();
+    for l in layers.iter().filter(|l| !l.is_empty()) {
+        l.write_to(&mut mvt);
+    }
+    // GzEncoder writes mtime 0 and no file name: the bytes depend on the input only.
+    let mut gz = GzEncoder::new(
+        Vec::with_capacity(mvt.len() / 2),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&mvt).expect("writing to memory");
+    Some(gz.finish().expect("writing to memory"))
+}
