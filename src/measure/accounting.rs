@@ -18,12 +18,11 @@
 //! geodesic.
 
 use super::area::area;
+use super::ops;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::model::{Classification, Outcome, Release};
 use crate::reconcile::{Cluster, Reconciled};
-use geo::algorithm::bool_ops::{unary_union, BooleanOps};
-use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -195,6 +194,30 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
     for c in Classification::ALL {
         acc.by_classification.insert(c.as_str(), Share::default());
     }
+    // Per-cluster residuals, to point at the land involved if conservation fails.
+    let mut residuals: Vec<(f64, usize)> = outs
+        .iter()
+        .enumerate()
+        .map(|(k, o)| ((o.figures.total - o.figures.accounted()).abs(), k))
+        .collect();
+    residuals.sort_by(|a, b| b.0.total_cmp(&a.0));
+    residuals.truncate(3);
+    let worst: Vec<String> = residuals
+        .iter()
+        .filter(|(r, _)| *r > 0.0)
+        .map(|&(r, k)| {
+            let c = &rec.clusters[k];
+            format!(
+                "{r:.3} m² in the cluster of {} hazards and {} releases starting at hazard {}",
+                c.hazards.len(),
+                c.releases.len(),
+                c.hazards
+                    .first()
+                    .map(|&i| rec.hazards[i].id.as_str())
+                    .unwrap_or("-")
+            )
+        })
+        .collect();
     for out in outs {
         acc.figures.add(&out.figures);
         for (k, v) in out.by_class {
@@ -241,7 +264,12 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
         }
     }
     acc.pieces.sort_by_key(|p| p.release);
-    acc.figures.check_conservation()?;
+    acc.figures.check_conservation().map_err(|e| match e {
+        Error::Conservation { details } => Error::Conservation {
+            details: format!("{details}; largest residuals: {}", worst.join("; ")),
+        },
+        other => other,
+    })?;
     Ok(acc)
 }
 
@@ -250,9 +278,7 @@ fn union<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPol
     match parts.len() {
         0 => MultiPolygon::new(vec![]),
         1 => parts[0].clone(),
-        // unary_union picks its fill rule from the first ring's winding, so its
-        // output is oriented again before it can feed another union.
-        _ => unary_union(parts).orient(Direction::Default),
+        _ => ops::union_all(parts),
     }
 }
 
@@ -299,25 +325,25 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let remaining_union = if no_releases {
         area(&h_open)
     } else {
-        area(&h_open.difference(&r_all))
+        area(&ops::difference(&h_open, &r_all))
     };
     if open.len() < c.hazards.len() {
         let closed_only = if open.is_empty() {
             h_all.clone()
         } else {
-            h_all.difference(&h_open)
+            ops::difference(&h_all, &h_open)
         };
         f.closed_unreleased = if no_releases {
             area(&closed_only)
         } else {
-            area(&closed_only.difference(&r_all))
+            area(&ops::difference(&closed_only, &r_all))
         };
     }
     if !no_releases {
         f.released_outside_hazards = if h_all.0.is_empty() {
             area(&r_all)
         } else {
-            area(&r_all.difference(&h_all))
+            area(&ops::difference(&r_all, &h_all))
         };
     }
 
@@ -337,19 +363,18 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         let inside = if local.is_empty() {
             MultiPolygon::new(vec![])
         } else {
-            r.geometry
-                .intersection(&union(local.iter().map(|&i| &hz[i].geometry)))
+            ops::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
         };
         let mut earlier: Vec<usize> = index.releases_in(rbox).filter(|j| rank[j] < k).collect();
         earlier.sort_unstable_by_key(|j| rank[j]);
         let piece = if earlier.is_empty() || inside.0.is_empty() {
             inside
         } else {
-            inside.difference(&union(earlier.iter().map(|&j| &rl[j].geometry)))
+            ops::difference(&inside, &union(earlier.iter().map(|&j| &rl[j].geometry)))
         };
         let a = area(&piece);
         if piece.0.is_empty() || a <= 0.0 {
-            let why = if local.is_empty() || area(&r.geometry.intersection(&h_all)) <= 0.0 {
+            let why = if local.is_empty() || area(&ops::intersection(&r.geometry, &h_all)) <= 0.0 {
                 "lies entirely outside every hazard"
             } else {
                 "covers only land already released by earlier releases"
@@ -395,9 +420,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         } else if near.is_empty() {
             (h.geometry.clone(), area_m2)
         } else {
-            let rem = h
-                .geometry
-                .difference(&union(near.iter().map(|&i| &rl[i].geometry)));
+            let rem = ops::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
             let a = area(&rem);
             (rem, a)
         };
@@ -405,7 +428,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         for ri in &near {
             let Some(&p) = piece_of.get(ri) else { continue };
             let piece = &mut out.pieces[p];
-            let a = area(&piece.geometry.intersection(&h.geometry));
+            let a = area(&ops::intersection(&piece.geometry, &h.geometry));
             if a > 0.0 {
                 released_m2[outcome_slot(rl[*ri].outcome)] += a;
                 piece.hazards.push(hi);
@@ -479,7 +502,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
             if no_releases {
                 area(&u)
             } else {
-                area(&u.difference(&r_all))
+                area(&ops::difference(&u, &r_all))
             }
         };
         *out.by_contamination.entry(t.to_string()).or_default() += a;
@@ -505,7 +528,7 @@ fn partition<K: Copy>(
         let share = if taken.0.is_empty() {
             g.clone()
         } else {
-            g.difference(&taken)
+            ops::difference(&g, &taken)
         };
         out.push((k, area(&share)));
         taken = union([&taken, &g]);

@@ -4,5 +4,6 @@
 
 pub mod accounting;
 pub mod area;
+pub mod ops;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};

@@ -8,8 +8,8 @@
 use super::{Index, ReconcileConfig};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::measure::area::area;
+use crate::measure::ops;
 use crate::model::{Hazard, Release};
-use geo::algorithm::bool_ops::BooleanOps;
 use geo::{
     BoundingRect, Closest, ClosestPoint, Distance, Geodesic, InteriorPoint, Intersects,
     MultiPolygon,
@@ -42,7 +42,7 @@ pub fn hazard_pairs(
                 if !hz[i].geometry.intersects(&hz[j].geometry) {
                     continue;
                 }
-                let overlap = area(&hz[i].geometry.intersection(&hz[j].geometry));
+                let overlap = area(&ops::intersection(&hz[i].geometry, &hz[j].geometry));
                 if overlap < cfg.min_overlap_m2 {
                     continue;
                 }
@@ -159,7 +159,7 @@ pub fn release_links(
             let linked_area = if linked.len() == 1 {
                 areas[linked[0]]
             } else {
-                area(&geo::algorithm::bool_ops::unary_union(linked.iter().map(|&i| &hz[i].geometry)))
+                area(&ops::union_all(linked.iter().map(|&i| &hz[i].geometry)))
             };
             let own = area(&r.geometry);
             if own > linked_area * 1.01 {

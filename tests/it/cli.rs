@@ -264,3 +264,23 @@ fn strict_exits_3_when_records_are_quarantined() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("NULL_GEOMETRY"));
 }
+
+#[test]
+fn regression_ogc_difference_lost_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = repo().join("tests/cases/ogc-difference-lost-land/clearmap.toml");
+    let o = run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = json(&dir.path().join("summary.json"));
+    let g = |k: &str| s["area_m2"][k].as_f64().unwrap();
+    assert_close!(g("total"), 491_635.6, 1e-6);
+    assert_close!(g("remaining"), 213_335.6, 1e-6);
+    assert_close!(g("cancelled"), 267_999.5, 1e-6);
+    assert_close!(g("reduced"), 10_300.5, 1e-5);
+}
