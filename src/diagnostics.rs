@@ -43,6 +43,14 @@ pub enum Code {
     ReleaseNotAttributed,
     NoLandRemaining,
     ReaderMessage,
+    InvalidEncoding,
+    SwappedAxes,
+    ProjectedInGeographic,
+    UnknownFromPoint,
+    PointCycle,
+    TooFewVertices,
+    InvalidPoint,
+    NoAttributes,
 }
 
 impl Code {
@@ -71,6 +79,14 @@ impl Code {
             Code::ReleaseNotAttributed => "RELEASE_NOT_ATTRIBUTED",
             Code::NoLandRemaining => "NO_LAND_REMAINING",
             Code::ReaderMessage => "READER_MESSAGE",
+            Code::InvalidEncoding => "INVALID_ENCODING",
+            Code::SwappedAxes => "SWAPPED_AXES",
+            Code::ProjectedInGeographic => "PROJECTED_IN_GEOGRAPHIC",
+            Code::UnknownFromPoint => "UNKNOWN_FROM_POINT",
+            Code::PointCycle => "POINT_CYCLE",
+            Code::TooFewVertices => "TOO_FEW_VERTICES",
+            Code::InvalidPoint => "INVALID_POINT",
+            Code::NoAttributes => "NO_ATTRIBUTES",
         }
     }
 }
