@@ -128,7 +128,10 @@ pub fn plan(
         .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     plan.to_wgs84 = Some(CoordTransform::new(&srs, &wgs84).map_err(|e| {
-        Error::input(path, format!("no transformation from its CRS to WGS84: {e}"))
+        Error::input(
+            path,
+            format!("no transformation from its CRS to WGS84: {e}"),
+        )
     })?);
     plan.srs = Some(srs);
     Ok(plan)
@@ -141,10 +144,8 @@ fn swapped(e: &Extent) -> bool {
 
 /// The `crs = …` line to suggest for coordinates that are not degrees.
 pub fn suggest(e: &Extent, country: Option<&str>) -> String {
-    let utm_like = e.min_x >= 100_000.0
-        && e.max_x <= 900_000.0
-        && e.min_y >= 0.0
-        && e.max_y <= 10_000_000.0;
+    let utm_like =
+        e.min_x >= 100_000.0 && e.max_x <= 900_000.0 && e.min_y >= 0.0 && e.max_y <= 10_000_000.0;
     if utm_like {
         if let Some((lon, lat)) = country.and_then(country_centre) {
             let zone = ((lon + 180.0) / 6.0).floor() as i32 + 1;
@@ -240,9 +241,17 @@ mod tests {
     #[test]
     fn no_crs_and_metres_is_a_config_error() {
         let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
-        let err = plan(None, None, Some(e), Some("KHM"), "h.csv", Path::new("h.csv"), Path::new("c.toml"))
-            .err()
-            .expect("error");
+        let err = plan(
+            None,
+            None,
+            Some(e),
+            Some("KHM"),
+            "h.csv",
+            Path::new("h.csv"),
+            Path::new("c.toml"),
+        )
+        .err()
+        .expect("error");
         let msg = err.to_string();
         assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
@@ -250,18 +259,50 @@ mod tests {
 
     #[test]
     fn swapped_and_metres_in_degrees_are_reported() {
-        let p = plan(None, None, Some(ext(12.0, 104.0, 12.1, 105.0)), None, "s", Path::new("s"), Path::new("c"))
-            .unwrap();
+        let p = plan(
+            None,
+            None,
+            Some(ext(12.0, 104.0, 12.1, 105.0)),
+            None,
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::SwappedAxes);
-        let p = plan(Some("EPSG:4326"), None, Some(ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0)), None, "s", Path::new("s"), Path::new("c"))
-            .unwrap();
+        let p = plan(
+            Some("EPSG:4326"),
+            None,
+            Some(ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0)),
+            None,
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::ProjectedInGeographic);
         // Bosnia swapped: both within ±90, only the country hint tells.
-        let p = plan(None, None, Some(ext(44.0, 17.5, 44.5, 18.0)), Some("BIH"), "s", Path::new("s"), Path::new("c"))
-            .unwrap();
+        let p = plan(
+            None,
+            None,
+            Some(ext(44.0, 17.5, 44.5, 18.0)),
+            Some("BIH"),
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
         assert_eq!(p.warning.unwrap().0, Code::SwappedAxes);
-        let p = plan(None, None, Some(ext(17.5, 44.0, 18.0, 44.5)), Some("BIH"), "s", Path::new("s"), Path::new("c"))
-            .unwrap();
+        let p = plan(
+            None,
+            None,
+            Some(ext(17.5, 44.0, 18.0, 44.5)),
+            Some("BIH"),
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
         assert!(p.warning.is_none() && p.quarantine.is_none());
     }
 }

@@ -515,7 +515,10 @@ mod tests {
         assert_eq!(text_date("44259", None), d);
         assert_eq!(parse_date(&RawValue::Int(1_614_816_000_000), None), d);
         assert_eq!(text_date("1614816000000", None), d);
-        assert_eq!(parse_date(&RawValue::Int(12), None), Err(DateError::Unreadable));
+        assert_eq!(
+            parse_date(&RawValue::Int(12), None),
+            Err(DateError::Unreadable)
+        );
     }
 
     #[test]

@@ -283,14 +283,11 @@ pub struct Table {
 impl Table {
     /// The index of a column, exact name first, then ignoring ASCII case.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c == name)
-            .or_else(|| {
-                self.columns
-                    .iter()
-                    .position(|c| c.eq_ignore_ascii_case(name))
-            })
+        self.columns.iter().position(|c| c == name).or_else(|| {
+            self.columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+        })
     }
 }
 

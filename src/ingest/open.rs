@@ -146,9 +146,9 @@ pub fn open(
                         return Err(Error::config(
                             config_path,
                             format!(
-                                "{}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]",
-                                source.path.display()
-                            ),
+                            "{}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]",
+                            source.path.display()
+                        ),
                         ))
                     }
                 }
@@ -201,8 +201,9 @@ pub fn open(
         config_keys,
         chosen_layer,
     };
-    opened.ds =
-        Some(ds.map_err(|e| Error::input(path, format!("GDAL cannot open it as vector data: {e}")))?);
+    opened.ds = Some(
+        ds.map_err(|e| Error::input(path, format!("GDAL cannot open it as vector data: {e}")))?,
+    );
     Ok(opened)
 }
 
@@ -246,11 +247,11 @@ fn shapefile_in_zip(
                 return Err(Error::config(
                     config_path,
                     format!(
-                        "{} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}",
-                        source.path.display(),
-                        many.len(),
-                        many.iter().map(stem).collect::<Vec<_>>().join(", ")
-                    ),
+                    "{} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}",
+                    source.path.display(),
+                    many.len(),
+                    many.iter().map(stem).collect::<Vec<_>>().join(", ")
+                ),
                 ))
             }
         },

@@ -49,7 +49,10 @@ impl Kind {
         let k = super::presets::compact(point_type);
         const VERTEX: [&str; 6] = ["", "start", "datum", "turning", "intermediate", "end"];
         const ANCHOR: [&str; 5] = ["benchmark", "reference", "landmark", "evidence", "usage"];
-        if VERTEX.iter().any(|v| k.starts_with(v) && (!v.is_empty() || k.is_empty())) {
+        if VERTEX
+            .iter()
+            .any(|v| k.starts_with(v) && (!v.is_empty() || k.is_empty()))
+        {
             Some(Kind::Vertex)
         } else if ANCHOR.iter().any(|a| k.starts_with(a)) {
             Some(Kind::Anchor)
@@ -159,7 +162,8 @@ pub fn build(points: &[PointRow], geographic: bool) -> (Vec<Built>, Vec<PointFin
                         Code::PointCycle,
                         poly,
                         pid,
-                        "FrPointID chain returns to this point: its position cannot be resolved".into(),
+                        "FrPointID chain returns to this point: its position cannot be resolved"
+                            .into(),
                     ));
                     resolved = Some(None);
                     break;
@@ -213,7 +217,14 @@ pub fn build(points: &[PointRow], geographic: bool) -> (Vec<Built>, Vec<PointFin
         let last = chain.len() - 1;
         for &i in chain[..last].iter().rev() {
             let p = &points[i];
-            at = at.map(|o| offset(o, p.distance.unwrap_or(0.0), p.bearing.unwrap_or(0.0), geographic));
+            at = at.map(|o| {
+                offset(
+                    o,
+                    p.distance.unwrap_or(0.0),
+                    p.bearing.unwrap_or(0.0),
+                    geographic,
+                )
+            });
             state[i] = State::Done(at);
         }
         if let State::Busy = state[chain[last]] {
@@ -321,7 +332,11 @@ fn parse_rows(
     config_path: &std::path::Path,
     findings: &mut Vec<PointFinding>,
 ) -> Result<Vec<PointRow>> {
-    let poly_col = source.fields.get("id").map(String::as_str).unwrap_or("PolyID");
+    let poly_col = source
+        .fields
+        .get("id")
+        .map(String::as_str)
+        .unwrap_or("PolyID");
     let x_col = source.x.as_deref().unwrap_or("Xcoord");
     let y_col = source.y.as_deref().unwrap_or("Ycoord");
     let need = |name: &str| {
@@ -337,7 +352,12 @@ fn parse_rows(
             )
         })
     };
-    let (poly_i, no_i, x_i, y_i) = (need(poly_col)?, need("PointNo")?, need(x_col)?, need(y_col)?);
+    let (poly_i, no_i, x_i, y_i) = (
+        need(poly_col)?,
+        need("PointNo")?,
+        need(x_col)?,
+        need(y_col)?,
+    );
     let id_i = table.column("PointID");
     let type_i = table.column("PointType");
     let dist_i = table.column("Distance");
@@ -508,19 +528,14 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         });
     }
     for (code, poly, pid, message) in findings {
-        let prov = built
-            .iter()
-            .find(|b| b.poly == poly)
-            .map(|b| Provenance {
-                file: table.shown.clone(),
-                layer: table.layer.clone(),
-                row: b.row as u64,
-                source_id: Some(poly.clone()),
-            });
-        let quarantines = prov.is_some()
-            && built
-                .iter()
-                .any(|b| b.poly == poly && b.ring.is_none());
+        let prov = built.iter().find(|b| b.poly == poly).map(|b| Provenance {
+            file: table.shown.clone(),
+            layer: table.layer.clone(),
+            row: b.row as u64,
+            source_id: Some(poly.clone()),
+        });
+        let quarantines =
+            prov.is_some() && built.iter().any(|b| b.poly == poly && b.ring.is_none());
         let d = Diagnostic::new(
             code,
             if quarantines {
@@ -624,11 +639,38 @@ mod tests {
     fn chain_from_benchmark_in_grid_metres() {
         // Benchmark at (500000, 1400000); A 100 m east of it, B 100 m north of
         // A, C 100 m west of B: the 100 m square with the benchmark as corner.
-        let bm = pt(None, 0.0, "BM", Kind::Anchor, Some((500_000.0, 1_400_000.0)));
-        let a = from(pt(Some("P1"), 1.0, "A", Kind::Vertex, None), "BM", 100.0, 90.0);
-        let b = from(pt(Some("P1"), 2.0, "B", Kind::Vertex, None), "A", 100.0, 0.0);
-        let c = from(pt(Some("P1"), 3.0, "C", Kind::Vertex, None), "B", 100.0, 270.0);
-        let d = pt(Some("P1"), 4.0, "D", Kind::Vertex, Some((500_000.0, 1_400_000.0)));
+        let bm = pt(
+            None,
+            0.0,
+            "BM",
+            Kind::Anchor,
+            Some((500_000.0, 1_400_000.0)),
+        );
+        let a = from(
+            pt(Some("P1"), 1.0, "A", Kind::Vertex, None),
+            "BM",
+            100.0,
+            90.0,
+        );
+        let b = from(
+            pt(Some("P1"), 2.0, "B", Kind::Vertex, None),
+            "A",
+            100.0,
+            0.0,
+        );
+        let c = from(
+            pt(Some("P1"), 3.0, "C", Kind::Vertex, None),
+            "B",
+            100.0,
+            270.0,
+        );
+        let d = pt(
+            Some("P1"),
+            4.0,
+            "D",
+            Kind::Vertex,
+            Some((500_000.0, 1_400_000.0)),
+        );
         // Rows in an order that needs the chain walked.
         let (built, findings) = build(&[c, b, d, bm, a], false);
         assert!(findings.is_empty(), "{findings:?}");
@@ -650,8 +692,18 @@ mod tests {
     #[test]
     fn geodesic_bearing_in_degrees() {
         let bm = pt(None, 0.0, "BM", Kind::Anchor, Some((105.0, 12.0)));
-        let a = from(pt(Some("P"), 1.0, "A", Kind::Vertex, None), "BM", 1000.0, 0.0);
-        let b = from(pt(Some("P"), 2.0, "B", Kind::Vertex, None), "A", 1000.0, 90.0);
+        let a = from(
+            pt(Some("P"), 1.0, "A", Kind::Vertex, None),
+            "BM",
+            1000.0,
+            0.0,
+        );
+        let b = from(
+            pt(Some("P"), 2.0, "B", Kind::Vertex, None),
+            "A",
+            1000.0,
+            90.0,
+        );
         let c = pt(Some("P"), 3.0, "C", Kind::Vertex, Some((105.0, 12.0)));
         let (built, findings) = build(&[bm, a, b, c], true);
         assert!(findings.is_empty());
@@ -664,7 +716,12 @@ mod tests {
 
     #[test]
     fn unknown_from_cycle_and_too_few_are_named() {
-        let a = from(pt(Some("P1"), 1.0, "A", Kind::Vertex, None), "NOPE", 10.0, 0.0);
+        let a = from(
+            pt(Some("P1"), 1.0, "A", Kind::Vertex, None),
+            "NOPE",
+            10.0,
+            0.0,
+        );
         let b = pt(Some("P1"), 2.0, "B", Kind::Vertex, Some((0.0, 0.0)));
         let c = pt(Some("P1"), 3.0, "C", Kind::Vertex, Some((0.0, 10.0)));
         let x = from(pt(Some("P2"), 1.0, "X", Kind::Vertex, None), "Y", 10.0, 0.0);
@@ -679,13 +736,21 @@ mod tests {
                 .any(|f| f.0 == code && f.1 == poly && f.2.as_deref() == Some(pid))
         };
         assert!(has(Code::UnknownFromPoint, "P1", "A"), "{findings:?}");
-        assert!(findings.iter().any(|f| f.0 == Code::PointCycle && f.1 == "P2"), "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.0 == Code::PointCycle && f.1 == "P2"),
+            "{findings:?}"
+        );
         assert!(has(Code::TooFewVertices, "P3", "Z"), "{findings:?}");
     }
 
     #[test]
     fn decimal_commas() {
-        assert_eq!(number(&RawValue::Text(" 500000,5 ".into())), Some(500_000.5));
+        assert_eq!(
+            number(&RawValue::Text(" 500000,5 ".into())),
+            Some(500_000.5)
+        );
         assert_eq!(number(&RawValue::Text("x".into())), None);
     }
 }

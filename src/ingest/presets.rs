@@ -209,7 +209,10 @@ mod tests {
         assert_eq!(p.value("outcome", "CompletionReport"), Some("cleared"));
         assert_eq!(p.value("outcome", "CancellationReport"), Some("cancelled"));
         assert_eq!(p.value("outcome", "ProgressReport"), None);
-        assert_eq!(p.value("classification", "Suspected Hazardous Area"), Some("SHA"));
+        assert_eq!(
+            p.value("classification", "Suspected Hazardous Area"),
+            Some("SHA")
+        );
         assert_eq!(p.value("classification", "Minefield"), Some("CHA"));
         assert_eq!(p.value("classification", "Confirmed"), Some("CHA"));
         assert_eq!(p.value("classification", "EOD Spot task"), Some("other"));
@@ -222,7 +225,10 @@ mod tests {
         assert_eq!(p.value("contamination", "anti_personnel"), Some("ap_mine"));
         assert_eq!(p.value("contamination", "AT mine"), Some("av_mine"));
         assert_eq!(p.value("contamination", "Cluster munition"), Some("cmr"));
-        assert_eq!(p.value("contamination", "improvised mine"), Some("improvised_mine"));
+        assert_eq!(
+            p.value("contamination", "improvised mine"),
+            Some("improvised_mine")
+        );
         assert_eq!(p.value("contamination", "IED"), Some("ied"));
         assert_eq!(p.value("contamination", "UXO"), Some("uxo"));
         assert_eq!(p.value("contamination", "abandoned"), Some("axo"));

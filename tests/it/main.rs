@@ -5,4 +5,5 @@ mod accounting;
 mod cli;
 mod common;
 mod external;
+mod ingest;
 mod props;
