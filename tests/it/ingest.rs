@@ -355,3 +355,20 @@ fn validate_table_shows_code_count_and_first_record() {
         "{line}"
     );
 }
+
+#[test]
+fn imsma_core_links_keep_hazard_ids_only() {
+    let gj = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"imsma_id":"activity_7","imsma_links":"hazard_poly_145, accident_2,device_4222 , hazard_poly_146","activity_type":"Cancellation report","end_date":1614816000000},"geometry":{"type":"Polygon","coordinates":[[[105.0,12.6642],[105.0004,12.6642],[105.0004,12.6646],[105.0,12.6646],[105.0,12.6642]]]}}]}"#;
+    std::fs::write(fixtures().join("core-release.geojson"), gj).unwrap();
+    let toml = format!(
+        "{}[[source]]\npath = \"core-release.geojson\"\nrole = \"release\"\npreset = \"imsma-core\"\n",
+        hazard_source("hazard.geojson", "")
+    );
+    let r = read("imsma-core", &toml);
+    let rel = &r.releases[0];
+    assert_eq!(rel.id, "activity_7");
+    assert_eq!(rel.hazard_ids, ["hazard_poly_145", "hazard_poly_146"]);
+    assert_eq!(rel.outcome, Outcome::Cancelled);
+    // Epoch milliseconds, as ArcGIS feature services give dates.
+    assert_eq!(rel.date, "2021-03-04".parse().ok());
+}
