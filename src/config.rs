@@ -54,6 +54,20 @@ pub struct SourceConfig {
     pub role: Role,
     pub preset: Option<String>,
     pub crs: Option<String>,
+    /// CSV: the column holding WKT geometry (else GDAL's usual names are tried).
+    pub wkt: Option<String>,
+    /// CSV and the point template: the column of X / easting / longitude.
+    pub x: Option<String>,
+    /// CSV and the point template: the column of Y / northing / latitude.
+    pub y: Option<String>,
+    /// Text encoding of CSV and shapefile attributes when not UTF-8, e.g.
+    /// "windows-1252".
+    pub encoding: Option<String>,
+    /// Point template: the table of polygon attributes joined on the polygon id
+    /// (relative to the config file).
+    pub attributes: Option<PathBuf>,
+    /// chrono format of ambiguous dates such as "03/04/2021", e.g. "%d/%m/%Y".
+    pub date_format: Option<String>,
     /// canonical field = source column
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
@@ -148,6 +162,12 @@ impl Config {
             role,
             preset: None,
             crs: None,
+            wkt: None,
+            x: None,
+            y: None,
+            encoding: None,
+            attributes: None,
+            date_format: None,
             fields: BTreeMap::new(),
             values: BTreeMap::new(),
             defaults: BTreeMap::new(),
@@ -192,11 +212,36 @@ impl Config {
         for (i, s) in self.sources.iter().enumerate() {
             let at = format!("[[source]] #{} ({})", i + 1, s.path.display());
             if let Some(p) = &s.preset {
-                if p != "generic" {
+                if crate::ingest::presets::Preset::by_name(p).is_none() {
                     return Err(format!(
-                        "{at}: unknown preset \"{p}\"; known presets: generic"
+                        "{at}: unknown preset \"{p}\"; known presets: {}",
+                        crate::ingest::presets::NAMES.join(", ")
                     ));
                 }
+            }
+            if let Some(e) = &s.encoding {
+                if encoding_rs::Encoding::for_label(e.trim().as_bytes()).is_none() {
+                    return Err(format!(
+                        "{at}: encoding = \"{e}\" is not an encoding name clearmap knows; use e.g. encoding = \"windows-1252\""
+                    ));
+                }
+            }
+            if let Some(f) = &s.date_format {
+                use std::fmt::Write;
+                let probe = NaiveDate::from_ymd_opt(2001, 2, 3).expect("valid date");
+                let mut shown = String::new();
+                // An unknown `%` item makes Display fail, which `to_string` would panic on.
+                let written = write!(shown, "{}", probe.format(f)).is_ok();
+                if !written || NaiveDate::parse_from_str(&shown, f) != Ok(probe) {
+                    return Err(format!(
+                        "{at}: date_format = \"{f}\" does not read back a whole date; use chrono syntax such as \"%d/%m/%Y\""
+                    ));
+                }
+            }
+            if s.preset.as_deref() == Some("imsma-ng-points") && s.crs.is_none() {
+                return Err(format!(
+                    "{at}: preset \"imsma-ng-points\" needs the CRS of Xcoord/Ycoord (IMSMA ignores ProjName); add e.g. crs = \"EPSG:32648\" to the [[source]]"
+                ));
             }
             for key in s
                 .fields

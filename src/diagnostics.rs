@@ -49,6 +49,14 @@ pub enum Code {
     ReleaseOffHazard,
     ReleaseExceedsHazard,
     AreaMismatch,
+    InvalidEncoding,
+    SwappedAxes,
+    ProjectedInGeographic,
+    UnknownFromPoint,
+    PointCycle,
+    TooFewVertices,
+    InvalidPoint,
+    NoAttributes,
 }
 
 impl Code {
@@ -83,6 +91,14 @@ impl Code {
             Code::ReleaseOffHazard => "RELEASE_OFF_HAZARD",
             Code::ReleaseExceedsHazard => "RELEASE_EXCEEDS_HAZARD",
             Code::AreaMismatch => "AREA_MISMATCH",
+            Code::InvalidEncoding => "INVALID_ENCODING",
+            Code::SwappedAxes => "SWAPPED_AXES",
+            Code::ProjectedInGeographic => "PROJECTED_IN_GEOGRAPHIC",
+            Code::UnknownFromPoint => "UNKNOWN_FROM_POINT",
+            Code::PointCycle => "POINT_CYCLE",
+            Code::TooFewVertices => "TOO_FEW_VERTICES",
+            Code::InvalidPoint => "INVALID_POINT",
+            Code::NoAttributes => "NO_ATTRIBUTES",
         }
     }
 }

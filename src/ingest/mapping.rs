@@ -2,9 +2,11 @@
 //! canonical fields of the model. `[source.fields]` names the column of a
 //! canonical field (else the canonical name itself is looked for),
 //! `[source.values.FIELD]` maps raw values, `[source.defaults]` fills fields the
-//! source lacks. Every value that cannot be mapped is a diagnostic that shows the
-//! config line that would map it.
+//! source lacks. A preset ([`super::presets`]) adds the columns and vocabulary
+//! of a known layout underneath the config. Every value that cannot be mapped is
+//! a diagnostic that shows the config line that would map it.
 
+use super::presets::Preset;
 use crate::config::SourceConfig;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
@@ -84,6 +86,9 @@ pub struct Mapper {
     /// canonical field → (lower-cased trimmed raw value → canonical value)
     values: BTreeMap<String, BTreeMap<String, String>>,
     defaults: BTreeMap<String, RawValue>,
+    preset: Preset,
+    /// `date_format` of the source, for dates such as "03/04/2021".
+    date_format: Option<String>,
 }
 
 impl Mapper {
@@ -103,6 +108,11 @@ impl Mapper {
                     .position(|c| c.eq_ignore_ascii_case(name))
             })
         };
+        let preset = source
+            .preset
+            .as_deref()
+            .and_then(Preset::by_name)
+            .unwrap_or_default();
         let mut columns = BTreeMap::new();
         for field in crate::config::CANONICAL_FIELDS {
             match source.fields.get(field) {
@@ -121,7 +131,12 @@ impl Mapper {
                     }
                 },
                 None => {
-                    if let Some(i) = find(field) {
+                    let found = preset
+                        .columns(field, source.role)
+                        .iter()
+                        .find_map(|c| find(c))
+                        .or_else(|| find(field));
+                    if let Some(i) = found {
                         columns.insert(field, i);
                     }
                 }
@@ -178,6 +193,8 @@ impl Mapper {
             columns,
             values,
             defaults,
+            preset,
+            date_format: source.date_format.clone(),
         })
     }
 
@@ -210,7 +227,12 @@ impl Mapper {
             region: raw("region")
                 .map(|v| v.to_text().trim().to_string())
                 .filter(|s| !s.is_empty()),
-            hazard_ids: raw("hazard_ids").map(|v| v.tokens()).unwrap_or_default(),
+            hazard_ids: raw("hazard_ids")
+                .map(|v| v.tokens())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|t| self.preset.keeps_hazard_id(t))
+                .collect(),
             ..Default::default()
         };
         if let Some(v) = raw("classification") {
@@ -238,20 +260,30 @@ impl Mapper {
             a.contamination = set;
         }
         if let Some(v) = raw("date") {
-            a.date = parse_date(&v);
-            if a.date.is_none() {
-                diags.push(
-                    Diagnostic::new(
-                        Code::InvalidDate,
-                        Severity::Warning,
-                        format!(
-                            "date \"{}\" is not a date clearmap reads (YYYY-MM-DD)",
-                            v.to_text()
+            match parse_date(&v, self.date_format.as_deref()) {
+                Ok(d) => a.date = Some(d),
+                Err(e) => {
+                    let text = v.to_text();
+                    let message = match (e, &self.date_format) {
+                        (DateError::Ambiguous, _) => format!(
+                            "date \"{}\" could be day/month or month/day; set date_format = \"%d/%m/%Y\" (or \"%m/%d/%Y\") in the [[source]]",
+                            text.trim()
                         ),
-                    )
-                    .record(prov)
-                    .fix("treated as undated"),
-                );
+                        (DateError::Unreadable, Some(f)) => format!(
+                            "date \"{}\" matches neither YYYY-MM-DD nor date_format = \"{f}\"",
+                            text.trim()
+                        ),
+                        (DateError::Unreadable, None) => format!(
+                            "date \"{}\" is not a date clearmap reads (YYYY-MM-DD, an Excel serial number, epoch milliseconds, or set date_format = \"…\" in the [[source]])",
+                            text.trim()
+                        ),
+                    };
+                    diags.push(
+                        Diagnostic::new(Code::InvalidDate, Severity::Warning, message)
+                            .record(prov)
+                            .fix("treated as undated"),
+                    );
+                }
             }
         }
         if let Some(v) = raw("area_reported_m2") {
@@ -294,6 +326,9 @@ impl Mapper {
             }
         }
         if let Some(t) = parse(&text) {
+            return Some(t);
+        }
+        if let Some(t) = self.preset.value(field, &text).and_then(&parse) {
             return Some(t);
         }
         diags.push(
@@ -346,37 +381,144 @@ fn toml_to_raw(v: &toml::Value) -> RawValue {
     }
 }
 
-/// Dates as exports hold them: ISO dates, ISO date-times, `YYYY/MM/DD`.
-pub fn parse_date(v: &RawValue) -> Option<NaiveDate> {
-    match v {
-        RawValue::Date(d) => Some(*d),
-        RawValue::Text(s) => {
-            let s = s.trim();
-            let head = s.get(..10).unwrap_or(s);
-            NaiveDate::parse_from_str(head, "%Y-%m-%d")
-                .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
-                .ok()
-                .filter(|_| s.len() == 10 || s[10..].starts_with(['T', ' ']))
-        }
-        _ => None,
+/// Why a date value could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateError {
+    /// Not a date in any form clearmap reads.
+    Unreadable,
+    /// A slash date such as "03/04/2021" that is a valid day/month and
+    /// month/day, with no `date_format` to decide.
+    Ambiguous,
+}
+
+/// The day Excel's serial date 0 stands for (its 1900 leap-year bug folded in,
+/// so serials from March 1900 on are right).
+fn excel_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date")
+}
+
+/// A number as a date: an Excel serial day (1930–2100, what a spreadsheet date
+/// cell holds when read as a number) or Unix epoch milliseconds (1973–2100, what
+/// ArcGIS feature services return). Anything else is no date.
+fn date_of_number(f: f64) -> Option<NaiveDate> {
+    const EXCEL_MIN: f64 = 10_959.0; // 1930-01-01
+    const EXCEL_MAX: f64 = 73_051.0; // 2100-01-01
+    const MS_MIN: f64 = 1e11; // 1973-03-03
+    const MS_MAX: f64 = 4.102_444_8e12; // 2100-01-01
+    if (EXCEL_MIN..EXCEL_MAX).contains(&f) {
+        excel_epoch().checked_add_days(chrono::Days::new(f.floor() as u64))
+    } else if (MS_MIN..MS_MAX).contains(&f) {
+        chrono::DateTime::from_timestamp_millis(f as i64).map(|d| d.date_naive())
+    } else {
+        None
     }
+}
+
+/// Dates as exports hold them: ISO dates and date-times, `YYYY/MM/DD`, Excel
+/// serial numbers and epoch milliseconds (as numbers or numeric text),
+/// `DD.MM.YYYY`, and slash dates: with `format` (chrono syntax, e.g.
+/// `%d/%m/%Y`) as it says, without it only when day and month cannot be
+/// confused.
+pub fn parse_date(v: &RawValue, format: Option<&str>) -> Result<NaiveDate, DateError> {
+    match v {
+        RawValue::Date(d) => Ok(*d),
+        RawValue::Int(i) => date_of_number(*i as f64).ok_or(DateError::Unreadable),
+        RawValue::Real(f) => date_of_number(*f).ok_or(DateError::Unreadable),
+        RawValue::List(_) => Err(DateError::Unreadable),
+        RawValue::Text(s) => parse_date_text(s.trim(), format),
+    }
+}
+
+fn parse_date_text(s: &str, format: Option<&str>) -> Result<NaiveDate, DateError> {
+    if let Ok(f) = s.replace(',', ".").parse::<f64>() {
+        return date_of_number(f).ok_or(DateError::Unreadable);
+    }
+    let head = s.get(..10).unwrap_or(s);
+    let time_follows = s.len() == 10 || s.get(10..).is_some_and(|t| t.starts_with(['T', ' ']));
+    if time_follows {
+        if let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
+        {
+            return Ok(d);
+        }
+    }
+    // The date part alone, whatever time of day follows it.
+    let date_part = s.split([' ', 'T']).next().unwrap_or(s);
+    if let Some(f) = format {
+        return NaiveDate::parse_from_str(s, f)
+            .or_else(|_| NaiveDate::parse_from_str(date_part, f))
+            .map_err(|_| DateError::Unreadable);
+    }
+    let parts: Vec<&str> = date_part.split(['/', '.']).collect();
+    let [a, b, y] = parts[..] else {
+        return Err(DateError::Unreadable);
+    };
+    let (Ok(a), Ok(b), Ok(y)) = (a.parse::<u32>(), b.parse::<u32>(), y.parse::<i32>()) else {
+        return Err(DateError::Unreadable);
+    };
+    if !(1000..=9999).contains(&y) {
+        return Err(DateError::Unreadable);
+    }
+    // Dotted dates are day-first wherever they are written (DIN 5008 and its
+    // kin); slash dates are day-first or month-first by country.
+    let (day, month) = if date_part.contains('.') || (a > 12 && b <= 12) || a == b {
+        (a, b)
+    } else if b > 12 && a <= 12 {
+        (b, a)
+    } else if a <= 12 && b <= 12 {
+        return Err(DateError::Ambiguous);
+    } else {
+        return Err(DateError::Unreadable);
+    };
+    NaiveDate::from_ymd_opt(y, month, day).ok_or(DateError::Unreadable)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text_date(s: &str, f: Option<&str>) -> Result<NaiveDate, DateError> {
+        parse_date(&RawValue::Text(s.into()), f)
+    }
+
     #[test]
     fn dates() {
-        let d = NaiveDate::from_ymd_opt(2021, 3, 4);
-        assert_eq!(parse_date(&RawValue::Text("2021-03-04".into())), d);
+        let d = Ok(NaiveDate::from_ymd_opt(2021, 3, 4).unwrap());
+        assert_eq!(text_date("2021-03-04", None), d);
+        assert_eq!(text_date(" 2021-03-04T10:00:00Z", None), d);
+        assert_eq!(text_date("2021/03/04", None), d);
+        assert_eq!(text_date("04.03.2021", None), d);
+        assert_eq!(text_date("2021-03-045", None), Err(DateError::Unreadable));
+        assert_eq!(text_date("March 4th", None), Err(DateError::Unreadable));
+    }
+
+    #[test]
+    fn slash_dates_need_a_format_only_when_ambiguous() {
+        let d = Ok(NaiveDate::from_ymd_opt(2021, 3, 4).unwrap());
+        assert_eq!(text_date("04/03/2021", None), Err(DateError::Ambiguous));
+        assert_eq!(text_date("04/03/2021", Some("%d/%m/%Y")), d);
+        assert_eq!(text_date("03/04/2021", Some("%m/%d/%Y")), d);
+        assert_eq!(text_date("04/03/2021 00:00:00", Some("%d/%m/%Y")), d);
+        let d25 = Ok(NaiveDate::from_ymd_opt(2021, 3, 25).unwrap());
+        assert_eq!(text_date("25/03/2021", None), d25);
+        assert_eq!(text_date("03/25/2021", None), d25);
+        assert_eq!(text_date("31/02/2021", None), Err(DateError::Unreadable));
+    }
+
+    #[test]
+    fn excel_serials_and_epoch_milliseconds() {
+        // Excel shows serial 44259 as 2021-03-04; 1614816000000 ms is
+        // 2021-03-04T00:00:00Z.
+        let d = Ok(NaiveDate::from_ymd_opt(2021, 3, 4).unwrap());
+        assert_eq!(parse_date(&RawValue::Int(44259), None), d);
+        assert_eq!(parse_date(&RawValue::Real(44259.75), None), d);
+        assert_eq!(text_date("44259", None), d);
+        assert_eq!(parse_date(&RawValue::Int(1_614_816_000_000), None), d);
+        assert_eq!(text_date("1614816000000", None), d);
         assert_eq!(
-            parse_date(&RawValue::Text(" 2021-03-04T10:00:00Z".into())),
-            d
+            parse_date(&RawValue::Int(12), None),
+            Err(DateError::Unreadable)
         );
-        assert_eq!(parse_date(&RawValue::Text("2021/03/04".into())), d);
-        assert_eq!(parse_date(&RawValue::Text("04.03.2021".into())), None);
-        assert_eq!(parse_date(&RawValue::Text("2021-03-045".into())), None);
     }
 
     #[test]

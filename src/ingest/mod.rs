@@ -2,11 +2,17 @@
 //! attributes are already mapped to canonical fields and whose geometries are in
 //! WGS84 lon/lat, but not yet checked or repaired (that is normalize's job).
 //!
-//! Owns: opening files and layers, the field and value mappings of a source, the
-//! reprojection to WGS84, and the input fingerprints.
+//! Owns: opening files and layers ([`open`], [`ogr`]), the CRS of a source
+//! ([`crs`]), the field and value mappings ([`mapping`], [`presets`]), polygons
+//! built from IMSMA NG vertex tables ([`points`]), the reprojection to WGS84, and
+//! the input fingerprints.
 
+pub mod crs;
 pub mod mapping;
 pub mod ogr;
+pub mod open;
+pub mod points;
+pub mod presets;
 
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::Diagnostics;
@@ -71,6 +77,10 @@ pub fn ingest(cfg: &Config) -> Result<Ingested> {
         let batch = read_source(cfg, source, &mut out.diagnostics)?;
         out.inputs
             .extend(ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?);
+        if let Some(attrs) = &source.attributes {
+            out.inputs
+                .extend(ogr::fingerprint(&cfg.resolve(attrs), attrs)?);
+        }
         out.batches.push(batch);
     }
     Ok(out)

@@ -1,19 +1,25 @@
 //! The GDAL/OGR reader: any vector format GDAL opens (GeoJSON, Shapefile,
 //! GeoPackage, File Geodatabase, CSV, XLSX, KML …), one layer per source.
 //!
+//! Owns reading a layer's features and a table's rows; how a file is opened is
+//! [`super::open`]'s, which CRS it is in is [`super::crs`]'s.
+//!
 //! GDAL datasets are not thread-safe, so a layer is read sequentially here into
 //! plain geo types; everything after ingest is parallel.
 
+use super::crs;
 use super::mapping::{Mapper, RawValue};
+use super::open::{self, Format, Purpose};
+use super::presets::Preset;
 use super::{InputFile, RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::model::Provenance;
 use gdal::errors::CplErrType;
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::spatial_ref::CoordTransform;
 use gdal::vector::{FieldValue, LayerAccess};
-use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use gdal::Dataset;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -44,7 +50,10 @@ fn capture_gdal_messages() {
 /// Read one source into a batch of raw records.
 pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
     capture_gdal_messages();
-    let batch = read_layer(cfg, source, diags);
+    let batch = match source.preset.as_deref().and_then(Preset::by_name) {
+        Some(Preset::NgPoints) => super::points::read(cfg, source, diags),
+        _ => read_layer(cfg, source, diags),
+    };
     let messages = std::mem::take(&mut *GDAL_MESSAGES.lock().unwrap_or_else(|e| e.into_inner()));
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for m in messages {
@@ -68,51 +77,109 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
     batch
 }
 
-fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
-    let path = cfg.resolve(&source.path);
-    let shown = source.path.display().to_string();
-    let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
-    if !path.exists() {
-        return Err(Error::input(&path, "file not found; check `path` in the config (relative paths are relative to the config file)"));
-    }
-    let ds = Dataset::open_ex(
-        &path,
-        DatasetOptions {
-            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| Error::input(&path, format!("GDAL cannot open it as vector data: {e}")))?;
-    let driver = ds.driver().short_name();
+/// The layer a source names, or its only layer.
+fn select_layer<'a>(
+    ds: &'a Dataset,
+    wanted: Option<&str>,
+    path: &Path,
+    shown: &str,
+    config_path: &Path,
+) -> Result<gdal::vector::Layer<'a>> {
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
-    let mut layer = match &source.layer {
+    match wanted {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
             Error::input(
-                &path,
+                path,
                 format!(
                     "has no layer \"{name}\"; its layers are: {}",
                     names.join(", ")
                 ),
             )
-        })?,
+        }),
         None if names.len() == 1 => ds
             .layer(0)
-            .map_err(|e| Error::input(&path, format!("cannot read its layer: {e}")))?,
-        None if names.is_empty() => return Err(Error::input(&path, "holds no vector layer")),
-        None => {
-            return Err(Error::config(
-                &config_path,
-                format!(
-                    "{shown} holds {} layers; choose one with layer = \"…\" in its [[source]]: {}",
-                    names.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    };
+            .map_err(|e| Error::input(path, format!("cannot read its layer: {e}"))),
+        None if names.is_empty() => Err(Error::input(path, "holds no vector layer")),
+        None => Err(Error::config(
+            config_path,
+            format!(
+                "{shown} holds {} layers; choose one with layer = \"…\" in its [[source]]: {}",
+                names.len(),
+                names.join(", ")
+            ),
+        )),
+    }
+}
+
+/// All attribute values of a feature, by column index.
+fn row_values(feature: &gdal::vector::Feature, n: usize) -> Vec<Option<RawValue>> {
+    (0..n)
+        .map(|i| feature.field(i).ok().flatten().and_then(field_to_raw))
+        .collect()
+}
+
+/// Whether a row holds text that was not valid in the encoding GDAL assumed
+/// (the `gdal` crate turns such bytes into U+FFFD).
+fn has_mangled_text(values: &[Option<RawValue>]) -> bool {
+    values.iter().flatten().any(|v| match v {
+        RawValue::Text(s) => s.contains('\u{FFFD}'),
+        RawValue::List(l) => l.iter().any(|s| s.contains('\u{FFFD}')),
+        _ => false,
+    })
+}
+
+/// The source-level diagnostic for rows with invalid text, naming the option.
+fn encoding_diagnostic(source: &SourceConfig, desc: &str, rows: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidEncoding,
+        Severity::Warning,
+        format!(
+            "{desc}: {rows} row(s) hold text that is not valid UTF-8{}",
+            match &source.encoding {
+                Some(e) => format!(" nor {e}"),
+                None => String::new(),
+            }
+        ),
+    )
+    .fix("the invalid bytes read as \u{FFFD}; if the export is Windows (Excel, ArcGIS) text, add encoding = \"windows-1252\" to its [[source]]")
+}
+
+/// The layer's extent, when it has geometries to measure.
+fn layer_extent(layer: &gdal::vector::Layer) -> Option<crs::Extent> {
+    if layer.defn().geom_fields().count() == 0 {
+        return None;
+    }
+    let e = layer.get_extent().ok()?;
+    let all = [e.MinX, e.MinY, e.MaxX, e.MaxY];
+    all.iter().all(|v| v.is_finite()).then_some(crs::Extent {
+        min_x: e.MinX,
+        min_y: e.MinY,
+        max_x: e.MaxX,
+        max_y: e.MaxY,
+    })
+}
+
+fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
+    let path = cfg.resolve(&source.path);
+    let shown = source.path.display().to_string();
+    let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
+    let opened = open::open(&path, source, Purpose::Features, &config_path)?;
+    let ds = opened.dataset();
+    let driver = ds.driver().short_name();
+    let wanted = source.layer.as_deref().or(opened.chosen_layer.as_deref());
+    let mut layer = select_layer(ds, wanted, &path, &shown, &config_path)?;
     let layer_name = layer.name();
     let source_desc = format!("{shown} layer {layer_name}");
     let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    if Format::of(&path) == Format::Csv && layer.defn().geom_fields().count() == 0 {
+        return Err(Error::config(
+            &config_path,
+            format!(
+                "{source_desc} has no geometry column GDAL recognised; name it in the [[source]] with wkt = \"COLUMN\" (WKT text) or x = \"COLUMN\" and y = \"COLUMN\" (point coordinates). Columns: {}",
+                columns.join(", ")
+            ),
+        ));
+    }
     let mut source_diags = Vec::new();
     let mapper = Mapper::new(
         source,
@@ -123,11 +190,33 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     )?;
     diags.extend(source_diags);
 
-    let transform = transform_to_wgs84(source, layer.spatial_ref(), &path, &config_path)?;
+    let plan = crs::plan(
+        source.crs.as_deref(),
+        layer.spatial_ref(),
+        layer_extent(&layer),
+        cfg.country.as_deref(),
+        &source_desc,
+        &path,
+        &config_path,
+    )?;
+    if let Some((code, message)) = &plan.warning {
+        diags.push(Diagnostic::new(*code, Severity::Warning, message.clone()));
+    }
+    if let Some((code, message)) = &plan.quarantine {
+        diags.push(
+            Diagnostic::new(*code, Severity::Error, message.clone())
+                .fix("every record of the source quarantined"),
+        );
+    }
     let mut records = Vec::new();
     let mut record_diags = Vec::new();
+    let mut mangled_rows = 0;
     for (row, feature) in layer.features().enumerate() {
-        let get = |i: usize| feature.field(i).ok().flatten().and_then(field_to_raw);
+        let values = row_values(&feature, columns.len());
+        if has_mangled_text(&values) {
+            mangled_rows += 1;
+        }
+        let get = |i: usize| values.get(i).cloned().flatten();
         let mut prov = Provenance {
             file: shown.clone(),
             layer: layer_name.clone(),
@@ -144,7 +233,20 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             _ if !has_geometry(&feature) => RawGeometry::Missing,
             None => RawGeometry::Missing,
             Some(g) if g.is_empty() => RawGeometry::Empty,
-            Some(g) => read_geometry(g, transform.as_ref(), &prov, &mut record_diags),
+            Some(_) if plan.quarantine.is_some() => {
+                let (code, _) = plan.quarantine.as_ref().expect("checked");
+                record_diags.push(
+                    Diagnostic::new(
+                        *code,
+                        Severity::Error,
+                        "coordinates do not fit the source's CRS (see the source-level diagnostic)",
+                    )
+                    .record(&prov)
+                    .fix("record quarantined"),
+                );
+                RawGeometry::Unreadable
+            }
+            Some(g) => read_geometry(g, plan.to_wgs84.as_ref(), &prov, &mut record_diags),
         };
         records.push(RawRecord {
             provenance: prov,
@@ -153,6 +255,9 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         });
     }
     diags.extend(record_diags);
+    if mangled_rows > 0 {
+        diags.push(encoding_diagnostic(source, &source_desc, mangled_rows));
+    }
     Ok(SourceBatch {
         role: source.role,
         path: source.path.clone(),
@@ -165,6 +270,64 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     })
 }
 
+/// A table read as plain rows: the point template or an attributes table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// As written in the config, for provenance.
+    pub shown: String,
+    pub layer: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<RawValue>>>,
+}
+
+impl Table {
+    /// The index of a column, exact name first, then ignoring ASCII case.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name).or_else(|| {
+            self.columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
+/// Read a table of attribute rows (CSV, XLSX or any OGR layer, geometry
+/// ignored). `file` is as written in the config; `layer` picks a sheet.
+pub fn read_table(
+    cfg: &Config,
+    source: &SourceConfig,
+    file: &Path,
+    layer: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Table> {
+    let path = cfg.resolve(file);
+    let shown = file.display().to_string();
+    let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
+    let opened = open::open(&path, source, Purpose::Table, &config_path)?;
+    let ds = opened.dataset();
+    let wanted = layer.or(opened.chosen_layer.as_deref());
+    let mut lyr = select_layer(ds, wanted, &path, &shown, &config_path)?;
+    let layer_name = lyr.name();
+    let columns: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
+    let rows: Vec<Vec<Option<RawValue>>> = lyr
+        .features()
+        .map(|f| row_values(&f, columns.len()))
+        .collect();
+    let mangled = rows.iter().filter(|r| has_mangled_text(r)).count();
+    if mangled > 0 {
+        diags.push(encoding_diagnostic(
+            source,
+            &format!("{shown} layer {layer_name}"),
+            mangled,
+        ));
+    }
+    Ok(Table {
+        shown,
+        layer: layer_name,
+        columns,
+        rows,
+    })
+}
 /// Whether the feature has a geometry at all. The `gdal` crate wraps a null
 /// geometry pointer (`"geometry": null`, a null shape) in a `Geometry` whose
 /// every method then makes GDAL complain, and offers no safe way to tell.
@@ -176,7 +339,7 @@ fn has_geometry(feature: &gdal::vector::Feature) -> bool {
 }
 
 /// Reproject (when needed) and convert to geo types; failures are diagnostics.
-fn read_geometry(
+pub(crate) fn read_geometry(
     g: &gdal::vector::Geometry,
     transform: Option<&CoordTransform>,
     prov: &Provenance,
@@ -221,39 +384,7 @@ fn read_geometry(
     }
 }
 
-/// The transform from the layer's CRS (or the config's `crs`) to WGS84 lon/lat;
-/// `None` when the data is taken to be WGS84 already.
-fn transform_to_wgs84(
-    source: &SourceConfig,
-    layer_srs: Option<SpatialRef>,
-    path: &Path,
-    config_path: &Path,
-) -> Result<Option<CoordTransform>> {
-    let srs = match &source.crs {
-        Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
-            Error::config(
-                config_path,
-                format!(
-                    "crs = \"{def}\" is not a CRS PROJ knows ({e}); use e.g. crs = \"EPSG:32648\""
-                ),
-            )
-        })?),
-        None => layer_srs,
-    };
-    let Some(mut srs) = srs else { return Ok(None) };
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs84 = SpatialRef::from_epsg(4326)
-        .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
-    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    CoordTransform::new(&srs, &wgs84).map(Some).map_err(|e| {
-        Error::input(
-            path,
-            format!("no transformation from its CRS to WGS84: {e}"),
-        )
-    })
-}
-
-fn field_to_raw(v: FieldValue) -> Option<RawValue> {
+pub(crate) fn field_to_raw(v: FieldValue) -> Option<RawValue> {
     Some(match v {
         FieldValue::StringValue(s) => RawValue::Text(s),
         FieldValue::IntegerValue(i) => RawValue::Int(i as i64),

@@ -5,6 +5,7 @@ mod accounting;
 mod cli;
 mod common;
 mod external;
+mod ingest;
 mod props;
 mod reconcile;
 mod tiles;

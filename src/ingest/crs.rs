@@ -1,0 +1,308 @@
+//! Which CRS a source's coordinates are in, and whether the coordinates look
+//! like it, decided from the layer's extent before any feature is read.
+//!
+//! Owns the rules: the config's `crs` overrides or fills the file's; a source
+//! with no CRS must hold plausible lon/lat, or it is an error that shows the
+//! `crs = "EPSG:…"` line to add (a UTM zone when the numbers look like UTM and
+//! the config's `country` tells which zone); lat/lon swapped and metres in a
+//! degree CRS are reported, never silently fixed.
+
+use crate::diagnostics::Code;
+use crate::error::{Error, Result};
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use std::path::Path;
+
+/// A layer's bounding box in its own coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    pub min_x: f64,
+    pub min_y: f64,
+    pub max_x: f64,
+    pub max_y: f64,
+}
+
+impl Extent {
+    fn within(&self, x: f64, y: f64) -> bool {
+        self.min_x >= -x && self.max_x <= x && self.min_y >= -y && self.max_y <= y
+    }
+    fn centre(&self) -> (f64, f64) {
+        (
+            (self.min_x + self.max_x) / 2.0,
+            (self.min_y + self.max_y) / 2.0,
+        )
+    }
+}
+
+/// How a source's coordinates reach WGS84.
+pub struct CrsPlan {
+    /// The source CRS (traditional GIS axis order); `None` = WGS84 lon/lat as read.
+    pub srs: Option<SpatialRef>,
+    /// `None` when the coordinates are WGS84 lon/lat already.
+    pub to_wgs84: Option<CoordTransform>,
+    /// The coordinates cannot be right: every record is quarantined with this.
+    pub quarantine: Option<(Code, String)>,
+    /// Suspicious, but used as read.
+    pub warning: Option<(Code, String)>,
+}
+
+impl CrsPlan {
+    /// Whether bearings and distances must be resolved on the ellipsoid.
+    pub fn is_geographic(&self) -> bool {
+        self.srs.as_ref().is_none_or(SpatialRef::is_geographic)
+    }
+}
+
+/// Decide the CRS of a source. `desc` names the source in messages.
+pub fn plan(
+    config_crs: Option<&str>,
+    layer_srs: Option<SpatialRef>,
+    extent: Option<Extent>,
+    country: Option<&str>,
+    desc: &str,
+    path: &Path,
+    config_path: &Path,
+) -> Result<CrsPlan> {
+    let srs = match config_crs {
+        Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
+            Error::config(
+                config_path,
+                format!(
+                    "crs = \"{def}\" is not a CRS PROJ knows ({e}); use e.g. crs = \"EPSG:32648\""
+                ),
+            )
+        })?),
+        None => layer_srs,
+    };
+    let mut plan = CrsPlan {
+        srs: None,
+        to_wgs84: None,
+        quarantine: None,
+        warning: None,
+    };
+    let geographic = srs.as_ref().is_none_or(SpatialRef::is_geographic);
+    if let (Some(e), true) = (extent, geographic) {
+        let suggestion = suggest(&e, country);
+        if srs.is_none() && !e.within(180.0, 90.0) && !swapped(&e) {
+            return Err(Error::config(
+                config_path,
+                format!(
+                    "{desc} has no CRS (no .prj, or a format that stores none) and its coordinates (x {:.0}…{:.0}, y {:.0}…{:.0}) are not longitude/latitude; add to its [[source]]: {suggestion}",
+                    e.min_x, e.max_x, e.min_y, e.max_y
+                ),
+            ));
+        }
+        if swapped(&e) {
+            plan.quarantine = Some((
+                Code::SwappedAxes,
+                format!(
+                    "{desc}: every x is within ±90 but y reaches {:.3}…{:.3}: latitude and longitude look swapped; export x = longitude, y = latitude",
+                    e.min_y, e.max_y
+                ),
+            ));
+        } else if !e.within(180.0, 90.0) {
+            plan.quarantine = Some((
+                Code::ProjectedInGeographic,
+                format!(
+                    "{desc} says its CRS is geographic (degrees) but its coordinates (x {:.0}…{:.0}, y {:.0}…{:.0}) look like projected metres; if so, set {suggestion}",
+                    e.min_x, e.max_x, e.min_y, e.max_y
+                ),
+            ));
+        } else if let Some((lon, lat)) = country.and_then(country_centre) {
+            let (cx, cy) = e.centre();
+            let off = (cx - lon).abs() + (cy - lat).abs();
+            let off_swapped = (cy - lon).abs() + (cx - lat).abs();
+            if off > 20.0 && off_swapped < 10.0 {
+                plan.warning = Some((
+                    Code::SwappedAxes,
+                    format!(
+                        "{desc}: its centre ({cx:.3}, {cy:.3}) lies far from {} but its swapped centre ({cy:.3}, {cx:.3}) inside it: latitude and longitude may be swapped",
+                        country.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(mut srs) = srs else { return Ok(plan) };
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut wgs84 = SpatialRef::from_epsg(4326)
+        .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
+    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    plan.to_wgs84 = Some(CoordTransform::new(&srs, &wgs84).map_err(|e| {
+        Error::input(
+            path,
+            format!("no transformation from its CRS to WGS84: {e}"),
+        )
+    })?);
+    plan.srs = Some(srs);
+    Ok(plan)
+}
+
+/// Lon and lat swapped: every x a valid latitude, some y beyond one.
+fn swapped(e: &Extent) -> bool {
+    e.within(90.0, 180.0) && !e.within(90.0, 90.0)
+}
+
+/// The `crs = …` line to suggest for coordinates that are not degrees.
+pub fn suggest(e: &Extent, country: Option<&str>) -> String {
+    let utm_like =
+        e.min_x >= 100_000.0 && e.max_x <= 900_000.0 && e.min_y >= 0.0 && e.max_y <= 10_000_000.0;
+    if utm_like {
+        if let Some((lon, lat)) = country.and_then(country_centre) {
+            let zone = ((lon + 180.0) / 6.0).floor() as i32 + 1;
+            let (base, hemi) = if lat >= 0.0 {
+                (32600, "N")
+            } else {
+                (32700, "S")
+            };
+            return format!(
+                "crs = \"EPSG:{}\" (WGS 84 / UTM zone {zone}{hemi}, the zone of {}; the values look like UTM metres — use your datum's EPSG code if it is not WGS 84)",
+                base + zone,
+                country.unwrap_or_default()
+            );
+        }
+        return "crs = \"EPSG:326NN\" (the values look like UTM metres: NN is the UTM zone, 327NN south of the equator; e.g. crs = \"EPSG:32648\" for zone 48N)".into();
+    }
+    "crs = \"EPSG:NNNN\" (the EPSG code of the export's projected CRS)".into()
+}
+
+/// Approximate centre (lon, lat) of mine-affected States, to name a UTM zone
+/// and to notice swapped axes. Rounded to the degree: only the zone matters.
+fn country_centre(iso3: &str) -> Option<(f64, f64)> {
+    const TABLE: &[(&str, f64, f64)] = &[
+        ("AFG", 66.0, 34.0),
+        ("AGO", 17.5, -12.3),
+        ("ARM", 45.0, 40.0),
+        ("AZE", 47.5, 40.3),
+        ("BIH", 17.8, 44.2),
+        ("COL", -73.0, 4.0),
+        ("CYP", 33.2, 35.0),
+        ("ECU", -78.4, -1.5),
+        ("ERI", 39.0, 15.3),
+        ("ETH", 39.6, 8.6),
+        ("GEO", 43.4, 42.3),
+        ("GNB", -15.0, 12.0),
+        ("HRV", 16.4, 45.1),
+        ("IRQ", 43.7, 33.0),
+        ("JOR", 36.8, 31.0),
+        ("KHM", 105.0, 12.7),
+        ("LAO", 103.8, 18.5),
+        ("LBN", 35.9, 33.9),
+        ("LBY", 17.0, 27.0),
+        ("LKA", 80.7, 7.8),
+        ("MMR", 96.0, 21.0),
+        ("MOZ", 35.5, -18.0),
+        ("NER", 9.0, 17.0),
+        ("NGA", 8.0, 9.6),
+        ("PER", -75.0, -9.2),
+        ("PSE", 35.2, 31.9),
+        ("SDN", 30.0, 15.5),
+        ("SEN", -14.5, 14.4),
+        ("SOM", 46.0, 6.0),
+        ("SRB", 20.9, 44.0),
+        ("SSD", 30.3, 7.3),
+        ("SYR", 38.5, 35.0),
+        ("TCD", 18.7, 15.4),
+        ("THA", 101.0, 15.0),
+        ("TJK", 71.0, 38.8),
+        ("TUR", 35.0, 39.0),
+        ("UKR", 31.2, 49.0),
+        ("VNM", 106.0, 16.0),
+        ("YEM", 47.6, 15.6),
+        ("ZWE", 29.9, -19.0),
+    ];
+    let key = iso3.trim().to_ascii_uppercase();
+    TABLE
+        .iter()
+        .find(|(c, _, _)| *c == key)
+        .map(|(_, lon, lat)| (*lon, *lat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(min_x: f64, min_y: f64, max_x: f64, max_y: f64) -> Extent {
+        Extent {
+            min_x,
+            min_y,
+            max_x,
+            max_y,
+        }
+    }
+
+    #[test]
+    fn utm_suggestion_uses_the_country_zone() {
+        let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
+        assert!(suggest(&e, Some("KHM")).starts_with("crs = \"EPSG:32648\""));
+        assert!(suggest(&e, Some("AGO")).starts_with("crs = \"EPSG:32733\""));
+        assert!(suggest(&e, None).contains("EPSG:326NN"));
+    }
+
+    #[test]
+    fn no_crs_and_metres_is_a_config_error() {
+        let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
+        let err = plan(
+            None,
+            None,
+            Some(e),
+            Some("KHM"),
+            "h.csv",
+            Path::new("h.csv"),
+            Path::new("c.toml"),
+        )
+        .err()
+        .expect("error");
+        let msg = err.to_string();
+        assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+    }
+
+    #[test]
+    fn swapped_and_metres_in_degrees_are_reported() {
+        let p = plan(
+            None,
+            None,
+            Some(ext(12.0, 104.0, 12.1, 105.0)),
+            None,
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(p.quarantine.unwrap().0, Code::SwappedAxes);
+        let p = plan(
+            Some("EPSG:4326"),
+            None,
+            Some(ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0)),
+            None,
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(p.quarantine.unwrap().0, Code::ProjectedInGeographic);
+        // Bosnia swapped: both within ±90, only the country hint tells.
+        let p = plan(
+            None,
+            None,
+            Some(ext(44.0, 17.5, 44.5, 18.0)),
+            Some("BIH"),
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(p.warning.unwrap().0, Code::SwappedAxes);
+        let p = plan(
+            None,
+            None,
+            Some(ext(17.5, 44.0, 18.0, 44.5)),
+            Some("BIH"),
+            "s",
+            Path::new("s"),
+            Path::new("c"),
+        )
+        .unwrap();
+        assert!(p.warning.is_none() && p.quarantine.is_none());
+    }
+}

@@ -1,0 +1,300 @@
+//! Opening a source file with GDAL: which driver, which open and config
+//! options, which file inside a zip, and the text encoding.
+//!
+//! Owns the per-format knowledge GDAL needs told (FACTS.md, "GDAL"):
+//! - CSV: geometry from a WKT column (`GEOM_POSSIBLE_NAMES`) or from x/y
+//!   columns (`X_POSSIBLE_NAMES`, `Y_POSSIBLE_NAMES`), named by the source's
+//!   `wkt`, `x`, `y` keys. Attribute tables (the point template and its
+//!   attributes) are opened without either, as plain rows.
+//! - CSV in a legacy encoding: GDAL 3.6's CSV driver has no `ENCODING` open
+//!   option, so the file is decoded here (encoding_rs) into a UTF-8 copy in
+//!   GDAL's in-memory file system and that copy is opened.
+//! - XLSX: `OGR_XLSX_HEADERS=FORCE` (3.6 otherwise reads an all-text header row
+//!   as data) and `OGR_XLSX_FIELD_TYPES=STRING` (ids like `00123` stay text),
+//!   set thread-locally for as long as the dataset is open, since the driver
+//!   reads sheets lazily.
+//! - Shapefile: `ENCODING` open option from the source's `encoding`; a `.zip` is
+//!   opened through `/vsizip/` with the `.shp` found inside, so its `.prj` and
+//!   `.cpg` are honoured as for a plain shapefile.
+
+use crate::config::SourceConfig;
+use crate::error::{Error, Result};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The formats that need options; everything else is opened as GDAL sees fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Shapefile,
+    ZippedShapefile,
+    Other,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Format {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => Format::Csv,
+            "xlsx" => Format::Xlsx,
+            "shp" | "dbf" => Format::Shapefile,
+            "zip" => Format::ZippedShapefile,
+            _ => Format::Other,
+        }
+    }
+}
+
+/// What the caller wants from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Features with geometry (hazards, releases).
+    Features,
+    /// Attribute rows only (the point template, an attributes table).
+    Table,
+}
+
+/// An open dataset and what must be undone when it closes.
+pub struct Opened {
+    ds: Option<Dataset>,
+    /// The in-memory UTF-8 copy of a transcoded CSV.
+    mem_file: Option<PathBuf>,
+    /// Thread-local config options set for this dataset.
+    config_keys: Vec<&'static str>,
+    /// The layer name a zip's `.shp` was chosen by, if any.
+    pub chosen_layer: Option<String>,
+}
+
+impl Opened {
+    pub fn dataset(&self) -> &Dataset {
+        self.ds.as_ref().expect("open until dropped")
+    }
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        // Close the dataset before its in-memory file goes away.
+        drop(self.ds.take());
+        if let Some(p) = &self.mem_file {
+            let _ = gdal::vsi::unlink_mem_file(p);
+        }
+        for k in &self.config_keys {
+            let _ = gdal::config::clear_thread_local_config_option(k);
+        }
+    }
+}
+
+/// The label of a source's `encoding` as GDAL's recoder (iconv) spells it.
+fn gdal_encoding_name(enc: &'static encoding_rs::Encoding) -> String {
+    let name = enc.name();
+    match name.strip_prefix("windows-") {
+        Some(cp) => format!("CP{cp}"),
+        None => name.to_string(),
+    }
+}
+
+fn encoding_of(source: &SourceConfig) -> Option<&'static encoding_rs::Encoding> {
+    source
+        .encoding
+        .as_deref()
+        .and_then(|e| encoding_rs::Encoding::for_label(e.trim().as_bytes()))
+}
+
+/// Open `path` (already resolved) for `source`.
+pub fn open(
+    path: &Path,
+    source: &SourceConfig,
+    purpose: Purpose,
+    config_path: &Path,
+) -> Result<Opened> {
+    if !path.exists() {
+        return Err(Error::input(path, "file not found; check `path` in the config (relative paths are relative to the config file)"));
+    }
+    let format = Format::of(path);
+    let mut open_options: Vec<String> = Vec::new();
+    let mut config_keys = Vec::new();
+    let mut mem_file = None;
+    let mut chosen_layer = None;
+    let mut gdal_path = path.to_path_buf();
+    let drivers: &[&str] = match format {
+        Format::Csv => &["CSV"],
+        Format::Xlsx => &["XLSX"],
+        Format::Shapefile | Format::ZippedShapefile => &["ESRI Shapefile"],
+        Format::Other => &[],
+    };
+    match format {
+        Format::Csv => {
+            open_options.push("EMPTY_STRING_AS_NULL=YES".into());
+            if purpose == Purpose::Features {
+                match (&source.x, &source.y) {
+                    (Some(x), Some(y)) => {
+                        open_options.push(format!("X_POSSIBLE_NAMES={x}"));
+                        open_options.push(format!("Y_POSSIBLE_NAMES={y}"));
+                    }
+                    (None, None) => open_options.push(format!(
+                        "GEOM_POSSIBLE_NAMES={}",
+                        source
+                            .wkt
+                            .as_deref()
+                            .unwrap_or("WKT,geometry,geom,the_geom,shape")
+                    )),
+                    _ => {
+                        return Err(Error::config(
+                            config_path,
+                            format!(
+                            "{}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]",
+                            source.path.display()
+                        ),
+                        ))
+                    }
+                }
+                open_options.push("KEEP_GEOM_COLUMNS=NO".into());
+            }
+            if let Some(enc) = encoding_of(source).filter(|e| *e != encoding_rs::UTF_8) {
+                mem_file = Some(transcode_to_memory(path, enc)?);
+                gdal_path = mem_file.clone().expect("just set");
+            }
+        }
+        Format::Xlsx => {
+            for (k, v) in [
+                ("OGR_XLSX_HEADERS", "FORCE"),
+                ("OGR_XLSX_FIELD_TYPES", "STRING"),
+            ] {
+                gdal::config::set_thread_local_config_option(k, v)
+                    .map_err(|e| Error::Internal(format!("setting {k}: {e}")))?;
+                config_keys.push(k);
+            }
+        }
+        Format::Shapefile => {
+            if let Some(enc) = encoding_of(source) {
+                open_options.push(format!("ENCODING={}", gdal_encoding_name(enc)));
+            }
+        }
+        Format::ZippedShapefile => {
+            let (inner, layer) = shapefile_in_zip(path, source, config_path)?;
+            gdal_path = inner;
+            chosen_layer = Some(layer);
+            if let Some(enc) = encoding_of(source) {
+                open_options.push(format!("ENCODING={}", gdal_encoding_name(enc)));
+            }
+        }
+        Format::Other => {}
+    }
+    let opts: Vec<&str> = open_options.iter().map(String::as_str).collect();
+    let ds = Dataset::open_ex(
+        &gdal_path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: (!drivers.is_empty()).then_some(drivers),
+            open_options: (!opts.is_empty()).then_some(&opts),
+            ..Default::default()
+        },
+    );
+    // Built before the error check so that a failed open still cleans up.
+    let mut opened = Opened {
+        ds: None,
+        mem_file,
+        config_keys,
+        chosen_layer,
+    };
+    opened.ds = Some(
+        ds.map_err(|e| Error::input(path, format!("GDAL cannot open it as vector data: {e}")))?,
+    );
+    Ok(opened)
+}
+
+/// The `.shp` inside a zip: the one there is, or the one named by `layer`.
+fn shapefile_in_zip(
+    path: &Path,
+    source: &SourceConfig,
+    config_path: &Path,
+) -> Result<(PathBuf, String)> {
+    let abs = std::fs::canonicalize(path).map_err(|e| Error::input(path, e.to_string()))?;
+    let root = PathBuf::from(format!("/vsizip/{}", abs.display()));
+    let entries = gdal::vsi::read_dir(&root, true)
+        .map_err(|e| Error::input(path, format!("cannot list the zip: {e}")))?;
+    let mut shps: Vec<PathBuf> = entries
+        .into_iter()
+        .filter(|e| {
+            e.extension()
+                .is_some_and(|x| x.to_string_lossy().eq_ignore_ascii_case("shp"))
+        })
+        .collect();
+    shps.sort();
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let chosen = match &source.layer {
+        Some(l) => shps.iter().find(|p| stem(p) == *l).ok_or_else(|| {
+            Error::input(
+                path,
+                format!(
+                    "holds no shapefile \"{l}\"; its shapefiles are: {}",
+                    shps.iter().map(stem).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?,
+        None => match shps.as_slice() {
+            [one] => one,
+            [] => return Err(Error::input(path, "the zip holds no .shp file")),
+            many => {
+                return Err(Error::config(
+                    config_path,
+                    format!(
+                    "{} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}",
+                    source.path.display(),
+                    many.len(),
+                    many.iter().map(stem).collect::<Vec<_>>().join(", ")
+                ),
+                ))
+            }
+        },
+    };
+    Ok((root.join(chosen), stem(chosen)))
+}
+
+/// Decode a legacy-encoded text file into a UTF-8 copy in `/vsimem/`, keeping
+/// its file name (the CSV layer is named after it).
+fn transcode_to_memory(path: &Path, enc: &'static encoding_rs::Encoding) -> Result<PathBuf> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let bytes = std::fs::read(path).map_err(|e| Error::input(path, e.to_string()))?;
+    let (text, _, _) = enc.decode(&bytes);
+    let name = path.file_name().unwrap_or_default();
+    let mem = PathBuf::from(format!(
+        "/vsimem/clearmap-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+    .join(name);
+    gdal::vsi::create_mem_file(&mem, text.into_owned().into_bytes())
+        .map_err(|e| Error::Internal(format!("in-memory copy of {}: {e}", path.display())))?;
+    Ok(mem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(Format::of(Path::new("a/B.CSV")), Format::Csv);
+        assert_eq!(Format::of(Path::new("x.xlsx")), Format::Xlsx);
+        assert_eq!(Format::of(Path::new("x.shp")), Format::Shapefile);
+        assert_eq!(Format::of(Path::new("x.zip")), Format::ZippedShapefile);
+        assert_eq!(Format::of(Path::new("IMSMA.gdb")), Format::Other);
+    }
+
+    #[test]
+    fn encoding_names_for_gdal() {
+        let e = encoding_rs::Encoding::for_label(b"windows-1252").unwrap();
+        assert_eq!(gdal_encoding_name(e), "CP1252");
+        let e = encoding_rs::Encoding::for_label(b"cp1252").unwrap();
+        assert_eq!(gdal_encoding_name(e), "CP1252");
+    }
+}
