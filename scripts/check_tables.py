@@ -105,7 +105,9 @@ def main():
                         failures.append(f"{where}: stored as {vt}, not a number ({val!r})")
                         continue
                     numbers += 1
-                    w, g, v = float(want), float(got), float(val)
+                    # LibreOffice writes a percentage cell's raw value as "6.6002%".
+                    g = float(got[:-1]) / 100 if got.endswith("%") else float(got)
+                    w, v = float(want), float(val)
                     tol = 1e-12 * max(abs(w), 1.0)
                     if abs(w - g) > tol or abs(w - v) > tol:
                         failures.append(f"{where}: CSV {want}, LibreOffice {got} / {val}")

@@ -152,7 +152,10 @@ fn preamble(cfg: &EmitConfig) -> Vec<String> {
         (None, Some(n)) => n.clone(),
         (None, None) => "not given".into(),
     };
-    vec![format!("country: {country}"), format!("as_of: {}", as_of(cfg))]
+    vec![
+        format!("country: {country}"),
+        format!("as_of: {}", as_of(cfg)),
+    ]
 }
 
 fn as_of(cfg: &EmitConfig) -> String {
@@ -188,7 +191,11 @@ pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
         }
     }
     let mut regions: Vec<&str> = acc.by_region.keys().map(String::as_str).collect();
-    regions.extend(acc.remaining_by_class_region.keys().map(|(_, r)| r.as_str()));
+    regions.extend(
+        acc.remaining_by_class_region
+            .keys()
+            .map(|(_, r)| r.as_str()),
+    );
     regions.sort_by(|a, b| region_order(a, b));
     regions.dedup();
 
@@ -352,7 +359,11 @@ pub fn remaining_by_contamination(cfg: &EmitConfig, b: &Bundle) -> Table {
 pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
     let rec = b.reconciled;
     let threshold = cfg.area_mismatch;
-    let row = |role: &str, id: &str, prov: &crate::model::Provenance, reported: Option<f64>, computed: f64| {
+    let row = |role: &str,
+               id: &str,
+               prov: &crate::model::Provenance,
+               reported: Option<f64>,
+               computed: f64| {
         let source = format!("{} layer {} row {}", prov.file, prov.layer, prov.row);
         let mut cells = vec![
             Cell::text(role),

@@ -3,6 +3,7 @@
 //! CSVs cell by cell (read back with calamine), byte-identical reruns, and
 //! `clearmap tables` writing the same bytes and nothing else.
 
+use crate::assert_close;
 use crate::common::*;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use serde_json::Value;
@@ -59,7 +60,12 @@ impl Csv {
         }
         let header = records.remove(0);
         for r in &records {
-            assert_eq!(r.len(), header.len(), "{}: ragged row {r:?}", path.display());
+            assert_eq!(
+                r.len(),
+                header.len(),
+                "{}: ragged row {r:?}",
+                path.display()
+            );
         }
         Csv {
             comments,
@@ -272,7 +278,9 @@ fn totals_and_rows_agree_with_summary() {
     );
     assert_eq!(
         c.num(all, "hazard_count"),
-        f(&by_class["SHA"]["count"]) + f(&by_class["CHA"]["count"]) + f(&by_class["other"]["count"])
+        f(&by_class["SHA"]["count"])
+            + f(&by_class["CHA"]["count"])
+            + f(&by_class["other"]["count"])
     );
     let by_type = s["remaining_by_contamination"].as_object().unwrap();
     assert_eq!(all, by_type.len());
@@ -308,10 +316,7 @@ fn totals_and_rows_agree_with_summary() {
             assert_eq!(row[7], "NO_REPORTED_AREA");
             continue;
         }
-        let (rep, comp) = (
-            p.num(i, "reported_area_m2"),
-            p.num(i, "computed_area_m2"),
-        );
+        let (rep, comp) = (p.num(i, "reported_area_m2"), p.num(i, "computed_area_m2"));
         assert_near(p.num(i, "difference_m2"), rep - comp, 2, "difference");
         if comp > 0.0 {
             let rel = p.num(i, "relative_difference");
@@ -377,7 +382,10 @@ fn workbook_equals_the_csvs_cell_by_cell() {
                 None
             };
             if let Some(unit) = unit {
-                assert!(label.contains(unit), "{name}: {label:?} of {key} gives the unit");
+                assert!(
+                    label.contains(unit),
+                    "{name}: {label:?} of {key} gives the unit"
+                );
             }
         }
         for (i, row) in csv.rows.iter().enumerate() {
@@ -414,7 +422,10 @@ fn workbook_equals_the_csvs_cell_by_cell() {
             }
         }
     }
-    assert!(numbers > 100, "the example fills the tables ({numbers} numbers)");
+    assert!(
+        numbers > 100,
+        "the example fills the tables ({numbers} numbers)"
+    );
 }
 
 #[test]
@@ -428,7 +439,10 @@ fn tables_are_byte_identical_across_runs_and_commands() {
     // `clearmap tables` writes the same bytes, and only tables/.
     example("tables", d2.path(), None);
     for (name, (a, b)) in names().iter().zip(first.iter().zip(files(d2.path()))) {
-        assert!(*a == b, "{name}: clearmap tables differs from clearmap build");
+        assert!(
+            *a == b,
+            "{name}: clearmap tables differs from clearmap build"
+        );
     }
     let entries: Vec<String> = std::fs::read_dir(d2.path())
         .unwrap()
@@ -450,4 +464,114 @@ fn files(out: &Path) -> Vec<Vec<u8>> {
         .iter()
         .map(|n| std::fs::read(out.join("tables").join(n)).unwrap())
         .collect()
+}
+
+/// Hand-made records: classes overlapping across regions, a hazard without a
+/// region, one fully released, reported areas on both sides of the threshold.
+#[test]
+fn hand_made_cells_follow_the_atoms() {
+    use clearmap::diagnostics::Diagnostics;
+    use clearmap::emit::tables::{self, Cell};
+    use clearmap::emit::{Bundle, EmitConfig};
+    use clearmap::model::{Classification, Outcome, Status};
+
+    let in_region = |id: &str, class, region: Option<&str>, g| {
+        let mut h = hazard(id, Status::Open, class, g);
+        h.region = region.map(str::to_string);
+        h
+    };
+    let mut sha_b = in_region("H1", Classification::Sha, Some("B"), rect(0., 0., 10., 10.));
+    sha_b.area_reported_m2 = Some(a(&rect(0., 0., 10., 10.)) * 1.5);
+    let mut cha_a = in_region("H2", Classification::Cha, Some("A"), rect(5., 0., 15., 10.));
+    cha_a.area_reported_m2 = Some(a(&rect(5., 0., 15., 10.)) * 1.05);
+    let hazards = vec![
+        sha_b,
+        cha_a,
+        in_region("H3", Classification::Sha, None, rect(20., 0., 30., 10.)),
+        in_region(
+            "H4",
+            Classification::Other,
+            Some("B"),
+            rect(40., 0., 50., 10.),
+        ),
+    ];
+    let releases = vec![release(
+        "R1",
+        Outcome::Cleared,
+        Some("2020-05-01"),
+        rect(40., 0., 50., 10.),
+    )];
+    let (rec, acc) = account(hazards, releases, None);
+    let cfg = EmitConfig {
+        country: Some("XEX".into()),
+        name: None,
+        as_of: None,
+        attribution: None,
+        precision: 7,
+        area_mismatch: 0.10,
+    };
+    let diagnostics = Diagnostics::default();
+    let b = Bundle {
+        reconciled: &rec,
+        accounting: &acc,
+        diagnostics: &diagnostics,
+        inputs: &[],
+    };
+    let num = |c: &Cell| match c {
+        Cell::M2(x) | Cell::Km2(x) | Cell::Ratio(x) => *x,
+        Cell::Count(n) => *n as f64,
+        other => panic!("not a number: {other:?}"),
+    };
+
+    let t = tables::remaining_by_region(&cfg, &b);
+    assert!(t.notes.contains(&"as_of: none".to_string()));
+    let labels: Vec<&Cell> = t.rows.iter().map(|r| &r[0]).collect();
+    let text = |s: &str| Cell::Text(s.into());
+    assert_eq!(
+        labels,
+        [&text("A"), &text("B"), &text("(no region)"), &text("total")]
+    );
+    // Columns: region, SHA n, SHA m², CHA n, CHA m², other n, other m², n, m², km².
+    let cha = a(&rect(5., 0., 15., 10.));
+    let sha_only = a(&rect(0., 0., 5., 10.));
+    let lone = a(&rect(20., 0., 30., 10.));
+    let row = |i: usize| t.rows[i].iter().skip(1).map(num).collect::<Vec<f64>>();
+    let (ra, rb, rn, rt) = (row(0), row(1), row(2), row(3));
+    assert_eq!([ra[0], ra[2], ra[4], ra[6]], [0., 1., 0., 1.]);
+    assert_close!(ra[3], cha, 1e-6);
+    // B's SHA hazard keeps only the land the CHA hazard does not cover; its
+    // released "other" hazard has no land and is not counted.
+    assert_eq!([rb[0], rb[2], rb[4], rb[6]], [1., 0., 0., 1.]);
+    assert_close!(rb[1], sha_only, 1e-6);
+    assert_eq!(rb[5], 0.0);
+    assert_close!(rn[1], lone, 1e-6);
+    assert_eq!(rn[6], 1.0);
+    for r in [&ra, &rb, &rn, &rt] {
+        assert!(near(r[1] + r[3] + r[5], r[7], 3), "{r:?}");
+    }
+    assert_eq!(rt[6], 3.0);
+    assert_close!(rt[7], acc.figures.remaining, 1e-9);
+    assert_close!(rt[7], cha + sha_only + lone, 1e-6);
+
+    let y = tables::released_by_year(&cfg, &b);
+    assert_eq!(y.rows.len(), 2);
+    assert_eq!(y.rows[0][0], text("2020"));
+    assert_close!(num(&y.rows[0][3]), a(&rect(40., 0., 50., 10.)), 1e-6);
+
+    let p = tables::reported_vs_computed(&cfg, &b);
+    let flags: Vec<&Cell> = p.rows.iter().map(|r| &r[7]).collect();
+    let no_area = text("NO_REPORTED_AREA");
+    assert_eq!(
+        flags,
+        [
+            &text("AREA_MISMATCH"),
+            &Cell::Empty,
+            &no_area,
+            &no_area,
+            &no_area
+        ]
+    );
+    assert_eq!(p.rows[4][0], text("release"));
+    assert_close!(num(&p.rows[0][6]), 0.5, 1e-5);
+    assert_close!(num(&p.rows[1][6]), 0.05, 1e-5);
 }
