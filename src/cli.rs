@@ -12,7 +12,7 @@ use std::path::PathBuf;
     name = "clearmap",
     version,
     about = "Turn IMSMA mine-action exports into land-release figures, GeoJSON and map bundles",
-    after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap validate data/example/clearmap.toml"
+    after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap validate data/example/clearmap.toml\n  clearmap tables data/example/clearmap.toml --out out/"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -29,6 +29,11 @@ pub enum Command {
     /// Read and check the sources only; print the diagnostics table.
     #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
     Validate(ValidateArgs),
+    /// Write only the Article 7-style tables (CSV and article7.xlsx) into --out/tables/.
+    #[command(
+        after_help = "Recomputes the accounting from the config and writes DIR/tables/: remaining_by_region.csv,\nreleased_by_year.csv, remaining_by_contamination.csv, reported_vs_computed.csv and\narticle7.xlsx (the same four as sheets). Nothing else in DIR is touched.\n\nExample:\n  clearmap tables data/example/clearmap.toml --out out/"
+    )]
+    Tables(TablesArgs),
     /// Preview a bundle: a static server with HTTP range requests (loopback).
     #[command(after_help = "Example:\n  clearmap serve out/ --addr 127.0.0.1:8080")]
     Serve(ServeArgs),
@@ -81,6 +86,18 @@ pub struct BuildArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TablesArgs {
+    /// The country config (TOML).
+    pub config: PathBuf,
+    /// Output directory; the tables go to its tables/ folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     pub config: PathBuf,
     /// Exit with 3 when any record would be quarantined.
@@ -93,6 +110,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Build(a) => build(a),
         Command::Validate(a) => validate(a),
+        Command::Tables(a) => tables(a),
         Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
         Command::Inspect(a) => inspect(a),
     }
@@ -145,6 +163,17 @@ fn build(a: BuildArgs) -> Result<i32> {
     })
 }
 
+fn tables(a: TablesArgs) -> Result<i32> {
+    let cfg = Config::load(&a.config)?;
+    let written = pipeline::tables(&cfg, &a.out)?;
+    if !a.quiet {
+        for p in written {
+            println!("{}", p.display());
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
 fn validate(a: ValidateArgs) -> Result<i32> {
     let cfg = Config::load(&a.config)?;
     let (diags, counts) = pipeline::validate(&cfg)?;
@@ -187,6 +216,16 @@ mod tests {
         };
         assert_eq!(b.hazards.len(), 2);
         assert!(b.config.is_none());
+    }
+
+    #[test]
+    fn tables_parses() {
+        let cli = Cli::try_parse_from(["clearmap", "tables", "c.toml", "--out", "o"]).unwrap();
+        let Command::Tables(t) = cli.command else {
+            panic!()
+        };
+        assert_eq!(t.config, PathBuf::from("c.toml"));
+        assert_eq!(t.out, PathBuf::from("o"));
     }
 
     #[test]

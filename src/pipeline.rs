@@ -63,19 +63,24 @@ pub fn validate(cfg: &Config) -> Result<(Diagnostics, BTreeMap<Role, RecordCount
     Ok((d, normalized.counts))
 }
 
-/// A whole build into `out`.
-pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
-    let c = compute(cfg)?;
-    let emit_cfg = EmitConfig {
+/// The emit stage's slice of the config.
+pub fn emit_config(cfg: &Config) -> EmitConfig {
+    EmitConfig {
         country: cfg.country.clone(),
         name: cfg.name.clone(),
         as_of: cfg.as_of,
         attribution: cfg.attribution.clone(),
         precision: cfg.output.precision,
-    };
+        area_mismatch: cfg.reconcile.area_mismatch,
+    }
+}
+
+/// A whole build into `out`.
+pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
+    let c = compute(cfg)?;
     emit::write_bundle(
         out,
-        &emit_cfg,
+        &emit_config(cfg),
         &Bundle {
             reconciled: &c.reconciled,
             accounting: &c.accounting,
@@ -90,6 +95,23 @@ pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
         quarantined,
         diagnostics: c.diagnostics,
     })
+}
+
+/// Only the tables (`clearmap tables`): the accounting recomputed, `out/tables/`
+/// written atomically, nothing else touched. Returns the files written.
+pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let c = compute(cfg)?;
+    emit::tables::write_tables_only(
+        out,
+        &emit_config(cfg),
+        &Bundle {
+            reconciled: &c.reconciled,
+            accounting: &c.accounting,
+            diagnostics: &c.diagnostics,
+            inputs: &c.inputs,
+        },
+    )?;
+    Ok(emit::tables::paths(out))
 }
 
 /// Whether any diagnostic quarantined a record.

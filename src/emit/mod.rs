@@ -1,10 +1,12 @@
 //! Emit: the bundle of DESIGN.md "Outputs" — hazards.geojson, releases.geojson,
-//! summary.json and report.json — each written atomically into the output
-//! directory once every figure has been computed and checked.
+//! summary.json, report.json, the page, the tiles and the tables (`tables/`) —
+//! staged together and committed into the output directory once every figure
+//! has been computed and checked.
 
 pub mod atomic;
 pub mod geojson;
 pub mod page;
+pub mod tables;
 pub mod tiles;
 
 use crate::diagnostics::{Code, Diagnostics, Severity};
@@ -29,6 +31,9 @@ pub struct EmitConfig {
     pub as_of: Option<chrono::NaiveDate>,
     pub attribution: Option<String>,
     pub precision: u8,
+    /// The `[reconcile] area_mismatch` threshold (relative), for the
+    /// reported-vs-computed table.
+    pub area_mismatch: f64,
 }
 
 /// Everything a build produced, ready to be written.
@@ -222,6 +227,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &tiles::TileConfig::default(),
         &meta,
     )?;
+    tables::write_tables(&mut staging, out, cfg, b)?;
     staging.commit()
 }
 

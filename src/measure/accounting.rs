@@ -12,7 +12,8 @@
 //!    (classification, region): where hazards of different classes overlap the
 //!    land counts as CHA, then SHA, then other; among hazards of its class it
 //!    counts for the region first in name order. remaining and both breakdowns
-//!    are sums of the same atoms, so they agree exactly.
+//!    are sums of the same atoms, so they agree exactly; the atoms themselves
+//!    are kept too (`remaining_by_class_region`), for tables that cross the two.
 //!
 //! Boolean operations are planar in lon/lat (as GEOS/shapely do); every area is
 //! geodesic.
@@ -134,6 +135,10 @@ pub struct Accounting {
     pub figures: Figures,
     pub by_classification: BTreeMap<&'static str, Share>,
     pub by_region: BTreeMap<String, Share>,
+    /// (classification, region) → remaining area of that atom, m². Summed over
+    /// classifications it gives `by_region`, over regions `by_classification`
+    /// (the same atoms, so the cells of a class × region table add up).
+    pub remaining_by_class_region: BTreeMap<(&'static str, String), f64>,
     /// Contamination type → remaining land of hazards with that type. Not
     /// additive: a hazard with several types counts under each.
     pub by_contamination: BTreeMap<String, Share>,
@@ -165,6 +170,7 @@ struct ClusterOut {
     figures: Figures,
     by_class: BTreeMap<&'static str, f64>,
     by_region: BTreeMap<String, f64>,
+    by_class_region: BTreeMap<(&'static str, String), f64>,
     by_year: BTreeMap<String, YearReleased>,
     hazards: Vec<(usize, HazardResult)>,
     pieces: Vec<ReleasePiece>,
@@ -225,6 +231,9 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
         }
         for (k, v) in out.by_region {
             acc.by_region.entry(k).or_default().area_m2 += v;
+        }
+        for (k, v) in out.by_class_region {
+            *acc.remaining_by_class_region.entry(k).or_default() += v;
         }
         for (k, v) in out.by_contamination {
             acc.by_contamination.entry(k).or_default().area_m2 += v;
@@ -491,6 +500,9 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
             .entry(CLASS_PRECEDENCE[rank].as_str())
             .or_default() += a;
         *out.by_region.entry(region.to_string()).or_default() += a;
+        *out.by_class_region
+            .entry((CLASS_PRECEDENCE[rank].as_str(), region.to_string()))
+            .or_default() += a;
     }
     // Contamination types overlap by nature (one hazard, several types): each
     // type gets all the remaining land of its hazards, so these do not add up.

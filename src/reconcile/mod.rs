@@ -135,6 +135,8 @@ pub struct Reconciled {
     pub releases: Vec<Release>,
     /// Geodesic area of each hazard, m² (parallel to `hazards`).
     pub hazard_areas: Vec<f64>,
+    /// Geodesic area of each release, m² (parallel to `releases`).
+    pub release_areas: Vec<f64>,
     pub index: Index,
     pub clusters: Vec<Cluster>,
     pub counts: BTreeMap<Role, RecordCounts>,
@@ -215,6 +217,7 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
         hazards,
         releases,
         hazard_areas,
+        release_areas,
         index,
         clusters,
         counts,

@@ -8,4 +8,5 @@ mod external;
 mod ingest;
 mod props;
 mod reconcile;
+mod tables;
 mod tiles;

@@ -1,0 +1,626 @@
+//! The Article 7-style tables of a bundle (`tables/` in the output directory):
+//! what a State Party's transparency report and a data officer's checks need
+//! as plain rows and columns, built from the accounting (never recomputed).
+//!
+//! This module owns:
+//! - the four tables — `remaining_by_region`, `released_by_year`,
+//!   `remaining_by_contamination`, `reported_vs_computed` — as typed [`Table`]s,
+//!   so the CSV and the spreadsheet are written from the same cells;
+//! - their CSV form (`tables/NAME.csv`): UTF-8, comma-separated, `\n` line
+//!   ends, RFC 4180 quoting; lines starting with `#` before the header are
+//!   comments (country, `as_of`, how to read the table); numbers plain (dot
+//!   decimal, no thousands separator), m² rounded to 3 decimals as in
+//!   summary.json, km² to 6, ratios to 6; machine-friendly headers with the
+//!   unit in the name (`_m2`, `_km2`, `_count`);
+//! - their spreadsheet form: one sheet per table in `tables/article7.xlsx`
+//!   (written with `rust_xlsxwriter`), plus a `notes` sheet holding the CSVs'
+//!   comment lines. Headers are human labels with units, bold, frozen; numbers
+//!   are numbers (the same rounded values as the CSVs) with number formats
+//!   (`#,##0` for m² and counts, `0.00` for km², `0.0%` for ratios). The
+//!   workbook's creation date is the `as_of` date (2000-01-01 without one) and
+//!   the crate stores fixed zip timestamps, so the bytes are the same on every
+//!   run.
+//!
+//! Row order is stable: regions by name with `(no region)` last, years
+//! ascending with `undated` last, contamination types by name with
+//! `unspecified` last, records by id (hazards, then releases). Total rows are
+//! the accounting's own figures (those of summary.json), not sums of rounded
+//! cells.
+
+use super::atomic::{self, Staging};
+use super::geojson::{round, round_area};
+use super::{Bundle, EmitConfig};
+use crate::error::{Error, Result};
+use crate::measure::accounting::{NO_REGION, UNSPECIFIED};
+use crate::model::Classification;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The folder of the tables inside an output directory.
+pub const DIR: &str = "tables";
+/// The spreadsheet holding every table as a sheet.
+pub const WORKBOOK: &str = "article7.xlsx";
+/// First cell of the total row of the additive tables.
+pub const TOTAL: &str = "total";
+/// First cell of the remaining-land row of `remaining_by_contamination`.
+pub const ALL_HAZARDS: &str = "all hazards";
+/// Flag of a record whose reported area is off by more than the threshold.
+pub const AREA_MISMATCH: &str = "AREA_MISMATCH";
+/// Flag of a record the export gives no area for.
+pub const NO_REPORTED_AREA: &str = "NO_REPORTED_AREA";
+
+/// One cell, typed so that the spreadsheet stores numbers as numbers. Numbers
+/// are rounded when the cell is made: CSV and spreadsheet hold the same value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(usize),
+    /// Square metres, rounded to 3 decimals.
+    M2(f64),
+    /// Square kilometres, rounded to 6 decimals.
+    Km2(f64),
+    /// A ratio (0.1 = 10 %), rounded to 6 decimals.
+    Ratio(f64),
+    Empty,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn m2(x: f64) -> Cell {
+        Cell::M2(round_area(x))
+    }
+
+    /// The km² cell of an area given in m².
+    fn km2(x_m2: f64) -> Cell {
+        Cell::Km2(round(x_m2 / 1e6, 6))
+    }
+
+    fn ratio(x: f64) -> Cell {
+        Cell::Ratio(round(x, 6))
+    }
+
+    /// The CSV form: numbers in Rust's shortest round-trip notation (never an
+    /// exponent), so parsing the text gives back the stored value exactly.
+    pub fn csv(&self) -> String {
+        match self {
+            Cell::Text(s) => quote(s),
+            Cell::Count(n) => n.to_string(),
+            Cell::M2(x) | Cell::Km2(x) | Cell::Ratio(x) => format!("{}", x + 0.0),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with('#') || s.trim() != s {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A column: its CSV header and its spreadsheet label (with the unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+const fn col(key: &'static str, label: &'static str) -> Column {
+    Column { key, label }
+}
+
+/// One table: a CSV file and a sheet of the workbook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// File stem and sheet name.
+    pub name: &'static str,
+    /// Comment lines (CSV `# ...`, the workbook's notes sheet).
+    pub notes: Vec<String>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Whether the last row is a total (bold in the spreadsheet).
+    pub total_row: bool,
+}
+
+impl Table {
+    /// The CSV bytes of the table.
+    pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        for n in &self.notes {
+            writeln!(w, "# {}", n.replace(['\n', '\r'], " "))?;
+        }
+        let header: Vec<String> = self.columns.iter().map(|c| quote(c.key)).collect();
+        writeln!(w, "{}", header.join(","))?;
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(Cell::csv).collect();
+            writeln!(w, "{}", cells.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+/// The comment lines every table starts with.
+fn preamble(cfg: &EmitConfig) -> Vec<String> {
+    let country = match (&cfg.country, &cfg.name) {
+        (Some(c), Some(n)) => format!("{c} ({n})"),
+        (Some(c), None) => c.clone(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => "not given".into(),
+    };
+    vec![
+        format!("country: {country}"),
+        format!("as_of: {}", as_of(cfg)),
+    ]
+}
+
+fn as_of(cfg: &EmitConfig) -> String {
+    cfg.as_of
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "none".into())
+}
+
+/// Regions by name, the no-region bucket last.
+fn region_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a == NO_REGION, a).cmp(&(b == NO_REGION, b))
+}
+
+/// Classifications in the column order of the region table.
+const CLASSES: [Classification; 3] = [
+    Classification::Sha,
+    Classification::Cha,
+    Classification::Other,
+];
+
+/// Region × classification: hazards with land remaining and their remaining
+/// m² (the accounting's atoms), a total row equal to summary.json.
+pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
+    let acc = b.accounting;
+    // Hazards with land remaining, per (classification, region).
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (h, r) in b.reconciled.hazards.iter().zip(&acc.hazards) {
+        if r.remaining_m2 > 0.0 {
+            let region = h.region.as_deref().unwrap_or(NO_REGION);
+            *counts
+                .entry((h.classification.as_str(), region))
+                .or_default() += 1;
+        }
+    }
+    let mut regions: Vec<&str> = acc.by_region.keys().map(String::as_str).collect();
+    regions.extend(
+        acc.remaining_by_class_region
+            .keys()
+            .map(|(_, r)| r.as_str()),
+    );
+    regions.sort_by(|a, b| region_order(a, b));
+    regions.dedup();
+
+    let mut rows = Vec::with_capacity(regions.len() + 1);
+    for region in regions {
+        let mut row = vec![Cell::text(region)];
+        let mut count = 0;
+        for c in CLASSES {
+            let n = counts.get(&(c.as_str(), region)).copied().unwrap_or(0);
+            let a = acc
+                .remaining_by_class_region
+                .get(&(c.as_str(), region.to_string()))
+                .copied()
+                .unwrap_or(0.0);
+            count += n;
+            row.extend([Cell::Count(n), Cell::m2(a)]);
+        }
+        let area = acc.by_region.get(region).map_or(0.0, |s| s.area_m2);
+        row.extend([Cell::Count(count), Cell::m2(area), Cell::km2(area)]);
+        rows.push(row);
+    }
+    let mut total = vec![Cell::text(TOTAL)];
+    let mut count = 0;
+    for c in CLASSES {
+        let s = acc
+            .by_classification
+            .get(c.as_str())
+            .copied()
+            .unwrap_or_default();
+        count += s.count;
+        total.extend([Cell::Count(s.count), Cell::m2(s.area_m2)]);
+    }
+    let remaining = acc.figures.remaining;
+    total.extend([
+        Cell::Count(count),
+        Cell::m2(remaining),
+        Cell::km2(remaining),
+    ]);
+    rows.push(total);
+
+    let mut notes = preamble(cfg);
+    notes.extend([
+        "remaining land (m2) by region and classification; counts are hazards with land remaining".to_string(),
+        "each remaining m2 counts once: where classifications overlap as CHA, then SHA, then other; where regions overlap for the region first in name order".into(),
+        "the total row is summary.json's remaining figure and remaining_by_classification".into(),
+    ]);
+    Table {
+        name: "remaining_by_region",
+        notes,
+        columns: vec![
+            col("region", "Region"),
+            col("sha_count", "SHA (hazards)"),
+            col("sha_area_m2", "SHA area (m²)"),
+            col("cha_count", "CHA (hazards)"),
+            col("cha_area_m2", "CHA area (m²)"),
+            col("other_count", "Other (hazards)"),
+            col("other_area_m2", "Other area (m²)"),
+            col("total_count", "Total (hazards)"),
+            col("total_area_m2", "Total area (m²)"),
+            col("total_area_km2", "Total area (km²)"),
+        ],
+        rows,
+        total_row: true,
+    }
+}
+
+/// Year of the release end date × outcome, a total row equal to summary.json.
+pub fn released_by_year(cfg: &EmitConfig, b: &Bundle) -> Table {
+    let acc = b.accounting;
+    let mut years: Vec<(&String, _)> = acc.released_by_year.iter().collect();
+    years.sort_by(|a, b| (a.0 == "undated", a.0).cmp(&(b.0 == "undated", b.0)));
+    let mut rows: Vec<Vec<Cell>> = years
+        .into_iter()
+        .map(|(y, v)| {
+            vec![
+                Cell::text(y.as_str()),
+                Cell::m2(v.cancelled),
+                Cell::m2(v.reduced),
+                Cell::m2(v.cleared),
+                Cell::m2(v.total),
+                Cell::km2(v.total),
+            ]
+        })
+        .collect();
+    let f = &acc.figures;
+    let released = f.cancelled + f.reduced + f.cleared;
+    rows.push(vec![
+        Cell::text(TOTAL),
+        Cell::m2(f.cancelled),
+        Cell::m2(f.reduced),
+        Cell::m2(f.cleared),
+        Cell::m2(released),
+        Cell::km2(released),
+    ]);
+    let mut notes = preamble(cfg);
+    notes.extend([
+        "land released (m2) by year of the release end date and outcome: cancelled = non-technical survey, reduced = technical survey, cleared = clearance".to_string(),
+        "each released m2 counts once, for the first release covering it; releases after as_of are not counted".into(),
+    ]);
+    Table {
+        name: "released_by_year",
+        notes,
+        columns: vec![
+            col("year", "Year"),
+            col("cancelled_m2", "Cancelled (m²)"),
+            col("reduced_m2", "Reduced (m²)"),
+            col("cleared_m2", "Cleared (m²)"),
+            col("total_m2", "Total released (m²)"),
+            col("total_km2", "Total released (km²)"),
+        ],
+        rows,
+        total_row: true,
+    }
+}
+
+/// Contamination type → remaining land of hazards with that type; not
+/// additive, closed by an "all hazards" row equal to the remaining total.
+pub fn remaining_by_contamination(cfg: &EmitConfig, b: &Bundle) -> Table {
+    let acc = b.accounting;
+    let mut types: Vec<(&String, _)> = acc.by_contamination.iter().collect();
+    types.sort_by(|a, b| (a.0 == UNSPECIFIED, a.0).cmp(&(b.0 == UNSPECIFIED, b.0)));
+    let mut rows: Vec<Vec<Cell>> = types
+        .into_iter()
+        .map(|(t, s)| {
+            vec![
+                Cell::text(t.as_str()),
+                Cell::Count(s.count),
+                Cell::m2(s.area_m2),
+                Cell::km2(s.area_m2),
+            ]
+        })
+        .collect();
+    let with_land = acc.hazards.iter().filter(|r| r.remaining_m2 > 0.0).count();
+    rows.push(vec![
+        Cell::text(ALL_HAZARDS),
+        Cell::Count(with_land),
+        Cell::m2(acc.figures.remaining),
+        Cell::km2(acc.figures.remaining),
+    ]);
+    let mut notes = preamble(cfg);
+    notes.extend([
+        "remaining land (m2) of the hazards with each contamination type; counts are hazards with land remaining".to_string(),
+        "NOT ADDITIVE: a hazard counts under each of its contamination types, so the rows do not add up; the 'all hazards' row is the remaining total".into(),
+    ]);
+    Table {
+        name: "remaining_by_contamination",
+        notes,
+        columns: vec![
+            col("contamination", "Contamination"),
+            col("hazard_count", "Hazards"),
+            col("remaining_area_m2", "Remaining area (m²)"),
+            col("remaining_area_km2", "Remaining area (km²)"),
+        ],
+        rows,
+        total_row: true,
+    }
+}
+
+/// Per record: the area the export reports against the computed geodesic
+/// area, flagged as reconcile's `AREA_MISMATCH` check flags it.
+pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
+    let rec = b.reconciled;
+    let threshold = cfg.area_mismatch;
+    let row = |role: &str,
+               id: &str,
+               prov: &crate::model::Provenance,
+               reported: Option<f64>,
+               computed: f64| {
+        let source = format!("{} layer {} row {}", prov.file, prov.layer, prov.row);
+        let mut cells = vec![
+            Cell::text(role),
+            Cell::text(id),
+            Cell::text(source),
+            reported.map_or(Cell::Empty, Cell::m2),
+            Cell::m2(computed),
+        ];
+        let flag = match reported {
+            None => {
+                cells.extend([Cell::Empty, Cell::Empty]);
+                NO_REPORTED_AREA
+            }
+            Some(rep) => {
+                cells.push(Cell::m2(rep - computed));
+                if computed > 0.0 {
+                    let rel = (rep - computed) / computed;
+                    cells.push(Cell::ratio(rel));
+                    // As reconcile's check: negative reported areas are not compared.
+                    if rep >= 0.0 && rel.abs() > threshold {
+                        AREA_MISMATCH
+                    } else {
+                        ""
+                    }
+                } else {
+                    cells.push(Cell::Empty);
+                    ""
+                }
+            }
+        };
+        cells.push(if flag.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::text(flag)
+        });
+        cells
+    };
+    let mut rows = Vec::with_capacity(rec.hazards.len() + rec.releases.len());
+    for (h, a) in rec.hazards.iter().zip(&rec.hazard_areas) {
+        rows.push(row("hazard", &h.id, &h.provenance, h.area_reported_m2, *a));
+    }
+    for (r, a) in rec.releases.iter().zip(&rec.release_areas) {
+        rows.push(row("release", &r.id, &r.provenance, r.area_reported_m2, *a));
+    }
+    let mut notes = preamble(cfg);
+    notes.extend([
+        "area reported in the export (m2) against the computed geodesic area of the record's polygon; hazards then releases, by id".to_string(),
+        "difference_m2 = reported - computed; relative_difference = difference / computed".into(),
+        format!(
+            "{AREA_MISMATCH}: |relative_difference| > {} (the [reconcile] area_mismatch threshold); {NO_REPORTED_AREA}: the export gives no area",
+            threshold
+        ),
+        "figures use the computed areas; correct the flagged records in the database before reporting".into(),
+    ]);
+    Table {
+        name: "reported_vs_computed",
+        notes,
+        columns: vec![
+            col("role", "Role"),
+            col("id", "Id"),
+            col("source", "Source record"),
+            col("reported_area_m2", "Reported area (m²)"),
+            col("computed_area_m2", "Computed area (m²)"),
+            col("difference_m2", "Difference (m²)"),
+            col("relative_difference", "Relative difference"),
+            col("flag", "Flag"),
+        ],
+        rows,
+        total_row: false,
+    }
+}
+
+/// The four tables, in file and sheet order.
+pub fn tables(cfg: &EmitConfig, b: &Bundle) -> Vec<Table> {
+    vec![
+        remaining_by_region(cfg, b),
+        released_by_year(cfg, b),
+        remaining_by_contamination(cfg, b),
+        reported_vs_computed(cfg, b),
+    ]
+}
+
+/// The workbook's bytes: one sheet per table, then the notes.
+pub fn workbook(cfg: &EmitConfig, tables: &[Table]) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let created = match cfg.as_of {
+        Some(d) => {
+            use chrono::Datelike;
+            ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?
+        }
+        None => ExcelDateTime::from_ymd(2000, 1, 1)?,
+    };
+    let title = match &cfg.name {
+        Some(n) => format!("Land release tables: {n}"),
+        None => "Land release tables".into(),
+    };
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_author("clearmap")
+            .set_creation_datetime(&created),
+    );
+
+    let header = Format::new()
+        .set_bold()
+        .set_border_bottom(FormatBorder::Thin);
+    let text = Format::new();
+    let m2 = Format::new().set_num_format("#,##0");
+    let km2 = Format::new().set_num_format("0.00");
+    let ratio = Format::new().set_num_format("0.0%");
+    let bold = |f: &Format| f.clone().set_bold();
+
+    for t in tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(t.name)?;
+        for (c, column) in t.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, column.label, &header)?;
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            let y = r as u32 + 1;
+            let is_total = t.total_row && r + 1 == t.rows.len();
+            for (c, cell) in row.iter().enumerate() {
+                let x = c as u16;
+                let (value, format) = match cell {
+                    Cell::Text(s) => {
+                        let f = if is_total { bold(&text) } else { text.clone() };
+                        ws.write_string_with_format(y, x, s, &f)?;
+                        continue;
+                    }
+                    Cell::Empty => continue,
+                    Cell::Count(n) => (*n as f64, &m2),
+                    Cell::M2(v) => (*v, &m2),
+                    Cell::Km2(v) => (*v, &km2),
+                    Cell::Ratio(v) => (*v, &ratio),
+                };
+                let f = if is_total {
+                    bold(format)
+                } else {
+                    format.clone()
+                };
+                ws.write_number_with_format(y, x, value, &f)?;
+            }
+        }
+        for (c, column) in t.columns.iter().enumerate() {
+            let widest = t
+                .rows
+                .iter()
+                .filter_map(|row| row.get(c))
+                .map(shown_width)
+                .max()
+                .unwrap_or(0)
+                .max(column.label.chars().count());
+            ws.set_column_width(c as u16, (widest + 2).clamp(8, 60) as f64)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        if !t.total_row && !t.rows.is_empty() {
+            ws.autofilter(0, 0, t.rows.len() as u32, t.columns.len() as u16 - 1)?;
+        }
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name("notes")?;
+    ws.write_string_with_format(0, 0, "Table", &header)?;
+    ws.write_string_with_format(0, 1, "Note", &header)?;
+    let mut y = 1;
+    for t in tables {
+        for n in &t.notes {
+            ws.write_string(y, 0, t.name)?;
+            ws.write_string(y, 1, n)?;
+            y += 1;
+        }
+    }
+    ws.set_column_width(0, 28)?;
+    ws.set_column_width(1, 120)?;
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+/// Characters a cell takes as displayed with its number format.
+fn shown_width(c: &Cell) -> usize {
+    let grouped = |x: f64| {
+        let digits = format!("{:.0}", x.abs()).len();
+        digits + (digits - 1) / 3 + usize::from(x < 0.0)
+    };
+    match c {
+        Cell::Text(s) => s.chars().count(),
+        Cell::Count(n) => grouped(*n as f64),
+        Cell::M2(x) => grouped(*x),
+        Cell::Km2(x) => format!("{x:.2}").len(),
+        Cell::Ratio(x) => format!("{:.1}%", x * 100.0).len(),
+        Cell::Empty => 0,
+    }
+}
+
+/// The files the tables are written to, inside `out`.
+pub fn paths(out: &Path) -> Vec<PathBuf> {
+    let dir = out.join(DIR);
+    let mut p: Vec<PathBuf> = [
+        "remaining_by_region",
+        "released_by_year",
+        "remaining_by_contamination",
+        "reported_vs_computed",
+    ]
+    .iter()
+    .map(|n| dir.join(format!("{n}.csv")))
+    .collect();
+    p.push(dir.join(WORKBOOK));
+    p
+}
+
+/// Stage `out/tables/` (every CSV and the workbook) into `staging`.
+pub fn write_tables(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    let dir = out.join(DIR);
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
+        path: dir.clone(),
+        source,
+    })?;
+    atomic::sweep_temporaries(&dir);
+    let tables = tables(cfg, b);
+    for t in &tables {
+        staging.write(&dir.join(format!("{}.csv", t.name)), |w| t.write_csv(w))?;
+    }
+    let bytes = workbook(cfg, &tables).map_err(|e| Error::Output {
+        path: dir.join(WORKBOOK),
+        source: io::Error::other(e),
+    })?;
+    staging.write(&dir.join(WORKBOOK), |w| w.write_all(&bytes))
+}
+
+/// `clearmap tables`: write only `out/tables/`, all files or none.
+pub fn write_tables_only(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    let mut staging = Staging::new();
+    write_tables(&mut staging, out, cfg, b)?;
+    staging.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_plain_and_quoted_when_needed() {
+        assert_eq!(Cell::m2(1234567.891234).csv(), "1234567.891");
+        assert_eq!(Cell::km2(1234567.891234).csv(), "1.234568");
+        assert_eq!(Cell::m2(1e22).csv(), "10000000000000000000000");
+        assert_eq!(Cell::m2(-0.0001).csv(), "0");
+        assert_eq!(Cell::Count(12).csv(), "12");
+        assert_eq!(Cell::text("Nord, Ouest").csv(), "\"Nord, Ouest\"");
+        assert_eq!(Cell::text("say \"x\"").csv(), "\"say \"\"x\"\"\"");
+        assert_eq!(Cell::text("#1").csv(), "\"#1\"");
+        assert_eq!(Cell::Empty.csv(), "");
+    }
+
+    #[test]
+    fn regions_sort_by_name_with_no_region_last() {
+        let mut r = vec![NO_REGION, "Zeta", "Alpha", "(a)"];
+        r.sort_by(|a, b| region_order(a, b));
+        assert_eq!(r, vec!["(a)", "Alpha", "Zeta", NO_REGION]);
+    }
+}
