@@ -72,6 +72,7 @@ pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
         as_of: cfg.as_of,
         attribution: cfg.attribution.clone(),
         precision: cfg.output.precision,
+        language: cfg.language().to_string(),
     };
     emit::write_bundle(
         out,

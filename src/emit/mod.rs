@@ -29,6 +29,8 @@ pub struct EmitConfig {
     pub as_of: Option<chrono::NaiveDate>,
     pub attribution: Option<String>,
     pub precision: u8,
+    /// Language of the map page (written into page.json).
+    pub language: String,
 }
 
 /// Everything a build produced, ready to be written.
@@ -209,7 +211,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &out.join("report.json"),
         &report(b.diagnostics),
     )?;
-    page::write_page(&mut staging, out)?;
+    page::write_page(&mut staging, out, &cfg.language)?;
     let meta = tiles::TileMeta {
         name: cfg.name.clone(),
         attribution: cfg.attribution.clone(),
