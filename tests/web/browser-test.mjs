@@ -166,6 +166,28 @@ async function checkLegendBox(page, lang) {
     `[${lang}] all ${r.count} legend boxes inside the legend panel${r.outside.length ? ': outside: ' + r.outside.join(', ') : ''}`);
 }
 
+// ---- figure tables and chart do not overlap ------------------------------------------
+async function checkFiguresLayout(page, lang) {
+  const hits = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#cm-figures .cm-table, #cm-figures .cm-chart, #cm-figures .cm-lead')]
+      .map((e) => [e.id || e.className, e.getBoundingClientRect()]);
+    const out = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i];
+        const [b, rb] = boxes[j];
+        const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (w > 1 && h > 1) out.push(`${a} × ${b}`);
+      }
+    }
+    const page = document.documentElement;
+    if (page.scrollWidth > page.clientWidth + 1) out.push(`page wider than the window (${page.scrollWidth} > ${page.clientWidth})`);
+    return out;
+  });
+  check(hits.length === 0, `[${lang}] figure tables and chart do not overlap${hits.length ? ': ' + hits.join(', ') : ''}`);
+}
+
 // ---- one language -------------------------------------------------------------------
 const SCRIPTS = {
   ar: [/[\u0600-\u06FF]/g, 'Arabic letters (U+0600–U+06FF)', 'منطقة خطرة مؤكدة (CHA)'],
@@ -217,6 +239,7 @@ async function checkLanguage(context, lang) {
   check(english.length === 0, `[${lang}] no English message left on the page${english.length ? ': ' + english.join(', ') : ''}`);
   await checkFigures(page, lang);
   await checkLegendBox(page, lang);
+  await checkFiguresLayout(page, lang);
   check(errors.length === 0, `[${lang}] no console errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
   const shot = path.join(outDir, `page-${lang}.png`);
   await page.screenshot({ path: shot, fullPage: true });
@@ -257,6 +280,7 @@ try {
   check(status.figures === true, 'figures loaded from summary.json');
   await checkFigures(page, 'en');
   await checkLegendBox(page, 'en');
+  await checkFiguresLayout(page, 'en');
 
   // ---- legend ----------------------------------------------------------------------
   const legend = await page.evaluate(() => ({
