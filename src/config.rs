@@ -22,6 +22,9 @@ pub const CANONICAL_FIELDS: [&str; 9] = [
     "area_reported_m2",
 ];
 
+/// Languages of the map page: the six official languages of the Convention.
+pub const LANGUAGES: [&str; 6] = ["ar", "zh", "en", "fr", "ru", "es"];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -31,6 +34,8 @@ pub struct Config {
     #[serde(default, deserialize_with = "de_date")]
     pub as_of: Option<NaiveDate>,
     pub attribution: Option<String>,
+    /// Language of the map page: one of [`LANGUAGES`]; English when absent.
+    pub language: Option<String>,
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
@@ -177,6 +182,7 @@ impl Config {
             name: None,
             as_of: None,
             attribution: None,
+            language: None,
             sources: hazards
                 .iter()
                 .map(|p| source(p, Role::Hazard))
@@ -195,6 +201,14 @@ impl Config {
             return Err(
                 "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
             );
+        }
+        if let Some(l) = &self.language {
+            if !LANGUAGES.contains(&l.as_str()) {
+                return Err(format!(
+                    "language = \"{l}\" is not a language of the map page; use one of {}",
+                    LANGUAGES.join(", ")
+                ));
+            }
         }
         let r = &self.reconcile;
         if !(0.0..=1.0).contains(&r.duplicate_iou)
@@ -274,6 +288,11 @@ impl Config {
         Ok(())
     }
 
+    /// Language of the map page (`language`, else English).
+    pub fn language(&self) -> &str {
+        self.language.as_deref().unwrap_or("en")
+    }
+
     /// A source path resolved against the config's directory.
     pub fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
@@ -328,6 +347,22 @@ classification = "SHA"
         .unwrap();
         let err = cfg.check().unwrap_err();
         assert!(err.contains("statuss"), "{err}");
+    }
+
+    #[test]
+    fn language_is_checked_and_defaults_to_english() {
+        let hazard = "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n";
+        let cfg = Config::parse(hazard).unwrap();
+        assert_eq!(cfg.language(), "en");
+        let cfg = Config::parse(&format!("language = \"ar\"\n{hazard}")).unwrap();
+        cfg.check().unwrap();
+        assert_eq!(cfg.language(), "ar");
+        let cfg = Config::parse(&format!("language = \"de\"\n{hazard}")).unwrap();
+        let err = cfg.check().unwrap_err();
+        assert!(
+            err.contains("\"de\"") && err.contains("ar, zh, en, fr, ru, es"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
         attribution: cfg.attribution.clone(),
         precision: cfg.output.precision,
         area_mismatch: cfg.reconcile.area_mismatch,
+        language: cfg.language().to_string(),
     }
 }
 

@@ -2,20 +2,111 @@
 // bundle directory (served over HTTP with range requests), draws the map, a
 // legend derived from the style, and the land-release figures.
 // No external requests: MapLibre GL JS and PMTiles are served beside this file.
+// Every text comes from the message catalogues that page.js hands over
+// (window.clearmapPage, written by clearmap build from web/i18n/<lang>.json), in
+// the bundle's language or the one of `?lang=xx`; a key a catalogue lacks falls
+// back to English (tests/web/check-catalogues.mjs reports such gaps, not the page).
 (function () {
   'use strict';
 
   var OUTCOMES = ['cancelled', 'reduced', 'cleared'];
-  var OUTCOME_LABELS = { cancelled: 'Cancelled', reduced: 'Reduced', cleared: 'Cleared' };
   var CLASSES = ['CHA', 'SHA', 'other'];
-  var CLASS_LABELS = { CHA: 'Confirmed (CHA)', SHA: 'Suspected (SHA)', other: 'Other' };
   var INTERACTIVE_LAYERS = ['hazard-points', 'hazards-fill', 'releases-fill'];
 
-  var nf0 = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
-  var nf2 = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // ---- language --------------------------------------------------------------------
+
+  // The Convention's official languages, each named in itself (for the switcher).
+  var LANGUAGES = [
+    ['ar', 'العربية'], ['zh', '中文'], ['en', 'English'],
+    ['fr', 'Français'], ['ru', 'Русский'], ['es', 'Español']
+  ];
+  var PAGE = window.clearmapPage || {};
+  var CATALOGUES = PAGE.catalogues || {};
+  var LANG = (function () {
+    var known = function (l) { return !!l && !!CATALOGUES[l] && LANGUAGES.some(function (x) { return x[0] === l; }); };
+    var asked = new URLSearchParams(location.search).get('lang');
+    if (known(asked)) return asked;
+    return known(PAGE.language) ? PAGE.language : 'en';
+  })();
+  var CAT = CATALOGUES[LANG] || {};
+  var EN = CATALOGUES.en || {};
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(CAT, key) || Object.prototype.hasOwnProperty.call(EN, key);
+  }
+  // The message `key` in the page's language, else English, else `fallback`.
+  function msg(key, fallback) {
+    if (Object.prototype.hasOwnProperty.call(CAT, key)) return CAT[key];
+    if (Object.prototype.hasOwnProperty.call(EN, key)) return EN[key];
+    return fallback === undefined ? key : fallback;
+  }
+  // `key` with its {placeholders} replaced by the strings of `params`.
+  function t(key, params) {
+    return msg(key).replace(/\{(\w+)\}/g, function (m, name) {
+      return params && params[name] != null ? String(params[name]) : m;
+    });
+  }
+  // `key` as DOM nodes: placeholders may be elements (links, <code>, <time>).
+  function tNodes(key, params) {
+    return msg(key).split(/(\{\w+\})/).filter(Boolean).map(function (part) {
+      var m = /^\{(\w+)\}$/.exec(part);
+      var v = m && params ? params[m[1]] : undefined;
+      if (v == null) return document.createTextNode(part);
+      return typeof v === 'string' ? document.createTextNode(v) : v;
+    });
+  }
+
+  var DIR = msg('meta.dir', 'ltr') === 'rtl' ? 'rtl' : 'ltr';
+  var RTL = DIR === 'rtl';
+  var LOCALE = msg('meta.locale', 'en-GB');
+  var nf0 = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+  var nf2 = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var nfYear = new Intl.NumberFormat(LOCALE, { useGrouping: false, maximumFractionDigits: 0 });
+  var df = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'long', timeZone: 'UTC' });
+  window.clearmapI18n = { language: LANG, locale: LOCALE, dir: DIR };
 
   function fmtM2(v) { return nf0.format(Math.round(v)); }
   function fmtKm2(v) { return nf2.format(v / 1e6); }
+  function withM2(v) { return t('unit.m2', { n: fmtM2(v) }); }
+  function withKm2(v) { return t('unit.km2', { n: fmtKm2(v) }); }
+  function fmtYear(y) {
+    if (y === 'undated') return msg('year.undated');
+    return /^\d+$/.test(String(y)) ? nfYear.format(Number(y)) : String(y);
+  }
+  function fmtDate(iso) {
+    var d = new Date(iso + 'T00:00:00Z');
+    return isNaN(d.getTime()) ? iso : df.format(d);
+  }
+
+  // <html lang dir>, the static texts of index.html and the language switcher.
+  function applyLanguage() {
+    var root = document.documentElement;
+    root.lang = LANG;
+    root.dir = DIR;
+    document.querySelectorAll('[data-i18n]').forEach(function (e) {
+      var key = e.getAttribute('data-i18n');
+      if (has(key)) e.textContent = msg(key);
+    });
+    var credits = document.getElementById('cm-credits');
+    var links = credits.querySelectorAll('a');
+    if (links.length === 2 && has('footer.credits')) {
+      credits.textContent = '';
+      tNodes('footer.credits', { maplibre: links[0], pmtiles: links[1] }).forEach(function (n) { credits.appendChild(n); });
+    }
+    document.getElementById('cm-map').setAttribute('data-missing', msg('map.unavailable'));
+    var select = document.getElementById('cm-language');
+    LANGUAGES.forEach(function (l) {
+      if (!CATALOGUES[l[0]]) return;
+      var o = el('option', { value: l[0], lang: l[0], text: l[1] });
+      if (l[0] === LANG) o.selected = true;
+      select.appendChild(o);
+    });
+    select.addEventListener('change', function () {
+      var u = new URL(location.href);
+      u.searchParams.set('lang', select.value);
+      location.href = u.href;
+    });
+  }
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -39,10 +130,14 @@
     return e;
   }
 
-  // `html` is trusted markup written here; `text` is anything else (error messages).
-  function showMessage(content, kind, asText) {
+  // `content`: a text, or DOM nodes built here.
+  function showMessage(content, kind) {
     var m = document.getElementById('cm-message');
-    if (asText) m.textContent = content; else m.innerHTML = content;
+    if (typeof content === 'string') m.textContent = content;
+    else {
+      m.textContent = '';
+      content.forEach(function (n) { m.appendChild(n); });
+    }
     m.className = 'cm-message cm-message-' + (kind || 'error');
     m.hidden = false;
   }
@@ -97,6 +192,7 @@
       entries.forEach(function (e) {
         var label = meta.labels && meta.labels[e[0]];
         if (!label) return; // fallback colours without a label are not listed
+        label = msg('legend.' + layer.id + '.' + (e[0] || 'other'), label);
         var sw = el('span', { class: 'cm-swatch cm-swatch-' + meta.symbol, 'aria-hidden': 'true' });
         if (meta.symbol === 'line') sw.style.borderColor = e[1];
         else {
@@ -121,7 +217,7 @@
         }
       });
       var section = el('fieldset', { class: 'cm-legend-section', 'data-layer': layer.id }, [
-        el('legend', {}, [toggle, el('label', { for: id, text: meta.section })]),
+        el('legend', {}, [toggle, el('label', { for: id, text: msg('legend.' + layer.id + '.section', meta.section) })]),
         list
       ]);
       box.appendChild(section);
@@ -135,7 +231,7 @@
       el('th', { scope: 'row', text: label }),
       el('td', { class: 'cm-num', 'data-m2': String(m2), text: fmtM2(m2) }),
       el('td', { class: 'cm-num', 'data-km2': String(m2 / 1e6), text: fmtKm2(m2) }),
-      extra === undefined ? null : el('td', { class: 'cm-num', text: extra })
+      extra === undefined ? null : el('td', { class: 'cm-num', 'data-count': extra === '' ? '' : String(extra), text: extra === '' ? '' : nf0.format(extra) })
     ]);
   }
 
@@ -151,9 +247,9 @@
     var years = yearsOf(summary);
     var wrap = el('figure', { class: 'cm-chart' });
     var capId = 'cm-chart-caption';
-    wrap.appendChild(el('figcaption', { id: capId, text: 'Land released per year, by outcome (km²)' }));
+    wrap.appendChild(el('figcaption', { id: capId, text: msg('chart.caption') }));
     if (!years.length) {
-      wrap.appendChild(el('p', { text: 'No land release recorded.' }));
+      wrap.appendChild(el('p', { text: msg('chart.empty') }));
       return wrap;
     }
     var max = 0;
@@ -167,21 +263,25 @@
     var barW = Math.min(48, band * 0.7);
     var s = svg('svg', {
       viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': capId,
-      'aria-describedby': 'cm-release-table-caption', class: 'cm-chart-svg'
+      'aria-describedby': 'cm-release-table-caption', class: 'cm-chart-svg', direction: 'ltr'
     });
+    // Right to left: years run from the right, the value axis stands on the right.
+    // The SVG is laid out left to right (direction above) and mirrored here.
+    var X = function (x) { return RTL ? W - x : x; };
     // y axis ticks in km²
     var maxKm2 = max / 1e6;
     var step = niceStep(maxKm2 / 4);
     var yTop = Math.max(step, Math.ceil(maxKm2 / step) * step);
     for (var v = 0; v <= yTop + 1e-9; v += step) {
       var yy = top + plotH - (v / yTop) * plotH;
-      s.appendChild(svg('line', { x1: left, x2: W - right, y1: yy, y2: yy, class: 'cm-grid' }));
-      var t = svg('text', { x: left - 6, y: yy + 4, 'text-anchor': 'end', class: 'cm-tick' });
-      t.textContent = nf2.format(v);
-      s.appendChild(t);
+      s.appendChild(svg('line', { x1: X(left), x2: X(W - right), y1: yy, y2: yy, class: 'cm-grid' }));
+      var tick = svg('text', { x: X(left - 6), y: yy + 4, 'text-anchor': RTL ? 'start' : 'end', class: 'cm-tick' });
+      tick.textContent = nf2.format(v);
+      s.appendChild(tick);
     }
     years.forEach(function (y, i) {
       var x = left + i * band + (band - barW) / 2;
+      if (RTL) x = W - x - barW;
       var acc = 0;
       var g = svg('g', { 'data-year': y });
       OUTCOMES.forEach(function (o) {
@@ -191,13 +291,13 @@
         var yPos = top + plotH - ((acc + val) / yTop) * plotH;
         var r = svg('rect', { x: x, y: yPos, width: barW, height: Math.max(h, 0.5), fill: colourFor(style, 'releases-fill', o) });
         var title = svg('title', {});
-        title.textContent = y + ', ' + OUTCOME_LABELS[o] + ': ' + nf2.format(val) + ' km²';
+        title.textContent = t('chart.bar', { year: fmtYear(y), outcome: msg('outcome.' + o), area: withKm2(val * 1e6) });
         r.appendChild(title);
         g.appendChild(r);
         acc += val;
       });
       var lbl = svg('text', { x: x + barW / 2, y: H - 10, 'text-anchor': 'middle', class: 'cm-tick' });
-      lbl.textContent = y === 'undated' ? 'Undated' : y;
+      lbl.textContent = fmtYear(y);
       g.appendChild(lbl);
       s.appendChild(g);
     });
@@ -206,7 +306,7 @@
     OUTCOMES.forEach(function (o) {
       var sw = el('span', { class: 'cm-swatch cm-swatch-fill' });
       sw.style.backgroundColor = colourFor(style, 'releases-fill', o);
-      key.appendChild(el('li', {}, [sw, OUTCOME_LABELS[o]]));
+      key.appendChild(el('li', {}, [sw, msg('outcome.' + o)]));
     });
     wrap.appendChild(key);
     return wrap;
@@ -222,17 +322,17 @@
   function buildReleaseTable(summary) {
     var by = summary.released_by_year || {};
     var table = el('table', { class: 'cm-table', id: 'cm-release-table' });
-    table.appendChild(el('caption', { id: 'cm-release-table-caption', text: 'Land released per year, by outcome (m²)' }));
+    table.appendChild(el('caption', { id: 'cm-release-table-caption', text: msg('table.by_year.caption') }));
     table.appendChild(el('thead', {}, [el('tr', {}, [
-      el('th', { scope: 'col', text: 'Year' }),
-      el('th', { scope: 'col', text: 'Cancelled' }),
-      el('th', { scope: 'col', text: 'Reduced' }),
-      el('th', { scope: 'col', text: 'Cleared' }),
-      el('th', { scope: 'col', text: 'Total' })
+      el('th', { scope: 'col', text: msg('col.year') }),
+      el('th', { scope: 'col', text: msg('outcome.cancelled') }),
+      el('th', { scope: 'col', text: msg('outcome.reduced') }),
+      el('th', { scope: 'col', text: msg('outcome.cleared') }),
+      el('th', { scope: 'col', text: msg('col.total') })
     ])]));
     var body = el('tbody');
     yearsOf(summary).forEach(function (y) {
-      var row = el('tr', { 'data-year': y }, [el('th', { scope: 'row', text: y === 'undated' ? 'Undated' : y })]);
+      var row = el('tr', { 'data-year': y }, [el('th', { scope: 'row', text: fmtYear(y) })]);
       OUTCOMES.concat(['total']).forEach(function (o) {
         var v = by[y][o] || 0;
         row.appendChild(el('td', { class: 'cm-num', 'data-outcome': o, 'data-m2': String(v), text: fmtM2(v) }));
@@ -249,19 +349,19 @@
     var a = summary.area_m2 || {};
     var byClass = summary.remaining_by_classification || {};
 
-    var lead = el('p', { class: 'cm-lead', id: 'cm-remaining-lead' }, [
-      el('strong', { 'data-m2': String(a.remaining || 0), text: fmtKm2(a.remaining || 0) + ' km²' }),
-      ' of land remains suspected or confirmed to be hazardous (' + fmtM2(a.remaining || 0) + ' m²).'
-    ]);
+    var lead = el('p', { class: 'cm-lead', id: 'cm-remaining-lead' }, tNodes('figures.lead', {
+      area: el('strong', { 'data-m2': String(a.remaining || 0), text: withKm2(a.remaining || 0) }),
+      m2: withM2(a.remaining || 0)
+    }));
     box.appendChild(lead);
 
     var rem = el('table', { class: 'cm-table', id: 'cm-remaining-table' });
-    rem.appendChild(el('caption', { text: 'Remaining hazardous area, by classification' }));
+    rem.appendChild(el('caption', { text: msg('table.remaining.caption') }));
     rem.appendChild(el('thead', {}, [el('tr', {}, [
-      el('th', { scope: 'col', text: 'Classification' }),
-      el('th', { scope: 'col', text: 'Area (m²)' }),
-      el('th', { scope: 'col', text: 'Area (km²)' }),
-      el('th', { scope: 'col', text: 'Hazards' })
+      el('th', { scope: 'col', text: msg('col.classification') }),
+      el('th', { scope: 'col', text: msg('col.area_m2') }),
+      el('th', { scope: 'col', text: msg('col.area_km2') }),
+      el('th', { scope: 'col', text: msg('col.hazards') })
     ])]));
     var rb = el('tbody');
     CLASSES.forEach(function (c) {
@@ -269,26 +369,26 @@
       // "other" only when there is some: most exports classify every hazard
       if (c === 'other' && (!share || (!share.count && !share.area_m2))) return;
       share = share || { count: 0, area_m2: 0 };
-      var row = figureRow(CLASS_LABELS[c], share.area_m2, c, nf0.format(share.count));
+      var row = figureRow(msg('class.' + c), share.area_m2, c, share.count);
       var sw = el('span', { class: 'cm-swatch cm-swatch-fill', 'aria-hidden': 'true' });
       sw.style.backgroundColor = colourFor(style, 'hazards-fill', c === 'other' ? '' : c);
       row.firstChild.insertBefore(sw, row.firstChild.firstChild);
       rb.appendChild(row);
     });
-    rb.appendChild(figureRow('Total remaining', a.remaining || 0, 'remaining', ''));
+    rb.appendChild(figureRow(msg('row.total_remaining'), a.remaining || 0, 'remaining', ''));
     rem.appendChild(rb);
     box.appendChild(rem);
 
     var rel = el('table', { class: 'cm-table', id: 'cm-released-table' });
-    rel.appendChild(el('caption', { text: 'Land released, all years' }));
+    rel.appendChild(el('caption', { text: msg('table.released.caption') }));
     rel.appendChild(el('thead', {}, [el('tr', {}, [
-      el('th', { scope: 'col', text: 'Outcome' }),
-      el('th', { scope: 'col', text: 'Area (m²)' }),
-      el('th', { scope: 'col', text: 'Area (km²)' })
+      el('th', { scope: 'col', text: msg('col.outcome') }),
+      el('th', { scope: 'col', text: msg('col.area_m2') }),
+      el('th', { scope: 'col', text: msg('col.area_km2') })
     ])]));
     var relb = el('tbody');
     OUTCOMES.forEach(function (o) {
-      var row = figureRow(OUTCOME_LABELS[o], a[o] || 0, o);
+      var row = figureRow(msg('outcome.' + o), a[o] || 0, o);
       var sw = el('span', { class: 'cm-swatch cm-swatch-fill', 'aria-hidden': 'true' });
       sw.style.backgroundColor = colourFor(style, 'releases-fill', o);
       row.firstChild.insertBefore(sw, row.firstChild.firstChild);
@@ -301,45 +401,53 @@
   }
 
   function describeSource(summary) {
-    var name = summary.name || summary.country || 'this State';
-    var title = 'Maps: ' + name;
-    document.title = title + ' (land release)';
-    document.getElementById('cm-title').textContent = title;
+    var name = summary.name || summary.country || msg('name.fallback');
+    document.title = t('title.document', { name: name });
+    document.getElementById('cm-title').textContent = t('title.page', { name: name });
     var subEl = document.getElementById('cm-subtitle');
-    subEl.textContent = 'Remaining hazardous areas and land release';
-    if (summary.as_of) {
-      subEl.appendChild(document.createTextNode(' as of '));
-      subEl.appendChild(el('time', { datetime: summary.as_of, id: 'cm-as-of', text: summary.as_of }));
-    }
-    subEl.appendChild(document.createTextNode('. Nationally owned data from IMSMA.'));
+    subEl.textContent = '';
+    var nodes = summary.as_of
+      ? tNodes('subtitle.dated', { date: el('time', { datetime: summary.as_of, id: 'cm-as-of', text: fmtDate(summary.as_of) }) })
+      : tNodes('subtitle.undated');
+    nodes.forEach(function (n) { subEl.appendChild(n); });
     var src = document.getElementById('cm-source');
-    src.textContent = 'Source: nationally owned IMSMA data of ' + name +
-      (summary.country ? ' (' + summary.country + ')' : '') +
-      (summary.as_of ? ', as of ' + summary.as_of : '') +
-      '. Figures by clearmap ' + (summary.clearmap_version || '') + '.';
+    var fullName = summary.name && summary.country ? t('name.with_country', { name: summary.name, country: summary.country }) : name;
+    src.textContent = t(summary.as_of ? 'source.dated' : 'source.undated', {
+      name: fullName, date: summary.as_of ? fmtDate(summary.as_of) : '', version: summary.clearmap_version || ''
+    });
     src.setAttribute('data-country', summary.country || '');
     src.setAttribute('data-name', summary.name || '');
   }
 
   // ---- popups ------------------------------------------------------------------
 
+  // [property, message key of its name, message-key prefix of its values]
   var HAZARD_FIELDS = [
-    ['id', 'Hazard'], ['classification', 'Classification'], ['status', 'Status'],
-    ['contamination', 'Contamination'], ['region', 'Region'],
-    ['area_m2', 'Area (m²)'], ['remaining_m2', 'Remaining (m²)']
+    ['id', 'field.hazard_id'], ['classification', 'field.classification', 'class.'], ['status', 'field.status', 'status.'],
+    ['contamination', 'field.contamination', 'contamination.'], ['region', 'field.region'],
+    ['area_m2', 'field.area_m2'], ['remaining_m2', 'field.remaining_m2']
   ];
-  var RELEASE_FIELDS = [['id', 'Release'], ['outcome', 'Outcome'], ['year', 'Year'], ['area_m2', 'Area (m²)']];
+  var RELEASE_FIELDS = [
+    ['id', 'field.release_id'], ['outcome', 'field.outcome', 'outcome.'], ['year', 'field.year'], ['area_m2', 'field.area_m2']
+  ];
+  var LIST_SEPARATOR = { ar: '، ', zh: '、' };
 
-  function fmtValue(v) {
+  // A property value for people: numbers per locale, canonical codes by name.
+  function fmtValue(v, prefix) {
     if (typeof v === 'number') return fmtM2(v);
+    var one = function (x) {
+      x = String(x);
+      return prefix ? msg(prefix + x, x.replace(/_/g, ' ')) : x.replace(/_/g, ' ');
+    };
+    var sep = LIST_SEPARATOR[LANG] || ', ';
     if (typeof v === 'string' && /^\s*[\[{]/.test(v)) {
       try {
         var p = JSON.parse(v);
-        if (Array.isArray(p)) return p.join(', ');
-        if (p && typeof p === 'object') return Object.keys(p).map(function (k) { return p[k]; }).join(', ');
+        if (Array.isArray(p)) return p.map(one).join(sep);
+        if (p && typeof p === 'object') return Object.keys(p).map(function (k) { return one(p[k]); }).join(sep);
       } catch (e) { /* shown as is */ }
     }
-    return v == null || v === '' ? '—' : String(v).replace(/_/g, ' ');
+    return v == null || v === '' ? '—' : one(v);
   }
 
   function popupContent(feature) {
@@ -349,12 +457,12 @@
     fields.forEach(function (f) {
       if (!(f[0] in feature.properties)) return;
       var v = feature.properties[f[0]];
-      dl.appendChild(el('dt', { text: f[1] }));
-      dl.appendChild(el('dd', { text: f[0] === 'id' ? String(v) : fmtValue(v) }));
+      dl.appendChild(el('dt', { text: msg(f[1]) }));
+      var shown = f[0] === 'id' ? String(v) : f[0] === 'year' ? fmtYear(v) : fmtValue(v, f[2]);
+      dl.appendChild(el('dd', { text: shown }));
     });
-    var wrap = el('div', { role: 'dialog', 'aria-label': isRelease ? 'Released land' : 'Hazardous area' }, [
-      el('h3', { text: isRelease ? 'Released land' : 'Hazardous area' }), dl
-    ]);
+    var heading = msg(isRelease ? 'popup.release' : 'popup.hazard');
+    var wrap = el('div', { role: 'dialog', 'aria-label': heading }, [el('h3', { text: heading }), dl]);
     return wrap;
   }
 
@@ -397,7 +505,7 @@
       var pt = new maplibregl.Point(c.clientWidth / 2, c.clientHeight / 2);
       if (!open(map.getCenter(), pt)) {
         var live = document.getElementById('cm-live');
-        live.textContent = 'No hazard or released land at the centre of the map.';
+        live.textContent = msg('map.nothing_at_centre');
       }
     });
   }
@@ -438,14 +546,16 @@
         attributionControl: false,
         cooperativeGestures: false
       });
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-      map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+      // controls mirror with the page: zoom buttons at the inline end, scale at the start
+      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), RTL ? 'top-left' : 'top-right');
+      map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), RTL ? 'bottom-right' : 'bottom-left');
       var attribution = tilejson && tilejson.attribution;
-      map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: attribution || 'IMSMA data, nationally owned' }));
+      map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: attribution || msg('map.attribution') }),
+        RTL ? 'bottom-left' : 'bottom-right');
       var canvas = map.getCanvas();
       canvas.setAttribute('tabindex', '0');
       canvas.setAttribute('role', 'region');
-      canvas.setAttribute('aria-label', 'Map of remaining hazardous areas and released land. Arrow keys pan, plus and minus zoom, Enter describes the area at the centre.');
+      canvas.setAttribute('aria-label', msg('map.aria'));
       canvas.setAttribute('aria-describedby', 'cm-map-help');
       window.clearmapMap = map;
       wireInteraction(map);
@@ -459,23 +569,26 @@
     }, function (err) {
       buildLegend(style, null);
       var why = /Byte Serving|content-length/i.test(err.message)
-        ? 'the web server does not support HTTP range requests (python3 -m http.server does not; nginx, Apache and Caddy do)'
+        ? t('error.no_ranges', { python: 'python3 -m http.server' })
         : err.message;
-      throw new Error('The map tiles (tiles.pmtiles) could not be read: ' + why);
+      throw new Error(t('error.tiles', { reason: why }));
     });
   }
 
   function main() {
     var status = { figures: false, map: false, errors: [] };
     window.clearmapStatus = status;
+    applyLanguage();
     if (location.protocol === 'file:') {
-      showMessage('<strong>This page must be served over HTTP.</strong> Browsers do not let a page opened from a file read ' +
-        'its map tiles, style and figures. Serve the bundle directory with a web server that supports HTTP range requests ' +
-        '(nginx, Apache, Caddy: <code>caddy file-server --listen :8000 --root DIR</code>, or clearmap\'s test server ' +
-        '<code>node tests/web/serve.mjs DIR</code>) and open <code>http://localhost:8000/</code>. ' +
-        'Note that <code>python3 -m http.server</code> does not support range requests, so the map will not load with it.', 'error');
+      var code = function (s) { return el('code', { dir: 'ltr', text: s }); };
+      showMessage([el('strong', { text: msg('file.title') }), document.createTextNode(' ')].concat(tNodes('file.body', {
+        caddy: code('caddy file-server --listen :8000 --root DIR'),
+        serve: code('node tests/web/serve.mjs DIR'),
+        url: code('http://localhost:8000/'),
+        python: code('python3 -m http.server')
+      })), 'error');
       document.querySelector('.cm-map-section').hidden = true;
-      document.getElementById('cm-figures').textContent = 'Figures are not available when the page is opened from a file.';
+      document.getElementById('cm-figures').textContent = msg('file.figures');
       status.done = true;
       return Promise.resolve(status);
     }
@@ -490,12 +603,12 @@
       status.figures = true;
     }).catch(function (e) {
       status.errors.push(String(e.message || e));
-      showMessage('The figures could not be loaded: ' + e.message, 'error', true);
+      showMessage(t('error.figures', { error: e.message }), 'error');
     });
     var mapP = styleP.then(startMap).then(function () { status.map = true; }).catch(function (e) {
       status.errors.push(String(e.message || e));
       document.getElementById('cm-map').classList.add('cm-map-missing');
-      showMessage(String(e.message || e), 'error', true);
+      showMessage(String(e.message || e), 'error');
     });
     return Promise.all([figures, mapP]).then(function () { status.done = true; return status; });
   }

@@ -34,6 +34,8 @@ pub struct EmitConfig {
     /// The `[reconcile] area_mismatch` threshold (relative), for the
     /// reported-vs-computed table.
     pub area_mismatch: f64,
+    /// Language of the map page (written into page.js).
+    pub language: String,
 }
 
 /// Everything a build produced, ready to be written.
@@ -214,7 +216,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &out.join("report.json"),
         &report(b.diagnostics),
     )?;
-    page::write_page(&mut staging, out)?;
+    page::write_page(&mut staging, out, &cfg.language)?;
     let meta = tiles::TileMeta {
         name: cfg.name.clone(),
         attribution: cfg.attribution.clone(),

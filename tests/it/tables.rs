@@ -509,6 +509,7 @@ fn hand_made_cells_follow_the_atoms() {
         attribution: None,
         precision: 7,
         area_mismatch: 0.10,
+        language: "en".into(),
     };
     let diagnostics = Diagnostics::default();
     let b = Bundle {

@@ -7,7 +7,13 @@
 // lists SHA, CHA and the three outcomes, the figures shown equal summary.json,
 // no request leaves 127.0.0.1 and the console has no errors. It also checks
 // that the page opened from file:// says it must be served over HTTP.
-// Writes screenshots into OUTPUT_DIR (default ../../target/browser-test).
+// Then it repeats the page checks in each of the Convention's languages
+// (?lang=ar, zh, fr, ru, es): text in the language's script, <html dir> (rtl for
+// Arabic), no legend text outside the legend panel, the figures read back per
+// locale and from their raw data attributes equal summary.json, no English
+// left; and that page.js's language and ?lang= choose the language.
+// Writes screenshots into OUTPUT_DIR (default ../../target/browser-test),
+// page-<lang>.png per language.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +46,207 @@ for (const f of ['index.html', 'style.json', 'summary.json', 'maplibre-gl.js', '
 const haveTiles = fs.existsSync(path.join(bundle, 'tiles.pmtiles'));
 const summary = JSON.parse(fs.readFileSync(path.join(bundle, 'summary.json'), 'utf8'));
 
+// ---- figures equal summary.json, read back per locale and from data attributes ----
+// The page formats numbers with Intl.NumberFormat of its locale; the text is
+// parsed back with that locale's digits and decimal sign, and the raw values of
+// data-m2 / data-km2 / data-count are compared too.
+async function checkFigures(page, lang) {
+  const shown = await page.evaluate(() => {
+    const locale = window.clearmapI18n?.locale || 'en-GB';
+    const plain = new Intl.NumberFormat(locale, { useGrouping: false });
+    const digits = new Map([...Array(10).keys()].map((d) => [plain.format(d), String(d)]));
+    const decimal = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+    const num = (s) => {
+      let out = '';
+      for (const ch of String(s)) {
+        if (digits.has(ch)) out += digits.get(ch);
+        else if (ch === decimal) out += '.';
+        else if (ch === '-' || ch === '\u2212') out += '-';
+      }
+      return out === '' ? NaN : Number(out);
+    };
+    const raw = (td, attr) => (td && td.hasAttribute(attr) ? Number(td.getAttribute(attr)) : null);
+    const row = (table, key) => {
+      const tr = document.querySelector(`#${table} tr[data-key="${key}"]`);
+      if (!tr) return null;
+      const tds = tr.querySelectorAll('td');
+      return {
+        m2: num(tds[0].textContent), km2: num(tds[1].textContent), count: tds[2] ? num(tds[2].textContent) : null,
+        rawM2: raw(tds[0], 'data-m2'), rawKm2: raw(tds[1], 'data-km2'), rawCount: tds[2] ? raw(tds[2], 'data-count') : null,
+      };
+    };
+    const years = {};
+    const rawYears = {};
+    for (const tr of document.querySelectorAll('#cm-release-table tbody tr')) {
+      const y = tr.getAttribute('data-year');
+      years[y] = {};
+      rawYears[y] = {};
+      for (const td of tr.querySelectorAll('td')) {
+        years[y][td.getAttribute('data-outcome')] = num(td.textContent);
+        rawYears[y][td.getAttribute('data-outcome')] = raw(td, 'data-m2');
+      }
+    }
+    return {
+      locale,
+      title: document.querySelector('#cm-title').textContent,
+      asOf: document.querySelector('#cm-as-of')?.getAttribute('datetime') ?? null,
+      asOfText: document.querySelector('#cm-as-of')?.textContent ?? null,
+      source: document.querySelector('#cm-source').textContent,
+      CHA: row('cm-remaining-table', 'CHA'),
+      SHA: row('cm-remaining-table', 'SHA'),
+      other: row('cm-remaining-table', 'other'),
+      remaining: row('cm-remaining-table', 'remaining'),
+      cancelled: row('cm-released-table', 'cancelled'),
+      reduced: row('cm-released-table', 'reduced'),
+      cleared: row('cm-released-table', 'cleared'),
+      years,
+      rawYears,
+      chartBars: document.querySelectorAll('.cm-chart-svg rect').length,
+      chartLabel: document.querySelector('.cm-chart-svg')?.getAttribute('aria-labelledby'),
+    };
+  });
+  const tag = `[${lang}, ${shown.locale}]`;
+  const m2 = (v) => Math.round(v ?? 0);
+  const km2 = (v) => Math.round((v ?? 0) / 1e4) / 100;
+  if (summary.name) check(shown.title.includes(summary.name), `${tag} title names ${summary.name}`);
+  if (summary.country) check(shown.source.includes(summary.country), `${tag} source line names ${summary.country}`);
+  if (summary.as_of) {
+    check(shown.asOf === summary.as_of && !!shown.asOfText, `${tag} as-of date ${summary.as_of} shown as "${shown.asOfText}" (datetime ${shown.asOf})`);
+  }
+  for (const c of ['CHA', 'SHA', 'other']) {
+    const want = summary.remaining_by_classification?.[c];
+    if (!want) continue;
+    const got = shown[c];
+    if (c === 'other' && !want.count && !want.area_m2) {
+      check(got === null || (got.m2 === 0 && got.count === 0), `${tag} no "other" hazards: row absent or zero`);
+      continue;
+    }
+    check(got && got.m2 === m2(want.area_m2) && got.km2 === km2(want.area_m2) && got.count === want.count,
+      `${tag} remaining ${c}: ${JSON.stringify(got)} = ${m2(want.area_m2)} m², ${km2(want.area_m2)} km², ${want.count} hazards`);
+    check(got && got.rawM2 === want.area_m2 && Math.abs(got.rawKm2 - want.area_m2 / 1e6) < 1e-9 && got.rawCount === want.count,
+      `${tag} remaining ${c}: data attributes hold summary.json's raw values`);
+  }
+  check(shown.remaining && shown.remaining.m2 === m2(summary.area_m2.remaining) && shown.remaining.km2 === km2(summary.area_m2.remaining)
+    && shown.remaining.rawM2 === summary.area_m2.remaining,
+    `${tag} total remaining ${JSON.stringify(shown.remaining)} = ${m2(summary.area_m2.remaining)} m²`);
+  for (const o of ['cancelled', 'reduced', 'cleared']) {
+    check(shown[o] && shown[o].m2 === m2(summary.area_m2[o]) && shown[o].rawM2 === summary.area_m2[o],
+      `${tag} ${o} ${shown[o]?.m2} = ${m2(summary.area_m2[o])} m²`);
+  }
+  const wantYears = Object.keys(summary.released_by_year || {});
+  check(Object.keys(shown.years).sort().join() === wantYears.sort().join(), `${tag} release table years ${Object.keys(shown.years).join(',')}`);
+  let yearsOk = true;
+  for (const y of wantYears) {
+    for (const o of ['cancelled', 'reduced', 'cleared', 'total']) {
+      const want = summary.released_by_year[y][o];
+      if (shown.years[y]?.[o] !== m2(want) || shown.rawYears[y]?.[o] !== want) {
+        yearsOk = false;
+        console.log(`     ${y} ${o}: shown ${shown.years[y]?.[o]} (raw ${shown.rawYears[y]?.[o]}), summary ${want}`);
+      }
+    }
+  }
+  check(yearsOk, `${tag} released per year and outcome equal summary.json`);
+  check(wantYears.length === 0 || shown.chartBars > 0, `${tag} bar chart drawn (${shown.chartBars} bars) with a text alternative (${shown.chartLabel})`);
+}
+
+// ---- every legend item inside the legend panel ------------------------------------
+async function checkLegendBox(page, lang) {
+  const r = await page.evaluate(() => {
+    const panel = document.querySelector('.cm-legend').getBoundingClientRect();
+    const out = [];
+    const items = document.querySelectorAll('.cm-legend h2, .cm-legend legend, .cm-legend li, .cm-legend li > *, .cm-legend legend > *');
+    for (const e of items) {
+      const b = e.getBoundingClientRect();
+      const inside = b.left >= panel.left - 0.5 && b.right <= panel.right + 0.5 && b.top >= panel.top - 0.5 && b.bottom <= panel.bottom + 0.5;
+      if (!inside || e.scrollWidth > e.clientWidth + 1) out.push(`${e.tagName.toLowerCase()} "${e.textContent.trim().slice(0, 40)}"`);
+    }
+    return { count: items.length, outside: out };
+  });
+  check(r.count > 10 && r.outside.length === 0,
+    `[${lang}] all ${r.count} legend boxes inside the legend panel${r.outside.length ? ': outside: ' + r.outside.join(', ') : ''}`);
+}
+
+// ---- figure tables and chart do not overlap ------------------------------------------
+async function checkFiguresLayout(page, lang) {
+  const hits = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#cm-figures .cm-table, #cm-figures .cm-chart, #cm-figures .cm-lead')]
+      .map((e) => [e.id || e.className, e.getBoundingClientRect()]);
+    const out = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i];
+        const [b, rb] = boxes[j];
+        const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (w > 1 && h > 1) out.push(`${a} × ${b}`);
+      }
+    }
+    const page = document.documentElement;
+    if (page.scrollWidth > page.clientWidth + 1) out.push(`page wider than the window (${page.scrollWidth} > ${page.clientWidth})`);
+    return out;
+  });
+  check(hits.length === 0, `[${lang}] figure tables and chart do not overlap${hits.length ? ': ' + hits.join(', ') : ''}`);
+}
+
+// ---- one language -------------------------------------------------------------------
+const SCRIPTS = {
+  ar: [/[\u0600-\u06FF]/g, 'Arabic letters (U+0600–U+06FF)', 'منطقة خطرة مؤكدة (CHA)'],
+  zh: [/[\u4E00-\u9FFF]/g, 'CJK ideographs (U+4E00–U+9FFF)', '已确认危险区'],
+  ru: [/[\u0400-\u04FF]/g, 'Cyrillic letters', 'Подтвержденный опасный район (CHA)'],
+  fr: [/[A-Za-zÀ-ÿ]/g, 'Latin letters', 'Zone dangereuse confirmée (CHA)'],
+  es: [/[A-Za-zÁ-ú]/g, 'Latin letters', 'Zona de peligro confirmado (CHA)'],
+};
+async function checkLanguage(context, lang) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  await page.goto(`${server.url}index.html?lang=${lang}`, { waitUntil: 'load' });
+  const status = await page.evaluate(() => window.clearmapReady);
+  check(status.figures === true && (!haveTiles || status.map === true), `[${lang}] figures and map loaded (${status.errors?.join('; ') || 'no errors'})`);
+  if (haveTiles) {
+    await page.evaluate(() => new Promise((resolve) => {
+      const m = window.clearmapMap;
+      if (m.loaded() && m.areTilesLoaded()) resolve();
+      else m.once('idle', resolve);
+    }));
+  }
+  const info = await page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    dir: document.documentElement.dir,
+    computedDir: getComputedStyle(document.body).direction,
+    text: document.body.innerText,
+    legend: document.querySelector('#cm-legend').textContent,
+    selected: document.querySelector('#cm-language').value,
+    options: [...document.querySelectorAll('#cm-language option')].map((o) => o.textContent),
+    title: document.title,
+  }));
+  const wantDir = lang === 'ar' ? 'rtl' : 'ltr';
+  check(info.lang === lang && info.dir === wantDir && info.computedDir === wantDir,
+    `[${lang}] <html lang="${info.lang}" dir="${info.dir}">, body direction ${info.computedDir} (want ${wantDir})`);
+  const [re, scriptName, cha] = SCRIPTS[lang];
+  const letters = (info.text.match(re) || []).length;
+  check(letters > 200, `[${lang}] page text in ${scriptName}: ${letters} characters`);
+  check(info.legend.includes(cha), `[${lang}] legend names CHA as "${cha}"`);
+  check(info.selected === lang && info.options.length === 6 && info.options.includes('العربية') && info.options.includes('中文'),
+    `[${lang}] language switcher shows ${lang} among ${info.options.join(' / ')}`);
+  // nothing left in English: no English message (longer than a word) on the page
+  const en = JSON.parse(fs.readFileSync(path.join(bundle, 'i18n/en.json'), 'utf8'));
+  const cat = JSON.parse(fs.readFileSync(path.join(bundle, `i18n/${lang}.json`), 'utf8'));
+  const english = Object.entries(en)
+    .filter(([k, v]) => !k.startsWith('meta.') && !/\{/.test(v) && v.length >= 8 && v !== cat[k] && info.text.includes(v))
+    .map(([k]) => k);
+  check(english.length === 0, `[${lang}] no English message left on the page${english.length ? ': ' + english.join(', ') : ''}`);
+  await checkFigures(page, lang);
+  await checkLegendBox(page, lang);
+  await checkFiguresLayout(page, lang);
+  check(errors.length === 0, `[${lang}] no console errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  const shot = path.join(outDir, `page-${lang}.png`);
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`     screenshot ${shot}`);
+  await page.close();
+}
+
 const server = await serve(bundle);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -71,82 +278,21 @@ try {
   const status = await page.evaluate(() => window.clearmapReady);
   console.log(`page status: ${JSON.stringify(status)}`);
   check(status.figures === true, 'figures loaded from summary.json');
-
-  // ---- figures equal summary.json ------------------------------------------------
-  const shown = await page.evaluate(() => {
-    const num = (s) => Number(String(s).replace(/[^0-9.\-]/g, ''));
-    const cells = (sel) => [...document.querySelectorAll(sel)].map((td) => num(td.textContent));
-    const row = (table, key) => {
-      const tr = document.querySelector(`#${table} tr[data-key="${key}"]`);
-      if (!tr) return null;
-      const tds = tr.querySelectorAll('td');
-      return { m2: num(tds[0].textContent), km2: num(tds[1].textContent), count: tds[2] ? num(tds[2].textContent) : null };
-    };
-    const years = {};
-    for (const tr of document.querySelectorAll('#cm-release-table tbody tr')) {
-      const y = tr.getAttribute('data-year');
-      years[y] = {};
-      for (const td of tr.querySelectorAll('td')) years[y][td.getAttribute('data-outcome')] = num(td.textContent);
-    }
-    return {
-      title: document.querySelector('#cm-title').textContent,
-      asOf: document.querySelector('#cm-as-of')?.textContent ?? null,
-      source: document.querySelector('#cm-source').textContent,
-      CHA: row('cm-remaining-table', 'CHA'),
-      SHA: row('cm-remaining-table', 'SHA'),
-      other: row('cm-remaining-table', 'other'),
-      remaining: row('cm-remaining-table', 'remaining'),
-      cancelled: row('cm-released-table', 'cancelled'),
-      reduced: row('cm-released-table', 'reduced'),
-      cleared: row('cm-released-table', 'cleared'),
-      years,
-      chartBars: document.querySelectorAll('.cm-chart-svg rect').length,
-      chartLabel: document.querySelector('.cm-chart-svg')?.getAttribute('aria-labelledby'),
-      legend: document.querySelector('#cm-legend').textContent,
-      legendItems: [...document.querySelectorAll('#cm-legend li')].map((li) => li.getAttribute('data-value')),
-      all: cells('.cm-num'),
-    };
-  });
-  const m2 = (v) => Math.round(v ?? 0);
-  const km2 = (v) => Math.round((v ?? 0) / 1e4) / 100;
-  if (summary.name) check(shown.title.includes(summary.name), `title names ${summary.name}`);
-  if (summary.country) check(shown.source.includes(summary.country), `source line names ${summary.country}`);
-  if (summary.as_of) check(shown.asOf === summary.as_of, `as-of date ${summary.as_of} shown (got ${shown.asOf})`);
-  for (const c of ['CHA', 'SHA', 'other']) {
-    const want = summary.remaining_by_classification?.[c];
-    if (!want) continue;
-    const got = shown[c];
-    if (c === 'other' && !want.count && !want.area_m2) {
-      check(got === null || (got.m2 === 0 && got.count === 0), 'no "other" hazards: row absent or zero');
-      continue;
-    }
-    check(got && got.m2 === m2(want.area_m2) && got.km2 === km2(want.area_m2) && got.count === want.count,
-      `remaining ${c}: ${JSON.stringify(got)} = ${m2(want.area_m2)} m², ${km2(want.area_m2)} km², ${want.count} hazards`);
-  }
-  check(shown.remaining && shown.remaining.m2 === m2(summary.area_m2.remaining) && shown.remaining.km2 === km2(summary.area_m2.remaining),
-    `total remaining ${JSON.stringify(shown.remaining)} = ${m2(summary.area_m2.remaining)} m²`);
-  for (const o of ['cancelled', 'reduced', 'cleared']) {
-    check(shown[o] && shown[o].m2 === m2(summary.area_m2[o]), `${o} ${shown[o]?.m2} = ${m2(summary.area_m2[o])} m²`);
-  }
-  const wantYears = Object.keys(summary.released_by_year || {});
-  check(Object.keys(shown.years).sort().join() === wantYears.sort().join(), `release table years ${Object.keys(shown.years).join(',')}`);
-  let yearsOk = true;
-  for (const y of wantYears) {
-    for (const o of ['cancelled', 'reduced', 'cleared', 'total']) {
-      if (shown.years[y]?.[o] !== m2(summary.released_by_year[y][o])) {
-        yearsOk = false;
-        console.log(`     ${y} ${o}: shown ${shown.years[y]?.[o]}, summary ${m2(summary.released_by_year[y][o])}`);
-      }
-    }
-  }
-  check(yearsOk, 'released per year and outcome equal summary.json');
-  check(wantYears.length === 0 || shown.chartBars > 0, `bar chart drawn (${shown.chartBars} bars) with a text alternative (${shown.chartLabel})`);
+  await checkFigures(page, 'en');
+  await checkLegendBox(page, 'en');
+  await checkFiguresLayout(page, 'en');
 
   // ---- legend ----------------------------------------------------------------------
+  const legend = await page.evaluate(() => ({
+    text: document.querySelector('#cm-legend').textContent,
+    items: [...document.querySelectorAll('#cm-legend li')].map((li) => li.getAttribute('data-value')),
+  }));
   for (const v of ['CHA', 'SHA', 'cancelled', 'reduced', 'cleared', 'open', 'worked_on', 'closed']) {
-    check(shown.legendItems.includes(v), `legend lists ${v}`);
+    check(legend.items.includes(v), `legend lists ${v}`);
   }
-  check(/Confirmed hazardous area \(CHA\)/.test(shown.legend) && /Suspected hazardous area \(SHA\)/.test(shown.legend), 'legend names SHA and CHA');
+  check(/Confirmed hazardous area \(CHA\)/.test(legend.text) && /Suspected hazardous area \(SHA\)/.test(legend.text), 'legend names SHA and CHA');
+  check(await page.evaluate(() => document.documentElement.lang === 'en' && document.documentElement.dir === 'ltr'),
+    'without ?lang the page is in the bundle\'s language (en): <html lang="en" dir="ltr">');
 
   // ---- map -------------------------------------------------------------------------
   if (!haveTiles) {
@@ -243,6 +389,42 @@ try {
   const fileMsg = (await filePage.textContent('#cm-message')) || '';
   check(/served over HTTP/.test(fileMsg) && /range requests/.test(fileMsg), 'opened from file:// the page says to serve it over HTTP with range requests');
   await filePage.screenshot({ path: path.join(outDir, 'file-url.png') });
+  // and in Arabic, from the catalogues handed over by page.js
+  await filePage.goto(pathToFileURL(path.join(bundle, 'index.html')).href + '?lang=ar', { waitUntil: 'load' });
+  await filePage.evaluate(() => window.clearmapReady);
+  const fileMsgAr = (await filePage.textContent('#cm-message')) || '';
+  check(/HTTP/.test(fileMsgAr) && /[\u0600-\u06FF]/.test(fileMsgAr) && /python3 -m http\.server/.test(fileMsgAr),
+    `opened from file:// with ?lang=ar the message is in Arabic ("${fileMsgAr.slice(0, 60)}…")`);
+  await filePage.screenshot({ path: path.join(outDir, 'file-url-ar.png') });
+
+  // ---- the other languages ------------------------------------------------------------
+  for (const lang of ['ar', 'zh', 'fr', 'ru', 'es']) await checkLanguage(context, lang);
+  // en gets its own screenshot name too
+  fs.copyFileSync(path.join(outDir, 'page.png'), path.join(outDir, 'page-en.png'));
+
+  // the switcher reloads the page in the chosen language
+  await page.goto(server.url + 'index.html', { waitUntil: 'load' });
+  await page.evaluate(() => window.clearmapReady);
+  await Promise.all([page.waitForURL(/lang=fr/), page.selectOption('#cm-language', 'fr')]);
+  await page.evaluate(() => window.clearmapReady);
+  check(await page.evaluate(() => document.documentElement.lang === 'fr' && /Légende/.test(document.body.innerText)),
+    'choosing Français in the switcher shows the page in French');
+
+  // page.js (from the config's `language`) sets the language; ?lang= overrides it
+  const langPage = await context.newPage();
+  await langPage.route('**/page.js', async (route) => {
+    const body = fs.readFileSync(path.join(bundle, 'page.js'), 'utf8').replace(/"language": "\w+"/, '"language": "ru"');
+    await route.fulfill({ status: 200, contentType: 'text/javascript', body });
+  });
+  await langPage.goto(server.url + 'index.html', { waitUntil: 'load' });
+  await langPage.evaluate(() => window.clearmapReady);
+  check(await langPage.evaluate(() => document.documentElement.lang) === 'ru', 'page.js language "ru" shows the page in Russian');
+  await langPage.goto(server.url + 'index.html?lang=es', { waitUntil: 'load' });
+  await langPage.evaluate(() => window.clearmapReady);
+  check(await langPage.evaluate(() => document.documentElement.lang) === 'es', '?lang=es overrides page.js language "ru"');
+  await langPage.goto(server.url + 'index.html?lang=xx', { waitUntil: 'load' });
+  await langPage.evaluate(() => window.clearmapReady);
+  check(await langPage.evaluate(() => document.documentElement.lang) === 'ru', 'an unknown ?lang=xx keeps the page.js language');
 } finally {
   await browser.close();
   await server.close();
