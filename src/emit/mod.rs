@@ -3,6 +3,7 @@
 //! directory once every figure has been computed and checked.
 
 pub mod atomic;
+pub mod changes;
 pub mod geojson;
 pub mod page;
 pub mod tiles;
@@ -133,6 +134,17 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
 
 /// Write the bundle into `out` (created if missing).
 pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    write_bundle_with(out, cfg, b, |_| Ok(()))
+}
+
+/// [`write_bundle`], with `extra` staging more files (change report, manifest)
+/// after the bundle's own, just before everything is committed.
+pub fn write_bundle_with(
+    out: &Path,
+    cfg: &EmitConfig,
+    b: &Bundle,
+    extra: impl FnOnce(&mut Staging) -> Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,
@@ -222,6 +234,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &tiles::TileConfig::default(),
         &meta,
     )?;
+    extra(&mut staging)?;
     staging.commit()
 }
 
