@@ -346,8 +346,8 @@ mod tests {
         let bad = row(Outcome::Failed {
             message: "m".into(),
         });
-        assert_eq!(exit_code(&[ok.clone()], false), 0);
-        assert_eq!(exit_code(&[ok.clone()], true), 3);
+        assert_eq!(exit_code(std::slice::from_ref(&ok), false), 0);
+        assert_eq!(exit_code(std::slice::from_ref(&ok), true), 3);
         assert_eq!(exit_code(&[ok, bad], true), 1);
     }
 }

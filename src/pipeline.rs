@@ -217,7 +217,15 @@ pub fn build_incremental(
     }
     let previous = match &opts.previous {
         Some(dir) => Some(Previous::load(dir)?),
-        None if changes::has_bundle(out) => Some(Previous::load(out)?),
+        // The bundle being replaced: compared with when it can be read; one
+        // that cannot (an older or damaged bundle) does not stop the build.
+        None if changes::has_bundle(out) => match Previous::load(out) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log.line(&format!("{country}: no change report: {e}"));
+                None
+            }
+        },
         None => None,
     };
     let c = compute_logged(cfg, log, country)?;
