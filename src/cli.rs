@@ -3,8 +3,10 @@
 
 use crate::config::Config;
 use crate::error::{exit, Error, Result};
-use crate::pipeline;
-use clap::{Args, Parser, Subcommand};
+use crate::log::{LogFormat, Logger};
+use crate::pipeline::{self, BuildOptions, Status};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use serde_json::{json, Map};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -12,18 +14,27 @@ use std::path::PathBuf;
     name = "clearmap",
     version,
     about = "Turn IMSMA mine-action exports into land-release figures, GeoJSON and map bundles",
-    after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap validate data/example/clearmap.toml\n  clearmap tables data/example/clearmap.toml --out out/"
+    after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap build --all countries/ --out bundles/ --log-format json\n  clearmap validate data/example/clearmap.toml\n  clearmap tables data/example/clearmap.toml --out out/"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log format: plain lines (progress spinners on a terminal) or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build one country's bundle (figures, GeoJSON, report) into --out.
     #[command(
-        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/"
+        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/\n  clearmap build --all countries/ --out bundles/ --jobs 2\n\nA bundle whose manifest.json matches its inputs is not rebuilt (\"unchanged\"); --force\nrebuilds. Against the bundle being replaced (or --previous DIR), changes.json and\nchanges.geojson report hazards added, removed and re-drawn and the land released since."
     )]
     Build(BuildArgs),
     /// Read and check the sources only; print the diagnostics table.
@@ -42,6 +53,20 @@ pub enum Command {
         after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson"
     )]
     Inspect(InspectArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  clearmap completions bash > /etc/bash_completion.d/clearmap\n  clearmap completions zsh > ~/.zfunc/_clearmap\n  clearmap completions fish > ~/.config/fish/completions/clearmap.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  clearmap man > clearmap.1 && man ./clearmap.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +90,18 @@ pub struct ServeArgs {
 pub struct BuildArgs {
     /// The country config (TOML). Omit it to build from --hazards/--releases.
     pub config: Option<PathBuf>,
+    /// Build every country under DIR (DIR/*/clearmap.toml and DIR/*.toml) into OUT/<name>.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "hazards", "releases", "country", "previous"])]
+    pub all: Option<PathBuf>,
+    /// Countries built at the same time with --all.
+    #[arg(long, value_name = "N", requires = "all")]
+    pub jobs: Option<usize>,
+    /// Rebuild even when the bundle's manifest.json matches the inputs.
+    #[arg(long)]
+    pub force: bool,
+    /// The bundle to compare with for changes.json (default: the bundle in --out).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
     /// Hazard files with canonical property names (zero-config form).
     #[arg(long, num_args = 1.., conflicts_with = "config")]
     pub hazards: Vec<PathBuf>,
@@ -80,9 +117,6 @@ pub struct BuildArgs {
     /// Exit with 3 when any record was quarantined.
     #[arg(long)]
     pub strict: bool,
-    /// Print only errors.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -92,9 +126,6 @@ pub struct TablesArgs {
     /// Output directory; the tables go to its tables/ folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// Print only errors.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,13 +138,35 @@ pub struct ValidateArgs {
 
 /// Run a parsed command line; the result is the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
-    match cli.command {
-        Command::Build(a) => build(a),
-        Command::Validate(a) => validate(a),
-        Command::Tables(a) => tables(a),
+    let log = Logger::new(cli.log_format, cli.quiet, cli.verbose);
+    let result = match cli.command {
+        Command::Build(a) => build(a, &log),
+        Command::Validate(a) => validate(a, &log),
+        Command::Tables(a) => tables(a, &log),
         Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
         Command::Inspect(a) => inspect(a),
+        Command::Completions(a) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "clearmap", &mut std::io::stdout());
+            Ok(exit::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| Error::Output {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            Ok(exit::SUCCESS)
+        }
+    };
+    if let Err(e) = &result {
+        let mut f = Map::new();
+        f.insert("message".into(), json!(e.to_string()));
+        f.insert("exit_code".into(), json!(e.exit_code()));
+        log.event("error", f);
     }
+    result
 }
 
 fn inspect(a: InspectArgs) -> Result<i32> {
@@ -135,38 +188,84 @@ fn inspect(a: InspectArgs) -> Result<i32> {
     Ok(exit::SUCCESS)
 }
 
-fn build(a: BuildArgs) -> Result<i32> {
+fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
+    let opts = BuildOptions {
+        force: a.force,
+        previous: a.previous.clone(),
+    };
+    if let Some(dir) = &a.all {
+        return build_all(dir, &a, &opts, log);
+    }
     let cfg = match &a.config {
         Some(path) => Config::load(path)?,
         None if a.hazards.is_empty() => {
             return Err(Error::Usage(
-                "give a config file (clearmap build clearmap.toml --out DIR) or --hazards FILE… [--releases FILE…]".into(),
+                "give a config file (clearmap build clearmap.toml --out DIR), --all DIR, or --hazards FILE… [--releases FILE…]".into(),
             ))
         }
         None => Config::from_files(a.country.clone(), &a.hazards, &a.releases),
     };
-    let outcome = pipeline::build(&cfg, &a.out)?;
-    if !a.quiet {
-        let f = &outcome.figures;
-        println!("{}", crate::emit::records_line(&outcome.counts));
-        println!(
-            "total {:.0} m²; remaining {:.0} m²; cleared {:.0} m²; reduced {:.0} m²; cancelled {:.0} m²; closed unreleased {:.0} m²; released outside hazards {:.0} m²",
-            f.total, f.remaining, f.cleared, f.reduced, f.cancelled, f.closed_unreleased, f.released_outside_hazards
-        );
-        print!("{}", outcome.diagnostics.table());
-        println!("bundle written to {}", a.out.display());
-    }
-    Ok(if a.strict && outcome.quarantined > 0 {
+    let label = cfg
+        .country
+        .clone()
+        .or_else(|| {
+            a.config
+                .as_ref()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "build".into());
+    let quarantined = match pipeline::build_incremental(&cfg, &a.out, &opts, log, &label)? {
+        Status::Unchanged(u) => {
+            log.line(&format!(
+                "{label}: unchanged: the bundle in {} was built from these inputs (--force rebuilds)",
+                a.out.display()
+            ));
+            let mut f = Map::new();
+            f.insert("country".into(), json!(label));
+            f.insert("status".into(), json!("unchanged"));
+            f.insert("remaining_m2".into(), json!(u.remaining_m2));
+            f.insert("diagnostics".into(), json!(u.diagnostics));
+            f.insert("quarantined".into(), json!(u.quarantined));
+            log.event("country", f);
+            u.quarantined
+        }
+        Status::Built(outcome) => {
+            let f = &outcome.figures;
+            log.line(&crate::emit::records_line(&outcome.counts));
+            log.line(&format!(
+                "total {:.0} m²; remaining {:.0} m²; cleared {:.0} m²; reduced {:.0} m²; cancelled {:.0} m²; closed unreleased {:.0} m²; released outside hazards {:.0} m²",
+                f.total, f.remaining, f.cleared, f.reduced, f.cancelled, f.closed_unreleased, f.released_outside_hazards
+            ));
+            if let Some(c) = &outcome.changes {
+                log.line(&format!(
+                    "since the previous bundle: hazards {} added, {} removed, {} re-drawn; released {:.0} m²; remaining {:+.0} m² (changes.json)",
+                    c.added, c.removed, c.geometry_changed, c.released_since_m2, c.remaining_delta_m2
+                ));
+            }
+            log.diagnostics(&label, &outcome.diagnostics);
+            log.line(&format!("bundle written to {}", a.out.display()));
+            let mut ev = Map::new();
+            ev.insert("country".into(), json!(label));
+            ev.insert("status".into(), json!("built"));
+            ev.insert("remaining_m2".into(), json!(f.remaining));
+            ev.insert("diagnostics".into(), json!(outcome.diagnostics.len()));
+            ev.insert("quarantined".into(), json!(outcome.quarantined));
+            log.event("country", ev);
+            outcome.quarantined
+        }
+    };
+    Ok(if a.strict && quarantined > 0 {
         exit::QUARANTINED_STRICT
     } else {
         exit::SUCCESS
     })
 }
 
-fn tables(a: TablesArgs) -> Result<i32> {
+fn tables(a: TablesArgs, log: &Logger) -> Result<i32> {
     let cfg = Config::load(&a.config)?;
     let written = pipeline::tables(&cfg, &a.out)?;
-    if !a.quiet {
+    if !log.quiet() {
         for p in written {
             println!("{}", p.display());
         }
@@ -174,11 +273,67 @@ fn tables(a: TablesArgs) -> Result<i32> {
     Ok(exit::SUCCESS)
 }
 
-fn validate(a: ValidateArgs) -> Result<i32> {
+fn build_all(
+    dir: &std::path::Path,
+    a: &BuildArgs,
+    opts: &BuildOptions,
+    log: &Logger,
+) -> Result<i32> {
+    let countries = crate::batch::discover(dir)?;
+    let jobs = a.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .min(4)
+    });
+    if jobs == 0 {
+        return Err(Error::Usage("--jobs must be at least 1".into()));
+    }
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Output {
+        path: a.out.clone(),
+        source,
+    })?;
+    let start = std::time::Instant::now();
+    let rows = crate::batch::run(&countries, &a.out, opts, jobs, log);
+    let code = crate::batch::exit_code(&rows, a.strict);
+    if log.is_json() {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                let mut o = json!({"country": r.country.name, "status": r.status(), "duration_ms": (r.seconds * 1000.0).round() as u64});
+                if let crate::batch::Outcome::Failed { message } = &r.outcome {
+                    o["error"] = json!(message);
+                }
+                o
+            })
+            .collect();
+        let mut f = Map::new();
+        f.insert("countries".into(), json!(list));
+        f.insert(
+            "duration_ms".into(),
+            json!(start.elapsed().as_millis() as u64),
+        );
+        f.insert("exit_code".into(), json!(code));
+        log.event("batch", f);
+    } else if !log.quiet() {
+        log.line(&crate::batch::table(&rows));
+    } else {
+        // -q still names every failure.
+        for r in &rows {
+            if let crate::batch::Outcome::Failed { message } = &r.outcome {
+                eprintln!("clearmap: {}: failed: {message}", r.country.name);
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn validate(a: ValidateArgs, log: &Logger) -> Result<i32> {
     let cfg = Config::load(&a.config)?;
     let (diags, counts) = pipeline::validate(&cfg)?;
-    println!("{}", crate::emit::records_line(&counts));
-    print!("{}", diags.table());
+    log.line(&crate::emit::records_line(&counts));
+    let label = cfg.country.clone().unwrap_or_else(|| "validate".into());
+    log.diagnostics(&label, &diags);
     let quarantined: usize = counts.values().map(|c| c.quarantined).sum();
     Ok(if a.strict && quarantined > 0 {
         exit::QUARANTINED_STRICT
@@ -190,7 +345,6 @@ fn validate(a: ValidateArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {

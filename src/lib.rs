@@ -4,12 +4,15 @@
 //! product is a type: [`ingest`] → [`normalize`] → [`reconcile`] → [`measure`]
 //! → [`emit`]; [`pipeline`] runs them and [`cli`] is the command line.
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod emit;
 pub mod error;
 pub mod ingest;
+pub mod log;
+pub mod manifest;
 pub mod measure;
 pub mod model;
 pub mod normalize;

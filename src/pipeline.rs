@@ -3,15 +3,20 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostics, Severity};
+use crate::emit::changes::{self, ChangeCounts, Previous};
 use crate::emit::{self, Bundle, EmitConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest;
+use crate::log::Logger;
+use crate::manifest::{self, Manifest};
 use crate::measure::{self, Accounting};
 use crate::model::Role;
 use crate::normalize::{self, RecordCounts};
 use crate::reconcile::{self, ReconcileConfig, Reconciled};
+use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// What a finished build reports back to the command line.
 #[derive(Debug)]
@@ -21,6 +26,8 @@ pub struct BuildOutcome {
     pub diagnostics: Diagnostics,
     /// Records that could not be used.
     pub quarantined: usize,
+    /// The change report against the previous bundle, when there was one.
+    pub changes: Option<ChangeCounts>,
 }
 
 /// Everything computed before anything is written.
@@ -33,9 +40,37 @@ pub struct Computed {
 
 /// Run ingest to measure; no file is written.
 pub fn compute(cfg: &Config) -> Result<Computed> {
-    let ingested = ingest::ingest(cfg)?;
+    compute_logged(cfg, &Logger::silent(), "")
+}
+
+/// GDAL's reader messages are collected process-wide while a source is read,
+/// so countries built side by side take turns at ingest (which is sequential
+/// anyway); every other stage runs concurrently.
+static INGEST: Mutex<()> = Mutex::new(());
+
+/// [`compute`], logging each stage under the label `country`.
+pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Computed> {
+    let st = log.stage(country, "ingest");
+    let ingested = {
+        let _turn = INGEST.lock().unwrap_or_else(|e| e.into_inner());
+        ingest::ingest(cfg)?
+    };
+    st.done(json!({
+        "sources": ingested.batches.len(),
+        "records": ingested.batches.iter().map(|b| b.records.len()).sum::<usize>(),
+    }));
     let inputs = ingested.inputs.clone();
+
+    let st = log.stage(country, "normalize");
     let normalized = normalize::normalize(ingested);
+    let quarantined: usize = normalized.counts.values().map(|c| c.quarantined).sum();
+    st.done(json!({
+        "hazards": normalized.hazards.len(),
+        "releases": normalized.releases.len(),
+        "quarantined": quarantined,
+    }));
+
+    let st = log.stage(country, "reconcile");
     let mut reconciled = reconcile::reconcile(
         normalized,
         &ReconcileConfig {
@@ -43,7 +78,18 @@ pub fn compute(cfg: &Config) -> Result<Computed> {
             ..cfg.reconcile
         },
     );
+    st.done(json!({
+        "hazards": reconciled.hazards.len(),
+        "releases": reconciled.releases.len(),
+        "clusters": reconciled.clusters.len(),
+    }));
+
+    let st = log.stage(country, "measure");
     let accounting = measure::measure(&reconciled)?;
+    st.done(json!({
+        "total_m2": emit::geojson::round_area(accounting.figures.total),
+        "remaining_m2": emit::geojson::round_area(accounting.figures.remaining),
+    }));
     let mut diagnostics = std::mem::take(&mut reconciled.diagnostics);
     diagnostics.extend(accounting.diagnostics.items().iter().cloned());
     diagnostics.sort();
@@ -76,7 +122,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
     }
 }
 
-/// A whole build into `out`.
+/// A whole build into `out`, always (no manifest check, no change report).
 pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
     let c = compute(cfg)?;
     emit::write_bundle(
@@ -89,13 +135,159 @@ pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
             inputs: &c.inputs,
         },
     )?;
+    Ok(outcome(c, None))
+}
+
+fn outcome(c: Computed, changes: Option<ChangeCounts>) -> BuildOutcome {
     let quarantined = c.reconciled.counts.values().map(|n| n.quarantined).sum();
-    Ok(BuildOutcome {
+    BuildOutcome {
         figures: c.accounting.figures,
         counts: c.reconciled.counts,
         quarantined,
         diagnostics: c.diagnostics,
-    })
+        changes,
+    }
+}
+
+/// Options of an incremental build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Rebuild even when the bundle's manifest matches the inputs.
+    pub force: bool,
+    /// The bundle to compare against; by default the one `out` holds.
+    pub previous: Option<PathBuf>,
+}
+
+/// What an incremental build did.
+#[derive(Debug)]
+pub enum Status {
+    Built(Box<BuildOutcome>),
+    /// The bundle in `out` was built from the same inputs; nothing was written.
+    Unchanged(Unchanged),
+}
+
+/// Figures of an up-to-date bundle, read from its summary.json.
+#[derive(Debug, Clone, Default)]
+pub struct Unchanged {
+    pub remaining_m2: f64,
+    pub diagnostics: usize,
+    pub quarantined: usize,
+}
+
+impl Unchanged {
+    fn read(out: &Path) -> Unchanged {
+        let s: serde_json::Value = std::fs::read(out.join("summary.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let sum = |v: &serde_json::Value, key: Option<&str>| -> usize {
+            v.as_object()
+                .map(|m| {
+                    m.values()
+                        .filter_map(|x| match key {
+                            Some(k) => x[k].as_u64(),
+                            None => x.as_u64(),
+                        })
+                        .sum::<u64>() as usize
+                })
+                .unwrap_or(0)
+        };
+        Unchanged {
+            remaining_m2: s["area_m2"]["remaining"].as_f64().unwrap_or(0.0),
+            diagnostics: sum(&s["diagnostics"], None),
+            quarantined: sum(&s["records"], Some("quarantined")),
+        }
+    }
+}
+
+/// Build `cfg` into `out` unless the bundle there is up to date; write the
+/// change report against the previous bundle and the manifest with the bundle.
+pub fn build_incremental(
+    cfg: &Config,
+    out: &Path,
+    opts: &BuildOptions,
+    log: &Logger,
+    country: &str,
+) -> Result<Status> {
+    // Hash the sources before reading anything: that decides the skip.
+    let st = log.stage(country, "hash");
+    let manifest = Manifest::of(cfg)?;
+    let current = !opts.force && manifest.is_current(out);
+    st.done(json!({ "inputs": manifest.inputs.len(), "up_to_date": current }));
+    if current {
+        return Ok(Status::Unchanged(Unchanged::read(out)));
+    }
+    let previous = match &opts.previous {
+        Some(dir) => Some(Previous::load(dir)?),
+        // The bundle being replaced: compared with when it can be read; one
+        // that cannot (an older or damaged bundle) does not stop the build.
+        None if changes::has_bundle(out) => match Previous::load(out) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log.line(&format!("{country}: no change report: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let c = compute_logged(cfg, log, country)?;
+    let st = log.stage(country, "emit");
+    let emit_cfg = emit_config(cfg);
+    let bundle = Bundle {
+        reconciled: &c.reconciled,
+        accounting: &c.accounting,
+        diagnostics: &c.diagnostics,
+        inputs: &c.inputs,
+    };
+    let mut changes = None;
+    emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {
+        match &previous {
+            Some(prev) => {
+                let area = emit::summary(&emit_cfg, &bundle).area_m2;
+                let as_of = cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string());
+                changes = Some(changes::write_changes(
+                    staging,
+                    out,
+                    prev,
+                    &bundle,
+                    &area,
+                    as_of.as_deref(),
+                    emit_cfg.precision,
+                )?);
+            }
+            None => {
+                // No bundle to compare with: no report, and none left from before.
+                for f in ["changes.json", "changes.geojson"] {
+                    remove_if_present(&out.join(f))?;
+                }
+            }
+        }
+        // The manifest goes last; the old one goes now, so that a commit cut
+        // short leaves no manifest claiming the bundle is current.
+        remove_if_present(&out.join(manifest::FILE))?;
+        let text = manifest.to_json();
+        staging.write(&out.join(manifest::FILE), |w| w.write_all(text.as_bytes()))
+    })?;
+    st.done(match &changes {
+        Some(c) => json!({
+            "hazards_added": c.added,
+            "hazards_removed": c.removed,
+            "hazards_geometry_changed": c.geometry_changed,
+            "released_since_m2": c.released_since_m2,
+        }),
+        None => json!({}),
+    });
+    Ok(Status::Built(Box::new(outcome(c, changes))))
+}
+
+fn remove_if_present(p: &Path) -> Result<()> {
+    match std::fs::remove_file(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Output {
+            path: p.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Only the tables (`clearmap tables`): the accounting recomputed, `out/tables/`

@@ -4,6 +4,7 @@
 //! has been computed and checked.
 
 pub mod atomic;
+pub mod changes;
 pub mod geojson;
 pub mod page;
 pub mod tables;
@@ -140,6 +141,17 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
 
 /// Write the bundle into `out` (created if missing).
 pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    write_bundle_with(out, cfg, b, |_| Ok(()))
+}
+
+/// [`write_bundle`], with `extra` staging more files (change report, manifest)
+/// after the bundle's own, just before everything is committed.
+pub fn write_bundle_with(
+    out: &Path,
+    cfg: &EmitConfig,
+    b: &Bundle,
+    extra: impl FnOnce(&mut Staging) -> Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,
@@ -230,6 +242,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
         &meta,
     )?;
     tables::write_tables(&mut staging, out, cfg, b)?;
+    extra(&mut staging)?;
     staging.commit()
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod external;
 mod ingest;
+mod ops;
 mod props;
 mod reconcile;
 mod tables;
