@@ -106,16 +106,28 @@ impl Drop for Staging {
     }
 }
 
-/// Remove temporary files a killed earlier run may have left in `dir`.
+/// Remove temporary files a killed earlier run may have left in `dir` and in
+/// its immediate subdirectories (a bundle has `tables/` and `i18n/`).
 pub fn sweep_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
+        let path = e.path();
         let name = e.file_name();
         let name = name.to_string_lossy();
         if name.starts_with('.') && name.contains(".clearmap-tmp-") {
-            let _ = std::fs::remove_file(e.path());
+            let _ = std::fs::remove_file(&path);
+        } else if path.is_dir() && !e.file_type().is_ok_and(|t| t.is_symlink()) {
+            if let Ok(inner) = std::fs::read_dir(&path) {
+                for f in inner.flatten() {
+                    let n = f.file_name();
+                    let n = n.to_string_lossy();
+                    if n.starts_with('.') && n.contains(".clearmap-tmp-") {
+                        let _ = std::fs::remove_file(f.path());
+                    }
+                }
+            }
         }
     }
 }
@@ -141,6 +153,20 @@ mod tests {
         assert_eq!(std::fs::read(&a).unwrap(), b"a1");
         assert_eq!(std::fs::read(&b).unwrap(), b"b1");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn sweep_reaches_subdirectories() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tables")).unwrap();
+        let debris = dir.path().join("tables/.a.csv.clearmap-tmp-1");
+        std::fs::write(&debris, "x").unwrap();
+        std::fs::write(dir.path().join(".b.json.clearmap-tmp-2"), "x").unwrap();
+        std::fs::write(dir.path().join("tables/a.csv"), "keep").unwrap();
+        sweep_temporaries(dir.path());
+        assert!(!debris.exists());
+        assert!(dir.path().join("tables/a.csv").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
