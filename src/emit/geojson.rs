@@ -2,9 +2,19 @@
 //! counter-clockwise exteriors, no `crs` member, coordinates rounded to the
 //! configured precision, features in id order, properties in a fixed order, so
 //! the bytes are identical across runs and thread counts.
+//!
+//! Rounding can pinch a ring or collapse a sliver, and boolean-operation output
+//! may have rings that touch themselves. [`snap_valid`] therefore snaps each
+//! geometry to the output grid and rebuilds it there as valid OGC polygons
+//! (i_overlay on integers), so consumers get geometries that shapely, GDAL
+//! and PostGIS accept. The figures never come from these written geometries.
 
 use geo::orient::{Direction, Orient};
-use geo::MultiPolygon;
+use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::IntOverlayOptions;
+use i_overlay::core::simplify::Simplify;
+use i_overlay::i_float::int::point::IntPoint;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
 
@@ -48,6 +58,66 @@ fn fmt(x: f64) -> String {
     serde_json::Number::from_f64(x)
         .map(|n| n.to_string())
         .unwrap_or_else(|| "null".into())
+}
+
+/// The geometry snapped to the grid of `precision` decimals and rebuilt there as
+/// valid polygons; empty when nothing of it survives at that resolution.
+pub fn snap_valid(mp: &MultiPolygon<f64>, precision: u8) -> MultiPolygon<f64> {
+    let f = 10f64.powi(precision as i32);
+    let fits =
+        |c: &Coord<f64>| (c.x * f).abs() < i32::MAX as f64 && (c.y * f).abs() < i32::MAX as f64;
+    let rings: Vec<Vec<IntPoint>> =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| {
+                let n = r.0.len().saturating_sub(1);
+                r.0[..n]
+                    .iter()
+                    .map(|c| IntPoint::new((c.x * f).round() as i32, (c.y * f).round() as i32))
+                    .collect()
+            })
+            .collect();
+    if !mp.0.iter().all(|p| p.exterior().0.iter().all(fits)) {
+        // Beyond the i32 grid (more decimals than lon/lat allows): write as is.
+        return mp.clone();
+    }
+    let build = |options: IntOverlayOptions| -> MultiPolygon<f64> {
+        let shapes = rings.as_slice().simplify(FillRule::NonZero, options);
+        let back = |ring: &Vec<IntPoint>| {
+            let mut pts: Vec<Coord<f64>> = ring
+                .iter()
+                .map(|p| Coord {
+                    x: p.x as f64 / f,
+                    y: p.y as f64 / f,
+                })
+                .collect();
+            pts.push(pts[0]);
+            LineString(pts)
+        };
+        MultiPolygon::new(
+            shapes
+                .iter()
+                .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
+                .map(|s| {
+                    Polygon::new(
+                        back(&s[0]),
+                        s[1..].iter().filter(|r| r.len() >= 3).map(back).collect(),
+                    )
+                })
+                .collect(),
+        )
+        .orient(Direction::Default)
+    };
+    let ogc = build(IntOverlayOptions::ogc());
+    // The OGC-shaped output once lost land (see measure::ops); keep it only
+    // when it holds the same area as the plain output.
+    let plain = build(IntOverlayOptions::default());
+    let (a, b) = (ogc.unsigned_area(), plain.unsigned_area());
+    if (a - b).abs() <= 1e-9 * b.max(f64::MIN_POSITIVE) {
+        ogc
+    } else {
+        plain
+    }
 }
 
 /// Write a MultiPolygon geometry object (a Polygon when it has one part).
@@ -113,7 +183,13 @@ impl<'a> FeatureWriter<'a> {
         self.w.write_all(b"\"properties\":")?;
         serde_json::to_writer(&mut *self.w, properties)?;
         self.w.write_all(b",\"geometry\":")?;
-        write_geometry(self.w, geometry, self.precision)?;
+        let snapped = snap_valid(geometry, self.precision);
+        if snapped.0.is_empty() {
+            // Smaller than the output grid: the feature stays, without a shape.
+            self.w.write_all(b"null")?;
+        } else {
+            write_geometry(self.w, &snapped, self.precision)?;
+        }
         self.w.write_all(b"}")
     }
 
@@ -126,6 +202,28 @@ impl<'a> FeatureWriter<'a> {
 mod tests {
     use super::*;
     use geo::polygon;
+
+    #[test]
+    fn snapping_removes_pinches_and_slivers() {
+        // A ring that touches itself at (1, 1) and a sliver thinner than the grid.
+        let bowtie_like = polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 1., y: 1.), (x: 2., y: 2.), (x: 0., y: 2.), (x: 1., y: 1.), (x: 0., y: 0.)];
+        let sliver =
+            polygon![(x: 5., y: 5.), (x: 6., y: 5.), (x: 6., y: 5.00000001), (x: 5., y: 5.)];
+        let out = snap_valid(&MultiPolygon::new(vec![bowtie_like, sliver]), 7);
+        assert!(geo::Validation::is_valid(&out), "{out:?}");
+        assert!((out.unsigned_area() - 2.0).abs() < 1e-9);
+        assert_eq!(
+            snap_valid(
+                &MultiPolygon::new(vec![
+                    polygon![(x: 5., y: 5.), (x: 6., y: 5.), (x: 6., y: 5.00000001), (x: 5., y: 5.)]
+                ]),
+                7
+            )
+            .0
+            .len(),
+            0
+        );
+    }
 
     #[test]
     fn clockwise_input_is_written_counter_clockwise_and_rounded() {
