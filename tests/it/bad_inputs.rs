@@ -873,3 +873,31 @@ fn killed_builds_leave_a_whole_bundle() {
         }
     }
 }
+
+/// The fuzz targets' bodies (fuzz/src/lib.rs), run here over their committed
+/// seed corpora so that they are exercised without cargo-fuzz.
+#[path = "../../fuzz/src/lib.rs"]
+mod fuzz_bodies;
+
+#[test]
+fn fuzz_targets_on_seed_corpora() {
+    for (name, body) in fuzz_bodies::TARGETS {
+        let dir = repo().join("fuzz/corpus").join(name);
+        let mut seeds: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        seeds.sort();
+        assert!(!seeds.is_empty(), "no seeds for {name}");
+        for seed in seeds {
+            let bytes = std::fs::read(&seed).unwrap();
+            let r = std::panic::catch_unwind(|| body(&bytes));
+            assert!(
+                r.is_ok(),
+                "fuzz target {name} panicked on {}",
+                seed.display()
+            );
+        }
+    }
+}
