@@ -11,8 +11,11 @@ use clearmap::config::Config;
 use clearmap::model::Role;
 use std::path::PathBuf;
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// The targets, by name, for the seed-corpus tests and scripts/fuzz.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, Body); 6] = [
     ("geojson", geojson),
     ("csv_wkt", csv_wkt),
     ("points", points),

@@ -329,8 +329,8 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
                 );
                 RawGeometry::Unreadable
             }
-            Some(g) if vertex_count(&g) > cfg.limits.max_vertices => {
-                record_diags.push(too_large(vertex_count(&g), cfg.limits.max_vertices, &prov));
+            Some(g) if vertex_count(g) > cfg.limits.max_vertices => {
+                record_diags.push(too_large(vertex_count(g), cfg.limits.max_vertices, &prov));
                 RawGeometry::Unreadable
             }
             Some(g) => read_geometry(g, plan.to_wgs84.as_ref(), &prov, &mut record_diags),
