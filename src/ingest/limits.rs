@@ -233,7 +233,7 @@ mod tests {
     use std::io::Cursor;
 
     /// A stored (uncompressed) zip of the given entries, written by hand.
-    pub fn tiny_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    fn tiny_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut cd = Vec::new();
         for (name, data) in entries {
@@ -291,6 +291,44 @@ mod tests {
         ] {
             assert!(zip_entries(&mut Cursor::new(bytes)).is_err());
         }
+    }
+
+    #[test]
+    fn zip_limits_name_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![0u8; 2 << 20];
+        let path = dir.path().join("big.zip");
+        std::fs::write(&path, tiny_zip(&[("a.shp", &big)])).unwrap();
+        let small = Limits {
+            max_zip_uncompressed_mb: 1,
+            ..Limits::default()
+        };
+        let e = check_zip(&path, &small).unwrap_err().to_string();
+        assert!(e.contains("[limits] max_zip_uncompressed_mb"), "{e}");
+        check_zip(&path, &Limits::default()).unwrap();
+        let slip = dir.path().join("slip.zip");
+        std::fs::write(&slip, tiny_zip(&[("../a.shp", b"x")])).unwrap();
+        let e = check_zip(&slip, &Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"../a.shp\" points outside"), "{e}");
+    }
+
+    #[test]
+    fn file_size_limit_names_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.geojson");
+        std::fs::write(&path, vec![b' '; (1 << 20) + 1]).unwrap();
+        let one = Limits {
+            max_file_mb: 1,
+            ..Limits::default()
+        };
+        let e = check_file_size(&path, &one).unwrap_err().to_string();
+        assert!(e.contains("[limits] max_file_mb"), "{e}");
+        // formats GDAL streams are not limited
+        let gpkg = dir.path().join("big.gpkg");
+        std::fs::write(&gpkg, vec![0u8; (1 << 20) + 1]).unwrap();
+        check_file_size(&gpkg, &one).unwrap();
     }
 
     #[test]
