@@ -43,6 +43,9 @@ pub struct Config {
     /// Thresholds of the reconcile checks.
     #[serde(default)]
     pub reconcile: crate::reconcile::ReconcileConfig,
+    /// Resource limits on inputs (`[limits]`).
+    #[serde(default)]
+    pub limits: Limits,
     /// Directory that relative source paths are resolved against (the config's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -102,6 +105,55 @@ impl Default for OutputConfig {
 
 fn default_precision() -> u8 {
     7
+}
+
+/// Resource limits on inputs (`[limits]`): what a hostile or broken export can
+/// make clearmap allocate. Each is named in the error it causes, so a user
+/// with a genuinely large export knows which key to raise.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Vertices of one geometry; a record over it is quarantined
+    /// (GEOMETRY_TOO_LARGE).
+    #[serde(default = "default_max_vertices")]
+    pub max_vertices: u64,
+    /// Size in MB (MiB) of a file in a format GDAL reads whole into memory
+    /// (GeoJSON, KML, CSV, XLSX).
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u64,
+    /// Total uncompressed size in MB (MiB) of a zip's entries.
+    #[serde(default = "default_max_zip_mb")]
+    pub max_zip_uncompressed_mb: u64,
+    /// Uncompressed / compressed size of a zip (and of each entry).
+    #[serde(default = "default_max_zip_ratio")]
+    pub max_zip_ratio: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_vertices: default_max_vertices(),
+            max_file_mb: default_max_file_mb(),
+            max_zip_uncompressed_mb: default_max_zip_mb(),
+            max_zip_ratio: default_max_zip_ratio(),
+        }
+    }
+}
+
+fn default_max_vertices() -> u64 {
+    1_000_000
+}
+
+fn default_max_file_mb() -> u64 {
+    2048
+}
+
+fn default_max_zip_mb() -> u64 {
+    4096
+}
+
+fn default_max_zip_ratio() -> f64 {
+    100.0
 }
 
 fn de_date<'de, D: serde::Deserializer<'de>>(
@@ -190,6 +242,7 @@ impl Config {
                 .collect(),
             output: OutputConfig::default(),
             reconcile: Default::default(),
+            limits: Limits::default(),
             base_dir: PathBuf::from("."),
             path: None,
         }
@@ -216,6 +269,15 @@ impl Config {
             || r.min_overlap_m2 < 0.0
         {
             return Err("[reconcile] duplicate_iou must be within 0..1, area_mismatch and min_overlap_m2 not negative".into());
+        }
+        let l = &self.limits;
+        if l.max_vertices < 4
+            || l.max_file_mb == 0
+            || l.max_zip_uncompressed_mb == 0
+            || l.max_zip_ratio.is_nan()
+            || l.max_zip_ratio < 1.0
+        {
+            return Err("[limits] max_vertices must be at least 4, max_file_mb and max_zip_uncompressed_mb at least 1, max_zip_ratio at least 1".into());
         }
         if self.output.precision > 12 {
             return Err(format!(
@@ -363,6 +425,16 @@ classification = "SHA"
             err.contains("\"de\"") && err.contains("ar, zh, en, fr, ru, es"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn limits_default_and_override() {
+        let cfg = Config::parse("[limits]\nmax_vertices = 50\n").unwrap();
+        assert_eq!(cfg.limits.max_vertices, 50);
+        assert_eq!(cfg.limits.max_file_mb, 2048);
+        assert_eq!(Config::parse("").unwrap().limits, Limits::default());
+        let err = Config::parse("[limits]\nmax_vertex = 50\n").unwrap_err();
+        assert!(err.contains("max_vertex"), "{err}");
     }
 
     #[test]

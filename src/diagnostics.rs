@@ -57,6 +57,7 @@ pub enum Code {
     TooFewVertices,
     InvalidPoint,
     NoAttributes,
+    GeometryTooLarge,
 }
 
 impl Code {
@@ -99,6 +100,7 @@ impl Code {
             Code::TooFewVertices => "TOO_FEW_VERTICES",
             Code::InvalidPoint => "INVALID_POINT",
             Code::NoAttributes => "NO_ATTRIBUTES",
+            Code::GeometryTooLarge => "GEOMETRY_TOO_LARGE",
         }
     }
 }

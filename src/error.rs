@@ -26,7 +26,7 @@ pub enum Error {
     Usage(String),
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {source}; check that the --out directory can be created and written there (nothing was written)")]
     Output {
         path: PathBuf,
         source: std::io::Error,

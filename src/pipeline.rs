@@ -78,6 +78,8 @@ pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Compu
             ..cfg.reconcile
         },
     );
+    // Every record read is used, quarantined, superseded or after as_of.
+    normalize::check_record_conservation(&reconciled.counts)?;
     st.done(json!({
         "hazards": reconciled.hazards.len(),
         "releases": reconciled.releases.len(),

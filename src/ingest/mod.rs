@@ -8,6 +8,7 @@
 //! the input fingerprints.
 
 pub mod crs;
+pub mod limits;
 pub mod mapping;
 pub mod ogr;
 pub mod open;
@@ -53,6 +54,8 @@ pub struct SourceBatch {
     /// so that their winding is not reported as a defect.
     pub clockwise_convention: bool,
     pub records: Vec<RawRecord>,
+    /// `[limits] max_vertices`: a geometry with more is quarantined.
+    pub max_vertices: u64,
 }
 
 /// A fingerprint of one input file for summary.json.

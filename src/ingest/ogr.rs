@@ -55,6 +55,28 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         _ => read_layer(cfg, source, diags),
     };
     let messages = std::mem::take(&mut *GDAL_MESSAGES.lock().unwrap_or_else(|e| e.into_inner()));
+    // A source that cannot be read: what GDAL said on the way is the detail
+    // the user needs (the error itself holds only GDAL's last message).
+    let batch = batch.map_err(|e| match e {
+        Error::Input { path, message } if !messages.is_empty() => {
+            let mut said: Vec<&str> = Vec::new();
+            for m in &messages {
+                if !said.contains(&m.as_str()) && !message.contains(m.as_str()) && said.len() < 3 {
+                    said.push(m);
+                }
+            }
+            let detail: String = said.join("; ").chars().take(400).collect();
+            Error::Input {
+                path,
+                message: if detail.is_empty() {
+                    message
+                } else {
+                    format!("{message} (GDAL said: {detail})")
+                },
+            }
+        }
+        e => e,
+    });
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for m in messages {
         *seen.entry(m).or_default() += 1;
@@ -159,11 +181,67 @@ fn layer_extent(layer: &gdal::vector::Layer) -> Option<crs::Extent> {
     })
 }
 
+/// Whether an extent is within longitude/latitude bounds.
+fn is_lon_lat(e: &crs::Extent) -> bool {
+    e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0
+}
+
+/// The extent to judge a degree source's CRS by. When a few records lie
+/// outside longitude/latitude (a typo, a 1e308 placeholder, one record in UTM),
+/// the extent of the records that fit, so that those few are quarantined one
+/// by one in normalize rather than the whole source; when most do not fit, the
+/// layer's own extent (the source is projected and says otherwise).
+fn fitting_extent(layer: &mut gdal::vector::Layer, whole: crs::Extent) -> crs::Extent {
+    if is_lon_lat(&whole) {
+        return whole;
+    }
+    let (mut fit, mut out) = (None::<crs::Extent>, 0usize);
+    let mut n_fit = 0usize;
+    for f in layer.features() {
+        let Some(g) = f.geometry().filter(|_| has_geometry(&f)) else {
+            continue;
+        };
+        if g.is_empty() {
+            continue;
+        }
+        let e = g.envelope();
+        let e = crs::Extent {
+            min_x: e.MinX,
+            min_y: e.MinY,
+            max_x: e.MaxX,
+            max_y: e.MaxY,
+        };
+        if [e.min_x, e.min_y, e.max_x, e.max_y]
+            .iter()
+            .all(|v| v.is_finite())
+            && is_lon_lat(&e)
+        {
+            n_fit += 1;
+            fit = Some(match fit {
+                None => e,
+                Some(a) => crs::Extent {
+                    min_x: a.min_x.min(e.min_x),
+                    min_y: a.min_y.min(e.min_y),
+                    max_x: a.max_x.max(e.max_x),
+                    max_y: a.max_y.max(e.max_y),
+                },
+            });
+        } else {
+            out += 1;
+        }
+    }
+    layer.reset_feature_reading();
+    match fit {
+        Some(e) if n_fit >= out => e,
+        _ => whole,
+    }
+}
+
 fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
     let path = cfg.resolve(&source.path);
     let shown = source.path.display().to_string();
     let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
-    let opened = open::open(&path, source, Purpose::Features, &config_path)?;
+    let opened = open::open(&path, source, Purpose::Features, &config_path, &cfg.limits)?;
     let ds = opened.dataset();
     let driver = ds.driver().short_name();
     let wanted = source.layer.as_deref().or(opened.chosen_layer.as_deref());
@@ -190,10 +268,15 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     )?;
     diags.extend(source_diags);
 
+    let layer_srs = layer.spatial_ref();
+    let mut extent = layer_extent(&layer);
+    if source.crs.is_none() && layer_srs.as_ref().is_none_or(|s| s.is_geographic()) {
+        extent = extent.map(|e| fitting_extent(&mut layer, e));
+    }
     let plan = crs::plan(
         source.crs.as_deref(),
-        layer.spatial_ref(),
-        layer_extent(&layer),
+        layer_srs,
+        extent,
         cfg.country.as_deref(),
         &source_desc,
         &path,
@@ -246,6 +329,10 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
                 );
                 RawGeometry::Unreadable
             }
+            Some(g) if vertex_count(g) > cfg.limits.max_vertices => {
+                record_diags.push(too_large(vertex_count(g), cfg.limits.max_vertices, &prov));
+                RawGeometry::Unreadable
+            }
             Some(g) => read_geometry(g, plan.to_wgs84.as_ref(), &prov, &mut record_diags),
         };
         records.push(RawRecord {
@@ -267,7 +354,26 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         ),
         driver,
         records,
+        max_vertices: cfg.limits.max_vertices,
     })
+}
+
+/// Vertices of a GDAL geometry, all parts and rings, counted without
+/// converting it (a geometry over the limit is never copied).
+fn vertex_count(g: &gdal::vector::Geometry) -> u64 {
+    let parts = g.geometry_count();
+    if parts == 0 {
+        g.point_count() as u64
+    } else {
+        (0..parts)
+            .map(|i| vertex_count(&g.get_geometry(i)))
+            .fold(0u64, u64::saturating_add)
+    }
+}
+
+/// The quarantine of a geometry over `[limits] max_vertices`.
+pub(crate) fn too_large(n: u64, limit: u64, prov: &Provenance) -> Diagnostic {
+    crate::normalize::too_large(n, limit).record(prov)
 }
 
 /// A table read as plain rows: the point template or an attributes table.
@@ -303,7 +409,7 @@ pub fn read_table(
     let path = cfg.resolve(file);
     let shown = file.display().to_string();
     let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
-    let opened = open::open(&path, source, Purpose::Table, &config_path)?;
+    let opened = open::open(&path, source, Purpose::Table, &config_path, &cfg.limits)?;
     let ds = opened.dataset();
     let wanted = layer.or(opened.chosen_layer.as_deref());
     let mut lyr = select_layer(ds, wanted, &path, &shown, &config_path)?;

@@ -17,7 +17,7 @@
 //!   opened through `/vsizip/` with the `.shp` found inside, so its `.prj` and
 //!   `.cpg` are honoured as for a plain shapefile.
 
-use crate::config::SourceConfig;
+use crate::config::{Limits, SourceConfig};
 use crate::error::{Error, Result};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use std::path::{Path, PathBuf};
@@ -110,11 +110,22 @@ pub fn open(
     source: &SourceConfig,
     purpose: Purpose,
     config_path: &Path,
+    limits: &Limits,
 ) -> Result<Opened> {
     if !path.exists() {
         return Err(Error::input(path, "file not found; check `path` in the config (relative paths are relative to the config file)"));
     }
     let format = Format::of(path);
+    if path.is_dir() && (format != Format::Other || super::limits::read_into_memory(path)) {
+        return Err(Error::input(
+            path,
+            "is a directory, not a file; point `path` at the file itself (a File Geodatabase .gdb is the only directory clearmap reads)",
+        ));
+    }
+    super::limits::check_file_size(path, limits)?;
+    if format == Format::ZippedShapefile {
+        super::limits::check_zip(path, limits)?;
+    }
     let mut open_options: Vec<String> = Vec::new();
     let mut config_keys = Vec::new();
     let mut mem_file = None;
@@ -201,10 +212,41 @@ pub fn open(
         config_keys,
         chosen_layer,
     };
-    opened.ds = Some(
-        ds.map_err(|e| Error::input(path, format!("GDAL cannot open it as vector data: {e}")))?,
-    );
+    opened.ds = Some(ds.map_err(|e| open_error(path, &e.to_string()))?);
     Ok(opened)
+}
+
+/// Why GDAL could not open a file, in words that say what to do.
+fn open_error(path: &Path, gdal_message: &str) -> Error {
+    // The gdal crate wraps the reason as "… returned a NULL pointer. Error msg: '…'".
+    let reason = gdal_message
+        .split_once("Error msg: '")
+        .map(|(_, r)| r.trim_end_matches('\'').trim())
+        .unwrap_or(gdal_message.trim());
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Error::input(
+            path,
+            "is empty (0 bytes); the export did not complete: export it again",
+        );
+    }
+    let what = match Format::of(path) {
+        Format::Csv => "a CSV table (comma, semicolon or tab separated, with a header row)",
+        Format::Xlsx => "an XLSX workbook",
+        Format::Shapefile => "a shapefile (it needs its .shx next to it)",
+        Format::ZippedShapefile => "a zipped shapefile",
+        Format::Other => "vector data",
+    };
+    Error::input(
+        path,
+        format!(
+            "GDAL cannot open it as {what}: {}; check that the file is complete and in the format its extension says, or export it again",
+            if reason.is_empty() {
+                "the content is not in a format GDAL recognises, or it is corrupt or truncated"
+            } else {
+                reason
+            }
+        ),
+    )
 }
 
 /// The `.shp` inside a zip: the one there is, or the one named by `layer`.

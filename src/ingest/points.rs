@@ -566,6 +566,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         driver: "IMSMA NG point template".into(),
         clockwise_convention: false,
         records,
+        max_vertices: cfg.limits.max_vertices,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod repair;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::ingest::{Ingested, RawGeometry, RawRecord, SourceBatch};
 use crate::model::{Classification, Hazard, Release, Role, Status};
+use geo::CoordsIter;
 use rayon::prelude::*;
 use repair::{repair, RepairOptions};
 use std::collections::BTreeMap;
@@ -79,10 +80,11 @@ pub fn normalize(ingested: Ingested) -> Normalized {
             clockwise_convention: batch.clockwise_convention,
         };
         let stem = stem(&batch);
+        let max_vertices = batch.max_vertices;
         let results: Vec<(Outcome, Vec<Diagnostic>)> = batch
             .records
             .into_par_iter()
-            .map(|r| normalize_record(r, batch.role, &stem, opts))
+            .map(|r| normalize_record(r, batch.role, &stem, opts, max_vertices))
             .collect();
         for (outcome, diags) in results {
             out.diagnostics.extend(diags);
@@ -109,6 +111,7 @@ fn normalize_record(
     role: Role,
     stem: &str,
     opts: RepairOptions,
+    max_vertices: u64,
 ) -> (Outcome, Vec<Diagnostic>) {
     let prov = r.provenance;
     let mut diags = Vec::new();
@@ -132,6 +135,10 @@ fn normalize_record(
             )
         }
         RawGeometry::Unreadable => return (Outcome::Quarantined, diags),
+        RawGeometry::Geo(g) if g.coords_count() as u64 > max_vertices => {
+            diags.push(too_large(g.coords_count() as u64, max_vertices).record(&prov));
+            return (Outcome::Quarantined, diags);
+        }
         RawGeometry::Geo(g) => match repair(&g, opts) {
             Ok((mp, findings)) => {
                 diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
@@ -194,6 +201,16 @@ fn normalize_record(
     }
 }
 
+/// The quarantine of a geometry with more vertices than `[limits] max_vertices`.
+pub fn too_large(n: u64, limit: u64) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeometryTooLarge,
+        Severity::Error,
+        format!("geometry has {n} vertices, over the limit of {limit} ([limits] max_vertices)"),
+    )
+    .fix("record quarantined; simplify the geometry (e.g. ogr2ogr -simplify) or raise [limits] max_vertices in the config")
+}
+
 fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {
     Diagnostic {
         code: f.code,
@@ -201,5 +218,71 @@ fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {
         record: Some(prov.clone()),
         message: f.message,
         fix: f.fix,
+    }
+}
+
+/// Record conservation (DESIGN.md): for each role, every record read is used,
+/// quarantined, superseded by a later record with its id, or dated after
+/// `as_of`. Anything else is a clearmap bug, and the build must fail rather
+/// than publish figures that lost records silently.
+///
+/// Call it on the final counts (`Reconciled::counts`) before emit.
+pub fn check_record_conservation(
+    counts: &BTreeMap<Role, RecordCounts>,
+) -> crate::error::Result<()> {
+    let broken: Vec<String> = counts
+        .iter()
+        .filter_map(|(role, c)| {
+            let accounted = c
+                .used
+                .checked_add(c.quarantined)
+                .and_then(|n| n.checked_add(c.superseded))
+                .and_then(|n| n.checked_add(c.after_as_of));
+            (accounted != Some(c.read)).then(|| {
+                format!(
+                    "{}: read {} but used {} + quarantined {} + superseded {} + after as_of {}",
+                    role.as_str(),
+                    c.read,
+                    c.used,
+                    c.quarantined,
+                    c.superseded,
+                    c.after_as_of
+                )
+            })
+        })
+        .collect();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Internal(format!(
+            "record conservation failed (a clearmap bug, please report it with the input): {}",
+            broken.join("; ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_conservation_holds_and_fails() {
+        let mut counts = BTreeMap::new();
+        counts.insert(
+            Role::Hazard,
+            RecordCounts {
+                read: 5,
+                used: 2,
+                quarantined: 1,
+                superseded: 1,
+                after_as_of: 1,
+            },
+        );
+        check_record_conservation(&counts).unwrap();
+        counts.get_mut(&Role::Hazard).unwrap().used = 1;
+        let e = check_record_conservation(&counts).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::RUNTIME);
+        assert!(e.to_string().contains("a clearmap bug"), "{e}");
+        assert!(e.to_string().contains("hazard: read 5"), "{e}");
     }
 }

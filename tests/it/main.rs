@@ -2,6 +2,7 @@
 //! line on files, the example country and the real Bosnia data.
 
 mod accounting;
+mod bad_inputs;
 mod cli;
 mod common;
 mod external;
