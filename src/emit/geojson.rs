@@ -10,10 +10,8 @@
 //! and PostGIS accept. The figures never come from these written geometries.
 
 use geo::orient::{Direction, Orient};
-use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
-use i_overlay::core::fill_rule::FillRule;
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::overlay::IntOverlayOptions;
-use i_overlay::core::simplify::Simplify;
 use i_overlay::i_float::int::point::IntPoint;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
@@ -81,43 +79,31 @@ pub fn snap_valid(mp: &MultiPolygon<f64>, precision: u8) -> MultiPolygon<f64> {
         // Beyond the i32 grid (more decimals than lon/lat allows): write as is.
         return mp.clone();
     }
-    let build = |options: IntOverlayOptions| -> MultiPolygon<f64> {
-        let shapes = rings.as_slice().simplify(FillRule::NonZero, options);
-        let back = |ring: &Vec<IntPoint>| {
-            let mut pts: Vec<Coord<f64>> = ring
-                .iter()
-                .map(|p| Coord {
-                    x: p.x as f64 / f,
-                    y: p.y as f64 / f,
-                })
-                .collect();
-            pts.push(pts[0]);
-            LineString(pts)
-        };
-        MultiPolygon::new(
-            shapes
-                .iter()
-                .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
-                .map(|s| {
-                    Polygon::new(
-                        back(&s[0]),
-                        s[1..].iter().filter(|r| r.len() >= 3).map(back).collect(),
-                    )
-                })
-                .collect(),
-        )
-        .orient(Direction::Default)
+    let shapes = crate::measure::ops::simplify_int(&rings, IntOverlayOptions::ogc());
+    let back = |ring: &Vec<IntPoint>| {
+        let mut pts: Vec<Coord<f64>> = ring
+            .iter()
+            .map(|p| Coord {
+                x: p.x as f64 / f,
+                y: p.y as f64 / f,
+            })
+            .collect();
+        pts.push(pts[0]);
+        LineString(pts)
     };
-    let ogc = build(IntOverlayOptions::ogc());
-    // The OGC-shaped output once lost land (see measure::ops); keep it only
-    // when it holds the same area as the plain output.
-    let plain = build(IntOverlayOptions::default());
-    let (a, b) = (ogc.unsigned_area(), plain.unsigned_area());
-    if (a - b).abs() <= 1e-9 * b.max(f64::MIN_POSITIVE) {
-        ogc
-    } else {
-        plain
-    }
+    MultiPolygon::new(
+        shapes
+            .iter()
+            .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
+            .map(|s| {
+                Polygon::new(
+                    back(&s[0]),
+                    s[1..].iter().filter(|r| r.len() >= 3).map(back).collect(),
+                )
+            })
+            .collect(),
+    )
+    .orient(Direction::Default)
 }
 
 /// Write a MultiPolygon geometry object (a Polygon when it has one part).
@@ -201,7 +187,7 @@ impl<'a> FeatureWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
+    use geo::{polygon, Area};
 
     #[test]
     fn snapping_removes_pinches_and_slivers() {

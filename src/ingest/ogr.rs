@@ -512,6 +512,9 @@ pub(crate) fn field_to_raw(v: FieldValue) -> Option<RawValue> {
 /// sha256 of an input: the file itself, or every file of a directory dataset
 /// (File Geodatabase) in name order.
 pub fn fingerprint(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
+    if !path.exists() {
+        return Err(super::open::not_found(path));
+    }
     let mut files = Vec::new();
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)

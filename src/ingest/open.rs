@@ -105,6 +105,14 @@ fn encoding_of(source: &SourceConfig) -> Option<&'static encoding_rs::Encoding> 
 }
 
 /// Open `path` (already resolved) for `source`.
+/// The error for a source file that is not there.
+pub fn not_found(path: &Path) -> Error {
+    Error::input(
+        path,
+        "file not found; check `path` in the config (relative paths are relative to the config file)",
+    )
+}
+
 pub fn open(
     path: &Path,
     source: &SourceConfig,
@@ -113,7 +121,7 @@ pub fn open(
     limits: &Limits,
 ) -> Result<Opened> {
     if !path.exists() {
-        return Err(Error::input(path, "file not found; check `path` in the config (relative paths are relative to the config file)"));
+        return Err(not_found(path));
     }
     let format = Format::of(path);
     if path.is_dir() && (format != Format::Other || super::limits::read_into_memory(path)) {

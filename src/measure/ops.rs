@@ -15,8 +15,12 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::IntOverlayOptions;
 use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::simplify::Simplify;
 use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
+use i_overlay::i_float::int::point::IntPoint;
+use std::cell::Cell;
 
 type Ring = Vec<[f64; 2]>;
 
@@ -95,9 +99,203 @@ pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygo
     overlay(rings([a]), rings([b]), OverlayRule::Intersect)
 }
 
+/// Integer shapes: each is an outer contour followed by its holes.
+pub type IntShapes = Vec<Vec<Vec<IntPoint>>>;
+
+/// Twice the signed area of integer shapes, exactly.
+fn shapes_area2(shapes: &IntShapes) -> i128 {
+    shapes
+        .iter()
+        .flatten()
+        .map(|ring| {
+            let n = ring.len();
+            (0..n)
+                .map(|i| {
+                    let (a, b) = (ring[i], ring[(i + 1) % n]);
+                    a.x as i128 * b.y as i128 - b.x as i128 * a.y as i128
+                })
+                .sum::<i128>()
+        })
+        .sum()
+}
+
+thread_local! {
+    static QUIET_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f`, turning a panic into `None` without printing it. i_overlay 4.5's
+/// OGC extraction trips its own debug assertion on some inputs; the caller has
+/// a fallback, so that panic is not a failure of the run.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANIC.with(Cell::get) {
+                previous(info)
+            }
+        }));
+    });
+    QUIET_PANIC.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANIC.with(|q| q.set(false));
+    r.ok()
+}
+
+/// Clean integer rings (non-zero fill) into OGC-valid shapes where i_overlay's
+/// OGC output can be trusted: it must not panic and must hold exactly the area
+/// of the plain output. Otherwise the plain output (valid but for rings that
+/// may touch themselves at a vertex) is returned.
+pub fn simplify_int(rings: &[Vec<IntPoint>], ogc_options: IntOverlayOptions) -> IntShapes {
+    let plain_options = IntOverlayOptions {
+        ogc: false,
+        ..ogc_options
+    };
+    let Some(plain) = guarded(|| rings.simplify(FillRule::NonZero, plain_options)) else {
+        // Neither output is available: the rings as they are, one shape each.
+        return rings
+            .iter()
+            .filter(|r| r.len() >= 3)
+            .map(|r| vec![r.clone()])
+            .collect();
+    };
+    let ogc_options = IntOverlayOptions {
+        ogc: true,
+        ..ogc_options
+    };
+    match guarded(|| rings.simplify(FillRule::NonZero, ogc_options)) {
+        Some(ogc) if shapes_area2(&ogc) == shapes_area2(&plain) => ogc,
+        _ => plain.into_iter().flat_map(split_touching).collect(),
+    }
+}
+
+fn ring_area2(ring: &[IntPoint]) -> i128 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a.x as i128 * b.y as i128 - b.x as i128 * a.y as i128
+        })
+        .sum()
+}
+
+/// Split a ring that passes through one vertex more than once into simple
+/// loops (a stack walk: a repeated vertex closes the loop since its first visit).
+fn simple_loops(ring: &[IntPoint]) -> Vec<Vec<IntPoint>> {
+    let mut loops = Vec::new();
+    let mut path: Vec<IntPoint> = Vec::with_capacity(ring.len());
+    let mut at: std::collections::HashMap<IntPoint, usize> = std::collections::HashMap::new();
+    for &p in ring {
+        if let Some(&i) = at.get(&p) {
+            let lp: Vec<IntPoint> = path.drain(i + 1..).collect();
+            for q in &lp {
+                at.remove(q);
+            }
+            let mut closed = vec![p];
+            closed.extend(lp);
+            if closed.len() >= 3 {
+                loops.push(closed);
+            }
+        } else {
+            at.insert(p, path.len());
+            path.push(p);
+        }
+    }
+    if path.len() >= 3 {
+        loops.push(path);
+    }
+    loops
+}
+
+/// Whether `p` lies strictly inside `ring` (even-odd ray cast, exact).
+fn inside(p: IntPoint, ring: &[IntPoint]) -> bool {
+    let n = ring.len();
+    let mut c = false;
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        if (a.y > p.y) != (b.y > p.y) {
+            // x of the edge at p.y, compared without division.
+            let lhs = (p.x as i128 - a.x as i128) * (b.y as i128 - a.y as i128);
+            let rhs = (b.x as i128 - a.x as i128) * (p.y as i128 - a.y as i128);
+            if (b.y > a.y && lhs < rhs) || (b.y < a.y && lhs > rhs) {
+                c = !c;
+            }
+        }
+    }
+    c
+}
+
+/// Make one plain i_overlay shape OGC-valid: rings that touch themselves are
+/// split at the touching vertex; a loop wound like the exterior is a polygon
+/// of its own (two parts meeting at a point), a loop wound the other way is a
+/// hole touching the exterior at that point. Area is unchanged.
+fn split_touching(shape: Vec<Vec<IntPoint>>) -> IntShapes {
+    let Some(outer) = shape.first() else {
+        return Vec::new();
+    };
+    let sign = ring_area2(outer).signum();
+    let mut outers: Vec<Vec<IntPoint>> = Vec::new();
+    let mut holes: Vec<Vec<IntPoint>> = Vec::new();
+    for ring in &shape {
+        for lp in simple_loops(ring) {
+            let a = ring_area2(&lp);
+            if a == 0 {
+                continue;
+            }
+            if a.signum() == sign {
+                outers.push(lp);
+            } else {
+                holes.push(lp);
+            }
+        }
+    }
+    let mut out: IntShapes = outers.into_iter().map(|o| vec![o]).collect();
+    for h in holes {
+        let k = if out.len() == 1 {
+            0
+        } else {
+            out.iter()
+                .position(|s| h.iter().any(|&p| !s[0].contains(&p) && inside(p, &s[0])))
+                .unwrap_or(0)
+        };
+        if let Some(s) = out.get_mut(k) {
+            s.push(h);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ip(v: &[(i32, i32)]) -> Vec<IntPoint> {
+        v.iter().map(|&(x, y)| IntPoint::new(x, y)).collect()
+    }
+
+    #[test]
+    fn pinched_rings_are_split_without_losing_area() {
+        // Exterior touching itself at (2, 2): two lobes meeting at a point.
+        let pinched = ip(&[(0, 0), (2, 2), (4, 0), (4, 4), (2, 2), (0, 4)]);
+        let out = split_touching(vec![pinched.clone()]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(shapes_area2(&out), ring_area2(&pinched));
+        // An inverted hole: the exterior runs into itself around a hole.
+        let inverted = ip(&[
+            (0, 0),
+            (10, 0),
+            (10, 10),
+            (5, 10),
+            (6, 5),
+            (4, 5),
+            (5, 10),
+            (0, 10),
+        ]);
+        let out = split_touching(vec![inverted.clone()]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].len(), 2, "one exterior and one hole: {out:?}");
+        assert_eq!(shapes_area2(&out), ring_area2(&inverted));
+    }
     use geo::{polygon, Area};
 
     fn mp(p: Polygon<f64>) -> MultiPolygon<f64> {

@@ -601,19 +601,24 @@ fn corpus() -> tempfile::TempDir {
     tmp
 }
 
+/// Every file under `dir` (bundles have subfolders), by relative path.
 fn files_of(dir: &Path) -> Files {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .map(|r| {
-            r.flatten()
-                .map(|e| {
-                    (
-                        e.file_name().to_string_lossy().into_owned(),
-                        std::fs::read(e.path()).unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    fn walk(root: &Path, dir: &Path, out: &mut Files) {
+        let Ok(r) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in r.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(dir, dir, &mut v);
     v.sort();
     v
 }
@@ -669,6 +674,9 @@ fn check(case: &Case, dir: &Path, previous: &Files) -> Result<(), String> {
     if case.exit != 0 && case.args.contains(&"OUT") {
         std::fs::create_dir_all(&out).unwrap();
         for (name, bytes) in previous {
+            if let Some(parent) = out.join(name).parent() {
+                std::fs::create_dir_all(parent).unwrap();
+            }
             std::fs::write(out.join(name), bytes).unwrap();
         }
     }

@@ -8,9 +8,7 @@
 //! all rings of a feature with the NonZero fill rule and OGC output, on the
 //! integer grid itself, so nothing is rounded after cleaning.
 
-use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
-use i_overlay::core::simplify::Simplify;
 use i_overlay::i_float::int::point::IntPoint;
 
 use super::mvt::{ring_area2, TilePolygon};
@@ -102,7 +100,7 @@ pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
         output_direction: ContourDirection::CounterClockwise,
         ..IntOverlayOptions::ogc()
     };
-    let shapes = rings.as_slice().simplify(FillRule::NonZero, options);
+    let shapes = crate::measure::ops::simplify_int(&rings, options);
     let mut out = Vec::with_capacity(shapes.len());
     for shape in shapes {
         let mut poly = Vec::with_capacity(shape.len());
