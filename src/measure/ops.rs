@@ -147,6 +147,13 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
 /// of the plain output. Otherwise the plain output (valid but for rings that
 /// may touch themselves at a vertex) is returned.
 pub fn simplify_int(rings: &[Vec<IntPoint>], ogc_options: IntOverlayOptions) -> IntShapes {
+    // Collinear output points are kept: where a ring passes through the same
+    // point twice, dropping the "collinear" copy turns the touch into a vertex
+    // lying on an edge, which split_touching could no longer find.
+    let ogc_options = IntOverlayOptions {
+        preserve_output_collinear: true,
+        ..ogc_options
+    };
     let plain_options = IntOverlayOptions {
         ogc: false,
         ..ogc_options
@@ -163,10 +170,12 @@ pub fn simplify_int(rings: &[Vec<IntPoint>], ogc_options: IntOverlayOptions) -> 
         ogc: true,
         ..ogc_options
     };
-    match guarded(|| rings.simplify(FillRule::NonZero, ogc_options)) {
+    let chosen = match guarded(|| rings.simplify(FillRule::NonZero, ogc_options)) {
         Some(ogc) if shapes_area2(&ogc) == shapes_area2(&plain) => ogc,
-        _ => plain.into_iter().flat_map(split_touching).collect(),
-    }
+        _ => plain,
+    };
+    // Either output can still hold a ring that passes twice through a vertex.
+    chosen.into_iter().flat_map(split_touching).collect()
 }
 
 fn ring_area2(ring: &[IntPoint]) -> i128 {
