@@ -38,6 +38,18 @@ pub struct Computed {
     pub inputs: Vec<ingest::InputFile>,
 }
 
+impl Computed {
+    /// The products emit writes.
+    pub fn bundle(&self) -> Bundle<'_> {
+        Bundle {
+            reconciled: &self.reconciled,
+            accounting: &self.accounting,
+            diagnostics: &self.diagnostics,
+            inputs: &self.inputs,
+        }
+    }
+}
+
 /// Run ingest to measure; no file is written.
 pub fn compute(cfg: &Config) -> Result<Computed> {
     compute_logged(cfg, &Logger::silent(), "")
@@ -127,16 +139,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
 /// A whole build into `out`, always (no manifest check, no change report).
 pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
     let c = compute(cfg)?;
-    emit::write_bundle(
-        out,
-        &emit_config(cfg),
-        &Bundle {
-            reconciled: &c.reconciled,
-            accounting: &c.accounting,
-            diagnostics: &c.diagnostics,
-            inputs: &c.inputs,
-        },
-    )?;
+    emit::write_bundle(out, &emit_config(cfg), &c.bundle())?;
     Ok(outcome(c, None))
 }
 
@@ -235,12 +238,7 @@ pub fn build_incremental(
     let c = compute_logged(cfg, log, country)?;
     let st = log.stage(country, "emit");
     let emit_cfg = emit_config(cfg);
-    let bundle = Bundle {
-        reconciled: &c.reconciled,
-        accounting: &c.accounting,
-        diagnostics: &c.diagnostics,
-        inputs: &c.inputs,
-    };
+    let bundle = c.bundle();
     let mut changes = None;
     emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {
         match &previous {
@@ -296,16 +294,7 @@ fn remove_if_present(p: &Path) -> Result<()> {
 /// written atomically, nothing else touched. Returns the files written.
 pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
     let c = compute(cfg)?;
-    emit::tables::write_tables_only(
-        out,
-        &emit_config(cfg),
-        &Bundle {
-            reconciled: &c.reconciled,
-            accounting: &c.accounting,
-            diagnostics: &c.diagnostics,
-            inputs: &c.inputs,
-        },
-    )?;
+    emit::tables::write_tables_only(out, &emit_config(cfg), &c.bundle())?;
     Ok(emit::tables::paths(out))
 }
 

@@ -217,6 +217,21 @@ fn country_centre(iso3: &str) -> Option<(f64, f64)> {
         .map(|(_, lon, lat)| (*lon, *lat))
 }
 
+/// The diagnostic of a record quarantined because its source's coordinates do
+/// not fit the source's CRS (the source-level diagnostic says why).
+pub fn misfit(
+    code: crate::diagnostics::Code,
+    prov: &crate::model::Provenance,
+) -> crate::diagnostics::Diagnostic {
+    crate::diagnostics::Diagnostic::new(
+        code,
+        crate::diagnostics::Severity::Error,
+        "coordinates do not fit the source's CRS (see the source-level diagnostic)",
+    )
+    .record(prov)
+    .fix("record quarantined")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -318,15 +318,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             Some(g) if g.is_empty() => RawGeometry::Empty,
             Some(_) if plan.quarantine.is_some() => {
                 let (code, _) = plan.quarantine.as_ref().expect("checked");
-                record_diags.push(
-                    Diagnostic::new(
-                        *code,
-                        Severity::Error,
-                        "coordinates do not fit the source's CRS (see the source-level diagnostic)",
-                    )
-                    .record(&prov)
-                    .fix("record quarantined"),
-                );
+                record_diags.push(super::crs::misfit(*code, &prov));
                 RawGeometry::Unreadable
             }
             Some(g) if vertex_count(g) > cfg.limits.max_vertices => {

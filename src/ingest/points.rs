@@ -507,15 +507,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         attrs.id = Some(b.poly.clone());
         let geometry = match (&b.ring, &plan.quarantine) {
             (_, Some((code, _))) => {
-                record_diags.push(
-                    Diagnostic::new(
-                        *code,
-                        Severity::Error,
-                        "coordinates do not fit the source's CRS (see the source-level diagnostic)",
-                    )
-                    .record(&prov)
-                    .fix("record quarantined"),
-                );
+                record_diags.push(super::crs::misfit(*code, &prov));
                 RawGeometry::Unreadable
             }
             (None, None) => RawGeometry::Unreadable,
