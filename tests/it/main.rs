@@ -11,4 +11,5 @@ mod ops;
 mod props;
 mod reconcile;
 mod tables;
+mod tile_cases;
 mod tiles;
