@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod external;
 mod ingest;
+mod mvt_fixtures;
 mod ops;
 mod props;
 mod reconcile;
