@@ -117,6 +117,9 @@ pub struct BuildArgs {
     /// Exit with 3 when any record was quarantined.
     #[arg(long)]
     pub strict: bool,
+    /// Container of the vector tiles: tiles.pmtiles (read by the map page) or tiles.mbtiles (for tile servers; its tiles.json holds a placeholder URL to replace).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::emit::tiles::TileFormat,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +195,7 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
     let opts = BuildOptions {
         force: a.force,
         previous: a.previous.clone(),
+        tile_format: a.format,
     };
     if let Some(dir) = &a.all {
         return build_all(dir, &a, &opts, log);

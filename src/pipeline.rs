@@ -133,6 +133,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
         precision: cfg.output.precision,
         area_mismatch: cfg.reconcile.area_mismatch,
         language: cfg.language().to_string(),
+        tile_format: Default::default(),
     }
 }
 
@@ -161,6 +162,8 @@ pub struct BuildOptions {
     pub force: bool,
     /// The bundle to compare against; by default the one `out` holds.
     pub previous: Option<PathBuf>,
+    /// The container of the tiles (`--format`).
+    pub tile_format: emit::tiles::TileFormat,
 }
 
 /// What an incremental build did.
@@ -216,7 +219,13 @@ pub fn build_incremental(
 ) -> Result<Status> {
     // Hash the sources before reading anything: that decides the skip.
     let st = log.stage(country, "hash");
-    let manifest = Manifest::of(cfg)?;
+    let mut manifest = Manifest::of(cfg)?;
+    if opts.tile_format != Default::default() {
+        // Recorded only when not the default, so older manifests stay current.
+        manifest
+            .options
+            .insert("format".into(), opts.tile_format.as_str().into());
+    }
     let current = !opts.force && manifest.is_current(out);
     st.done(json!({ "inputs": manifest.inputs.len(), "up_to_date": current }));
     if current {
@@ -237,7 +246,10 @@ pub fn build_incremental(
     };
     let c = compute_logged(cfg, log, country)?;
     let st = log.stage(country, "emit");
-    let emit_cfg = emit_config(cfg);
+    let emit_cfg = EmitConfig {
+        tile_format: opts.tile_format,
+        ..emit_config(cfg)
+    };
     let bundle = c.bundle();
     let mut changes = None;
     emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {

@@ -37,6 +37,8 @@ pub struct EmitConfig {
     pub area_mismatch: f64,
     /// Language of the map page (written into page.js).
     pub language: String,
+    /// The container of the tiles (`--format`).
+    pub tile_format: tiles::TileFormat,
 }
 
 /// Everything a build produced, ready to be written.
@@ -233,17 +235,34 @@ pub fn write_bundle_with(
         name: cfg.name.clone(),
         attribution: cfg.attribution.clone(),
     };
-    tiles::write_tiles(
+    tiles::write_tiles_as(
         &mut staging,
         out,
         rec,
         acc,
         &tiles::TileConfig::default(),
         &meta,
+        cfg.tile_format,
     )?;
     tables::write_tables(&mut staging, out, cfg, b)?;
     extra(&mut staging)?;
-    staging.commit()
+    staging.commit()?;
+    // The other container, left by an earlier build in the other format, is
+    // stale: it would disagree with tiles.json and the figures.
+    for f in [tiles::TileFormat::Pmtiles, tiles::TileFormat::Mbtiles] {
+        if f != cfg.tile_format {
+            match std::fs::remove_file(out.join(f.file_name())) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::Output {
+                        path: out.join(f.file_name()),
+                        source: e,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result<()> {

@@ -351,3 +351,99 @@ fn two_builds_and_one_thread_give_identical_bytes() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["vector_layers"].as_array().unwrap().len(), 3);
 }
+
+/// The example built with `--format mbtiles`, once for the tests below.
+fn mbtiles_dir() -> &'static Path {
+    static D: OnceLock<tempfile::TempDir> = OnceLock::new();
+    D.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_clearmap"))
+            .args(["build", "--quiet", "--format", "mbtiles", "--out"])
+            .arg(dir.path())
+            .arg(example_config())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        dir
+    })
+    .path()
+}
+
+#[test]
+fn mbtiles_is_read_by_gdal_with_the_three_layers() {
+    let dir = mbtiles_dir();
+    assert!(!dir.join("tiles.pmtiles").exists());
+    let o = std::process::Command::new("ogrinfo")
+        .args(["-so", "-al"])
+        .arg(dir.join("tiles.mbtiles"))
+        .output()
+        .expect("ogrinfo runs (gdal-bin, installed by scripts/setup)");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // "Layer name: X" followed (a few lines on) by "Feature Count: N".
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut layer = None;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("Layer name: ") {
+            layer = Some(n.trim().to_string());
+        } else if let (Some(n), Some(l)) = (line.strip_prefix("Feature Count: "), &layer) {
+            counts.insert(l.clone(), n.trim().parse().unwrap());
+        }
+    }
+    for l in ["hazards", "releases", "hazard_points"] {
+        assert!(
+            counts.get(l).is_some_and(|&n| n > 0),
+            "GDAL sees no features in layer {l}: {counts:?}\n{text}"
+        );
+    }
+    let meta = clearmap::emit::tiles::mbtiles::read_metadata(&dir.join("tiles.mbtiles")).unwrap();
+    assert_eq!(meta["format"], "pbf");
+    assert_eq!(
+        (meta["minzoom"].as_str(), meta["maxzoom"].as_str()),
+        ("0", "14")
+    );
+    let json: serde_json::Value = serde_json::from_str(&meta["json"]).unwrap();
+    assert_eq!(json["vector_layers"].as_array().unwrap().len(), 3);
+    let tj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("tiles.json")).unwrap()).unwrap();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(
+        tj["tiles"][0],
+        clearmap::emit::tiles::MBTILES_TILE_URL,
+        "an MBTiles bundle's tiles.json points at the server placeholder"
+    );
+}
+
+#[test]
+fn mbtiles_holds_the_same_tiles_as_pmtiles() {
+    use flate2::read::GzDecoder;
+    use std::io::Read;
+    let a = Archive::open(&archive_dir().join("tiles.pmtiles")).unwrap();
+    let mb =
+        clearmap::emit::tiles::mbtiles::read_tiles(&mbtiles_dir().join("tiles.mbtiles")).unwrap();
+    let pm: BTreeSet<(u8, u32, u32)> = a.tiles().map(|(c, _)| c).collect();
+    let keys: BTreeSet<(u8, u32, u32)> = mb.keys().copied().collect();
+    assert_eq!(keys.len(), mb.len());
+    assert_eq!(
+        pm.symmetric_difference(&keys).take(10).collect::<Vec<_>>(),
+        Vec::<&(u8, u32, u32)>::new(),
+        "tile sets differ (TMS rows flipped back to XYZ)"
+    );
+    for (&(z, x, y), data) in &mb {
+        let mut raw = Vec::new();
+        GzDecoder::new(&data[..])
+            .read_to_end(&mut raw)
+            .unwrap_or_else(|e| panic!("{z}/{x}/{y} is not gzip: {e}"));
+        let got = clearmap::emit::tiles::mvt::decode_tile(&raw)
+            .unwrap_or_else(|e| panic!("{z}/{x}/{y} does not decode: {e}"));
+        assert!(!got.is_empty());
+        assert!(
+            a.decoded(z, x, y).unwrap().unwrap() == got,
+            "{z}/{x}/{y} differs from the PMTiles tile"
+        );
+    }
+}

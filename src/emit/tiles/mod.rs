@@ -1,5 +1,13 @@
 //! Vector tiles for the web: `tiles.pmtiles` (PMTiles v3 of gzipped MVT 2.1)
-//! and `tiles.json` (TileJSON 3.0.0) of DESIGN.md "Outputs".
+//! and `tiles.json` (TileJSON 3.0.0) of DESIGN.md "Outputs"; with
+//! `--format mbtiles`, `tiles.mbtiles` (MBTiles 1.3, [`mbtiles`]) instead of
+//! the PMTiles archive, holding the very same tiles.
+//!
+//! An MBTiles file is not served by a static file server: its `tiles.json`
+//! points at [`MBTILES_TILE_URL`], a placeholder on the reserved `.invalid`
+//! domain, to be replaced with the URL template of the tile server that serves
+//! the file (tileserver-gl, martin, mbtileserver…). The map page (`index.html`)
+//! reads only PMTiles, so it shows no tiles in an MBTiles bundle.
 //!
 //! - [`profile`]: which layers, features, ids, attributes and zooms (policy);
 //! - [`grid`]: Web Mercator, tile pixels and PMTiles TileIDs;
@@ -11,6 +19,7 @@
 pub mod clip;
 pub mod grid;
 pub mod inspect;
+pub mod mbtiles;
 pub mod mvt;
 pub mod profile;
 pub mod tiler;
@@ -21,7 +30,7 @@ use crate::emit::atomic::Staging;
 use crate::error::{Error, Result};
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
-use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
+use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileCoord, TileType};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -35,8 +44,69 @@ pub struct TileStats {
     pub tiles_per_zoom: BTreeMap<u8, u64>,
     /// Compressed tile bytes, per zoom (before deduplication).
     pub tile_bytes_per_zoom: BTreeMap<u8, u64>,
-    /// Size of tiles.pmtiles.
+    /// Size of tiles.pmtiles (or tiles.mbtiles).
     pub archive_bytes: u64,
+}
+
+/// The container the tiles are written in (`clearmap build --format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TileFormat {
+    /// tiles.pmtiles (PMTiles v3), read by the map page with range requests.
+    #[default]
+    Pmtiles,
+    /// tiles.mbtiles (MBTiles 1.3, SQLite), for tile servers and GIS.
+    Mbtiles,
+}
+
+impl TileFormat {
+    /// The archive's file name in the bundle.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            TileFormat::Pmtiles => "tiles.pmtiles",
+            TileFormat::Mbtiles => "tiles.mbtiles",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TileFormat::Pmtiles => "pmtiles",
+            TileFormat::Mbtiles => "mbtiles",
+        }
+    }
+}
+
+/// Where the tiler's tiles go: one of the two archive writers.
+trait TileSink {
+    fn add(&mut self, t: &tiler::EncodedTile) -> Result<()>;
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+struct PmtilesSink {
+    writer: PmTilesStreamWriter<BufWriter<File>>,
+    target: std::path::PathBuf,
+}
+
+impl TileSink for PmtilesSink {
+    fn add(&mut self, t: &tiler::EncodedTile) -> Result<()> {
+        let coord = TileCoord::new(t.z, t.x, t.y).map_err(|e| io_err(&self.target, e))?;
+        self.writer
+            .add_tile(coord, &t.data)
+            .map_err(|e| io_err(&self.target, e))
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.writer.finalize().map_err(|e| io_err(&self.target, e))
+    }
+}
+
+impl TileSink for mbtiles::MbtilesWriter {
+    fn add(&mut self, t: &tiler::EncodedTile) -> Result<()> {
+        self.add_tile(t.z, t.x, t.y, &t.data)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        mbtiles::MbtilesWriter::finish(*self)
+    }
 }
 
 /// The URL template written into tiles.json: the `pmtiles://` protocol of the
@@ -44,6 +114,11 @@ pub struct TileStats {
 /// `pmtiles://URL/{z}/{x}/{y}` by range requests on URL; "tiles.pmtiles" is
 /// relative, so the bundle works wherever it is served from.
 pub const TILE_URL: &str = "pmtiles://tiles.pmtiles/{z}/{x}/{y}";
+
+/// The URL template in an MBTiles bundle's tiles.json: a placeholder (the
+/// `.invalid` top-level domain never resolves) for the template of the server
+/// that serves tiles.mbtiles; replace it when deploying.
+pub const MBTILES_TILE_URL: &str = "https://tile-server.invalid/clearmap/{z}/{x}/{y}.pbf";
 
 fn vector_layers(cfg: &TileConfig) -> Value {
     Value::Array(
@@ -97,6 +172,20 @@ pub fn write_tiles(
     cfg: &TileConfig,
     meta: &TileMeta,
 ) -> Result<TileStats> {
+    write_tiles_as(staging, out, rec, acc, cfg, meta, TileFormat::Pmtiles)
+}
+
+/// [`write_tiles`] into the container `format`: the same tiler stream feeds
+/// the PMTiles writer or the MBTiles one.
+pub fn write_tiles_as(
+    staging: &mut Staging,
+    out: &Path,
+    rec: &Reconciled,
+    acc: &Accounting,
+    cfg: &TileConfig,
+    meta: &TileMeta,
+    format: TileFormat,
+) -> Result<TileStats> {
     if cfg.min_zoom > cfg.max_zoom || cfg.max_zoom > 24 || cfg.extent == 0 {
         return Err(Error::Internal(format!("invalid tile config {cfg:?}")));
     }
@@ -121,44 +210,81 @@ pub fn write_tiles(
         "vector_layers": layers,
     });
 
-    let target = out.join("tiles.pmtiles");
+    let target = out.join(format.file_name());
     let tmp = staging.path_for(&target);
     let mut stats = TileStats::default();
-    let result = (|| -> Result<()> {
-        let file = File::create(&tmp).map_err(|e| io_err(&target, e))?;
-        let mut w = PmTilesWriter::new(TileType::Mvt)
-            .precompressed(Compression::Gzip)
-            .min_zoom(cfg.min_zoom)
-            .max_zoom(cfg.max_zoom)
-            .bounds(bounds[0], bounds[1], bounds[2], bounds[3])
-            .center(center[0], center[1])
-            .center_zoom(czoom)
-            .metadata(metadata.to_string())
-            .create(BufWriter::with_capacity(1 << 20, file))
-            .map_err(|e| io_err(&target, e))?;
-        tiler::tile_all(&prepared, cfg, |t| {
-            *stats.tiles_per_zoom.entry(t.z).or_default() += 1;
-            *stats.tile_bytes_per_zoom.entry(t.z).or_default() += t.data.len() as u64;
-            let coord = TileCoord::new(t.z, t.x, t.y).map_err(|e| io_err(&target, e))?;
-            w.add_tile(coord, &t.data).map_err(|e| io_err(&target, e))
-        })?;
-        w.finalize().map_err(|e| io_err(&target, e))?;
-        File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io_err(&target, e))?;
-        stats.archive_bytes = std::fs::metadata(&tmp)
-            .map_err(|e| io_err(&target, e))?
-            .len();
-        Ok(())
-    })();
-    result?;
+    let mut sink: Box<dyn TileSink> = match format {
+        TileFormat::Pmtiles => {
+            let file = File::create(&tmp).map_err(|e| io_err(&target, e))?;
+            let writer = PmTilesWriter::new(TileType::Mvt)
+                .precompressed(Compression::Gzip)
+                .min_zoom(cfg.min_zoom)
+                .max_zoom(cfg.max_zoom)
+                .bounds(bounds[0], bounds[1], bounds[2], bounds[3])
+                .center(center[0], center[1])
+                .center_zoom(czoom)
+                .metadata(metadata.to_string())
+                .create(BufWriter::with_capacity(1 << 20, file))
+                .map_err(|e| io_err(&target, e))?;
+            Box::new(PmtilesSink {
+                writer,
+                target: target.clone(),
+            })
+        }
+        TileFormat::Mbtiles => {
+            let list = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+            let mut rows = vec![
+                ("name", name.clone()),
+                ("format", "pbf".to_string()),
+                ("bounds", list(&bounds)),
+                ("center", format!("{},{czoom}", list(&center))),
+                ("minzoom", cfg.min_zoom.to_string()),
+                ("maxzoom", cfg.max_zoom.to_string()),
+                ("json", json!({ "vector_layers": layers }).to_string()),
+                ("type", "overlay".to_string()),
+                (
+                    "description",
+                    metadata["description"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                (
+                    "generator",
+                    metadata["generator"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+            ];
+            if let Some(a) = &meta.attribution {
+                rows.push(("attribution", a.clone()));
+            }
+            Box::new(mbtiles::MbtilesWriter::create(&tmp, &target, &rows)?)
+        }
+    };
+    tiler::tile_all(&prepared, cfg, |t| {
+        *stats.tiles_per_zoom.entry(t.z).or_default() += 1;
+        *stats.tile_bytes_per_zoom.entry(t.z).or_default() += t.data.len() as u64;
+        sink.add(&t)
+    })?;
+    sink.finish()?;
+    File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_err(&target, e))?;
+    stats.archive_bytes = std::fs::metadata(&tmp)
+        .map_err(|e| io_err(&target, e))?
+        .len();
 
     let tilejson = json!({
         "tilejson": "3.0.0",
         "name": name,
         "attribution": meta.attribution,
         "scheme": "xyz",
-        "tiles": [TILE_URL],
+        "tiles": [match format {
+            TileFormat::Pmtiles => TILE_URL,
+            TileFormat::Mbtiles => MBTILES_TILE_URL,
+        }],
         "vector_layers": layers,
         "bounds": bounds,
         "center": [center[0], center[1], czoom],
