@@ -136,7 +136,11 @@ fn select_layer<'a>(
 /// All attribute values of a feature, by column index.
 fn row_values(feature: &gdal::vector::Feature, n: usize) -> Vec<Option<RawValue>> {
     (0..n)
-        .map(|i| feature.field(i).ok().flatten().and_then(field_to_raw))
+        .map(|i| {
+            field_is_set(feature, i)
+                .then(|| feature.field(i).ok().flatten().and_then(field_to_raw))
+                .flatten()
+        })
         .collect()
 }
 
@@ -426,6 +430,21 @@ pub fn read_table(
         rows,
     })
 }
+/// Whether field `i` of the feature holds a value. The `gdal` crate only asks
+/// whether a field is null: for an unset list field (a GeoJSON feature that
+/// lacks a property another feature has as an array) it then builds a slice
+/// from GDAL's null pointer, which is undefined behaviour (found by fuzzing).
+#[allow(unsafe_code)]
+fn field_is_set(feature: &gdal::vector::Feature, i: usize) -> bool {
+    let Ok(i) = i32::try_from(i) else {
+        return false;
+    };
+    // SAFETY: the feature handle is valid for the feature's lifetime and
+    // OGR_F_IsFieldSetAndNotNull only reads it (an out-of-range index is
+    // answered with false by GDAL).
+    unsafe { gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), i) != 0 }
+}
+
 /// Whether the feature has a geometry at all. The `gdal` crate wraps a null
 /// geometry pointer (`"geometry": null`, a null shape) in a `Geometry` whose
 /// every method then makes GDAL complain, and offers no safe way to tell.
