@@ -36,6 +36,8 @@ pub struct Config {
     pub attribution: Option<String>,
     /// Language of the map page: one of [`LANGUAGES`]; English when absent.
     pub language: Option<String>,
+    /// An optional raster basemap under the map (the page works without one).
+    pub basemap: Option<Basemap>,
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
@@ -85,6 +87,23 @@ pub struct SourceConfig {
     /// canonical field = constant value, for fields the source lacks
     #[serde(default)]
     pub defaults: BTreeMap<String, toml::Value>,
+}
+
+/// `[basemap]`: raster tiles drawn under the hazards, e.g.
+/// `url = "https://tiles.example.org/{z}/{x}/{y}.png"`. A vector basemap needs
+/// a style of its own and is not offered here.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Basemap {
+    /// XYZ tile URL template with `{z}`, `{x}` and `{y}`.
+    pub url: String,
+    pub attribution: Option<String>,
+    #[serde(default = "default_tile_size")]
+    pub tile_size: u32,
+}
+
+fn default_tile_size() -> u32 {
+    256
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,6 +260,7 @@ impl Config {
                 .chain(releases.iter().map(|p| source(p, Role::Release)))
                 .collect(),
             output: OutputConfig::default(),
+            basemap: None,
             reconcile: Default::default(),
             limits: Limits::default(),
             base_dir: PathBuf::from("."),
@@ -260,6 +280,21 @@ impl Config {
                 return Err(format!(
                     "language = \"{l}\" is not a language of the map page; use one of {}",
                     LANGUAGES.join(", ")
+                ));
+            }
+        }
+        if let Some(b) = &self.basemap {
+            let templated = ["{z}", "{x}", "{y}"].iter().all(|t| b.url.contains(t));
+            if !(b.url.starts_with("https://") || b.url.starts_with("http://")) || !templated {
+                return Err(format!(
+                    "[basemap] url = \"{}\" must be an http(s) tile URL with {{z}}, {{x}} and {{y}}, e.g. \"https://tiles.example.org/{{z}}/{{x}}/{{y}}.png\"",
+                    b.url
+                ));
+            }
+            if ![256, 512].contains(&b.tile_size) {
+                return Err(format!(
+                    "[basemap] tile_size = {} must be 256 or 512",
+                    b.tile_size
                 ));
             }
         }

@@ -133,6 +133,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
         precision: cfg.output.precision,
         area_mismatch: cfg.reconcile.area_mismatch,
         language: cfg.language().to_string(),
+        basemap: cfg.basemap.clone(),
         tile_format: Default::default(),
     }
 }

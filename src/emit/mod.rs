@@ -37,6 +37,8 @@ pub struct EmitConfig {
     pub area_mismatch: f64,
     /// Language of the map page (written into page.js).
     pub language: String,
+    /// Raster basemap added to style.json when configured.
+    pub basemap: Option<crate::config::Basemap>,
     /// The container of the tiles (`--format`).
     pub tile_format: tiles::TileFormat,
 }
@@ -230,7 +232,7 @@ pub fn write_bundle_with(
         &out.join("report.json"),
         &report(b.diagnostics),
     )?;
-    page::write_page(&mut staging, out, &cfg.language)?;
+    page::write_page(&mut staging, out, &cfg.language, cfg.basemap.as_ref())?;
     let meta = tiles::TileMeta {
         name: cfg.name.clone(),
         attribution: cfg.attribution.clone(),

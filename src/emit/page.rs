@@ -52,14 +52,56 @@ pub const FILES: &[(&str, &[u8])] = &[
 
 /// Stage the page files for the bundle directory `out`, with `page.js` naming
 /// the page's `language` (one of [`crate::config::LANGUAGES`]).
-pub fn write_page(staging: &mut Staging, out: &Path, language: &str) -> Result<()> {
+pub fn write_page(
+    staging: &mut Staging,
+    out: &Path,
+    language: &str,
+    basemap: Option<&crate::config::Basemap>,
+) -> Result<()> {
     let i18n = out.join("i18n");
     std::fs::create_dir_all(&i18n).map_err(|source| Error::Output { path: i18n, source })?;
     for (name, bytes) in FILES {
+        if *name == "style.json" {
+            if let Some(b) = basemap {
+                let style = with_basemap(b);
+                staging.write(&out.join(name), |w| w.write_all(style.as_bytes()))?;
+                continue;
+            }
+        }
         staging.write(&out.join(name), |w| w.write_all(bytes))?;
     }
     let script = page_script(language);
     staging.write(&out.join("page.js"), |w| w.write_all(script.as_bytes()))
+}
+
+/// The style with a raster `basemap` source and layer drawn right above the
+/// background, under every clearmap layer.
+fn with_basemap(b: &crate::config::Basemap) -> String {
+    let mut style: serde_json::Value =
+        serde_json::from_str(include_str!("../../styles/clearmap.json"))
+            .expect("the style is JSON");
+    let mut source = serde_json::json!({
+        "type": "raster",
+        "tiles": [b.url],
+        "tileSize": b.tile_size,
+    });
+    if let Some(a) = &b.attribution {
+        source["attribution"] = serde_json::Value::from(a.as_str());
+    }
+    style["sources"]["basemap"] = source;
+    if let Some(layers) = style["layers"].as_array_mut() {
+        let at = layers
+            .iter()
+            .position(|l| l["type"] == "background")
+            .map_or(0, |i| i + 1);
+        layers.insert(
+            at,
+            serde_json::json!({"id": "basemap", "type": "raster", "source": "basemap"}),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&style).expect("a JSON value serialises");
+    s.push('\n');
+    s
 }
 
 /// `page.js`: `window.clearmapPage = {"language": ..., "catalogues": {...}}`.
@@ -99,7 +141,7 @@ mod tests {
     fn writes_every_page_file() {
         let dir = tempfile::tempdir().unwrap();
         let mut staging = Staging::new();
-        write_page(&mut staging, dir.path(), "ar").unwrap();
+        write_page(&mut staging, dir.path(), "ar", None).unwrap();
         staging.commit().unwrap();
         let script = std::fs::read_to_string(dir.path().join("page.js")).unwrap();
         let json = script
@@ -121,6 +163,32 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn basemap_goes_under_every_clearmap_layer() {
+        let b = crate::config::Basemap {
+            url: "https://tiles.example.org/{z}/{x}/{y}.png".into(),
+            attribution: Some("© Example".into()),
+            tile_size: 256,
+        };
+        let style: serde_json::Value = serde_json::from_str(&with_basemap(&b)).unwrap();
+        assert_eq!(style["sources"]["basemap"]["tiles"][0], b.url.as_str());
+        assert_eq!(style["sources"]["basemap"]["attribution"], "© Example");
+        let ids: Vec<&str> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        let bg = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|l| l["type"] == "background")
+            .unwrap();
+        assert_eq!(ids[bg + 1], "basemap", "{ids:?}");
+        assert!(style["sources"]["clearmap"].is_object());
     }
 
     #[test]

@@ -510,6 +510,7 @@ fn hand_made_cells_follow_the_atoms() {
         precision: 7,
         area_mismatch: 0.10,
         language: "en".into(),
+        basemap: None,
         tile_format: Default::default(),
     };
     let diagnostics = Diagnostics::default();
