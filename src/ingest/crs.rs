@@ -217,6 +217,20 @@ fn country_centre(iso3: &str) -> Option<(f64, f64)> {
         .map(|(_, lon, lat)| (*lon, *lat))
 }
 
+/// The diagnostic of a record PROJ could not bring to WGS84.
+pub fn unprojectable(
+    e: &dyn std::fmt::Display,
+    prov: &crate::model::Provenance,
+) -> crate::diagnostics::Diagnostic {
+    crate::diagnostics::Diagnostic::new(
+        crate::diagnostics::Code::NonFiniteCoordinate,
+        crate::diagnostics::Severity::Error,
+        format!("coordinates cannot be reprojected to WGS84: {e}"),
+    )
+    .record(prov)
+    .fix("record quarantined")
+}
+
 /// The diagnostic of a record quarantined because its source's coordinates do
 /// not fit the source's CRS (the source-level diagnostic says why).
 pub fn misfit(

@@ -471,15 +471,7 @@ pub(crate) fn read_geometry(
                 &projected
             }
             Err(e) => {
-                diags.push(
-                    Diagnostic::new(
-                        Code::NonFiniteCoordinate,
-                        Severity::Error,
-                        format!("coordinates cannot be reprojected to WGS84: {e}"),
-                    )
-                    .record(prov)
-                    .fix("record quarantined"),
-                );
+                diags.push(super::crs::unprojectable(&e, prov));
                 return RawGeometry::Unreadable;
             }
         },

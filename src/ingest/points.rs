@@ -573,15 +573,7 @@ fn to_wgs84(
     if let Some(ct) = &plan.to_wgs84 {
         let mut zs = vec![0.0; xs.len()];
         if let Err(e) = ct.transform_coords(&mut xs, &mut ys, &mut zs) {
-            diags.push(
-                Diagnostic::new(
-                    Code::NonFiniteCoordinate,
-                    Severity::Error,
-                    format!("coordinates cannot be reprojected to WGS84: {e}"),
-                )
-                .record(prov)
-                .fix("record quarantined"),
-            );
+            diags.push(super::crs::unprojectable(&e, prov));
             return RawGeometry::Unreadable;
         }
     }
