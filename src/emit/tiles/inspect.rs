@@ -214,14 +214,25 @@ impl Archive {
             self.slice(offset, length)?,
             self.header.internal_compression,
         )?;
+        // Offsets come from the file: a corrupt one must be an error, not an
+        // arithmetic overflow (found by fuzzing).
+        let at = |base: u64, off: u64| {
+            base.checked_add(off)
+                .ok_or_else(|| std::io::Error::other("directory entry offset out of range"))
+        };
         for (tile_id, run_length, off, len) in parse_directory(&raw)? {
             if run_length == 0 {
-                self.read_directory(self.header.leaf_offset + off, len as u64, depth + 1, out)?;
+                self.read_directory(
+                    at(self.header.leaf_offset, off)?,
+                    len as u64,
+                    depth + 1,
+                    out,
+                )?;
             } else {
                 out.push(Entry {
                     tile_id,
                     run_length,
-                    offset: self.header.data_offset + off,
+                    offset: at(self.header.data_offset, off)?,
                     length: len,
                 });
             }
