@@ -109,9 +109,14 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
         ));
     }
     let mut e = vec![(0u64, 0u32, 0u64, 0u32); n];
+    // Every sum below reads numbers from the file: checked, so a corrupt
+    // directory is an error and never an overflow (found by fuzzing).
+    let overflow = || std::io::Error::other("directory values out of range");
     let mut last = 0u64;
     for x in e.iter_mut() {
-        last += varint(b, &mut pos)?;
+        last = last
+            .checked_add(varint(b, &mut pos)?)
+            .ok_or_else(overflow)?;
         x.0 = last;
     }
     for x in e.iter_mut() {
@@ -123,9 +128,12 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     for i in 0..n {
         let v = varint(b, &mut pos)?;
         e[i].2 = if v == 0 && i > 0 {
-            e[i - 1].2 + e[i - 1].3 as u64
+            e[i - 1]
+                .2
+                .checked_add(e[i - 1].3 as u64)
+                .ok_or_else(overflow)?
         } else {
-            v - 1
+            v.checked_sub(1).ok_or_else(overflow)?
         };
     }
     Ok(e)
