@@ -45,7 +45,7 @@ fn rotate(s: u64, x: &mut u64, y: &mut u64, rx: u64, ry: u64) {
 }
 
 /// Number of tiles in zooms 0..z, i.e. the first TileID of zoom z.
-fn zoom_base(z: u8) -> u64 {
+pub fn zoom_base(z: u8) -> u64 {
     ((1u64 << (2 * z as u32)) - 1) / 3
 }
 

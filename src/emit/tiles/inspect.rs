@@ -6,7 +6,7 @@
 //! (varint columns, compressed with the header's internal compression). It is
 //! also a reader independent of the writer we use, which is what a test wants.
 
-use super::grid::{pixel_to_lonlat, tile_coord, tile_id};
+use super::grid::{self, pixel_to_lonlat, tile_coord, tile_id};
 use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer, Value};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
@@ -237,6 +237,14 @@ impl Archive {
                     out,
                 )?;
             } else {
+                // Tile ids beyond z26 are not PMTiles clearmap reads (it writes
+                // z0–z24), and bounding them keeps every id arithmetic in range.
+                if tile_id
+                    .checked_add(run_length as u64)
+                    .is_none_or(|end| end > grid::zoom_base(27))
+                {
+                    return Err(std::io::Error::other("directory entry beyond zoom 26"));
+                }
                 out.push(Entry {
                     tile_id,
                     run_length,
@@ -358,12 +366,21 @@ pub fn summary(a: &Archive) -> Result<String> {
         "tiles addressed {}, entries {}, distinct contents {}; root dir {} B, metadata {} B, leaf dirs {} B, tile data {} B",
         h.addressed_tiles, h.tile_entries, h.tile_contents, h.root_length, h.metadata_length, h.leaf_length, h.data_length
     );
+    // Runs are counted by the zoom ranges they overlap, never expanded: a run
+    // may address billions of tiles (found by fuzzing).
     let mut per_zoom: BTreeMap<u8, (u64, u64, u32)> = BTreeMap::new();
-    for ((z, _, _), len) in a.tiles() {
-        let e = per_zoom.entry(z).or_default();
-        e.0 += 1;
-        e.1 += len as u64;
-        e.2 = e.2.max(len);
+    for e in &a.entries {
+        let (start, end) = (e.tile_id, e.tile_id + e.run_length as u64);
+        for z in 0..=26u8 {
+            let (lo, hi) = (grid::zoom_base(z), grid::zoom_base(z + 1));
+            let n = end.min(hi).saturating_sub(start.max(lo));
+            if n > 0 {
+                let v = per_zoom.entry(z).or_default();
+                v.0 += n;
+                v.1 = v.1.saturating_add(n.saturating_mul(e.length as u64));
+                v.2 = v.2.max(e.length);
+            }
+        }
     }
     let _ = writeln!(s, "zoom  tiles  bytes(compressed)  largest");
     for (z, (n, bytes, max)) in per_zoom {
