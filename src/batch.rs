@@ -299,11 +299,7 @@ pub fn exit_code(rows: &[Row], strict: bool) -> i32 {
         }
         Outcome::Failed { .. } => false,
     });
-    if strict && quarantined {
-        exit::QUARANTINED_STRICT
-    } else {
-        exit::SUCCESS
-    }
+    exit::success(strict, quarantined)
 }
 
 #[cfg(test)]

@@ -259,11 +259,7 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
             outcome.quarantined
         }
     };
-    Ok(if a.strict && quarantined > 0 {
-        exit::QUARANTINED_STRICT
-    } else {
-        exit::SUCCESS
-    })
+    Ok(exit::success(a.strict, quarantined > 0))
 }
 
 fn tables(a: TablesArgs, log: &Logger) -> Result<i32> {
@@ -339,11 +335,7 @@ fn validate(a: ValidateArgs, log: &Logger) -> Result<i32> {
     let label = cfg.country.clone().unwrap_or_else(|| "validate".into());
     log.diagnostics(&label, &diags);
     let quarantined: usize = counts.values().map(|c| c.quarantined).sum();
-    Ok(if a.strict && quarantined > 0 {
-        exit::QUARANTINED_STRICT
-    } else {
-        exit::SUCCESS
-    })
+    Ok(exit::success(a.strict, quarantined > 0))
 }
 
 #[cfg(test)]

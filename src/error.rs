@@ -11,6 +11,16 @@ pub mod exit {
     pub const RUNTIME: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const QUARANTINED_STRICT: i32 = 3;
+
+    /// The code of a run that succeeded: 3 when `--strict` was given and
+    /// records were quarantined, else 0.
+    pub fn success(strict: bool, quarantined: bool) -> i32 {
+        if strict && quarantined {
+            QUARANTINED_STRICT
+        } else {
+            SUCCESS
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
