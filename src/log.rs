@@ -172,8 +172,10 @@ impl Stage {
         f.insert("duration_ms".into(), json!(ms.round() as u64));
         self.log.event("stage", f);
         let counts = match &counts {
+            // Nested figures (per-part timings) are for the JSON log only.
             Value::Object(m) => m
                 .iter()
+                .filter(|(_, v)| !v.is_object())
                 .map(|(k, v)| format!("{k} {}", human_value(v)))
                 .collect::<Vec<_>>()
                 .join(", "),

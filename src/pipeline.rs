@@ -253,7 +253,7 @@ pub fn build_incremental(
     };
     let bundle = c.bundle();
     let mut changes = None;
-    emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {
+    let written = emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {
         match &previous {
             Some(prev) => {
                 let area = emit::summary(&emit_cfg, &bundle).area_m2;
@@ -281,15 +281,18 @@ pub fn build_incremental(
         let text = manifest.to_json();
         staging.write(&out.join(manifest::FILE), |w| w.write_all(text.as_bytes()))
     })?;
-    st.done(match &changes {
-        Some(c) => json!({
-            "hazards_added": c.added,
-            "hazards_removed": c.removed,
-            "hazards_geometry_changed": c.geometry_changed,
-            "released_since_m2": c.released_since_m2,
-        }),
-        None => json!({}),
+    let mut counts = json!({
+        "tiles": written.tiles.tiles_per_zoom.values().sum::<u64>(),
+        "tiles_bytes": written.tiles.archive_bytes,
+        "parts_ms": written.durations_ms,
     });
+    if let Some(c) = &changes {
+        counts["hazards_added"] = json!(c.added);
+        counts["hazards_removed"] = json!(c.removed);
+        counts["hazards_geometry_changed"] = json!(c.geometry_changed);
+        counts["released_since_m2"] = json!(c.released_since_m2);
+    }
+    st.done(counts);
     Ok(Status::Built(Box::new(outcome(c, changes))))
 }
 

@@ -86,6 +86,12 @@ impl Staging {
         tmp
     }
 
+    /// Take over the files `other` staged (written on another thread), to be
+    /// committed with this staging's own.
+    pub fn absorb(&mut self, mut other: Staging) {
+        self.staged.append(&mut other.staged);
+    }
+
     /// Rename every staged file into place.
     pub fn commit(mut self) -> Result<()> {
         for (tmp, target) in std::mem::take(&mut self.staged) {

@@ -144,8 +144,17 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
 }
 
 /// Write the bundle into `out` (created if missing).
-pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Written> {
     write_bundle_with(out, cfg, b, |_| Ok(()))
+}
+
+/// What writing a bundle took: the tiles written and the time of each part
+/// (for the log, and for benchmarks that time the tiles alone).
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub tiles: tiles::TileStats,
+    /// Milliseconds per part: geojson, tiles, tables, commit.
+    pub durations_ms: BTreeMap<&'static str, u64>,
 }
 
 /// [`write_bundle`], with `extra` staging more files (change report, manifest)
@@ -155,7 +164,10 @@ pub fn write_bundle_with(
     cfg: &EmitConfig,
     b: &Bundle,
     extra: impl FnOnce(&mut Staging) -> Result<()>,
-) -> Result<()> {
+) -> Result<Written> {
+    let timed = |part: &'static str, t: std::time::Instant, w: &mut Written| {
+        w.durations_ms.insert(part, t.elapsed().as_millis() as u64);
+    };
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,
@@ -163,9 +175,73 @@ pub fn write_bundle_with(
     atomic::sweep_temporaries(out);
     let rec = b.reconciled;
     let acc = b.accounting;
-    let p = cfg.precision;
 
-    let mut staging = Staging::new();
+    // The tiles use every core but not all the time; the documents and tables
+    // are written on one thread beside them.
+    let mut tile_staging = Staging::new();
+    let (tiled, documents) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            let meta = tiles::TileMeta {
+                name: cfg.name.clone(),
+                attribution: cfg.attribution.clone(),
+            };
+            tiles::write_tiles_as(
+                &mut tile_staging,
+                out,
+                rec,
+                acc,
+                &tiles::TileConfig::default(),
+                &meta,
+                cfg.tile_format,
+            )
+            .map(|stats| (stats, t.elapsed().as_millis() as u64))
+        },
+        || {
+            let mut staging = Staging::new();
+            let mut w = Written::default();
+            let t = std::time::Instant::now();
+            write_documents(&mut staging, out, cfg, b)?;
+            timed("documents", t, &mut w);
+            let t = std::time::Instant::now();
+            tables::write_tables(&mut staging, out, cfg, b)?;
+            timed("tables", t, &mut w);
+            Ok::<_, Error>((staging, w))
+        },
+    );
+    let (mut staging, mut written) = documents?;
+    let (stats, tiles_ms) = tiled?;
+    written.tiles = stats;
+    written.durations_ms.insert("tiles", tiles_ms);
+    let t = std::time::Instant::now();
+    staging.absorb(tile_staging);
+    extra(&mut staging)?;
+    staging.commit()?;
+    timed("commit", t, &mut written);
+    // The other container, left by an earlier build in the other format, is
+    // stale: it would disagree with tiles.json and the figures.
+    for f in [tiles::TileFormat::Pmtiles, tiles::TileFormat::Mbtiles] {
+        if f != cfg.tile_format {
+            match std::fs::remove_file(out.join(f.file_name())) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::Output {
+                        path: out.join(f.file_name()),
+                        source: e,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Stage hazards.geojson, releases.geojson, summary.json, report.json and the
+/// page.
+fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    let rec = b.reconciled;
+    let acc = b.accounting;
+    let p = cfg.precision;
     staging.write(&out.join("hazards.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
@@ -226,44 +302,9 @@ pub fn write_bundle_with(
     })?;
 
     let s = summary(cfg, b);
-    write_json(&mut staging, &out.join("summary.json"), &s)?;
-    write_json(
-        &mut staging,
-        &out.join("report.json"),
-        &report(b.diagnostics),
-    )?;
-    page::write_page(&mut staging, out, &cfg.language, cfg.basemap.as_ref())?;
-    let meta = tiles::TileMeta {
-        name: cfg.name.clone(),
-        attribution: cfg.attribution.clone(),
-    };
-    tiles::write_tiles_as(
-        &mut staging,
-        out,
-        rec,
-        acc,
-        &tiles::TileConfig::default(),
-        &meta,
-        cfg.tile_format,
-    )?;
-    tables::write_tables(&mut staging, out, cfg, b)?;
-    extra(&mut staging)?;
-    staging.commit()?;
-    // The other container, left by an earlier build in the other format, is
-    // stale: it would disagree with tiles.json and the figures.
-    for f in [tiles::TileFormat::Pmtiles, tiles::TileFormat::Mbtiles] {
-        if f != cfg.tile_format {
-            match std::fs::remove_file(out.join(f.file_name())) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::Output {
-                        path: out.join(f.file_name()),
-                        source: e,
-                    })
-                }
-                _ => {}
-            }
-        }
-    }
+    write_json(staging, &out.join("summary.json"), &s)?;
+    write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
+    page::write_page(staging, out, &cfg.language, cfg.basemap.as_ref())?;
     Ok(())
 }
 

@@ -7,6 +7,12 @@
 //! crossing edges, collapsed rings), are removed by one i_overlay `simplify` over
 //! all rings of a feature with the NonZero fill rule and OGC output, on the
 //! integer grid itself, so nothing is rounded after cleaning.
+//!
+//! Most features of a tile are one ring that stays simple after rounding; for
+//! those ([`simple_ring`]) the overlay is skipped: an O(n²) test of every edge
+//! pair is far cheaper than building an overlay graph for a few dozen
+//! vertices, and it accepts only rings the overlay would return unchanged in
+//! shape (no crossing, touching or overlapping edges, no spikes, area ≠ 0).
 
 use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
@@ -126,6 +132,89 @@ pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
     out
 }
 
+/// Rings longer than this go to the overlay: the pairwise test is quadratic.
+const SIMPLE_TEST_MAX: usize = 160;
+
+/// `ring` as a valid MVT polygon when it is a simple ring of non-zero area:
+/// exterior wound positive, redundant collinear vertices dropped (dropping a
+/// vertex that lies on the straight line between its neighbours changes no
+/// border, so borders shared with other features stay shared). `None` when the
+/// ring needs the overlay (or is too long to test cheaply).
+pub fn simple_ring(ring: &[IntPoint]) -> Option<TilePolygon> {
+    let n = ring.len();
+    if !(3..=SIMPLE_TEST_MAX).contains(&n) {
+        return None;
+    }
+    let p = |i: usize| ring[i % n];
+    // Spikes (the ring turning back on itself) fail; straight-through vertices
+    // are dropped.
+    let mut kept: Vec<(i32, i32)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (a, b, c) = (p(i + n - 1), p(i), p(i + 1));
+        let cross = orient(a, b, c);
+        if cross == 0 {
+            let dot = (b.x as i64 - a.x as i64) * (c.x as i64 - b.x as i64)
+                + (b.y as i64 - a.y as i64) * (c.y as i64 - b.y as i64);
+            if dot <= 0 {
+                return None;
+            }
+            continue;
+        }
+        kept.push((b.x, b.y));
+    }
+    if kept.len() < 3 {
+        return None;
+    }
+    // Any two edges that are not neighbours must not meet at all.
+    for i in 0..n {
+        let (a, b) = (p(i), p(i + 1));
+        let (ax0, ax1) = (a.x.min(b.x), a.x.max(b.x));
+        let (ay0, ay1) = (a.y.min(b.y), a.y.max(b.y));
+        // Edge j = i + 1 shares vertex b; edge i - 1 (= n - 1 for i = 0) shares a.
+        let last = if i == 0 { n - 1 } else { n };
+        for j in i + 2..last {
+            let (c, d) = (p(j), p(j + 1));
+            if c.x.max(d.x) < ax0 || c.x.min(d.x) > ax1 || c.y.max(d.y) < ay0 || c.y.min(d.y) > ay1
+            {
+                continue;
+            }
+            if segments_meet(a, b, c, d) {
+                return None;
+            }
+        }
+    }
+    let a = ring_area2(&kept);
+    if a == 0 {
+        return None;
+    }
+    if a < 0 {
+        kept.reverse();
+    }
+    Some(vec![kept])
+}
+
+/// Twice the signed area of the triangle a, b, c.
+fn orient(a: IntPoint, b: IntPoint, c: IntPoint) -> i64 {
+    (b.x as i64 - a.x as i64) * (c.y as i64 - a.y as i64)
+        - (b.y as i64 - a.y as i64) * (c.x as i64 - a.x as i64)
+}
+
+/// Whether closed segments ab and cd share any point.
+fn segments_meet(a: IntPoint, b: IntPoint, c: IntPoint, d: IntPoint) -> bool {
+    let (d1, d2) = (orient(c, d, a), orient(c, d, b));
+    let (d3, d4) = (orient(a, b, c), orient(a, b, d));
+    if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+        return true;
+    }
+    let within = |p: IntPoint, q: IntPoint, r: IntPoint| {
+        r.x >= p.x.min(q.x) && r.x <= p.x.max(q.x) && r.y >= p.y.min(q.y) && r.y <= p.y.max(q.y)
+    };
+    (d1 == 0 && within(c, d, a))
+        || (d2 == 0 && within(c, d, b))
+        || (d3 == 0 && within(a, b, c))
+        || (d4 == 0 && within(a, b, d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +256,63 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].len(), 2);
         assert!(ring_area2(&out[0][0]) > 0 && ring_area2(&out[0][1]) < 0);
+    }
+
+    #[test]
+    fn simple_rings_skip_the_overlay_and_others_do_not() {
+        // A square given negative: rewound; the collinear midpoint dropped.
+        let sq = simple_ring(&ip(&[(0, 0), (0, 10), (10, 10), (10, 5), (10, 0)])).unwrap();
+        assert_eq!(sq[0].len(), 4);
+        assert!(ring_area2(&sq[0]) > 0);
+        // Bow-tie, spike, touching vertex, zero-width bridge: overlay needed.
+        assert!(simple_ring(&ip(&[(0, 0), (10, 10), (10, 0), (0, 10)])).is_none());
+        assert!(simple_ring(&ip(&[(0, 0), (10, 0), (20, 0), (10, 0), (10, 10)])).is_none());
+        assert!(simple_ring(&ip(&[(0, 0), (10, 0), (5, 5), (10, 10), (0, 10), (5, 5)])).is_none());
+        assert!(simple_ring(&ip(&[
+            (0, 0),
+            (10, 0),
+            (10, 4),
+            (20, 4),
+            (20, 6),
+            (10, 6),
+            (10, 4),
+            (10, 10),
+            (0, 10)
+        ]))
+        .is_none());
+        assert!(simple_ring(&ip(&[(0, 0), (5, 0), (10, 0)])).is_none());
+    }
+
+    #[test]
+    fn simple_rings_agree_with_the_overlay() {
+        // Random small rings: whenever the fast test accepts one, the overlay
+        // gives one polygon without holes of the same (doubled) area.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |m: i32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as i32
+        };
+        let mut accepted = 0;
+        for _ in 0..4000 {
+            let n = 3 + next(6) as usize;
+            let ring: Vec<IntPoint> = (0..n).map(|_| IntPoint::new(next(12), next(12))).collect();
+            let ring = quantise(
+                &ring
+                    .iter()
+                    .map(|p| (p.x as f64, p.y as f64))
+                    .collect::<Vec<_>>(),
+            );
+            if let Some(fast) = simple_ring(&ring) {
+                accepted += 1;
+                let slow = clean(vec![ring.clone()]);
+                assert_eq!(slow.len(), 1, "{ring:?}");
+                assert_eq!(slow[0].len(), 1, "{ring:?}");
+                assert_eq!(ring_area2(&slow[0][0]), ring_area2(&fast[0]), "{ring:?}");
+            }
+        }
+        assert!(accepted > 100, "only {accepted} simple rings drawn");
     }
 
     #[test]

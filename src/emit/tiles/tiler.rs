@@ -6,9 +6,20 @@
 //!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
 //!    profile order, whatever the thread count.
-//! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: clip each
-//!    polygon ring to the buffered tile, go to tile units, round, clean with
-//!    i_overlay ([`super::clip`]); place points; encode the MVT and gzip it.
+//! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: skip the
+//!    polygons whose every vertex rounds to one row or column; clip each ring
+//!    to the buffered tile, go to tile units, round, keep a ring that is still
+//!    simple as it is or clean with i_overlay ([`super::clip`]); place points;
+//!    encode the MVT and gzip it.
+//!
+//! Rounding to each zoom's tile grid is the per-zoom simplification: vertices
+//! closer than a tile unit merge, straight-through vertices of simple rings
+//! are dropped, and
+//! parts that collapse vanish (their hazard point stays). It is a function of
+//! each vertex alone, so a border shared by a remaining part and a release
+//! piece rounds to the same points in both and stays shared at every zoom;
+//! line simplification (Douglas–Peucker and kin) would move the two copies of
+//! a border independently and open gaps between the layers.
 //! 4. Hand each chunk's tiles, in order, to the sink (the PMTiles writer), so
 //!    memory holds one zoom's assignment and one chunk of tiles, never the
 //!    whole pyramid.
@@ -18,7 +29,7 @@
 //! same rectangle in both; projecting once per feature instead of once per
 //! tile is what keeps z14 cheap.
 
-use super::clip::{clean, clip_ring, quantise, Rect};
+use super::clip::{clean, clip_ring, quantise, simple_ring, Rect};
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{SourceFeature, SourceGeometry, TileConfig, LAYERS};
@@ -212,6 +223,13 @@ fn encode_tile<'a>(
                 TileGeometry::Point(px.round() as i32, py.round() as i32)
             }
             UnitGeometry::Polygons(polys) => {
+                // Every vertex rounds to one column or one row: nothing of the
+                // polygon survives quantisation (its hazard point stands for it).
+                let (x0, y0) = to_tile((p.bbox[0], p.bbox[1]));
+                let (x1, y1) = to_tile((p.bbox[2], p.bbox[3]));
+                if x0.round() == x1.round() || y0.round() == y1.round() {
+                    continue;
+                }
                 let mut rings = Vec::new();
                 for ring in polys.iter().flatten() {
                     let projected: Vec<(f64, f64)> = ring.iter().map(|&c| to_tile(c)).collect();
@@ -220,7 +238,11 @@ fn encode_tile<'a>(
                         rings.push(quantise(&clipped));
                     }
                 }
-                let cleaned = clean(rings);
+                let cleaned = match rings.as_slice() {
+                    [one] => simple_ring(one).map(|p| vec![p]),
+                    _ => None,
+                }
+                .unwrap_or_else(|| clean(rings));
                 if cleaned.is_empty() {
                     continue;
                 }
