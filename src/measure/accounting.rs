@@ -329,9 +329,15 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let r_all = union(c.releases.iter().map(|&i| &rl[i].geometry));
     let no_releases = r_all.0.is_empty();
     let f = &mut out.figures;
-    f.total = area(&h_all);
+    // A lone hazard's union is the hazard itself, measured by reconcile already.
+    f.total = match c.hazards.as_slice() {
+        [one] => rec.hazard_areas[*one],
+        _ => area(&h_all),
+    };
     // |Hₒ − R|; step 4 splits it into breakdown atoms and sums them back.
-    let remaining_union = if no_releases {
+    let remaining_union = if no_releases && open.len() == c.hazards.len() {
+        f.total
+    } else if no_releases {
         area(&h_open)
     } else {
         area(&ops::difference(&h_open, &r_all))
@@ -437,7 +443,12 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         for ri in &near {
             let Some(&p) = piece_of.get(ri) else { continue };
             let piece = &mut out.pieces[p];
-            let a = area(&ops::intersection(&piece.geometry, &h.geometry));
+            // In a one-hazard cluster every piece lies inside that hazard.
+            let a = if c.hazards.len() == 1 {
+                piece.area_m2
+            } else {
+                area(&ops::intersection(&piece.geometry, &h.geometry))
+            };
             if a > 0.0 {
                 released_m2[outcome_slot(rl[*ri].outcome)] += a;
                 piece.hazards.push(hi);

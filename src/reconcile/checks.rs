@@ -110,6 +110,7 @@ pub fn release_links(
     hz: &[Hazard],
     areas: &[f64],
     rl: &[Release],
+    release_areas: &[f64],
     index: &Index,
 ) -> Vec<Diagnostic> {
     let by_id: HashMap<String, usize> = hz
@@ -118,7 +119,8 @@ pub fn release_links(
         .map(|(i, h)| (id_key(&h.id), i))
         .collect();
     rl.par_iter()
-        .flat_map_iter(|r| {
+        .zip(release_areas)
+        .flat_map_iter(|(r, &own)| {
             let mut out = Vec::new();
             if r.hazard_ids.is_empty() {
                 return out;
@@ -161,7 +163,6 @@ pub fn release_links(
             } else {
                 area(&ops::union_all(linked.iter().map(|&i| &hz[i].geometry)))
             };
-            let own = area(&r.geometry);
             if own > linked_area * 1.01 {
                 out.push(
                     Diagnostic::new(

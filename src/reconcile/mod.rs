@@ -192,10 +192,12 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
     let clusters = cluster(&index);
     let hazard_areas: Vec<f64> = hazards.par_iter().map(|h| area(&h.geometry)).collect();
     diags.extend(checks::hazard_pairs(&hazards, &hazard_areas, &index, cfg));
+    let release_areas: Vec<f64> = releases.par_iter().map(|r| area(&r.geometry)).collect();
     diags.extend(checks::release_links(
         &hazards,
         &hazard_areas,
         &releases,
+        &release_areas,
         &index,
     ));
     diags.extend(checks::area_mismatch(
@@ -205,7 +207,6 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
             .map(|(h, a)| (&h.provenance, h.area_reported_m2, *a)),
         cfg,
     ));
-    let release_areas: Vec<f64> = releases.par_iter().map(|r| area(&r.geometry)).collect();
     diags.extend(checks::area_mismatch(
         releases
             .iter()
