@@ -49,6 +49,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
+/// GDAL 3.6's streaming GeoJSON parser refuses a token over 10 million
+/// characters ("Too many characters"); texts anywhere near that are left to it.
+const LONGEST_TEXT: usize = 1_000_000;
+
 /// Why the fast path stepped aside; never shown, GDAL reads the source instead.
 #[derive(Debug)]
 struct Unsupported;
@@ -553,7 +557,7 @@ fn parse(bytes: &[u8]) -> Fast<Collection> {
     }
     let name = match top.name {
         None => None,
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
+        Some(serde_json::Value::String(s)) if !s.is_empty() && s.len() < LONGEST_TEXT => Some(s),
         Some(_) => return Err(Unsupported),
     };
     let features = top
@@ -690,7 +694,10 @@ impl<'de> serde::Deserialize<'de> for Properties {
             ) -> std::result::Result<Properties, A::Error> {
                 let mut out: Vec<(String, Cell)> = Vec::new();
                 while let Some(key) = m.next_key::<String>()? {
-                    if key.contains('\0') || out.iter().any(|(k, _)| *k == key) {
+                    if key.contains('\0')
+                        || key.len() >= LONGEST_TEXT
+                        || out.iter().any(|(k, _)| *k == key)
+                    {
                         return Err(de::Error::custom("unusual property name"));
                     }
                     let raw: &Json = m.next_value()?;
@@ -709,7 +716,7 @@ impl<'de> serde::Deserialize<'de> for Properties {
 fn cell(text: &str) -> Fast<Cell> {
     match text.as_bytes().first() {
         Some(b'n') => Ok(Cell::Null),
-        Some(b'"') => {
+        Some(b'"') if text.len() < LONGEST_TEXT => {
             let s: String = serde_json::from_str(text).map_err(|_| Unsupported)?;
             // GDAL's C strings end at a NUL.
             if s.contains('\0') {

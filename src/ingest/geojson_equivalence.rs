@@ -307,6 +307,14 @@ fn cases() -> Vec<(&'static str, String, bool)> {
             false,
         ),
         (
+            "huge-string",
+            fc(vec![f(
+                &format!(r#"{{"id":"{}"}}"#, "x".repeat(10_500_000)),
+                &g,
+            )]),
+            false,
+        ),
+        (
             "invalid-calendar-date",
             fc(vec![f(r#"{"id":"A","date":"2021-02-29"}"#, &g)]),
             false,
