@@ -84,6 +84,8 @@ pub(crate) fn read(
     }
     let bytes = std::fs::read(&path).ok()?;
     let collection = parse(&bytes).ok()?;
+    // The features own what they hold: the text can go.
+    drop(bytes);
     let layer_name = match &collection.name {
         Some(n) => n.clone(),
         None => path.file_stem()?.to_str()?.to_string(),
