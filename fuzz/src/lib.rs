@@ -60,7 +60,8 @@ fn ingest_bytes(data: &[u8], ext: &str) {
     let _ = std::fs::remove_file(&path);
 }
 
-/// GeoJSON through GDAL, the ingest reader and normalize.
+/// GeoJSON through the ingest readers (the pure-Rust GeoJSON reader, GDAL
+/// where it steps aside) and normalize.
 pub fn geojson(data: &[u8]) {
     ingest_bytes(data, "geojson");
 }

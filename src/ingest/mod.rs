@@ -1,4 +1,5 @@
-//! Ingest: read every configured source through GDAL/OGR into raw records whose
+//! Ingest: read every configured source (through GDAL/OGR, or the pure-Rust
+//! `geojson` reader for plain GeoJSON) into raw records whose
 //! attributes are already mapped to canonical fields and whose geometries are in
 //! WGS84 lon/lat, but not yet checked or repaired (that is normalize's job).
 //!
@@ -8,6 +9,7 @@
 //! the input fingerprints.
 
 pub mod crs;
+mod geojson;
 pub mod limits;
 pub mod mapping;
 pub mod ogr;

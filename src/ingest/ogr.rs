@@ -47,12 +47,35 @@ fn capture_gdal_messages() {
     });
 }
 
+/// Which reader a source may be read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// The pure-Rust GeoJSON reader where it applies, GDAL otherwise.
+    Auto,
+    /// GDAL only (the equivalence tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Gdal,
+}
+
 /// Read one source into a batch of raw records.
 pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
+    read_with(cfg, source, diags, Reader::Auto)
+}
+
+pub(crate) fn read_with(
+    cfg: &Config,
+    source: &SourceConfig,
+    diags: &mut Diagnostics,
+    reader: Reader,
+) -> Result<SourceBatch> {
     capture_gdal_messages();
     let batch = match source.preset.as_deref().and_then(Preset::by_name) {
         Some(Preset::NgPoints) => super::points::read(cfg, source, diags),
-        _ => read_layer(cfg, source, diags),
+        _ => match reader {
+            Reader::Auto => super::geojson::read(cfg, source, diags)
+                .unwrap_or_else(|| read_layer(cfg, source, diags)),
+            Reader::Gdal => read_layer(cfg, source, diags),
+        },
     };
     let messages = std::mem::take(&mut *GDAL_MESSAGES.lock().unwrap_or_else(|e| e.into_inner()));
     // A source that cannot be read: what GDAL said on the way is the detail
@@ -146,7 +169,7 @@ fn row_values(feature: &gdal::vector::Feature, n: usize) -> Vec<Option<RawValue>
 
 /// Whether a row holds text that was not valid in the encoding GDAL assumed
 /// (the `gdal` crate turns such bytes into U+FFFD).
-fn has_mangled_text(values: &[Option<RawValue>]) -> bool {
+pub(super) fn has_mangled_text(values: &[Option<RawValue>]) -> bool {
     values.iter().flatten().any(|v| match v {
         RawValue::Text(s) => s.contains('\u{FFFD}'),
         RawValue::List(l) => l.iter().any(|s| s.contains('\u{FFFD}')),
@@ -155,7 +178,7 @@ fn has_mangled_text(values: &[Option<RawValue>]) -> bool {
 }
 
 /// The source-level diagnostic for rows with invalid text, naming the option.
-fn encoding_diagnostic(source: &SourceConfig, desc: &str, rows: usize) -> Diagnostic {
+pub(super) fn encoding_diagnostic(source: &SourceConfig, desc: &str, rows: usize) -> Diagnostic {
     Diagnostic::new(
         Code::InvalidEncoding,
         Severity::Warning,
@@ -186,7 +209,7 @@ fn layer_extent(layer: &gdal::vector::Layer) -> Option<crs::Extent> {
 }
 
 /// Whether an extent is within longitude/latitude bounds.
-fn is_lon_lat(e: &crs::Extent) -> bool {
+pub(super) fn is_lon_lat(e: &crs::Extent) -> bool {
     e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0
 }
 

@@ -113,13 +113,10 @@ pub fn not_found(path: &Path) -> Error {
     )
 }
 
-pub fn open(
-    path: &Path,
-    source: &SourceConfig,
-    purpose: Purpose,
-    config_path: &Path,
-    limits: &Limits,
-) -> Result<Opened> {
+/// The checks made before any reader sees a file: that it is there, that it
+/// is not a directory where a file is expected, and the size limit of formats
+/// read whole into memory.
+pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
     if !path.exists() {
         return Err(not_found(path));
     }
@@ -130,7 +127,18 @@ pub fn open(
             "is a directory, not a file; point `path` at the file itself (a File Geodatabase .gdb is the only directory clearmap reads)",
         ));
     }
-    super::limits::check_file_size(path, limits)?;
+    super::limits::check_file_size(path, limits)
+}
+
+pub fn open(
+    path: &Path,
+    source: &SourceConfig,
+    purpose: Purpose,
+    config_path: &Path,
+    limits: &Limits,
+) -> Result<Opened> {
+    check_before_open(path, limits)?;
+    let format = Format::of(path);
     if format == Format::ZippedShapefile {
         super::limits::check_zip(path, limits)?;
     }
