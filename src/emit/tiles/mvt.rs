@@ -11,8 +11,6 @@
 //! what goes into a tile (clipping, cleaning, winding) is the tiler's business,
 //! and the encoder only refuses what it cannot represent validly.
 
-use std::collections::HashMap;
-
 // Protobuf wire types.
 const VARINT: u64 = 0;
 const FIXED64: u64 = 1;
@@ -45,19 +43,19 @@ pub enum Value {
 }
 
 /// `Value` as a hash key: doubles by their bits, so equal values share a slot.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    String(String),
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ValueKey<'a> {
+    String(&'a str),
     Double(u64),
     Int(i64),
     Uint(u64),
     Bool(bool),
 }
 
-impl From<&Value> for ValueKey {
-    fn from(v: &Value) -> Self {
+impl<'a> ValueKey<'a> {
+    fn from_ref(v: &'a Value) -> Self {
         match v {
-            Value::String(s) => ValueKey::String(s.clone()),
+            Value::String(s) => ValueKey::String(s),
             Value::Double(d) => ValueKey::Double(d.to_bits()),
             Value::Int(i) => ValueKey::Int(*i),
             Value::Uint(u) => ValueKey::Uint(*u),
@@ -184,14 +182,22 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
 
 /// One layer being filled: features are encoded as they come, keys and values
 /// go into tables shared by the layer's features, in order of first use.
+///
+/// Built once per layer per tile, hundreds of thousands of times a build: the
+/// value table is looked up by hash without copying the value, keys (a layer
+/// has a handful) by a linear scan, and the encoded features go into one
+/// buffer.
 pub struct LayerBuilder {
     name: String,
     extent: u32,
     keys: Vec<String>,
-    key_index: HashMap<String, u32>,
     values: Vec<Value>,
-    value_index: HashMap<ValueKey, u32>,
-    features: Vec<Vec<u8>>,
+    value_index: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    /// The features, each already framed as a `Layer.features` field.
+    features: Vec<u8>,
+    scratch: Vec<u8>,
+    tags: Vec<u32>,
 }
 
 impl LayerBuilder {
@@ -200,15 +206,46 @@ impl LayerBuilder {
             name: name.to_string(),
             extent,
             keys: Vec::new(),
-            key_index: HashMap::new(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            value_index: hashbrown::HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
             features: Vec::new(),
+            scratch: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.features.is_empty()
+    }
+
+    /// The index of `v` in the value table, added on first use.
+    fn value_slot(&mut self, v: &Value) -> u32 {
+        let hash = Self::hash_with(&self.hasher, v);
+        let values = &self.values;
+        let same = |&i: &u32| ValueKey::from_ref(&values[i as usize]) == ValueKey::from_ref(v);
+        if let Some(&i) = self.value_index.find(hash, same) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(v.clone());
+        let (values, hasher) = (&self.values, &self.hasher);
+        self.value_index
+            .insert_unique(hash, i, |&j| Self::hash_with(hasher, &values[j as usize]));
+        i
+    }
+
+    fn hash_with(hasher: &hashbrown::DefaultHashBuilder, v: &Value) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = hasher.build_hasher();
+        match v {
+            Value::String(s) => (0u8, s.as_str()).hash(&mut h),
+            Value::Double(d) => (1u8, d.to_bits()).hash(&mut h),
+            Value::Int(i) => (2u8, *i).hash(&mut h),
+            Value::Uint(u) => (3u8, *u).hash(&mut h),
+            Value::Bool(b) => (4u8, *b).hash(&mut h),
+        }
+        h.finish()
     }
 
     /// Add a feature; returns false (and adds nothing) when its geometry has
@@ -222,42 +259,34 @@ impl LayerBuilder {
         let Some((gtype, cmds)) = encode_geometry(geometry) else {
             return false;
         };
-        let mut tags = Vec::with_capacity(properties.len() * 2);
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
         for (k, v) in properties {
-            let ki = match self.key_index.get(*k) {
-                Some(&i) => i,
+            let ki = match self.keys.iter().position(|x| x == k) {
+                Some(i) => i as u32,
                 None => {
-                    let i = self.keys.len() as u32;
                     self.keys.push(k.to_string());
-                    self.key_index.insert(k.to_string(), i);
-                    i
+                    (self.keys.len() - 1) as u32
                 }
             };
-            let vk = ValueKey::from(v);
-            let vi = match self.value_index.get(&vk) {
-                Some(&i) => i,
-                None => {
-                    let i = self.values.len() as u32;
-                    self.values.push(v.clone());
-                    self.value_index.insert(vk, i);
-                    i
-                }
-            };
+            let vi = self.value_slot(v);
             tags.push(ki);
             tags.push(vi);
         }
-        let mut f = Vec::new();
+        let f = &mut self.scratch;
+        f.clear();
         if let Some(id) = id {
-            put_tag(&mut f, 1, VARINT);
-            put_varint(&mut f, id);
+            put_tag(f, 1, VARINT);
+            put_varint(f, id);
         }
         if !tags.is_empty() {
-            put_packed(&mut f, 2, &tags);
+            put_packed(f, 2, &tags);
         }
-        put_tag(&mut f, 3, VARINT);
-        put_varint(&mut f, gtype as u64);
-        put_packed(&mut f, 4, &cmds);
-        self.features.push(f);
+        put_tag(f, 3, VARINT);
+        put_varint(f, gtype as u64);
+        put_packed(f, 4, &cmds);
+        put_bytes(&mut self.features, 2, f);
+        self.tags = tags;
         true
     }
 
@@ -267,9 +296,7 @@ impl LayerBuilder {
         put_tag(&mut l, 15, VARINT);
         put_varint(&mut l, 2);
         put_bytes(&mut l, 1, self.name.as_bytes());
-        for f in &self.features {
-            put_bytes(&mut l, 2, f);
-        }
+        l.extend_from_slice(&self.features);
         for k in &self.keys {
             put_bytes(&mut l, 3, k.as_bytes());
         }

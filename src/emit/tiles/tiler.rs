@@ -7,15 +7,16 @@
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
 //!    profile order, whatever the thread count.
 //! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: skip the
-//!    polygons whose every vertex rounds to one row or column; clip each ring
+//!    polygons whose every vertex rounds to one row or column or whose area is
+//!    under [`MIN_AREA_UNITS2`]; clip each ring
 //!    to the buffered tile, go to tile units, round, keep a ring that is still
 //!    simple as it is or clean with i_overlay ([`super::clip`]); place points;
 //!    encode the MVT and gzip it.
 //!
 //! Rounding to each zoom's tile grid is the per-zoom simplification: vertices
 //! closer than a tile unit merge, straight-through vertices of simple rings
-//! are dropped, and
-//! parts that collapse vanish (their hazard point stays). It is a function of
+//! are dropped, and parts that collapse or shrink under a sixteenth of a
+//! pixel vanish (their hazard point stays). It is a function of
 //! each vertex alone, so a border shared by a remaining part and a release
 //! piece rounds to the same points in both and stays shared at every zoom;
 //! line simplification (Douglas–Peucker and kin) would move the two copies of
@@ -29,12 +30,13 @@
 //! same rectangle in both; projecting once per feature instead of once per
 //! tile is what keeps z14 cheap.
 
-use super::clip::{clean, clip_ring, quantise, simple_ring, Rect};
+use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Rect};
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{SourceFeature, SourceGeometry, TileConfig, LAYERS};
 use flate2::write::GzEncoder;
 use geo::orient::{Direction, Orient};
+use i_overlay::i_float::int::point::IntPoint;
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -54,6 +56,24 @@ pub struct Prepared<'a> {
     geometry: UnitGeometry,
     /// min x, min y, max x, max y in unit coordinates.
     bbox: [f64; 4],
+    /// Area of a polygon feature in unit coordinates squared (0 for points).
+    area: f64,
+}
+
+/// Polygon features smaller than this many square tile units (1/16 of a
+/// pixel on a 512-pixel tile) are left out of a tile: rounded to the grid they
+/// would be a speck or a scribble, and the hazard point stands for a hazard.
+const MIN_AREA_UNITS2: f64 = 4.0;
+
+/// Shoelace area of a ring without closing vertex, unsigned.
+fn shoelace(ring: &[(f64, f64)]) -> f64 {
+    let n = ring.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        s += a.0 * b.1 - b.0 * a.1;
+    }
+    (s / 2.0).abs()
 }
 
 /// Project features to unit coordinates (in parallel; order kept).
@@ -100,10 +120,21 @@ pub fn prepare(features: &[SourceFeature]) -> Vec<Prepared<'_>> {
                         .collect(),
                 ),
             };
+            let area = match &geometry {
+                UnitGeometry::Polygons(polys) => polys
+                    .iter()
+                    .map(|rings| {
+                        let holes: f64 = rings.iter().skip(1).map(|r| shoelace(r)).sum();
+                        rings.first().map_or(0.0, |e| shoelace(e)) - holes
+                    })
+                    .sum(),
+                UnitGeometry::Point(..) => 0.0,
+            };
             Prepared {
                 source: f,
                 geometry,
                 bbox,
+                area,
             }
         })
         .filter(|p| p.bbox[0].is_finite())
@@ -227,22 +258,48 @@ fn encode_tile<'a>(
                 // polygon survives quantisation (its hazard point stands for it).
                 let (x0, y0) = to_tile((p.bbox[0], p.bbox[1]));
                 let (x1, y1) = to_tile((p.bbox[2], p.bbox[3]));
-                if x0.round() == x1.round() || y0.round() == y1.round() {
+                let scale = n * ext;
+                if x0.round() == x1.round()
+                    || y0.round() == y1.round()
+                    || p.area * scale * scale < MIN_AREA_UNITS2
+                {
                     continue;
                 }
-                let mut rings = Vec::new();
-                for ring in polys.iter().flatten() {
-                    let projected: Vec<(f64, f64)> = ring.iter().map(|&c| to_tile(c)).collect();
-                    let clipped = clip_ring(&projected, &rect);
-                    if clipped.len() >= 3 {
-                        rings.push(quantise(&clipped));
+                // Rings per polygon, exterior first. A ring that rounds to fewer
+                // than three points has no area: a collapsed hole is dropped, a
+                // collapsed exterior takes its polygon with it (its holes lie
+                // inside it: the geometry is valid before tiling).
+                // Wholly inside the buffered tile: nothing to clip.
+                let within =
+                    x0 >= rect.min_x && x1 <= rect.max_x && y0 >= rect.min_y && y1 <= rect.max_y;
+                let mut parts: Vec<Vec<Vec<IntPoint>>> = Vec::with_capacity(polys.len());
+                for poly in polys {
+                    let mut rings = Vec::with_capacity(poly.len());
+                    for (k, ring) in poly.iter().enumerate() {
+                        let q = if within {
+                            quantise_iter(ring.iter().map(|&c| to_tile(c)), ring.len())
+                        } else {
+                            let projected: Vec<(f64, f64)> =
+                                ring.iter().map(|&c| to_tile(c)).collect();
+                            let clipped = clip_ring(&projected, &rect);
+                            if clipped.len() >= 3 {
+                                quantise(&clipped)
+                            } else {
+                                Vec::new()
+                            }
+                        };
+                        if q.len() >= 3 {
+                            rings.push(q);
+                        } else if k == 0 {
+                            break;
+                        }
+                    }
+                    if !rings.is_empty() {
+                        parts.push(rings);
                     }
                 }
-                let cleaned = match rings.as_slice() {
-                    [one] => simple_ring(one).map(|p| vec![p]),
-                    _ => None,
-                }
-                .unwrap_or_else(|| clean(rings));
+                let cleaned = simple_polygons(&parts)
+                    .unwrap_or_else(|| clean(parts.into_iter().flatten().collect()));
                 if cleaned.is_empty() {
                     continue;
                 }
