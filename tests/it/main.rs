@@ -11,6 +11,7 @@ mod mvt_fixtures;
 mod ops;
 mod props;
 mod reconcile;
+mod shared_borders;
 mod tables;
 mod tile_cases;
 mod tiles;

@@ -112,24 +112,26 @@ pub const LAYERS: [LayerSpec; 3] = [
 ];
 
 /// A feature's geometry in WGS84 lon/lat.
+/// Polygons are borrowed from the accounting: a copy of every remaining part
+/// and release piece would double the memory of a large build.
 #[derive(Debug, Clone)]
-pub enum SourceGeometry {
-    Polygons(MultiPolygon<f64>),
+pub enum SourceGeometry<'a> {
+    Polygons(&'a MultiPolygon<f64>),
     Point(Point<f64>),
 }
 
 /// A record as the profile wants it in the tiles.
 #[derive(Debug, Clone)]
-pub struct SourceFeature {
+pub struct SourceFeature<'a> {
     /// Index into [`LAYERS`].
     pub layer: usize,
     pub id: u64,
     pub properties: Vec<(&'static str, Value)>,
-    pub geometry: SourceGeometry,
+    pub geometry: SourceGeometry<'a>,
 }
 
 /// Every feature of the tiles, in layer order, then by id.
-pub fn features(rec: &Reconciled, acc: &Accounting) -> Vec<SourceFeature> {
+pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<'a>> {
     let mut polys = Vec::new();
     let mut points = Vec::new();
     for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
@@ -155,7 +157,7 @@ pub fn features(rec: &Reconciled, acc: &Accounting) -> Vec<SourceFeature> {
             layer: HAZARDS,
             id,
             properties: props,
-            geometry: SourceGeometry::Polygons(r.remaining.clone()),
+            geometry: SourceGeometry::Polygons(&r.remaining),
         });
         if let Some(p) = interior_point(&r.remaining) {
             points.push(SourceFeature {
@@ -190,7 +192,7 @@ pub fn features(rec: &Reconciled, acc: &Accounting) -> Vec<SourceFeature> {
             layer: RELEASES,
             id: k as u64 + 1,
             properties: props,
-            geometry: SourceGeometry::Polygons(piece.geometry.clone()),
+            geometry: SourceGeometry::Polygons(&piece.geometry),
         });
     }
     polys.sort_by_key(|f| (f.layer, f.id));

@@ -52,7 +52,7 @@ enum UnitGeometry {
 
 /// A feature ready for tiling.
 pub struct Prepared<'a> {
-    source: &'a SourceFeature,
+    source: &'a SourceFeature<'a>,
     geometry: UnitGeometry,
     /// min x, min y, max x, max y in unit coordinates.
     bbox: [f64; 4],
@@ -77,7 +77,7 @@ fn shoelace(ring: &[(f64, f64)]) -> f64 {
 }
 
 /// Project features to unit coordinates (in parallel; order kept).
-pub fn prepare(features: &[SourceFeature]) -> Vec<Prepared<'_>> {
+pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
     features
         .par_iter()
         .map(|f| {
