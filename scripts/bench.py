@@ -15,18 +15,37 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLEARMAP = os.path.join(ROOT, "target", "release", "clearmap")
 
 
-def timed(cmd, env=None):
-    """Run cmd under /usr/bin/time -v; return (wall s, cpu s, peak RSS MB, rc)."""
+def timed(cmd, env=None, log=None):
+    """Run cmd under /usr/bin/time -v; return (wall s, cpu s, peak RSS MB, rc).
+    With `log` (a list), the command's stderr is appended to it."""
     t0 = time.monotonic()
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
     wall = time.monotonic() - t0
     err = p.stderr
+    if log is not None:
+        log.append(err)
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", err).group(1))
     sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) / 1024
     if p.returncode != 0:
         print(f"  ! {' '.join(cmd[:3])} … exited {p.returncode}: {err[-400:]}", file=sys.stderr)
     return wall, user + sys_, rss, p.returncode
+
+
+def stages(log_text):
+    """Stage durations (s) from a `--log-format json` log: ingest … emit, and
+    the emit parts (documents, tiles, tables, commit)."""
+    out = {}
+    for line in log_text.splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("event") == "stage":
+            out[e["stage"]] = e["duration_ms"] / 1000
+            for k, v in (e.get("counts") or {}).get("parts_ms", {}).items():
+                out["emit:" + k] = v / 1000
+    return out
 
 
 def size_of(path):
@@ -41,7 +60,7 @@ def main():
     ap.add_argument("--oracle-size", type=int, default=2000, help="hazards for the shapely accounting comparison (0 = skip)")
     ap.add_argument("--skip-ogr", action="store_true", help="do not run ogr2ogr (slow: ~6 min at 100k)")
     ap.add_argument("--work", default=None, help="work directory (default: a temporary one, removed after)")
-    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--seed", type=int, default=2024, help="generator seed (inputs already in --work are reused whatever their seed)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="clearmap-bench-")
     rows = []
@@ -54,41 +73,66 @@ def main():
         return d
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    full_walls = {}
     for n in sizes:
         d = gen(n)
         out = os.path.join(work, f"out-{n}")
         shutil.rmtree(out, ignore_errors=True)
-        wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out, "-q"])
-        base = wall
-        rows.append((n, "clearmap build (full: accounting, GeoJSON, tiles z0-14, page)", wall, cpu, rss, size_of(os.path.join(out, "tiles.pmtiles")), 1.0, rc))
+        log = []
+        wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out,
+                                    "--log-format", "json"], log=log)
+        st = stages(log[0])
+        full_walls[n] = wall
+        # Tiles need the remaining land, so a tiles-only run of clearmap is
+        # its reading plus its tiling; both are timed inside the full build.
+        tiles_only = st.get("ingest", 0) + st.get("emit:tiles", 0)
+        accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
+        rows.append((n, "clearmap build (full: accounting, GeoJSON, tables, tiles z0-14, page)", wall, cpu, rss,
+                     size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
+        rows.append((n, "  of which read + tiles (the tiles-only work)", tiles_only, None, None, None, None, rc))
+        rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         if not args.skip_ogr and shutil.which("ogr2ogr"):
             mb = os.path.join(work, f"ogr-{n}.mbtiles")
             if os.path.exists(mb):
                 os.remove(mb)
             w, c, r, rc = timed(["ogr2ogr", "-f", "MBTiles", mb, os.path.join(d, "hazards.geojson"),
                                  "-dsco", "MINZOOM=0", "-dsco", "MAXZOOM=14"])
-            rows.append((n, "ogr2ogr -f MBTiles (hazards only, tiles only)", w, c, r, size_of(mb), w / base, rc))
+            rows.append((n, "ogr2ogr -f MBTiles (hazards only) ÷ clearmap full build", w, c, r, size_of(mb), w / wall, rc))
+            rows.append((n, "ogr2ogr -f MBTiles (hazards only) ÷ clearmap read + tiles", w, None, None, None,
+                         w / tiles_only if tiles_only else None, rc))
         if shutil.which("tippecanoe"):
             pm = os.path.join(work, f"tippecanoe-{n}.pmtiles")
             w, c, r, rc = timed(["tippecanoe", "-o", pm, "-Z0", "-z14", "--force", "-q", os.path.join(d, "hazards.geojson")])
-            rows.append((n, "tippecanoe (hazards only, tiles only)", w, c, r, size_of(pm), w / base, rc))
+            rows.append((n, "tippecanoe (hazards only) ÷ clearmap read + tiles", w, c, r, size_of(pm),
+                         w / tiles_only if tiles_only else None, rc))
     if args.oracle_size:
         n = args.oracle_size
         d = gen(n)
         out = os.path.join(work, f"out-{n}")
         shutil.rmtree(out, ignore_errors=True)
-        wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out, "-q"])
-        rows.append((n, "clearmap build (full)", wall, cpu, rss, 0, 1.0, rc))
+        log = []
+        wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out,
+                                    "--log-format", "json"], log=log)
+        st = stages(log[0])
+        accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
+        rows.append((n, "clearmap build (full)", wall, cpu, rss, size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
+        rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         venv_py = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clearmap-oracle-venv", "bin", "python")
         subprocess.run([os.path.join(ROOT, "scripts", "check-oracle"), "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         w, c, r, rc = timed([venv_py, os.path.join(ROOT, "scripts", "oracle.py"), os.path.join(d, "clearmap.toml"), "--json"])
-        rows.append((n, "shapely 2 + pyproj accounting (scripts/oracle.py)", w, c, r, 0, w / wall, rc))
+        rows.append((n, "shapely 2 + pyproj accounting ÷ clearmap accounting", w, c, r, None,
+                     w / accounting if accounting else None, rc))
 
     print()
-    print(f"{'hazards':>9}  {'run':<62} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8} {'tiles MB':>9} {'× clearmap':>10}")
-    for n, name, w, c, r, s, ratio, rc in rows:
+    print(f"{'hazards':>9}  {'run':<72} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8} {'tiles MB':>9} {'ratio':>7}")
+    cell = lambda v, f: (f"{v:{f}}" if v is not None else "")
+    for n, name, w, c, r, s_, ratio, rc in rows:
         flag = "" if rc == 0 else f"  (exit {rc})"
-        print(f"{n:>9}  {name:<62} {w:8.2f} {c:8.2f} {r:8.0f} {s / 1e6:9.2f} {ratio:10.1f}{flag}")
+        print(f"{n:>9}  {name:<72} {w:8.2f} {cell(c, '8.2f'):>8} {cell(r, '8.0f'):>8} "
+              f"{cell(s_ / 1e6 if s_ is not None else None, '9.2f'):>9} {cell(ratio, '7.1f'):>7}{flag}")
+    ns = sorted(full_walls)
+    for a, b in zip(ns, ns[1:]):
+        print(f"growth {a} → {b} hazards ({b / a:.0f}× input): full build {full_walls[b] / full_walls[a]:.1f}× time")
     print(f"\ncores: {os.cpu_count()}; work dir: {work}")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)

@@ -448,6 +448,21 @@ pub fn tables(cfg: &EmitConfig, b: &Bundle) -> Vec<Table> {
 
 /// The workbook's bytes: one sheet per table, then the notes.
 pub fn workbook(cfg: &EmitConfig, tables: &[Table]) -> std::result::Result<Vec<u8>, XlsxError> {
+    workbook_split(cfg, tables, SHEET_ROWS)
+}
+
+/// Data rows a worksheet holds under its header: Excel's 1,048,576 rows less one.
+pub const SHEET_ROWS: usize = 1_048_575;
+
+/// [`workbook`], a table longer than `sheet_rows` continuing on sheets named
+/// "NAME (2)", "NAME (3)"…, each with the header (a country with over a million
+/// hazards still gets every row; the CSV holds the table whole).
+pub fn workbook_split(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    sheet_rows: usize,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    let sheet_rows = sheet_rows.max(1);
     let mut wb = Workbook::new();
     let created = match cfg.as_of {
         Some(d) => {
@@ -476,51 +491,84 @@ pub fn workbook(cfg: &EmitConfig, tables: &[Table]) -> std::result::Result<Vec<u
     let ratio = Format::new().set_num_format("0.0%");
     let bold = |f: &Format| f.clone().set_bold();
 
+    let mut continued: Vec<(&str, String)> = Vec::new();
     for t in tables {
-        let ws = wb.add_worksheet();
-        ws.set_name(t.name)?;
-        for (c, column) in t.columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, column.label, &header)?;
+        let widths: Vec<f64> = t
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(c, column)| {
+                let widest = t
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.get(c))
+                    .map(shown_width)
+                    .max()
+                    .unwrap_or(0)
+                    .max(column.label.chars().count());
+                (widest + 2).clamp(8, 60) as f64
+            })
+            .collect();
+        let chunks: Vec<&[Vec<Cell>]> = if t.rows.is_empty() {
+            vec![&t.rows[..]]
+        } else {
+            t.rows.chunks(sheet_rows).collect()
+        };
+        if chunks.len() > 1 {
+            continued.push((
+                t.name,
+                format!(
+                    "{} rows: continued on sheets {} (2) to {} ({})",
+                    t.rows.len(),
+                    t.name,
+                    t.name,
+                    chunks.len()
+                ),
+            ));
         }
-        for (r, row) in t.rows.iter().enumerate() {
-            let y = r as u32 + 1;
-            let is_total = t.total_row && r + 1 == t.rows.len();
-            for (c, cell) in row.iter().enumerate() {
-                let x = c as u16;
-                let (value, format) = match cell {
-                    Cell::Text(s) => {
-                        let f = if is_total { bold(&text) } else { text.clone() };
-                        ws.write_string_with_format(y, x, s, &f)?;
-                        continue;
-                    }
-                    Cell::Empty => continue,
-                    Cell::Count(n) => (*n as f64, &m2),
-                    Cell::M2(v) => (*v, &m2),
-                    Cell::Km2(v) => (*v, &km2),
-                    Cell::Ratio(v) => (*v, &ratio),
-                };
-                let f = if is_total {
-                    bold(format)
-                } else {
-                    format.clone()
-                };
-                ws.write_number_with_format(y, x, value, &f)?;
+        for (k, rows) in chunks.iter().enumerate() {
+            let ws = wb.add_worksheet();
+            if k == 0 {
+                ws.set_name(t.name)?;
+            } else {
+                ws.set_name(format!("{} ({})", t.name, k + 1))?;
             }
-        }
-        for (c, column) in t.columns.iter().enumerate() {
-            let widest = t
-                .rows
-                .iter()
-                .filter_map(|row| row.get(c))
-                .map(shown_width)
-                .max()
-                .unwrap_or(0)
-                .max(column.label.chars().count());
-            ws.set_column_width(c as u16, (widest + 2).clamp(8, 60) as f64)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-        if !t.total_row && !t.rows.is_empty() {
-            ws.autofilter(0, 0, t.rows.len() as u32, t.columns.len() as u16 - 1)?;
+            for (c, column) in t.columns.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, column.label, &header)?;
+            }
+            let last_chunk = k + 1 == chunks.len();
+            for (r, row) in rows.iter().enumerate() {
+                let y = r as u32 + 1;
+                let is_total = t.total_row && last_chunk && r + 1 == rows.len();
+                for (c, cell) in row.iter().enumerate() {
+                    let x = c as u16;
+                    let (value, format) = match cell {
+                        Cell::Text(s) => {
+                            let f = if is_total { bold(&text) } else { text.clone() };
+                            ws.write_string_with_format(y, x, s, &f)?;
+                            continue;
+                        }
+                        Cell::Empty => continue,
+                        Cell::Count(n) => (*n as f64, &m2),
+                        Cell::M2(v) => (*v, &m2),
+                        Cell::Km2(v) => (*v, &km2),
+                        Cell::Ratio(v) => (*v, &ratio),
+                    };
+                    let f = if is_total {
+                        bold(format)
+                    } else {
+                        format.clone()
+                    };
+                    ws.write_number_with_format(y, x, value, &f)?;
+                }
+            }
+            for (c, w) in widths.iter().enumerate() {
+                ws.set_column_width(c as u16, *w)?;
+            }
+            ws.set_freeze_panes(1, 0)?;
+            if !t.total_row && !rows.is_empty() {
+                ws.autofilter(0, 0, rows.len() as u32, t.columns.len() as u16 - 1)?;
+            }
         }
     }
 
@@ -535,6 +583,11 @@ pub fn workbook(cfg: &EmitConfig, tables: &[Table]) -> std::result::Result<Vec<u
             ws.write_string(y, 1, n)?;
             y += 1;
         }
+    }
+    for (name, n) in &continued {
+        ws.write_string(y, 0, *name)?;
+        ws.write_string(y, 1, n)?;
+        y += 1;
     }
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 120)?;

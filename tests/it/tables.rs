@@ -578,3 +578,65 @@ fn hand_made_cells_follow_the_atoms() {
     assert_close!(num(&p.rows[0][6]), 0.5, 1e-5);
     assert_close!(num(&p.rows[1][6]), 0.05, 1e-5);
 }
+
+#[test]
+fn a_table_longer_than_a_sheet_continues_on_numbered_sheets() {
+    // Excel stops at 1,048,576 rows; a country with more hazards than that
+    // gets its per-hazard table over several sheets. Shown here with 7 rows
+    // to a sheet on the example's tables.
+    use clearmap::emit::tables::{tables, workbook_split, Cell};
+    let cfg = clearmap::config::Config::load(&repo().join("data/example/clearmap.toml")).unwrap();
+    let c = clearmap::pipeline::compute(&cfg).unwrap();
+    let emit_cfg = clearmap::pipeline::emit_config(&cfg);
+    let all = tables(&emit_cfg, &c.bundle());
+    let bytes = workbook_split(&emit_cfg, &all, 7).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("split.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let names = wb.sheet_names();
+    for t in &all {
+        let sheets = t.rows.len().div_ceil(7).max(1);
+        let mut got: Vec<Vec<Data>> = Vec::new();
+        for k in 0..sheets {
+            let name = if k == 0 {
+                t.name.to_string()
+            } else {
+                format!("{} ({})", t.name, k + 1)
+            };
+            assert!(names.contains(&name), "{name} missing from {names:?}");
+            let range = wb.worksheet_range(&name).unwrap();
+            let rows: Vec<&[Data]> = range.rows().collect();
+            assert!(rows.len() <= 8, "{name}: {} rows", rows.len());
+            assert_eq!(rows[0].len(), t.columns.len(), "{name}: header");
+            got.extend(rows[1..].iter().map(|r| r.to_vec()));
+        }
+        assert_eq!(
+            got.len(),
+            t.rows.len(),
+            "{}: every row on some sheet",
+            t.name
+        );
+        for (i, (g, want)) in got.iter().zip(&t.rows).enumerate() {
+            for (c, cell) in want.iter().enumerate() {
+                let same = match (cell, g.get(c)) {
+                    (Cell::Text(s), Some(Data::String(x))) => s == x,
+                    (Cell::Empty, None | Some(Data::Empty)) => true,
+                    (Cell::Count(n), Some(Data::Float(x))) => *n as f64 == *x,
+                    (Cell::M2(v) | Cell::Km2(v) | Cell::Ratio(v), Some(Data::Float(x))) => v == x,
+                    _ => false,
+                };
+                assert!(
+                    same,
+                    "{} row {i} column {c}: {cell:?} vs {:?}",
+                    t.name,
+                    g.get(c)
+                );
+            }
+        }
+    }
+    assert!(
+        names.iter().any(|n| n.ends_with(" (2)")),
+        "no table was split: {names:?}"
+    );
+}
