@@ -450,9 +450,15 @@
     return v == null || v === '' ? '—' : one(v);
   }
 
+  // A cluster point: hazards within two pixels of each other at this zoom.
+  var CLUSTER_FIELDS = [
+    ['classification', 'field.classification', 'class.'], ['remaining_m2', 'field.remaining_all_m2']
+  ];
+
   function popupContent(feature) {
     var isRelease = feature.sourceLayer === 'releases';
-    var fields = isRelease ? RELEASE_FIELDS : HAZARD_FIELDS;
+    var count = feature.properties.count;
+    var fields = isRelease ? RELEASE_FIELDS : count ? CLUSTER_FIELDS : HAZARD_FIELDS;
     var dl = el('dl', { class: 'cm-popup' });
     fields.forEach(function (f) {
       if (!(f[0] in feature.properties)) return;
@@ -461,7 +467,8 @@
       var shown = f[0] === 'id' ? String(v) : f[0] === 'year' ? fmtYear(v) : fmtValue(v, f[2]);
       dl.appendChild(el('dd', { text: shown }));
     });
-    var heading = msg(isRelease ? 'popup.release' : 'popup.hazard');
+    var heading = isRelease ? msg('popup.release')
+      : count ? t('popup.hazards', { n: nf0.format(count) }) : msg('popup.hazard');
     var wrap = el('div', { role: 'dialog', 'aria-label': heading }, [el('h3', { text: heading }), dl]);
     return wrap;
   }

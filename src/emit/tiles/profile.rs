@@ -9,7 +9,12 @@
 //! | `hazard_points` | hazard with land remaining (an interior point of its remaining part) | as `hazards` | id, classification, remaining_m2 |
 //!
 //! The points exist so that no hazard vanishes at zooms where its polygon is
-//! smaller than a pixel and collapses when quantised.
+//! smaller than a pixel and collapses when quantised. Points that fall in the
+//! same [`POINT_CELL`]-unit cell of a tile (two pixels: indistinguishable on
+//! screen) are drawn as one cluster point instead ([`cluster_properties`]):
+//! `count` hazards, their summed `remaining_m2`, the first classification of
+//! CHA, SHA, other among them, no `id`. Without it the low-zoom tiles of a
+//! programme with 100,000 hazards carry every point (1.3 MB each).
 
 use super::mvt::Value;
 use crate::emit::geojson::round_area;
@@ -102,14 +107,64 @@ pub const LAYERS: [LayerSpec; 3] = [
     },
     LayerSpec {
         id: "hazard_points",
-        description: "One point per hazard with land remaining, inside its remaining part",
+        description: "One point per hazard with land remaining, inside its remaining part; hazards within two pixels of each other share one point with their count",
         fields: &[
             ("id", FieldType::String),
             ("classification", FieldType::String),
             ("remaining_m2", FieldType::Number),
+            ("count", FieldType::Number),
         ],
     },
 ];
+
+/// Side of the square cells, in tile units, within which hazard points are
+/// drawn as one cluster (a divisor of the extent, so that cells never straddle
+/// tiles and a tile's buffer holds whole cells of its neighbours).
+pub const POINT_CELL: i32 = 16;
+
+/// Attributes of the cluster point standing for the hazard points `members`
+/// (two or more): `classification` (CHA before SHA before other),
+/// `remaining_m2` (their sum), `count`.
+pub fn cluster_properties(members: &[&SourceFeature]) -> Vec<(&'static str, Value)> {
+    let prop = |f: &SourceFeature, key: &str| {
+        f.properties
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let rank = |c: &str| ["CHA", "SHA"].iter().position(|x| *x == c).unwrap_or(2);
+    let classification = members
+        .iter()
+        .filter_map(|f| match prop(f, "classification") {
+            Some(Value::String(c)) => Some(c),
+            _ => None,
+        })
+        .min_by_key(|c| rank(c))
+        .unwrap_or_else(|| "other".into());
+    let remaining: f64 = members
+        .iter()
+        .filter_map(|f| match prop(f, "remaining_m2") {
+            Some(Value::Double(v)) => Some(v),
+            _ => None,
+        })
+        .sum();
+    vec![
+        ("classification", Value::String(classification)),
+        ("remaining_m2", Value::Double(round_area(remaining))),
+        ("count", Value::Uint(members.len() as u64)),
+    ]
+}
+
+/// The remaining area a hazard point carries (0 for other features).
+pub fn remaining_m2(f: &SourceFeature) -> f64 {
+    f.properties
+        .iter()
+        .find_map(|(k, v)| match (k, v) {
+            (&"remaining_m2", Value::Double(x)) => Some(*x),
+            _ => None,
+        })
+        .unwrap_or(0.0)
+}
 
 /// A feature's geometry in WGS84 lon/lat.
 /// Polygons are borrowed from the accounting: a copy of every remaining part

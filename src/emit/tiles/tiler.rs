@@ -10,8 +10,9 @@
 //!    polygons whose every vertex rounds to one row or column or whose area is
 //!    under [`MIN_AREA_UNITS2`]; clip each ring
 //!    to the buffered tile, go to tile units, round, keep a ring that is still
-//!    simple as it is or clean with i_overlay ([`super::clip`]); place points;
-//!    encode the MVT and gzip it.
+//!    simple as it is or clean with i_overlay ([`super::clip`]); place points,
+//!    one per two-pixel cell (clusters, [`super::profile`]); encode the MVT
+//!    and gzip it.
 //!
 //! Rounding to each zoom's tile grid is the per-zoom simplification: vertices
 //! closer than a tile unit merge, straight-through vertices of simple rings
@@ -33,7 +34,9 @@
 use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Rect};
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
-use super::profile::{SourceFeature, SourceGeometry, TileConfig, LAYERS};
+use super::profile::{
+    cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, LAYERS, POINT_CELL,
+};
 use flate2::write::GzEncoder;
 use geo::orient::{Direction, Orient};
 use i_overlay::i_float::int::point::IntPoint;
@@ -222,6 +225,40 @@ fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32,
     out
 }
 
+/// Add the tile's points, one per cell: a lone point as it is, several as one
+/// cluster point at the place of the one with the most land remaining (the
+/// same point, found the same way, in every tile whose buffer holds the cell).
+fn add_points(layers: &mut [LayerBuilder], mut points: Vec<((i32, i32), (i32, i32), &Prepared)>) {
+    // Cells in the order of their first point (profile order: by id).
+    let mut first: std::collections::HashMap<(i32, i32), usize> = std::collections::HashMap::new();
+    for (i, (cell, _, _)) in points.iter().enumerate() {
+        first.entry(*cell).or_insert(i);
+    }
+    points.sort_by_key(|(cell, _, _)| first[cell]);
+    for group in points.chunk_by(|a, b| a.0 == b.0) {
+        if let [(_, (x, y), p)] = group {
+            let s = p.source;
+            layers[s.layer].add_feature(Some(s.id), &s.properties, &TileGeometry::Point(*x, *y));
+            continue;
+        }
+        let members: Vec<&SourceFeature> = group.iter().map(|(_, _, p)| p.source).collect();
+        // The largest first; among equals, the lowest id.
+        let (_, (x, y), lead) = group
+            .iter()
+            .max_by(|a, b| {
+                remaining_m2(a.2.source)
+                    .total_cmp(&remaining_m2(b.2.source))
+                    .then(b.2.source.id.cmp(&a.2.source.id))
+            })
+            .expect("a group has members");
+        layers[lead.source.layer].add_feature(
+            None,
+            &cluster_properties(&members),
+            &TileGeometry::Point(*x, *y),
+        );
+    }
+}
+
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
     feats: impl Iterator<Item = &'a Prepared<'a>>,
@@ -244,6 +281,7 @@ fn encode_tile<'a>(
         .iter()
         .map(|l| LayerBuilder::new(l.id, cfg.extent))
         .collect();
+    let mut points: Vec<((i32, i32), (i32, i32), &Prepared)> = Vec::new();
     for p in feats {
         let geometry = match &p.geometry {
             UnitGeometry::Point(ux, uy) => {
@@ -251,7 +289,10 @@ fn encode_tile<'a>(
                 if px < rect.min_x || px > rect.max_x || py < rect.min_y || py > rect.max_y {
                     continue;
                 }
-                TileGeometry::Point(px.round() as i32, py.round() as i32)
+                let (px, py) = (px.round() as i32, py.round() as i32);
+                let cell = (px.div_euclid(POINT_CELL), py.div_euclid(POINT_CELL));
+                points.push((cell, (px, py), p));
+                continue;
             }
             UnitGeometry::Polygons(polys) => {
                 // Every vertex rounds to one column or one row: nothing of the
@@ -309,6 +350,7 @@ fn encode_tile<'a>(
         let s = p.source;
         layers[s.layer].add_feature(Some(s.id), &s.properties, &geometry);
     }
+    add_points(&mut layers, points);
     if layers.iter().all(LayerBuilder::is_empty) {
         return None;
     }
