@@ -225,10 +225,13 @@ fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32,
     out
 }
 
+/// A point in a tile: its cell, its position in tile units, its feature.
+type PlacedPoint<'a> = ((i32, i32), (i32, i32), &'a Prepared<'a>);
+
 /// Add the tile's points, one per cell: a lone point as it is, several as one
 /// cluster point at the place of the one with the most land remaining (the
 /// same point, found the same way, in every tile whose buffer holds the cell).
-fn add_points(layers: &mut [LayerBuilder], mut points: Vec<((i32, i32), (i32, i32), &Prepared)>) {
+fn add_points(layers: &mut [LayerBuilder], mut points: Vec<PlacedPoint>) {
     // Cells in the order of their first point (profile order: by id).
     let mut first: std::collections::HashMap<(i32, i32), usize> = std::collections::HashMap::new();
     for (i, (cell, _, _)) in points.iter().enumerate() {
@@ -281,7 +284,7 @@ fn encode_tile<'a>(
         .iter()
         .map(|l| LayerBuilder::new(l.id, cfg.extent))
         .collect();
-    let mut points: Vec<((i32, i32), (i32, i32), &Prepared)> = Vec::new();
+    let mut points: Vec<PlacedPoint> = Vec::new();
     for p in feats {
         let geometry = match &p.geometry {
             UnitGeometry::Point(ux, uy) => {
