@@ -23,7 +23,7 @@ def timed(cmd, env=None, log=None):
     wall = time.monotonic() - t0
     err = p.stderr
     if log is not None:
-        log.append(err)
+        log.append(p.stdout + err)
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", err).group(1))
     sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) / 1024
