@@ -347,6 +347,51 @@ try {
       if (popup) console.log(`     popup: ${(await popup.textContent()).slice(0, 160)}`);
     }
 
+    // a cluster point (hazards within two pixels) says how many hazards it holds
+    // (one with no polygon under it and no other point next to it: those would
+    // take the click)
+    const findCluster = () => page.evaluate(() => {
+      const m = window.clearmapMap;
+      for (const f of m.queryRenderedFeatures({ layers: ['hazard-points'] })) {
+        if (!(f.properties.count > 1)) continue;
+        const p = m.project(f.geometry.coordinates);
+        const near = m.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]], { layers: ['hazards-fill', 'hazard-points'] });
+        if (near.length === 1) return { x: p.x, y: p.y, count: f.properties.count };
+      }
+      return null;
+    });
+    let cluster = await findCluster();
+    if (!cluster) {
+      await page.evaluate(() => new Promise((resolve) => {
+        const m = window.clearmapMap;
+        m.jumpTo({ zoom: Math.max(0, m.getZoom() - 2) });
+        m.once('idle', resolve);
+      }));
+      cluster = await findCluster();
+    }
+    check(!!cluster, 'cluster points are rendered at low zoom');
+    if (cluster) {
+      // the first popup may cover the cluster: close it
+      const open = await page.$('.maplibregl-popup-close-button');
+      if (open) await open.click();
+      const box = await page.locator('#cm-map canvas').boundingBox();
+      await page.mouse.click(box.x + cluster.x, box.y + cluster.y);
+      const heading = await page.waitForFunction(
+        (n) => {
+          const h = document.querySelector('.maplibregl-popup h3');
+          return h && h.textContent.includes(String(n)) ? h.textContent : null;
+        },
+        cluster.count,
+        { timeout: 3000 }
+      ).then((h) => h.jsonValue()).catch(async () => {
+        const h = await page.$('.maplibregl-popup');
+        return h ? `popup: ${(await h.textContent()).slice(0, 120)}` : null;
+      });
+      check(!!heading && !heading.startsWith('popup:'), `a cluster's popup names its ${cluster.count} hazards (${heading})`);
+      const shut = await page.$('.maplibregl-popup-close-button');
+      if (shut) await shut.click();
+    }
+
     // zoom into the first hazard polygon and screenshot the map close up
     await page.evaluate(() => new Promise((resolve) => {
       const m = window.clearmapMap;
