@@ -26,8 +26,8 @@
 //! - `null` and an absent property both read as no value;
 //! - the layer SRS is EPSG:4326 (traditional axis order), so the CRS plan and
 //!   its extent checks are those of any WGS84 layer;
-//! - a geometry with a third coordinate (Z) is quarantined as unreadable, as
-//!   `ogr::read_geometry` does (the `gdal` crate converts only 2D geometries);
+//! - a third coordinate (Z) is dropped, as `ogr::read_geometry` flattens
+//!   GDAL's 2.5D geometries;
 //! - `"coordinates": []` of a MultiPolygon is an empty geometry, `null` a
 //!   missing one.
 
@@ -37,7 +37,7 @@ use super::ogr::{encoding_diagnostic, has_mangled_text, too_large};
 use super::presets::Preset;
 use super::{RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::error::Result;
 use crate::model::Provenance;
 use chrono::NaiveDate;
@@ -187,11 +187,8 @@ fn build(
                     RawGeometry::Unreadable
                 }
                 // The layer is EPSG:4326 and so is the target: GDAL's
-                // transformation leaves the coordinates as they are.
-                Some(g) if g.z => {
-                    record_diags.push(g.unreadable_z(&prov));
-                    RawGeometry::Unreadable
-                }
+                // transformation leaves the coordinates as they are; heights
+                // are dropped, as `ogr::read_geometry` flattens them.
                 Some(g) => RawGeometry::Geo(g.into_geo()),
             };
             (
@@ -432,11 +429,10 @@ impl Columns {
 /// A ring of positions, closed (first = last, Z included) and of four or more.
 type Ring = Vec<Coord<f64>>;
 
-/// A geometry as read, not yet converted, and whether any position had a Z.
+/// A geometry as read, not yet converted (heights dropped).
 #[derive(Debug)]
 struct Geom {
     shape: Shape,
-    z: bool,
 }
 
 #[derive(Debug)]
@@ -447,37 +443,6 @@ enum Shape {
 }
 
 impl Geom {
-    /// GDAL's name of the geometry type (`OGR_G_GetGeometryName`).
-    fn gdal_name(&self) -> &'static str {
-        match self.shape {
-            Shape::Point(_) => "POINT",
-            Shape::Polygon(_) => "POLYGON",
-            Shape::MultiPolygon(_) => "MULTIPOLYGON",
-        }
-    }
-
-    /// What `ogr::read_geometry` says of a geometry with Z: the `gdal`
-    /// crate converts only 2D geometries to geo types.
-    fn unreadable_z(&self, prov: &Provenance) -> Diagnostic {
-        use gdal_sys::OGRwkbGeometryType as T;
-        let kind = match self.shape {
-            Shape::Point(_) => T::wkbPoint25D,
-            Shape::Polygon(_) => T::wkbPolygon25D,
-            Shape::MultiPolygon(_) => T::wkbMultiPolygon25D,
-        };
-        Diagnostic::new(
-            Code::UnsupportedGeometry,
-            Severity::Error,
-            format!(
-                "{} geometry cannot be read: {}",
-                self.gdal_name(),
-                gdal::errors::GdalError::UnsupportedGdalGeometryType(kind)
-            ),
-        )
-        .record(prov)
-        .fix("record quarantined")
-    }
-
     fn is_empty(&self) -> bool {
         match &self.shape {
             Shape::Point(_) => false,
@@ -787,7 +752,6 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                         let p: Position = serde_json::from_str(coords).map_err(bad)?;
                         Geom {
                             shape: Shape::Point(p.xy),
-                            z: p.z.is_some(),
                         }
                     }
                     Some("Polygon") => {
@@ -798,7 +762,6 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                         }
                         Geom {
                             shape: Shape::Polygon(p.0),
-                            z: p.1,
                         }
                     }
                     Some("MultiPolygon") => {
@@ -807,7 +770,6 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                             return Err(de::Error::custom("polygon without rings"));
                         }
                         Geom {
-                            z: ps.iter().any(|p| p.1),
                             shape: Shape::MultiPolygon(ps.into_iter().map(|p| p.0).collect()),
                         }
                     }
@@ -868,7 +830,7 @@ impl<'de> serde::Deserialize<'de> for Position {
 
 /// A polygon's rings, each closed and of four positions or more (GDAL warns
 /// about, or reads otherwise, the rest).
-struct PolygonRings(Vec<Ring>, bool);
+struct PolygonRings(Vec<Ring>);
 
 impl<'de> serde::Deserialize<'de> for PolygonRings {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -882,12 +844,11 @@ impl<'de> serde::Deserialize<'de> for PolygonRings {
                 self,
                 mut s: A,
             ) -> std::result::Result<PolygonRings, A::Error> {
-                let (mut rings, mut z) = (Vec::new(), false);
-                while let Some((r, rz)) = s.next_element_seed(RingSeed)? {
+                let mut rings = Vec::new();
+                while let Some((r, _)) = s.next_element_seed(RingSeed)? {
                     rings.push(r);
-                    z |= rz;
                 }
-                Ok(PolygonRings(rings, z))
+                Ok(PolygonRings(rings))
             }
         }
         d.deserialize_seq(V)

@@ -499,6 +499,19 @@ pub(crate) fn read_geometry(
             }
         },
     };
+    // Heights and measures (PolygonZ, PolygonM of GPS-surveyed or FGDB
+    // exports) play no part in a geodesic area, and the conversion to geo
+    // types takes 2D geometries only: flatten them rather than lose the record.
+    let flat;
+    let ty = g.geometry_type();
+    let g = if gdal::vector::geometry_type_has_z(ty) || gdal::vector::geometry_type_has_m(ty) {
+        let mut f = g.clone();
+        f.flatten_to_2d();
+        flat = f;
+        &flat
+    } else {
+        g
+    };
     match g.to_geo() {
         Ok(geo) => RawGeometry::Geo(geo),
         Err(e) => {

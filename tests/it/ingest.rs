@@ -372,3 +372,50 @@ fn imsma_core_links_keep_hazard_ids_only() {
     // Epoch milliseconds, as ArcGIS feature services give dates.
     assert_eq!(rel.date, "2021-03-04".parse().ok());
 }
+
+#[test]
+fn heights_are_dropped_not_the_record() {
+    // PolygonZ (GPS-surveyed exports, FGDB with Z): the same square as the
+    // fixtures with a height on every vertex, through GDAL (CSV WKT) and
+    // through the GeoJSON reader.
+    let wkt = std::fs::read_to_string(fixtures().join("hazard-wkt.csv")).unwrap();
+    let with_z = |text: &str| {
+        let mut out = String::new();
+        for (i, part) in text.split(',').enumerate() {
+            // Every "lon lat" pair gets " 412.5" (the pairs are comma-separated).
+            let trimmed = part.trim_end_matches(['"', ')']);
+            let tail = &part[trimmed.len()..];
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(trimmed);
+            out.push_str(" 412.5");
+            out.push_str(tail);
+        }
+        out
+    };
+    let (header, row) = wkt.split_once('\n').unwrap();
+    let (geom, rest) = row.split_once(';').unwrap();
+    let geom = with_z(geom).replace("POLYGON ((", "POLYGON Z ((");
+    std::fs::write(
+        fixtures().join("hazard-wkt-z.csv"),
+        format!("{header}\n{geom};{rest}"),
+    )
+    .unwrap();
+    let json = std::fs::read_to_string(fixtures().join("hazard.geojson")).unwrap();
+    let re_pair = |s: &str| s.replace("],[", ",412.5],[").replace("]]]", ",412.5]]]");
+    std::fs::write(fixtures().join("hazard-z.geojson"), re_pair(&json)).unwrap();
+    for (name, path) in [
+        ("z-csv", "hazard-wkt-z.csv"),
+        ("z-geojson", "hazard-z.geojson"),
+    ] {
+        let r = read(name, &hazard_source(path, ""));
+        assert_eq!(r.hazards.len(), 1, "{name}: {:?}", r.diagnostics.items());
+        let area = a(&r.hazards[0].geometry);
+        assert!(close(area, SQUARE_M2, 1e-9), "{name}: {area} m²");
+        assert!(
+            codes(&r.diagnostics, Code::UnsupportedGeometry).is_empty(),
+            "{name}"
+        );
+    }
+}
