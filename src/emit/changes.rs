@@ -20,6 +20,8 @@ use super::atomic::Staging;
 use super::geojson::{round_area, write_geometry};
 use super::Bundle;
 use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -36,7 +38,39 @@ pub const NEEDED: [&str; 3] = ["hazards.geojson", "releases.geojson", "summary.j
 pub struct PrevHazard {
     pub area_m2: f64,
     pub remaining_m2: f64,
-    pub geometry: Value,
+    /// The geometry's JSON text, as written (copied into changes.geojson for
+    /// removed hazards, never parsed: a parsed copy of a national bundle's
+    /// geometries would take many times its size in memory).
+    pub geometry: Box<RawValue>,
+}
+
+/// What is read of the previous bundle's GeoJSON: ids, areas, geometry text.
+#[derive(Deserialize)]
+struct Collection<F> {
+    features: Vec<F>,
+}
+
+#[derive(Deserialize)]
+struct HazardFeature {
+    properties: HazardProps,
+    geometry: Box<RawValue>,
+}
+
+#[derive(Deserialize)]
+struct HazardProps {
+    id: Option<Value>,
+    area_m2: Option<f64>,
+    remaining_m2: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct ReleaseFeature {
+    properties: ReleaseProps,
+}
+
+#[derive(Deserialize)]
+struct ReleaseProps {
+    id: Option<Value>,
 }
 
 /// The previous bundle, read before the new one replaces it.
@@ -53,14 +87,10 @@ pub fn has_bundle(dir: &Path) -> bool {
     NEEDED.iter().all(|f| dir.join(f).is_file())
 }
 
-fn read_json(path: &Path) -> Result<Value> {
-    let bytes = std::fs::read(path).map_err(|e| Error::input(path, e.to_string()))?;
-    serde_json::from_slice(&bytes)
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = std::fs::File::open(path).map_err(|e| Error::input(path, e.to_string()))?;
+    serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, file))
         .map_err(|e| Error::input(path, format!("not a clearmap bundle file: {e}")))
-}
-
-fn features(v: &Value) -> impl Iterator<Item = &Value> {
-    v["features"].as_array().into_iter().flatten()
 }
 
 impl Previous {
@@ -74,25 +104,30 @@ impl Previous {
                 ));
             }
         }
-        let summary = read_json(&dir.join("summary.json"))?;
-        let hz = read_json(&dir.join("hazards.geojson"))?;
+        let summary: Value = read_json(&dir.join("summary.json"))?;
+        let hz: Collection<HazardFeature> = read_json(&dir.join("hazards.geojson"))?;
         let mut hazards = BTreeMap::new();
-        for f in features(&hz) {
-            let p = &f["properties"];
-            if let Some(id) = p["id"].as_str() {
+        for f in hz.features {
+            let p = f.properties;
+            if let Some(Value::String(id)) = p.id {
                 hazards.insert(
-                    id.to_string(),
+                    id,
                     PrevHazard {
-                        area_m2: p["area_m2"].as_f64().unwrap_or(0.0),
-                        remaining_m2: p["remaining_m2"].as_f64().unwrap_or(0.0),
-                        geometry: f["geometry"].clone(),
+                        area_m2: p.area_m2.unwrap_or(0.0),
+                        remaining_m2: p.remaining_m2.unwrap_or(0.0),
+                        geometry: f.geometry,
                     },
                 );
             }
         }
-        let rel = read_json(&dir.join("releases.geojson"))?;
-        let release_ids = features(&rel)
-            .filter_map(|f| f["properties"]["id"].as_str().map(str::to_string))
+        let rel: Collection<ReleaseFeature> = read_json(&dir.join("releases.geojson"))?;
+        let release_ids = rel
+            .features
+            .into_iter()
+            .filter_map(|f| match f.properties.id {
+                Some(Value::String(id)) => Some(id),
+                _ => None,
+            })
             .collect();
         Ok(Previous {
             dir: dir.to_path_buf(),
