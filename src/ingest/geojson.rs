@@ -33,13 +33,12 @@
 
 use super::crs;
 use super::mapping::{Mapper, RawValue};
-use super::ogr::{encoding_diagnostic, has_mangled_text, too_large};
+use super::ogr::{encoding_diagnostic, has_mangled_text, provenance, too_large};
 use super::presets::Preset;
 use super::{RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::error::Result;
-use crate::model::Provenance;
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rayon::prelude::*;
@@ -163,17 +162,7 @@ fn build(
             let mangled = has_mangled_text(&values);
             let get = |i: usize| values.get(i).cloned().flatten();
             let mut record_diags = Vec::new();
-            let mut prov = Provenance {
-                file: shown.clone(),
-                layer: layer_name.clone(),
-                row: row as u64,
-                source_id: None,
-            };
-            prov.source_id = mapper
-                .column("id")
-                .and_then(get)
-                .map(|v| v.to_text().trim().to_string())
-                .filter(|s| !s.is_empty());
+            let prov = provenance(&shown, &layer_name, row, &mapper, get);
             let attrs = mapper.map(&get, &prov, &mut record_diags);
             let geometry = match feature.geometry {
                 None => RawGeometry::Missing,

@@ -327,17 +327,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             mangled_rows += 1;
         }
         let get = |i: usize| values.get(i).cloned().flatten();
-        let mut prov = Provenance {
-            file: shown.clone(),
-            layer: layer_name.clone(),
-            row: row as u64,
-            source_id: None,
-        };
-        prov.source_id = mapper
-            .column("id")
-            .and_then(get)
-            .map(|v| v.to_text().trim().to_string())
-            .filter(|s| !s.is_empty());
+        let prov = provenance(&shown, &layer_name, row, &mapper, get);
         let attrs = mapper.map(&get, &prov, &mut record_diags);
         let geometry = match feature.geometry() {
             _ if !has_geometry(&feature) => RawGeometry::Missing,
@@ -375,6 +365,26 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         records,
         max_vertices: cfg.limits.max_vertices,
     })
+}
+
+/// Where a row came from: file, layer, row and the id the export gives it.
+pub(super) fn provenance(
+    shown: &str,
+    layer: &str,
+    row: usize,
+    mapper: &Mapper,
+    get: impl Fn(usize) -> Option<RawValue>,
+) -> Provenance {
+    Provenance {
+        file: shown.to_string(),
+        layer: layer.to_string(),
+        row: row as u64,
+        source_id: mapper
+            .column("id")
+            .and_then(get)
+            .map(|v| v.to_text().trim().to_string())
+            .filter(|s| !s.is_empty()),
+    }
 }
 
 /// Vertices of a GDAL geometry, all parts and rings, counted without

@@ -216,8 +216,9 @@ fn simple_loops(ring: &[IntPoint]) -> Vec<Vec<IntPoint>> {
     loops
 }
 
-/// Whether `p` lies strictly inside `ring` (even-odd ray cast, exact).
-fn inside(p: IntPoint, ring: &[IntPoint]) -> bool {
+/// Whether `p` lies strictly inside `ring` (even-odd ray cast, exact; `p` is
+/// known not to lie on `ring`).
+pub(crate) fn inside(p: IntPoint, ring: &[IntPoint]) -> bool {
     let n = ring.len();
     let mut c = false;
     for i in 0..n {

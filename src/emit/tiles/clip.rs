@@ -18,6 +18,7 @@ use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
 
 use super::mvt::{ring_area2, TilePolygon};
+use crate::measure::ops::inside;
 
 /// An axis-aligned rectangle.
 #[derive(Debug, Clone, Copy)]
@@ -297,25 +298,6 @@ fn rings_meet(a: &[IntPoint], b: &[IntPoint]) -> bool {
     false
 }
 
-/// Whether `p` lies inside closed ring `r` (crossing number; `p` is known not
-/// to lie on `r`).
-fn inside(p: IntPoint, r: &[IntPoint]) -> bool {
-    let n = r.len();
-    let mut odd = false;
-    for i in 0..n {
-        let (a, b) = (r[i], r[(i + 1) % n]);
-        if (a.y > p.y) != (b.y > p.y) {
-            // x of the edge at p.y, compared exactly: p.x < a.x + (p.y - a.y)(b.x - a.x)/(b.y - a.y)
-            let lhs = (p.x as i64 - a.x as i64) * (b.y as i64 - a.y as i64);
-            let rhs = (p.y as i64 - a.y as i64) * (b.x as i64 - a.x as i64);
-            if (b.y > a.y && lhs < rhs) || (b.y < a.y && lhs > rhs) {
-                odd = !odd;
-            }
-        }
-    }
-    odd
-}
-
 /// Twice the signed area of the triangle a, b, c.
 fn orient(a: IntPoint, b: IntPoint, c: IntPoint) -> i64 {
     (b.x as i64 - a.x as i64) * (c.y as i64 - a.y as i64)
@@ -341,6 +323,16 @@ fn segments_meet(a: IntPoint, b: IntPoint, c: IntPoint, d: IntPoint) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seeded numbers in 0..m (xorshift): reproducible random rings.
+    fn xorshift(mut seed: u64) -> impl FnMut(i32) -> i32 {
+        move |m| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as i32
+        }
+    }
 
     fn ip(v: &[(i32, i32)]) -> Vec<IntPoint> {
         v.iter().map(|&(x, y)| IntPoint::new(x, y)).collect()
@@ -410,13 +402,7 @@ mod tests {
     fn simple_rings_agree_with_the_overlay() {
         // Random small rings: whenever the fast test accepts one, the overlay
         // gives one polygon without holes of the same (doubled) area.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |m: i32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as i32
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut accepted = 0;
         for _ in 0..4000 {
             let n = 3 + next(6) as usize;
@@ -469,13 +455,7 @@ mod tests {
     fn simple_polygons_agree_with_the_overlay() {
         // Random squares with random holes: whenever the fast test accepts a
         // layout, the overlay gives the same polygons' (doubled) areas.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |m: i32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as i32
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let mut accepted = 0;
         for _ in 0..3000 {
             let mut polys = Vec::new();
