@@ -26,8 +26,21 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Messages GDAL reports while a source is read (it would otherwise print them
-/// on stderr, interleaved with clearmap's own output).
-static GDAL_MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// on stderr, interleaved with clearmap's own output), with the thread that
+/// read: GDAL's handler is process-wide, and countries of `build --all` (or
+/// tests) read on several threads at once, each wanting only its own.
+static GDAL_MESSAGES: Mutex<Vec<(std::thread::ThreadId, String)>> = Mutex::new(Vec::new());
+
+/// The messages GDAL gave on this thread since they were last taken.
+fn take_gdal_messages() -> Vec<String> {
+    let mut all = GDAL_MESSAGES.lock().unwrap_or_else(|e| e.into_inner());
+    let me = std::thread::current().id();
+    let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut *all)
+        .into_iter()
+        .partition(|(t, _)| *t == me);
+    *all = others;
+    mine.into_iter().map(|(_, m)| m).collect()
+}
 
 fn capture_gdal_messages() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
@@ -38,8 +51,8 @@ fn capture_gdal_messages() {
                 CplErrType::Warning | CplErrType::Failure | CplErrType::Fatal
             ) {
                 if let Ok(mut m) = GDAL_MESSAGES.lock() {
-                    if m.len() < 1000 {
-                        m.push(msg.trim().to_string());
+                    if m.len() < 10_000 {
+                        m.push((std::thread::current().id(), msg.trim().to_string()));
                     }
                 }
             }
@@ -77,7 +90,7 @@ pub(crate) fn read_with(
             Reader::Gdal => read_layer(cfg, source, diags),
         },
     };
-    let messages = std::mem::take(&mut *GDAL_MESSAGES.lock().unwrap_or_else(|e| e.into_inner()));
+    let messages = take_gdal_messages();
     // A source that cannot be read: what GDAL said on the way is the detail
     // the user needs (the error itself holds only GDAL's last message).
     let batch = batch.map_err(|e| match e {
