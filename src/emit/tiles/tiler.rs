@@ -35,7 +35,8 @@ use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Re
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{
-    cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, LAYERS, POINT_CELL,
+    cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
+    POINT_CELL,
 };
 use flate2::write::GzEncoder;
 use geo::orient::{Direction, Orient};
@@ -189,7 +190,11 @@ fn insert_junctions(prepared: &mut [Prepared]) {
                 |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
             let mut others: Vec<(f64, f64)> = Vec::new();
             for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
-                if n.data == i {
+                // Junctions are where release pieces meet remaining parts or
+                // each other; two hazards' remaining parts may overlap anyway.
+                let both_hazards =
+                    p.source.layer == HAZARDS && prepared[n.data].source.layer == HAZARDS;
+                if n.data == i || both_hazards {
                     continue;
                 }
                 if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
