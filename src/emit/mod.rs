@@ -153,7 +153,8 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Written>
 #[derive(Debug, Clone, Default)]
 pub struct Written {
     pub tiles: tiles::TileStats,
-    /// Milliseconds per part: geojson, tiles, tables, commit.
+    /// Milliseconds per part: documents (GeoJSON, summary, report, page),
+    /// tiles, tables, commit.
     pub durations_ms: BTreeMap<&'static str, u64>,
 }
 

@@ -362,14 +362,13 @@ fn add_points(layers: &mut [LayerBuilder], mut points: Vec<PlacedPoint>) {
         }
         let members: Vec<&SourceFeature> = group.iter().map(|(_, _, p)| p.source).collect();
         // The largest first; among equals, the lowest id.
-        let (_, (x, y), lead) = group
-            .iter()
-            .max_by(|a, b| {
-                remaining_m2(a.2.source)
-                    .total_cmp(&remaining_m2(b.2.source))
-                    .then(b.2.source.id.cmp(&a.2.source.id))
-            })
-            .expect("a group has members");
+        let Some((_, (x, y), lead)) = group.iter().max_by(|a, b| {
+            remaining_m2(a.2.source)
+                .total_cmp(&remaining_m2(b.2.source))
+                .then(b.2.source.id.cmp(&a.2.source.id))
+        }) else {
+            continue;
+        };
         layers[lead.source.layer].add_feature(
             None,
             &cluster_properties(&members),
