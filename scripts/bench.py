@@ -72,21 +72,26 @@ def main():
                             "--hazards", str(n), "--seed", str(args.seed), "--clean"], check=True, stdout=subprocess.DEVNULL)
         return d
 
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    full_walls = {}
-    for n in sizes:
-        d = gen(n)
+    def build(n, d):
+        """Full clearmap build of input d, timed; with its stage durations."""
         out = os.path.join(work, f"out-{n}")
         shutil.rmtree(out, ignore_errors=True)
         log = []
         wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out,
                                     "--log-format", "json"], log=log)
         st = stages(log[0])
+        accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
+        return wall, cpu, rss, rc, out, st, accounting
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    full_walls = {}
+    for n in sizes:
+        d = gen(n)
+        wall, cpu, rss, rc, out, st, accounting = build(n, d)
         full_walls[n] = wall
         # Tiles need the remaining land, so a tiles-only run of clearmap is
         # its reading plus its tiling; both are timed inside the full build.
         tiles_only = st.get("ingest", 0) + st.get("emit:tiles", 0)
-        accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
         rows.append((n, "clearmap build (full: accounting, GeoJSON, tables, tiles z0-14, page)", wall, cpu, rss,
                      size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
         rows.append((n, "  of which read + tiles (the tiles-only work)", tiles_only, None, None, None, None, rc))
@@ -108,13 +113,7 @@ def main():
     if args.oracle_size:
         n = args.oracle_size
         d = gen(n)
-        out = os.path.join(work, f"out-{n}")
-        shutil.rmtree(out, ignore_errors=True)
-        log = []
-        wall, cpu, rss, rc = timed([CLEARMAP, "build", os.path.join(d, "clearmap.toml"), "--out", out,
-                                    "--log-format", "json"], log=log)
-        st = stages(log[0])
-        accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
+        wall, cpu, rss, rc, out, _, accounting = build(n, d)
         rows.append((n, "clearmap build (full)", wall, cpu, rss, size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
         rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         venv_py = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clearmap-oracle-venv", "bin", "python")

@@ -7,7 +7,7 @@
 //! the config's `country` tells which zone); lat/lon swapped and metres in a
 //! degree CRS are reported, never silently fixed.
 
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use std::path::Path;
@@ -46,6 +46,22 @@ pub struct CrsPlan {
 }
 
 impl CrsPlan {
+    /// The source-level diagnostics of the plan: its warning, and the
+    /// quarantine of every record when the coordinates cannot be right.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if let Some((code, message)) = &self.warning {
+            out.push(Diagnostic::new(*code, Severity::Warning, message.clone()));
+        }
+        if let Some((code, message)) = &self.quarantine {
+            out.push(
+                Diagnostic::new(*code, Severity::Error, message.clone())
+                    .fix("every record of the source quarantined"),
+            );
+        }
+        out
+    }
+
     /// Whether bearings and distances must be resolved on the ellipsoid.
     pub fn is_geographic(&self) -> bool {
         self.srs.as_ref().is_none_or(SpatialRef::is_geographic)

@@ -37,7 +37,7 @@ use super::ogr::{encoding_diagnostic, has_mangled_text, provenance, too_large};
 use super::presets::Preset;
 use super::{RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
-use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
@@ -142,15 +142,7 @@ fn build(
         path,
         &config_path,
     )?;
-    if let Some((code, message)) = &plan.warning {
-        diags.push(Diagnostic::new(*code, Severity::Warning, message.clone()));
-    }
-    if let Some((code, message)) = &plan.quarantine {
-        diags.push(
-            Diagnostic::new(*code, Severity::Error, message.clone())
-                .fix("every record of the source quarantined"),
-        );
-    }
+    diags.extend(plan.diagnostics());
     let quarantine = plan.quarantine.as_ref().map(|(code, _)| *code);
     let max_vertices = cfg.limits.max_vertices;
     let read: Vec<(RawRecord, Vec<Diagnostic>, bool)> = collection

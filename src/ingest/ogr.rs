@@ -322,15 +322,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         &path,
         &config_path,
     )?;
-    if let Some((code, message)) = &plan.warning {
-        diags.push(Diagnostic::new(*code, Severity::Warning, message.clone()));
-    }
-    if let Some((code, message)) = &plan.quarantine {
-        diags.push(
-            Diagnostic::new(*code, Severity::Error, message.clone())
-                .fix("every record of the source quarantined"),
-        );
-    }
+    diags.extend(plan.diagnostics());
     let mut records = Vec::new();
     let mut record_diags = Vec::new();
     let mut mangled_rows = 0;

@@ -12,7 +12,7 @@
 
 use clearmap::emit::tiles::inspect::Archive;
 use clearmap::emit::tiles::mvt::polygons;
-use geo::{Area, BooleanOps, LineString, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, MultiPolygon, Polygon};
 use serde_json::json;
 use std::path::Path;
 
@@ -89,18 +89,7 @@ fn layer(a: &Archive, z: u8, x: u32, y: u32, name: &str) -> MultiPolygon<f64> {
                 continue;
             }
             for poly in polygons(&f.commands).unwrap() {
-                let ls = |r: &Vec<(i32, i32)>| {
-                    LineString::from(
-                        r.iter()
-                            .chain(r.first())
-                            .map(|&(x, y)| (x as f64, y as f64))
-                            .collect::<Vec<_>>(),
-                    )
-                };
-                out.push(Polygon::new(
-                    ls(&poly[0]),
-                    poly[1..].iter().map(ls).collect(),
-                ));
+                out.push(crate::tiles::to_geo(&poly));
             }
         }
     }

@@ -17,7 +17,7 @@
 //! and review the diff of `tests/cases/tiles-*/expected/` before committing.
 
 use clearmap::emit::tiles::inspect::Archive;
-use clearmap::emit::tiles::mvt::{decode_commands, polygons, Value};
+use clearmap::emit::tiles::mvt::{decode_commands, polygons};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,17 +39,6 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-fn value(v: &Value) -> Json {
-    match v {
-        Value::String(s) => json!(s),
-        Value::Double(d) => json!(d),
-        Value::Int(i) => json!(i),
-        Value::Uint(u) => json!(u),
-        Value::Bool(b) => json!(b),
-    }
-}
-
-/// The tiles of zoom `z` of an archive as canonical JSON.
 fn canonical(a: &Archive, z: u8) -> Json {
     let mut tiles = BTreeMap::new();
     for ((tz, x, y), _) in a.tiles().filter(|((tz, _, _), _)| *tz == z) {
@@ -62,7 +51,7 @@ fn canonical(a: &Archive, z: u8) -> Json {
                     let props: BTreeMap<&str, Json> = f
                         .properties
                         .iter()
-                        .map(|(k, v)| (k.as_str(), value(v)))
+                        .map(|(k, v)| (k.as_str(), v.to_json()))
                         .collect();
                     let (kind, geometry) = match f.geom_type {
                         3 => ("Polygon", json!(polygons(&f.commands).unwrap())),

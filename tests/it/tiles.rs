@@ -81,7 +81,8 @@ fn perimeter_m(mp: &MultiPolygon<f64>) -> f64 {
     p
 }
 
-fn to_geo(rings: &[Vec<(i32, i32)>]) -> Polygon<f64> {
+/// A decoded MVT polygon (exterior, then holes) as a geo polygon in tile units.
+pub(crate) fn to_geo(rings: &[Vec<(i32, i32)>]) -> Polygon<f64> {
     let ls = |r: &Vec<(i32, i32)>| {
         LineString::from(
             r.iter()

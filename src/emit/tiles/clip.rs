@@ -17,7 +17,7 @@
 use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
 
-use super::mvt::{ring_area2, TilePolygon};
+use super::mvt::{ring_area2, Ring, TilePolygon};
 use crate::measure::ops::inside;
 
 /// An axis-aligned rectangle.
@@ -142,12 +142,12 @@ pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
 /// Rings longer than this go to the overlay: the pairwise test is quadratic.
 const SIMPLE_TEST_MAX: usize = 160;
 
-/// `ring` as a valid MVT polygon when it is a simple ring of non-zero area:
+/// `ring` as a valid MVT exterior ring when it is simple and of non-zero area:
 /// exterior wound positive, redundant collinear vertices dropped (dropping a
 /// vertex that lies on the straight line between its neighbours changes no
 /// border, so borders shared with other features stay shared). `None` when the
 /// ring needs the overlay (or is too long to test cheaply).
-pub fn simple_ring(ring: &[IntPoint]) -> Option<TilePolygon> {
+pub fn simple_ring(ring: &[IntPoint]) -> Option<Ring> {
     let n = ring.len();
     if !(3..=SIMPLE_TEST_MAX).contains(&n) {
         return None;
@@ -197,7 +197,7 @@ pub fn simple_ring(ring: &[IntPoint]) -> Option<TilePolygon> {
     if a < 0 {
         kept.reverse();
     }
-    Some(vec![kept])
+    Some(kept)
 }
 
 /// Polygons given as (exterior, holes…) integer rings, as valid MVT polygons
@@ -215,7 +215,7 @@ pub fn simple_polygons(polys: &[Vec<Vec<IntPoint>>]) -> Option<Vec<TilePolygon>>
     for rings in polys {
         let mut poly = Vec::with_capacity(rings.len());
         for (k, ring) in rings.iter().enumerate() {
-            let mut r = simple_ring(ring)?.pop()?;
+            let mut r = simple_ring(ring)?;
             if k > 0 {
                 r.reverse();
             }
@@ -377,8 +377,8 @@ mod tests {
     fn simple_rings_skip_the_overlay_and_others_do_not() {
         // A square given negative: rewound; the collinear midpoint dropped.
         let sq = simple_ring(&ip(&[(0, 0), (0, 10), (10, 10), (10, 5), (10, 0)])).unwrap();
-        assert_eq!(sq[0].len(), 4);
-        assert!(ring_area2(&sq[0]) > 0);
+        assert_eq!(sq.len(), 4);
+        assert!(ring_area2(&sq) > 0);
         // Bow-tie, spike, touching vertex, zero-width bridge: overlay needed.
         assert!(simple_ring(&ip(&[(0, 0), (10, 10), (10, 0), (0, 10)])).is_none());
         assert!(simple_ring(&ip(&[(0, 0), (10, 0), (20, 0), (10, 0), (10, 10)])).is_none());
@@ -418,7 +418,7 @@ mod tests {
                 let slow = clean(vec![ring.clone()]);
                 assert_eq!(slow.len(), 1, "{ring:?}");
                 assert_eq!(slow[0].len(), 1, "{ring:?}");
-                assert_eq!(ring_area2(&slow[0][0]), ring_area2(&fast[0]), "{ring:?}");
+                assert_eq!(ring_area2(&slow[0][0]), ring_area2(&fast), "{ring:?}");
             }
         }
         assert!(accepted > 100, "only {accepted} simple rings drawn");

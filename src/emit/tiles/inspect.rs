@@ -7,7 +7,7 @@
 //! also a reader independent of the writer we use, which is what a test wants.
 
 use super::grid::{self, pixel_to_lonlat, tile_coord, tile_id};
-use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer, Value};
+use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
 use serde_json::{json, Map};
@@ -394,16 +394,6 @@ pub fn summary(a: &Archive) -> Result<String> {
     Ok(s)
 }
 
-fn value_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::String(s) => json!(s),
-        Value::Double(d) => json!(d),
-        Value::Int(i) => json!(i),
-        Value::Uint(u) => json!(u),
-        Value::Bool(b) => json!(b),
-    }
-}
-
 /// One tile decoded to a GeoJSON FeatureCollection in lon/lat; each feature
 /// carries its layer in the `layer` property.
 pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_json::Value>> {
@@ -451,7 +441,7 @@ pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_j
             let mut props = Map::new();
             props.insert("layer".into(), json!(l.name));
             for (k, v) in &f.properties {
-                props.insert(k.clone(), value_json(v));
+                props.insert(k.clone(), v.to_json());
             }
             let mut feature = json!({"type": "Feature", "properties": props, "geometry": geometry});
             if let Some(id) = f.id {

@@ -42,6 +42,19 @@ pub enum Value {
     Bool(bool),
 }
 
+impl Value {
+    /// The value as JSON (`clearmap inspect`, decoded test cases).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::String(s) => serde_json::json!(s),
+            Value::Double(d) => serde_json::json!(d),
+            Value::Int(i) => serde_json::json!(i),
+            Value::Uint(u) => serde_json::json!(u),
+            Value::Bool(b) => serde_json::json!(b),
+        }
+    }
+}
+
 /// `Value` as a hash key: doubles by their bits, so equal values share a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ValueKey<'a> {

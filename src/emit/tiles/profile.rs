@@ -128,21 +128,18 @@ pub const POINT_CELL: i32 = 16;
 /// (two or more): `classification` (CHA before SHA before other),
 /// `remaining_m2` (their sum), `count`.
 pub fn cluster_properties(members: &[&SourceFeature]) -> Vec<(&'static str, Value)> {
-    let prop = |f: &SourceFeature, key: &str| {
-        f.properties
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    };
     let rank = |c: &str| ["CHA", "SHA"].iter().position(|x| *x == c).unwrap_or(2);
     let classification = members
         .iter()
-        .filter_map(|f| match prop(f, "classification") {
-            Some(Value::String(c)) => Some(c),
-            _ => None,
+        .filter_map(|f| {
+            f.properties.iter().find_map(|(k, v)| match (*k, v) {
+                ("classification", Value::String(c)) => Some(c.as_str()),
+                _ => None,
+            })
         })
         .min_by_key(|c| rank(c))
-        .unwrap_or_else(|| "other".into());
+        .unwrap_or("other")
+        .to_string();
     let remaining: u64 = members.iter().map(|f| remaining_m2(f).round() as u64).sum();
     vec![
         ("classification", Value::String(classification)),
