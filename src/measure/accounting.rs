@@ -335,12 +335,20 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         _ => area(&h_all),
     };
     // |Hₒ − R|; step 4 splits it into breakdown atoms and sums them back.
+    // A lone open hazard's remaining part is that very difference: kept for
+    // step 3 rather than computed and measured twice.
+    let mut lone_remaining: Option<MultiPolygon<f64>> = None;
     let remaining_union = if no_releases && open.len() == c.hazards.len() {
         f.total
     } else if no_releases {
         area(&h_open)
     } else {
-        area(&ops::difference(&h_open, &r_all))
+        let rem = ops::difference(&h_open, &r_all);
+        let a = area(&rem);
+        if c.hazards.len() == 1 && open.len() == 1 {
+            lone_remaining = Some(rem);
+        }
+        a
     };
     if open.len() < c.hazards.len() {
         let closed_only = if open.is_empty() {
@@ -434,6 +442,11 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
             (MultiPolygon::new(vec![]), 0.0)
         } else if near.is_empty() {
             (h.geometry.clone(), area_m2)
+        } else if let Some(rem) = lone_remaining
+            .take()
+            .filter(|_| same_set(&near, &c.releases))
+        {
+            (rem, remaining_union)
         } else {
             let rem = ops::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
             let a = area(&rem);
@@ -531,6 +544,16 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         *out.by_contamination.entry(t.to_string()).or_default() += a;
     }
     out
+}
+
+/// Whether sorted `a` holds the same indices as `b` (in any order).
+fn same_set(a: &[usize], b: &[usize]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut b = b.to_vec();
+    b.sort_unstable();
+    a == b.as_slice()
 }
 
 /// Split the remaining land (∪ groups − releases) among groups in priority
