@@ -9,6 +9,7 @@
 //! (i_overlay on integers), so consumers get geometries that shapely, GDAL
 //! and PostGIS accept. The figures never come from these written geometries.
 
+use super::tiles::clip::{quantise_iter, simple_polygons};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::overlay::IntOverlayOptions;
@@ -45,17 +46,24 @@ fn write_ring(w: &mut dyn Write, ring: &geo::LineString<f64>, precision: u8) -> 
             w.write_all(b",")?;
         }
         first = false;
-        write!(w, "[{},{}]", fmt(p.0), fmt(p.1))?;
+        w.write_all(b"[")?;
+        write_num(w, p.0)?;
+        w.write_all(b",")?;
+        write_num(w, p.1)?;
+        w.write_all(b"]")?;
         last = Some(p);
     }
     w.write_all(b"]")
 }
 
-fn fmt(x: f64) -> String {
-    // serde_json's float printing is the shortest roundtrip form.
-    serde_json::Number::from_f64(x)
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "null".into())
+/// Write a coordinate in the shortest form that reads back to the same f64
+/// (as serde_json prints floats), without a String per number.
+fn write_num(w: &mut dyn Write, x: f64) -> io::Result<()> {
+    if x.is_finite() {
+        w.write_all(ryu::Buffer::new().format_finite(x).as_bytes())
+    } else {
+        w.write_all(b"null")
+    }
 }
 
 /// The geometry snapped to the grid of `precision` decimals and rebuilt there as
@@ -64,46 +72,79 @@ pub fn snap_valid(mp: &MultiPolygon<f64>, precision: u8) -> MultiPolygon<f64> {
     let f = 10f64.powi(precision as i32);
     let fits =
         |c: &Coord<f64>| (c.x * f).abs() < i32::MAX as f64 && (c.y * f).abs() < i32::MAX as f64;
-    let rings: Vec<Vec<IntPoint>> =
-        mp.0.iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .map(|r| {
-                let n = r.0.len().saturating_sub(1);
-                r.0[..n]
-                    .iter()
-                    .map(|c| IntPoint::new((c.x * f).round() as i32, (c.y * f).round() as i32))
-                    .collect()
-            })
-            .collect();
     if !mp.0.iter().all(|p| p.exterior().0.iter().all(fits)) {
         // Beyond the i32 grid (more decimals than lon/lat allows): write as is.
         return mp.clone();
     }
-    let shapes = crate::measure::ops::simplify_int(&rings, IntOverlayOptions::ogc());
-    let back = |ring: &Vec<IntPoint>| {
-        let mut pts: Vec<Coord<f64>> = ring
-            .iter()
-            .map(|p| Coord {
-                x: p.x as f64 / f,
-                y: p.y as f64 / f,
+    let snap = |r: &LineString<f64>| -> Vec<IntPoint> {
+        let n = r.0.len().saturating_sub(1);
+        quantise_iter(r.0[..n].iter().map(|c| (c.x * f, c.y * f)), n)
+    };
+    let parts: Vec<Vec<Vec<IntPoint>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(snap)
+                    .collect()
             })
             .collect();
-        pts.push(pts[0]);
-        LineString(pts)
+    // Most geometries are still valid on the grid: the tiler's exact test
+    // says so far faster than the overlay rebuilds them (and drops the same
+    // straight-through vertices the overlay would).
+    let polys: Vec<Vec<LineString<f64>>> = match simple_polygons(&parts) {
+        Some(polys) => polys
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .map(|r| ring_back(r.iter().copied(), f))
+                    .collect()
+            })
+            .collect(),
+        None => {
+            let rings: Vec<Vec<IntPoint>> = parts
+                .into_iter()
+                .flatten()
+                .filter(|r| !r.is_empty())
+                .collect();
+            crate::measure::ops::simplify_int(&rings, IntOverlayOptions::ogc())
+                .iter()
+                .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
+                .map(|s| {
+                    s.iter()
+                        .enumerate()
+                        .filter(|(k, r)| *k == 0 || r.len() >= 3)
+                        .map(|(_, r)| ring_back(r.iter().map(|p| (p.x, p.y)), f))
+                        .collect()
+                })
+                .collect()
+        }
     };
     MultiPolygon::new(
-        shapes
-            .iter()
-            .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
-            .map(|s| {
-                Polygon::new(
-                    back(&s[0]),
-                    s[1..].iter().filter(|r| r.len() >= 3).map(back).collect(),
-                )
+        polys
+            .into_iter()
+            .map(|mut rings| {
+                let exterior = rings.remove(0);
+                Polygon::new(exterior, rings)
             })
             .collect(),
     )
     .orient(Direction::Default)
+}
+
+/// A grid ring back in degrees, closed.
+fn ring_back(ring: impl Iterator<Item = (i32, i32)>, f: f64) -> LineString<f64> {
+    let mut pts: Vec<Coord<f64>> = ring
+        .map(|(x, y)| Coord {
+            x: x as f64 / f,
+            y: y as f64 / f,
+        })
+        .collect();
+    if let Some(&first) = pts.first() {
+        pts.push(first);
+    }
+    LineString(pts)
 }
 
 /// Write a MultiPolygon geometry object (a Polygon when it has one part).
