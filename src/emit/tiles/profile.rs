@@ -24,6 +24,7 @@ use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
 use chrono::Datelike;
 use geo::{InteriorPoint, MultiPolygon, Point};
+use rayon::prelude::*;
 
 /// Zooms and tile geometry of a build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,35 +189,37 @@ pub struct SourceFeature<'a> {
 
 /// Every feature of the tiles, in layer order, then by id.
 pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<'a>> {
-    let mut polys = Vec::new();
-    let mut points = Vec::new();
-    for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
-        if r.remaining_m2 <= 0.0 || r.remaining.0.is_empty() {
-            continue;
-        }
-        let id = i as u64 + 1;
-        let mut props = vec![
-            ("id", Value::String(h.id.clone())),
-            (
-                "classification",
-                Value::String(h.classification.as_str().into()),
-            ),
-            ("status", Value::String(h.status.as_str().into())),
-            ("contamination", Value::String(h.contamination.join(","))),
-        ];
-        if let Some(region) = &h.region {
-            props.push(("region", Value::String(region.clone())));
-        }
-        props.push(("area_m2", whole_m2(r.area_m2)));
-        props.push(("remaining_m2", whole_m2(r.remaining_m2)));
-        polys.push(SourceFeature {
-            layer: HAZARDS,
-            id,
-            properties: props,
-            geometry: SourceGeometry::Polygons(&r.remaining),
-        });
-        if let Some(p) = interior_point(&r.remaining) {
-            points.push(SourceFeature {
+    // Per hazard in parallel (the interior point is most of the work); the
+    // order is restored by the sort below, so the thread count changes nothing.
+    let (mut polys, points): (Vec<SourceFeature>, Vec<Option<SourceFeature>>) = rec
+        .hazards
+        .par_iter()
+        .zip(acc.hazards.par_iter())
+        .enumerate()
+        .filter(|(_, (_, r))| r.remaining_m2 > 0.0 && !r.remaining.0.is_empty())
+        .map(|(i, (h, r))| {
+            let id = i as u64 + 1;
+            let mut props = vec![
+                ("id", Value::String(h.id.clone())),
+                (
+                    "classification",
+                    Value::String(h.classification.as_str().into()),
+                ),
+                ("status", Value::String(h.status.as_str().into())),
+                ("contamination", Value::String(h.contamination.join(","))),
+            ];
+            if let Some(region) = &h.region {
+                props.push(("region", Value::String(region.clone())));
+            }
+            props.push(("area_m2", whole_m2(r.area_m2)));
+            props.push(("remaining_m2", whole_m2(r.remaining_m2)));
+            let polygon = SourceFeature {
+                layer: HAZARDS,
+                id,
+                properties: props,
+                geometry: SourceGeometry::Polygons(&r.remaining),
+            };
+            let point = interior_point(&r.remaining).map(|p| SourceFeature {
                 layer: HAZARD_POINTS,
                 id,
                 properties: vec![
@@ -229,30 +232,34 @@ pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<
                 ],
                 geometry: SourceGeometry::Point(p),
             });
-        }
-    }
-    for (k, piece) in acc.pieces.iter().enumerate() {
-        if piece.geometry.0.is_empty() {
-            continue;
-        }
-        let r = &rec.releases[piece.release];
-        let mut props = vec![
-            ("id", Value::String(r.id.clone())),
-            ("outcome", Value::String(r.outcome.as_str().into())),
-        ];
-        if let Some(d) = r.date {
-            props.push(("year", Value::Uint(d.year().max(0) as u64)));
-        }
-        props.push(("area_m2", whole_m2(piece.area_m2)));
-        polys.push(SourceFeature {
-            layer: RELEASES,
-            id: k as u64 + 1,
-            properties: props,
-            geometry: SourceGeometry::Polygons(&piece.geometry),
-        });
-    }
-    polys.sort_by_key(|f| (f.layer, f.id));
-    polys.extend(points);
+            (polygon, point)
+        })
+        .unzip();
+    polys.par_extend(
+        acc.pieces
+            .par_iter()
+            .enumerate()
+            .filter(|(_, piece)| !piece.geometry.0.is_empty())
+            .map(|(k, piece)| {
+                let r = &rec.releases[piece.release];
+                let mut props = vec![
+                    ("id", Value::String(r.id.clone())),
+                    ("outcome", Value::String(r.outcome.as_str().into())),
+                ];
+                if let Some(d) = r.date {
+                    props.push(("year", Value::Uint(d.year().max(0) as u64)));
+                }
+                props.push(("area_m2", whole_m2(piece.area_m2)));
+                SourceFeature {
+                    layer: RELEASES,
+                    id: k as u64 + 1,
+                    properties: props,
+                    geometry: SourceGeometry::Polygons(&piece.geometry),
+                }
+            }),
+    );
+    polys.par_sort_by_key(|f| (f.layer, f.id));
+    polys.extend(points.into_iter().flatten());
     polys
 }
 

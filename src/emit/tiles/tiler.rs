@@ -38,7 +38,7 @@ use super::profile::{
     cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
     POINT_CELL,
 };
-use geo::orient::{Direction, Orient};
+use geo::winding_order::{Winding, WindingOrder};
 use i_overlay::i_float::int::point::IntPoint;
 use rayon::prelude::*;
 
@@ -106,19 +106,34 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
                 }
                 // Holes must wind against their exterior for the NonZero cleaning
                 // to keep them holes; boolean-op output does not promise that.
+                // Exteriors counter-clockwise and holes clockwise (in lon/lat),
+                // as geo's `orient(Direction::Default)` makes them, without
+                // copying the polygons first.
                 SourceGeometry::Polygons(mp) => UnitGeometry::Polygons(
-                    mp.orient(Direction::Default)
-                        .0
-                        .iter()
+                    mp.0.iter()
                         .map(|poly| {
-                            std::iter::once(poly.exterior())
-                                .chain(poly.interiors())
-                                .map(|ring| {
-                                    let n = ring.0.len().saturating_sub(1);
-                                    ring.0[..n]
+                            std::iter::once((poly.exterior(), WindingOrder::CounterClockwise))
+                                .chain(
+                                    poly.interiors()
                                         .iter()
-                                        .map(|c| grow(to_unit(c.x, c.y)))
-                                        .collect()
+                                        .map(|r| (r, WindingOrder::Clockwise)),
+                                )
+                                .map(|(ring, want)| {
+                                    let n = ring.0.len().saturating_sub(1);
+                                    if ring.winding_order().is_some_and(|w| w != want) {
+                                        // reversed, from the same first vertex
+                                        ring.0
+                                            .iter()
+                                            .rev()
+                                            .take(n)
+                                            .map(|c| grow(to_unit(c.x, c.y)))
+                                            .collect()
+                                    } else {
+                                        ring.0[..n]
+                                            .iter()
+                                            .map(|c| grow(to_unit(c.x, c.y)))
+                                            .collect()
+                                    }
                                 })
                                 .collect()
                         })
