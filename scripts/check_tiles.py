@@ -8,6 +8,9 @@ polygon feature must start with an exterior ring of positive surveyor's area
 in tile coordinates, every ring must be closed (ClosePath) and have non-zero
 area.
 
+Given a bundle directory, its hazards.geojson and releases.geojson are
+checked too: every geometry valid for shapely, as the writers promise.
+
 Usage: check_tiles.py BUNDLE_DIR_OR_PMTILES [--json]
 Exit status 0 when every check passed, 1 otherwise.
 """
@@ -143,9 +146,21 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     path = Path(args[0])
-    if path.is_dir():
-        path = path / "tiles.pmtiles"
     problems = []
+    geojson_checked = 0
+    if path.is_dir():
+        for name in ("hazards.geojson", "releases.geojson"):
+            doc = path / name
+            if not doc.exists():
+                continue
+            for feat in json.loads(doc.read_text())["features"]:
+                if feat["geometry"] is None:
+                    continue
+                geojson_checked += 1
+                g = shape(feat["geometry"])
+                if not g.is_valid:
+                    problems.append(f"{name} id {feat['properties'].get('id')}: {explain_validity(g)}")
+        path = path / "tiles.pmtiles"
     tiles_per_zoom = Counter()
     features = Counter()
     polygons_checked = 0
@@ -176,6 +191,7 @@ def main():
         "tiles_per_zoom": dict(sorted(tiles_per_zoom.items())),
         "features_per_layer": dict(sorted(features.items())),
         "polygon_features_checked": polygons_checked,
+        "geojson_features_checked": geojson_checked,
         "problems": problems[:50],
         "problem_count": len(problems),
         "ok": not problems,
@@ -184,7 +200,8 @@ def main():
         print(json.dumps(result, indent=2, default=str))
     else:
         print(f"{path}: {sum(tiles_per_zoom.values())} tiles, {polygons_checked} polygon features checked "
-              f"(raw winding + shapely is_valid), layers {dict(features)}")
+              f"(raw winding + shapely is_valid), layers {dict(features)}; "
+              f"{geojson_checked} GeoJSON geometries checked (shapely is_valid)")
         for p in problems[:50]:
             print("  problem:", p)
         print("OK" if not problems else f"FAILED: {len(problems)} problems")

@@ -17,7 +17,6 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::IntOverlayOptions;
 use i_overlay::core::overlay_rule::OverlayRule;
-use i_overlay::core::simplify::Simplify;
 use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
 use std::cell::Cell;
@@ -142,23 +141,55 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     r.ok()
 }
 
-/// Clean integer rings (non-zero fill) into OGC-valid shapes where i_overlay's
-/// OGC output can be trusted: it must not panic and must hold exactly the area
-/// of the plain output. Otherwise the plain output (valid but for rings that
-/// may touch themselves at a vertex) is returned.
-pub fn simplify_int(rings: &[Vec<IntPoint>], ogc_options: IntOverlayOptions) -> IntShapes {
+/// Clean integer rings (non-zero fill) into OGC-valid shapes, with i_overlay
+/// 9: 4.5's OGC extraction (which the accounting's float overlay still uses,
+/// through geo) can leave holes touching in a chain across a polygon, an
+/// invalid polygon whose interior is disconnected. The OGC output is used when
+/// it does not panic and holds exactly the area of the plain output; otherwise
+/// the plain output (valid but for rings that may touch themselves at a
+/// vertex) is returned. Either way, rings that pass twice through a vertex are
+/// split there ([`split_touching`]).
+pub fn simplify_int(rings: &[Vec<IntPoint>], options: IntOverlayOptions) -> IntShapes {
+    use i_overlay::core::overlay::ContourDirection;
+    use i_overlay_ogc::core::fill_rule::FillRule as FillRule9;
+    use i_overlay_ogc::core::overlay::{
+        ContourDirection as Direction9, IntOverlayOptions as Options9,
+    };
+    use i_overlay_ogc::core::simplify::Simplify as _;
+    use i_overlay_ogc::i_float::int::point::IntPoint as IntPoint9;
+
+    let input: Vec<Vec<IntPoint9<i32>>> = rings
+        .iter()
+        .map(|r| r.iter().map(|p| IntPoint9::new(p.x, p.y)).collect())
+        .collect();
+    let back = |shapes: Vec<Vec<Vec<IntPoint9<i32>>>>| -> IntShapes {
+        shapes
+            .into_iter()
+            .map(|s| {
+                s.into_iter()
+                    .map(|r| r.into_iter().map(|p| IntPoint::new(p.x, p.y)).collect())
+                    .collect()
+            })
+            .collect()
+    };
     // Collinear output points are kept: where a ring passes through the same
     // point twice, dropping the "collinear" copy turns the touch into a vertex
     // lying on an edge, which split_touching could no longer find.
-    let ogc_options = IntOverlayOptions {
+    let ogc_options = Options9::<u64> {
+        preserve_input_collinear: options.preserve_input_collinear,
+        output_direction: match options.output_direction {
+            ContourDirection::CounterClockwise => Direction9::CounterClockwise,
+            ContourDirection::Clockwise => Direction9::Clockwise,
+        },
         preserve_output_collinear: true,
-        ..ogc_options
+        min_output_area: options.min_output_area,
+        ogc: true,
     };
-    let plain_options = IntOverlayOptions {
+    let plain_options = Options9 {
         ogc: false,
         ..ogc_options
     };
-    let Some(plain) = guarded(|| rings.simplify(FillRule::NonZero, plain_options)) else {
+    let Some(plain) = guarded(|| back(input.simplify(FillRule9::NonZero, plain_options))) else {
         // Neither output is available: the rings as they are, one shape each.
         return rings
             .iter()
@@ -166,15 +197,10 @@ pub fn simplify_int(rings: &[Vec<IntPoint>], ogc_options: IntOverlayOptions) -> 
             .map(|r| vec![r.clone()])
             .collect();
     };
-    let ogc_options = IntOverlayOptions {
-        ogc: true,
-        ..ogc_options
-    };
-    let chosen = match guarded(|| rings.simplify(FillRule::NonZero, ogc_options)) {
+    let chosen = match guarded(|| back(input.simplify(FillRule9::NonZero, ogc_options))) {
         Some(ogc) if shapes_area2(&ogc) == shapes_area2(&plain) => ogc,
         _ => plain,
     };
-    // Either output can still hold a ring that passes twice through a vertex.
     chosen.into_iter().flat_map(split_touching).collect()
 }
 

@@ -83,7 +83,7 @@ fn reencode(tile: &Json) -> Result<Vec<u8>, String> {
                 .as_array()
                 .map(|a| a.iter().map(|t| t.as_u64().unwrap_or(0) as usize).collect())
                 .unwrap_or_default();
-            if tags.len() % 2 != 0 {
+            if !tags.len().is_multiple_of(2) {
                 return Err("odd number of tags".into());
             }
             let mut props = Vec::new();
