@@ -123,8 +123,9 @@ thread_local! {
 }
 
 /// Run `f`, turning a panic into `None` without printing it. i_overlay 4.5's
-/// OGC extraction trips its own debug assertion on some inputs; the caller has
-/// a fallback, so that panic is not a failure of the run.
+/// OGC extraction tripped its own debug assertion on some inputs (and a newer
+/// version may have others); the caller has a fallback, so that panic is not a
+/// failure of the run.
 fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
@@ -142,8 +143,8 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
 }
 
 /// Clean integer rings (non-zero fill) into OGC-valid shapes, with i_overlay
-/// 9: 4.5's OGC extraction (which the accounting's float overlay still uses,
-/// through geo) can leave holes touching in a chain across a polygon, an
+/// 9 (the accounting's float overlay above stays on 4.5, in plain mode): 4.5's
+/// OGC extraction can leave holes touching in a chain across a polygon, an
 /// invalid polygon whose interior is disconnected. The OGC output is used when
 /// it does not panic and holds exactly the area of the plain output; otherwise
 /// the plain output (valid but for rings that may touch themselves at a
