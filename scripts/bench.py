@@ -32,6 +32,14 @@ def timed(cmd, env=None, log=None):
     return wall, user + sys_, rss, p.returncode
 
 
+def median_run(repeat, run):
+    """Call run() `repeat` times; the result whose wall time (its first item)
+    is the median. This VM's timings move by ±20 % between runs; the median of
+    three steadies each ratio's two sides alike."""
+    results = sorted((run() for _ in range(max(1, repeat))), key=lambda r: r[0])
+    return results[(len(results) - 1) // 2]
+
+
 def stages(log_text):
     """Stage durations (s) from a `--log-format json` log: ingest … emit, and
     the emit parts (documents, tiles, tables, commit)."""
@@ -60,6 +68,7 @@ def main():
     ap.add_argument("--oracle-size", type=int, default=2000, help="hazards for the shapely accounting comparison (0 = skip)")
     ap.add_argument("--skip-ogr", action="store_true", help="do not run ogr2ogr (slow: ~6 min at 100k)")
     ap.add_argument("--work", default=None, help="work directory (default: a temporary one, removed after)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of every command; the median wall time is reported (default 1)")
     ap.add_argument("--seed", type=int, default=2024, help="generator seed (inputs already in --work are reused whatever their seed)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="clearmap-bench-")
@@ -73,7 +82,11 @@ def main():
         return d
 
     def build(n, d):
-        """Full clearmap build of input d, timed; with its stage durations."""
+        """Full clearmap build of input d, timed (median of --repeat runs);
+        with the stage durations of that run."""
+        return median_run(args.repeat, lambda: build_once(n, d))
+
+    def build_once(n, d):
         out = os.path.join(work, f"out-{n}")
         shutil.rmtree(out, ignore_errors=True)
         log = []
@@ -98,16 +111,20 @@ def main():
         rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         if not args.skip_ogr and shutil.which("ogr2ogr"):
             mb = os.path.join(work, f"ogr-{n}.mbtiles")
-            if os.path.exists(mb):
-                os.remove(mb)
-            w, c, r, rc = timed(["ogr2ogr", "-f", "MBTiles", mb, os.path.join(d, "hazards.geojson"),
-                                 "-dsco", "MINZOOM=0", "-dsco", "MAXZOOM=14"])
+
+            def ogr():
+                if os.path.exists(mb):
+                    os.remove(mb)
+                return timed(["ogr2ogr", "-f", "MBTiles", mb, os.path.join(d, "hazards.geojson"),
+                              "-dsco", "MINZOOM=0", "-dsco", "MAXZOOM=14"])
+            w, c, r, rc = median_run(args.repeat, ogr)
             rows.append((n, "ogr2ogr -f MBTiles (hazards only) ÷ clearmap full build", w, c, r, size_of(mb), w / wall, rc))
             rows.append((n, "ogr2ogr -f MBTiles (hazards only) ÷ clearmap read + tiles", w, None, None, None,
                          w / tiles_only if tiles_only else None, rc))
         if shutil.which("tippecanoe"):
             pm = os.path.join(work, f"tippecanoe-{n}.pmtiles")
-            w, c, r, rc = timed(["tippecanoe", "-o", pm, "-Z0", "-z14", "--force", "-q", os.path.join(d, "hazards.geojson")])
+            w, c, r, rc = median_run(args.repeat, lambda: timed(
+                ["tippecanoe", "-o", pm, "-Z0", "-z14", "--force", "-q", os.path.join(d, "hazards.geojson")]))
             rows.append((n, "tippecanoe (hazards only) ÷ clearmap read + tiles", w, c, r, size_of(pm),
                          w / tiles_only if tiles_only else None, rc))
     if args.oracle_size:
@@ -118,7 +135,8 @@ def main():
         rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         venv_py = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clearmap-oracle-venv", "bin", "python")
         subprocess.run([os.path.join(ROOT, "scripts", "check-oracle"), "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        w, c, r, rc = timed([venv_py, os.path.join(ROOT, "scripts", "oracle.py"), os.path.join(d, "clearmap.toml"), "--json"])
+        w, c, r, rc = median_run(args.repeat, lambda: timed(
+            [venv_py, os.path.join(ROOT, "scripts", "oracle.py"), os.path.join(d, "clearmap.toml"), "--json"]))
         rows.append((n, "shapely 2 + pyproj accounting ÷ clearmap accounting", w, c, r, None,
                      w / accounting if accounting else None, rc))
 
@@ -132,7 +150,7 @@ def main():
     ns = sorted(full_walls)
     for a, b in zip(ns, ns[1:]):
         print(f"growth {a} → {b} hazards ({b / a:.0f}× input): full build {full_walls[b] / full_walls[a]:.1f}× time")
-    print(f"\ncores: {os.cpu_count()}; work dir: {work}")
+    print(f"\ncores: {os.cpu_count()}; runs per command: {max(1, args.repeat)} (median wall time); work dir: {work}")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 
