@@ -11,8 +11,9 @@
 //! Most features of a tile are one ring that stays simple after rounding; for
 //! those ([`simple_ring`]) the overlay is skipped: an O(n²) test of every edge
 //! pair is far cheaper than building an overlay graph for a few dozen
-//! vertices, and it accepts only rings the overlay would return unchanged in
-//! shape (no crossing, touching or overlapping edges, no spikes, area ≠ 0).
+//! vertices, and it accepts only rings the overlay would return as the same
+//! ring: once spikes and straight-through vertices are dropped (as the overlay
+//! drops them), no crossing, touching or overlapping edges, area ≠ 0.
 
 use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
@@ -142,11 +143,11 @@ pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
 /// Rings longer than this go to the overlay: the pairwise test is quadratic.
 const SIMPLE_TEST_MAX: usize = 160;
 
-/// `ring` as a valid MVT exterior ring when it is simple and of non-zero area:
-/// exterior wound positive, redundant collinear vertices dropped (dropping a
-/// vertex that lies on the straight line between its neighbours changes no
-/// border, so borders shared with other features stay shared). `None` when the
-/// ring needs the overlay (or is too long to test cheaply).
+/// `ring` as a valid MVT exterior ring when it is simple and of non-zero area
+/// once its spikes and straight-through vertices are dropped
+/// ([`without_spikes`]; neither changes a border, so borders shared with
+/// other features stay shared): exterior wound positive. `None` when the ring
+/// needs the overlay (or is too long to test cheaply).
 pub fn simple_ring(ring: &[IntPoint]) -> Option<Ring> {
     let n = ring.len();
     if !(3..=SIMPLE_TEST_MAX).contains(&n) {
