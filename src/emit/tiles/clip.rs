@@ -450,6 +450,14 @@ mod tests {
         assert_eq!(ring_area2(&fast), ring_area2(&slow[0][0]));
         assert_eq!(ring_area2(&fast), 240);
         assert!(simple_ring(&ip(&[(0, 0), (5, 0), (10, 0)])).is_none());
+        // All on one line, or out and back: nothing left.
+        assert!(without_spikes(&ip(&[(0, 0), (5, 0), (10, 0), (5, 0)])).is_empty());
+        assert!(without_spikes(&ip(&[(0, 0), (10, 0), (0, 0), (10, 0)])).is_empty());
+        // Repeated points and a straight run across the closing vertex.
+        assert_eq!(
+            without_spikes(&ip(&[(0, 5), (0, 0), (0, 0), (10, 0), (10, 10), (0, 10)])),
+            vec![(0, 0), (10, 0), (10, 10), (0, 10)]
+        );
     }
 
     /// A ring started at its least vertex, to compare rings as cycles.
