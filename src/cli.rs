@@ -45,6 +45,17 @@ pub enum Command {
         after_help = "Recomputes the accounting from the config and writes DIR/tables/: remaining_by_region.csv,\nreleased_by_year.csv, remaining_by_contamination.csv, reported_vs_computed.csv and\narticle7.xlsx (the same four as sheets). Nothing else in DIR is touched.\n\nExample:\n  clearmap tables data/example/clearmap.toml --out out/"
     )]
     Tables(TablesArgs),
+    /// Write only the vector tiles (tiles.pmtiles or tiles.mbtiles, and tiles.json) into --out.
+    #[command(
+        after_help = "Recomputes the accounting from the config (the tiles show the land remaining) and writes
+DIR/tiles.pmtiles (or tiles.mbtiles with --format mbtiles) and DIR/tiles.json, the same
+bytes a full build writes. Nothing else in DIR is touched but a container of the other
+format, which would be stale.
+
+Example:
+  clearmap tiles data/example/clearmap.toml --out out/"
+    )]
+    Tiles(TilesArgs),
     /// Preview a bundle: a static server with HTTP range requests (loopback).
     #[command(after_help = "Example:\n  clearmap serve out/ --addr 127.0.0.1:8080")]
     Serve(ServeArgs),
@@ -132,6 +143,18 @@ pub struct TablesArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TilesArgs {
+    /// The country config (TOML).
+    pub config: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Container of the vector tiles, as for `clearmap build --format`.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::emit::tiles::TileFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     pub config: PathBuf,
     /// Exit with 3 when any record would be quarantined.
@@ -146,6 +169,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Build(a) => build(a, &log),
         Command::Validate(a) => validate(a, &log),
         Command::Tables(a) => tables(a, &log),
+        Command::Tiles(a) => tiles(a, &log),
         Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
         Command::Inspect(a) => inspect(a),
         Command::Completions(a) => {
@@ -270,6 +294,19 @@ fn tables(a: TablesArgs, log: &Logger) -> Result<i32> {
             println!("{}", p.display());
         }
     }
+    Ok(exit::SUCCESS)
+}
+
+fn tiles(a: TilesArgs, log: &Logger) -> Result<i32> {
+    let cfg = Config::load(&a.config)?;
+    let label = cfg.country.clone().unwrap_or_else(|| "tiles".into());
+    let stats = pipeline::tiles(&cfg, &a.out, a.format, log, &label)?;
+    log.line(&format!(
+        "{} tiles ({} bytes) written to {}",
+        stats.tiles_per_zoom.values().sum::<u64>(),
+        stats.archive_bytes,
+        a.out.join(a.format.file_name()).display()
+    ));
     Ok(exit::SUCCESS)
 }
 

@@ -314,6 +314,30 @@ pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(emit::tables::paths(out))
 }
 
+/// Only the vector tiles of `cfg` (`clearmap tiles`): the accounting, then
+/// the tile container of `format` and tiles.json into `out`. Each stage is
+/// logged under `country`, the tiles as stage "tiles".
+pub fn tiles(
+    cfg: &Config,
+    out: &Path,
+    format: emit::tiles::TileFormat,
+    log: &Logger,
+    country: &str,
+) -> Result<emit::tiles::TileStats> {
+    let c = compute_logged(cfg, log, country)?;
+    let st = log.stage(country, "tiles");
+    let meta = emit::tiles::TileMeta {
+        name: cfg.name.clone(),
+        attribution: cfg.attribution.clone(),
+    };
+    let stats = emit::tiles::write_tiles_only(out, &c.reconciled, &c.accounting, &meta, format)?;
+    st.done(json!({
+        "tiles": stats.tiles_per_zoom.values().sum::<u64>(),
+        "tiles_bytes": stats.archive_bytes,
+    }));
+    Ok(stats)
+}
+
 /// Whether any diagnostic quarantined a record.
 pub fn has_errors(d: &Diagnostics) -> bool {
     d.items().iter().any(|x| x.severity == Severity::Error)

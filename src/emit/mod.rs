@@ -219,21 +219,7 @@ pub fn write_bundle_with(
     extra(&mut staging)?;
     staging.commit()?;
     timed("commit", t, &mut written);
-    // The other container, left by an earlier build in the other format, is
-    // stale: it would disagree with tiles.json and the figures.
-    for f in [tiles::TileFormat::Pmtiles, tiles::TileFormat::Mbtiles] {
-        if f != cfg.tile_format {
-            match std::fs::remove_file(out.join(f.file_name())) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::Output {
-                        path: out.join(f.file_name()),
-                        source: e,
-                    })
-                }
-                _ => {}
-            }
-        }
-    }
+    tiles::remove_other_container(out, cfg.tile_format)?;
     Ok(written)
 }
 

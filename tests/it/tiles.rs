@@ -392,6 +392,34 @@ fn two_builds_and_one_thread_give_identical_bytes() {
     assert_eq!(tj["vector_layers"].as_array().unwrap().len(), 3);
 }
 
+#[test]
+fn tiles_command_writes_a_builds_tiles_and_nothing_else() {
+    let first = std::fs::read(archive_dir().join("tiles.pmtiles")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // A container of the other format from an earlier run is stale: removed.
+    std::fs::write(out.path().join("tiles.mbtiles"), b"stale").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_clearmap"))
+        .args(["tiles", "--quiet", "--out"])
+        .arg(out.path())
+        .arg(example_config())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read(out.path().join("tiles.pmtiles")).unwrap() == first,
+        "clearmap tiles differs from the build's tiles"
+    );
+    let mut entries: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["tiles.json", "tiles.pmtiles"]);
+    let tj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("tiles.json")).unwrap()).unwrap();
+    assert_eq!(tj["tilejson"], "3.0.0");
+}
+
 /// The example built with `--format mbtiles`, once for the tests below.
 fn mbtiles_dir() -> &'static Path {
     static D: OnceLock<tempfile::TempDir> = OnceLock::new();

@@ -157,6 +157,54 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Write only the tiles (`clearmap tiles`): the container of `format` and
+/// tiles.json into `out`, committed together; nothing else in `out` is
+/// touched but a container of the other format, which would be stale.
+pub fn write_tiles_only(
+    out: &Path,
+    rec: &Reconciled,
+    acc: &Accounting,
+    meta: &TileMeta,
+    format: TileFormat,
+) -> Result<TileStats> {
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    crate::emit::atomic::sweep_temporaries(out);
+    let mut staging = Staging::new();
+    let stats = write_tiles_as(
+        &mut staging,
+        out,
+        rec,
+        acc,
+        &TileConfig::default(),
+        meta,
+        format,
+    )?;
+    staging.commit()?;
+    remove_other_container(out, format)?;
+    Ok(stats)
+}
+
+/// Remove the container of the format other than `kept` from `out`: left by
+/// an earlier build in that format, it would disagree with tiles.json and the
+/// figures.
+pub fn remove_other_container(out: &Path, kept: TileFormat) -> Result<()> {
+    for f in [TileFormat::Pmtiles, TileFormat::Mbtiles] {
+        if f == kept {
+            continue;
+        }
+        match std::fs::remove_file(out.join(f.file_name())) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Output {
+                    path: out.join(f.file_name()),
+                    source: e,
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Stage `tiles.pmtiles` and `tiles.json` for the bundle directory `out`.
 ///
 /// 1. Ask the profile for the features (remaining hazards, release pieces,
