@@ -47,13 +47,7 @@ pub enum Command {
     Tables(TablesArgs),
     /// Write only the vector tiles (tiles.pmtiles or tiles.mbtiles, and tiles.json) into --out.
     #[command(
-        after_help = "Recomputes the accounting from the config (the tiles show the land remaining) and writes
-DIR/tiles.pmtiles (or tiles.mbtiles with --format mbtiles) and DIR/tiles.json, the same
-bytes a full build writes. Nothing else in DIR is touched but a container of the other
-format, which would be stale.
-
-Example:
-  clearmap tiles data/example/clearmap.toml --out out/"
+        after_help = "Recomputes the accounting from the config (the tiles show the land remaining) and writes\nDIR/tiles.pmtiles (or tiles.mbtiles with --format mbtiles) and DIR/tiles.json, the same\nbytes a full build writes. Nothing else in DIR is touched but a container of the other\nformat, which would be stale.\n\nExample:\n  clearmap tiles data/example/clearmap.toml --out out/"
     )]
     Tiles(TilesArgs),
     /// Preview a bundle: a static server with HTTP range requests (loopback).
