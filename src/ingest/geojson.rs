@@ -412,12 +412,7 @@ type Ring = Vec<Coord<f64>>;
 
 /// A geometry as read, not yet converted (heights dropped).
 #[derive(Debug)]
-struct Geom {
-    shape: Shape,
-}
-
-#[derive(Debug)]
-enum Shape {
+enum Geom {
     Point(Coord<f64>),
     Polygon(Vec<Ring>),
     MultiPolygon(Vec<Vec<Ring>>),
@@ -425,19 +420,19 @@ enum Shape {
 
 impl Geom {
     fn is_empty(&self) -> bool {
-        match &self.shape {
-            Shape::Point(_) => false,
-            Shape::Polygon(rings) => rings.is_empty(),
-            Shape::MultiPolygon(polys) => polys.iter().all(Vec::is_empty),
+        match self {
+            Geom::Point(_) => false,
+            Geom::Polygon(rings) => rings.is_empty(),
+            Geom::MultiPolygon(polys) => polys.iter().all(Vec::is_empty),
         }
     }
 
     fn vertices(&self) -> u64 {
         let rings = |p: &Vec<Ring>| p.iter().map(|r| r.len() as u64).sum::<u64>();
-        match &self.shape {
-            Shape::Point(_) => 1,
-            Shape::Polygon(p) => rings(p),
-            Shape::MultiPolygon(ps) => ps.iter().map(rings).sum(),
+        match self {
+            Geom::Point(_) => 1,
+            Geom::Polygon(p) => rings(p),
+            Geom::MultiPolygon(ps) => ps.iter().map(rings).sum(),
         }
     }
 
@@ -445,10 +440,10 @@ impl Geom {
         if self.is_empty() {
             return None;
         }
-        let coords: Box<dyn Iterator<Item = &Coord<f64>>> = match &self.shape {
-            Shape::Point(c) => Box::new(std::iter::once(c)),
-            Shape::Polygon(p) => Box::new(p.iter().flatten()),
-            Shape::MultiPolygon(ps) => Box::new(ps.iter().flatten().flatten()),
+        let coords: Box<dyn Iterator<Item = &Coord<f64>>> = match self {
+            Geom::Point(c) => Box::new(std::iter::once(c)),
+            Geom::Polygon(p) => Box::new(p.iter().flatten()),
+            Geom::MultiPolygon(ps) => Box::new(ps.iter().flatten().flatten()),
         };
         union(coords.map(|c| crs::Extent {
             min_x: c.x,
@@ -467,10 +462,10 @@ impl Geom {
                 interiors.into_iter().map(LineString).collect(),
             )
         };
-        match self.shape {
-            Shape::Point(c) => geo::Geometry::Point(Point(c)),
-            Shape::Polygon(p) => geo::Geometry::Polygon(polygon(p)),
-            Shape::MultiPolygon(ps) => {
+        match self {
+            Geom::Point(c) => geo::Geometry::Point(Point(c)),
+            Geom::Polygon(p) => geo::Geometry::Polygon(polygon(p)),
+            Geom::MultiPolygon(ps) => {
                 geo::Geometry::MultiPolygon(MultiPolygon(ps.into_iter().map(polygon).collect()))
             }
         }
@@ -731,9 +726,7 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                 let geom = match kind.as_deref() {
                     Some("Point") => {
                         let p: Position = serde_json::from_str(coords).map_err(bad)?;
-                        Geom {
-                            shape: Shape::Point(p.xy),
-                        }
+                        Geom::Point(p.xy)
                     }
                     Some("Polygon") => {
                         let p: PolygonRings = serde_json::from_str(coords).map_err(bad)?;
@@ -741,18 +734,14 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                         if p.0.is_empty() {
                             return Err(de::Error::custom("polygon without rings"));
                         }
-                        Geom {
-                            shape: Shape::Polygon(p.0),
-                        }
+                        Geom::Polygon(p.0)
                     }
                     Some("MultiPolygon") => {
                         let ps: Vec<PolygonRings> = serde_json::from_str(coords).map_err(bad)?;
                         if ps.iter().any(|p| p.0.is_empty()) {
                             return Err(de::Error::custom("polygon without rings"));
                         }
-                        Geom {
-                            shape: Shape::MultiPolygon(ps.into_iter().map(|p| p.0).collect()),
-                        }
+                        Geom::MultiPolygon(ps.into_iter().map(|p| p.0).collect())
                     }
                     _ => return Err(de::Error::custom("another geometry type")),
                 };
@@ -826,7 +815,7 @@ impl<'de> serde::Deserialize<'de> for PolygonRings {
                 mut s: A,
             ) -> std::result::Result<PolygonRings, A::Error> {
                 let mut rings = Vec::new();
-                while let Some((r, _)) = s.next_element_seed(RingSeed)? {
+                while let Some(r) = s.next_element_seed(RingSeed)? {
                     rings.push(r);
                 }
                 Ok(PolygonRings(rings))
@@ -839,21 +828,15 @@ impl<'de> serde::Deserialize<'de> for PolygonRings {
 struct RingSeed;
 
 impl<'de> DeserializeSeed<'de> for RingSeed {
-    type Value = (Ring, bool);
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<(Ring, bool), D::Error> {
+    type Value = Ring;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Ring, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = (Ring, bool);
+            type Value = Ring;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a ring")
             }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut s: A,
-            ) -> std::result::Result<(Ring, bool), A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Ring, A::Error> {
                 let mut ring: Ring = Vec::with_capacity(s.size_hint().unwrap_or(16));
                 let Some(first) = s.next_element::<Position>()? else {
                     return Err(de::Error::custom("empty ring"));
@@ -871,7 +854,7 @@ impl<'de> DeserializeSeed<'de> for RingSeed {
                 if ring.len() < 4 || last != first.xy || last_z != first_z {
                     return Err(de::Error::custom("short or unclosed ring"));
                 }
-                Ok((ring, first_z.is_some()))
+                Ok(ring)
             }
         }
         d.deserialize_seq(V)
