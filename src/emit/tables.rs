@@ -489,7 +489,19 @@ pub fn workbook_split(
     let m2 = Format::new().set_num_format("#,##0");
     let km2 = Format::new().set_num_format("0.00");
     let ratio = Format::new().set_num_format("0.0%");
-    let bold = |f: &Format| f.clone().set_bold();
+    // The number format of each kind of cell, by index, plain and bold (for
+    // the total row).
+    let plain = [&text, &m2, &km2, &ratio];
+    let bolds = plain.map(|f| f.clone().set_bold());
+    let format_of = |cell: &Cell| -> Option<usize> {
+        match cell {
+            Cell::Empty => None,
+            Cell::Text(_) => Some(0),
+            Cell::Count(_) | Cell::M2(_) => Some(1),
+            Cell::Km2(_) => Some(2),
+            Cell::Ratio(_) => Some(3),
+        }
+    };
 
     let mut continued: Vec<(&str, String)> = Vec::new();
     for t in tables {
@@ -541,17 +553,6 @@ pub fn workbook_split(
             // format, and cells of that format are written without one (they
             // inherit it): looking a format up costs a hash of the whole
             // Format per cell, a fifth of the workbook's time at 10k hazards.
-            let format_of = |cell: &Cell| -> Option<usize> {
-                match cell {
-                    Cell::Empty => None,
-                    Cell::Text(_) => Some(0),
-                    Cell::Count(_) | Cell::M2(_) => Some(1),
-                    Cell::Km2(_) => Some(2),
-                    Cell::Ratio(_) => Some(3),
-                }
-            };
-            let plain = [&text, &m2, &km2, &ratio];
-            let bolds = plain.map(bold);
             let mut column_format: Vec<Option<usize>> = vec![None; t.columns.len()];
             for (c, slot) in column_format.iter_mut().enumerate() {
                 *slot = rows.iter().find_map(|row| row.get(c).and_then(format_of));

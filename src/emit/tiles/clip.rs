@@ -153,15 +153,12 @@ pub fn simple_ring(ring: &[IntPoint]) -> Option<Ring> {
     if !(3..=SIMPLE_TEST_MAX).contains(&n) {
         return None;
     }
-    let mut kept = without_spikes(ring);
+    let kept = without_spikes(ring);
     let n = kept.len();
     if n < 3 {
         return None;
     }
-    let p = |i: usize| {
-        let (x, y) = kept[i % n];
-        IntPoint::new(x, y)
-    };
+    let p = |i: usize| kept[i % n];
     // Any two edges that are not neighbours must not meet at all.
     for i in 0..n {
         let (a, b) = (p(i), p(i + 1));
@@ -180,31 +177,25 @@ pub fn simple_ring(ring: &[IntPoint]) -> Option<Ring> {
             }
         }
     }
-    let a = ring_area2(&kept);
+    let mut out: Ring = kept.iter().map(|q| (q.x, q.y)).collect();
+    let a = ring_area2(&out);
     if a == 0 {
         return None;
     }
     if a < 0 {
-        kept.reverse();
+        out.reverse();
     }
-    Some(kept)
+    Some(out)
 }
 
 /// `ring` without the vertices where it goes straight on or turns straight
 /// back (a spike: zero width, zero area), repeatedly, around the closing
 /// vertex too. What is dropped encloses nothing, so the region the ring
 /// bounds is unchanged; the overlay drops the same vertices.
-fn without_spikes(ring: &[IntPoint]) -> Vec<(i32, i32)> {
-    let collinear = |a: (i32, i32), b: (i32, i32), c: (i32, i32)| {
-        orient(
-            IntPoint::new(a.0, a.1),
-            IntPoint::new(b.0, b.1),
-            IntPoint::new(c.0, c.1),
-        ) == 0
-    };
-    let mut kept: Vec<(i32, i32)> = Vec::with_capacity(ring.len());
-    for q in ring {
-        let q = (q.x, q.y);
+fn without_spikes(ring: &[IntPoint]) -> Vec<IntPoint> {
+    let collinear = |a, b, c| orient(a, b, c) == 0;
+    let mut kept: Vec<IntPoint> = Vec::with_capacity(ring.len());
+    for &q in ring {
         if kept.last() == Some(&q) {
             continue;
         }
@@ -456,7 +447,7 @@ mod tests {
         // Repeated points and a straight run across the closing vertex.
         assert_eq!(
             without_spikes(&ip(&[(0, 5), (0, 0), (0, 0), (10, 0), (10, 10), (0, 10)])),
-            vec![(0, 0), (10, 0), (10, 10), (0, 10)]
+            ip(&[(0, 0), (10, 0), (10, 10), (0, 10)])
         );
     }
 

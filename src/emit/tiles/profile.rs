@@ -189,8 +189,8 @@ pub struct SourceFeature<'a> {
 
 /// Every feature of the tiles, in layer order, then by id.
 pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<'a>> {
-    // Per hazard in parallel (the interior point is most of the work); the
-    // order is restored by the sort below, so the thread count changes nothing.
+    // Per hazard in parallel (the interior point is most of the work); rayon's
+    // collect and unzip keep the order, so the thread count changes nothing.
     let (mut polys, points): (Vec<SourceFeature>, Vec<Option<SourceFeature>>) = rec
         .hazards
         .par_iter()

@@ -120,20 +120,17 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
                                 )
                                 .map(|(ring, want)| {
                                     let n = ring.0.len().saturating_sub(1);
+                                    let mut pts: Vec<(f64, f64)> = ring.0[..n]
+                                        .iter()
+                                        .map(|c| grow(to_unit(c.x, c.y)))
+                                        .collect();
                                     if ring.winding_order().is_some_and(|w| w != want) {
                                         // reversed, from the same first vertex
-                                        ring.0
-                                            .iter()
-                                            .rev()
-                                            .take(n)
-                                            .map(|c| grow(to_unit(c.x, c.y)))
-                                            .collect()
-                                    } else {
-                                        ring.0[..n]
-                                            .iter()
-                                            .map(|c| grow(to_unit(c.x, c.y)))
-                                            .collect()
+                                        if let Some(rest) = pts.get_mut(1..) {
+                                            rest.reverse();
+                                        }
                                     }
+                                    pts
                                 })
                                 .collect()
                         })
