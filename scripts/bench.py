@@ -41,8 +41,7 @@ def median_run(repeat, run):
 
 
 def stages(log_text):
-    """Stage durations (s) from a `--log-format json` log: ingest … emit, and
-    the emit parts (documents, tiles, tables, commit)."""
+    """Stage durations (s) from a `--log-format json` log: hash, ingest … emit."""
     out = {}
     for line in log_text.splitlines():
         try:
@@ -51,8 +50,6 @@ def stages(log_text):
             continue
         if e.get("event") == "stage":
             out[e["stage"]] = e["duration_ms"] / 1000
-            for k, v in (e.get("counts") or {}).get("parts_ms", {}).items():
-                out["emit:" + k] = v / 1000
     return out
 
 
@@ -83,7 +80,7 @@ def main():
 
     def build(n, d):
         """Full clearmap build of input d, timed (median of --repeat runs);
-        with the stage durations of that run."""
+        with the accounting time (read → measure) of that run."""
         return median_run(args.repeat, lambda: build_once(n, d))
 
     def build_once(n, d):
@@ -94,13 +91,13 @@ def main():
                                     "--log-format", "json"], log=log)
         st = stages(log[0])
         accounting = sum(st.get(k, 0) for k in ("ingest", "normalize", "reconcile", "measure"))
-        return wall, cpu, rss, rc, out, st, accounting
+        return wall, cpu, rss, rc, out, accounting
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     full_walls = {}
     for n in sizes:
         d = gen(n)
-        wall, cpu, rss, rc, out, st, accounting = build(n, d)
+        wall, cpu, rss, rc, out, accounting = build(n, d)
         full_walls[n] = wall
         rows.append((n, "clearmap build (full: accounting, GeoJSON, tables, tiles z0-14, page)", wall, cpu, rss,
                      size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
@@ -133,7 +130,7 @@ def main():
     if args.oracle_size:
         n = args.oracle_size
         d = gen(n)
-        wall, cpu, rss, rc, out, _, accounting = build(n, d)
+        wall, cpu, rss, rc, out, accounting = build(n, d)
         rows.append((n, "clearmap build (full)", wall, cpu, rss, size_of(os.path.join(out, "tiles.pmtiles")), None, rc))
         rows.append((n, "  of which accounting (read → measure)", accounting, None, None, None, None, rc))
         venv_py = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clearmap-oracle-venv", "bin", "python")
