@@ -19,27 +19,7 @@ fn bosnia_suspected_and_cleared_areas() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("bih.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            r#"country = "BIH"
-[[source]]
-path = "{0}/suspect_areas_simplyfied.geojson"
-role = "hazard"
-[source.defaults]
-status = "open"
-classification = "SHA"
-[[source]]
-path = "{0}/cleared_areas_simplyfied.geojson"
-role = "release"
-[source.defaults]
-outcome = "cleared"
-"#,
-            ext.display()
-        ),
-    )
-    .unwrap();
+    let cfg = repo().join("tests/external/bih.toml");
     let out = dir.path().join("out");
     let o = Command::new(bin())
         .args([

@@ -129,10 +129,9 @@ fn widest_seams(a: &Archive) -> (f64, f64, usize) {
         // the layers: holes of the union narrower than a unit are counted.
         for p in &hazards.union(&releases).0 {
             for hole in p.interiors() {
-                let w = width(&Polygon::new(hole.clone(), vec![]));
-                let area = Polygon::new(hole.clone(), vec![]).unsigned_area();
-                if w < 1.0 {
-                    gap = gap.max(area);
+                let hole = Polygon::new(hole.clone(), vec![]);
+                if width(&hole) < 1.0 {
+                    gap = gap.max(hole.unsigned_area());
                 }
             }
         }
@@ -161,16 +160,9 @@ fn remaining_parts_and_release_pieces_share_borders_at_every_zoom() {
 
 #[test]
 fn the_example_country_has_no_visible_seam_between_layers() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new(crate::common::bin())
-        .args(["build", "--quiet"])
-        .arg(crate::common::repo().join("data/example/clearmap.toml"))
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let a = Archive::open(&dir.path().join("tiles.pmtiles")).unwrap();
+    // The example's tiles, as the tile tests build them once (the same bytes
+    // as `clearmap build`'s, which tests/it/tiles.rs asserts).
+    let a = Archive::open(&crate::tiles::archive_dir().join("tiles.pmtiles")).unwrap();
     let (overlap, gap, tiles) = widest_seams(&a);
     // Seen with `cargo test -- --nocapture`.
     eprintln!("example: {tiles} tiles, widest overlap {overlap} units, largest gap {gap} units²");

@@ -39,6 +39,7 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
+/// The tiles of zoom `z` of an archive as canonical JSON.
 fn canonical(a: &Archive, z: u8) -> Json {
     let mut tiles = BTreeMap::new();
     for ((tz, x, y), _) in a.tiles().filter(|((tz, _, _), _)| *tz == z) {

@@ -37,7 +37,7 @@ fn meta() -> TileMeta {
 }
 
 /// The example's archive, written once for all tests of this binary.
-fn archive_dir() -> &'static Path {
+pub(crate) fn archive_dir() -> &'static Path {
     static D: OnceLock<tempfile::TempDir> = OnceLock::new();
     D.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
