@@ -45,6 +45,10 @@ pub enum Error {
         "area conservation failed (a clearmap bug, please report it with the input): {details}"
     )]
     Conservation { details: String },
+    /// The machine rather than the input or the output directory, e.g. a
+    /// temporary directory that cannot be written.
+    #[error("{0}")]
+    Environment(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -57,6 +61,7 @@ impl Error {
             Error::Input { .. }
             | Error::Output { .. }
             | Error::Conservation { .. }
+            | Error::Environment(_)
             | Error::Internal(_) => exit::RUNTIME,
         }
     }

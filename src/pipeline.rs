@@ -140,6 +140,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
 
 /// A whole build into `out`, always (no manifest check, no change report).
 pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
+    emit::tables::check_temp_dir()?;
     let c = compute(cfg)?;
     emit::write_bundle(out, &emit_config(cfg), &c.bundle())?;
     Ok(outcome(c, None))
@@ -245,6 +246,7 @@ pub fn build_incremental(
         },
         None => None,
     };
+    emit::tables::check_temp_dir()?;
     let c = compute_logged(cfg, log, country)?;
     let st = log.stage(country, "emit");
     let emit_cfg = EmitConfig {
@@ -309,6 +311,7 @@ fn remove_if_present(p: &Path) -> Result<()> {
 /// Only the tables (`clearmap tables`): the accounting recomputed, `out/tables/`
 /// written atomically, nothing else touched. Returns the files written.
 pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
+    emit::tables::check_temp_dir()?;
     let c = compute(cfg)?;
     emit::tables::write_tables_only(out, &emit_config(cfg), &c.bundle())?;
     Ok(emit::tables::paths(out))

@@ -19,7 +19,9 @@
 //!   (`#,##0` for m² and counts, `0.00` for km², `0.0%` for ratios). The
 //!   workbook's creation date is the `as_of` date (2000-01-01 without one) and
 //!   the crate stores fixed zip timestamps, so the bytes are the same on every
-//!   run.
+//!   run. Sheets are written in the crate's low-memory mode: each row goes to
+//!   a temporary file beside the output once the next row starts, so the
+//!   workbook of a million hazards does not hold every cell in memory.
 //!
 //! Row order is stable: regions by name with `(no region)` last, years
 //! ascending with `undated` last, contamination types by name with
@@ -447,8 +449,39 @@ pub fn tables(cfg: &EmitConfig, b: &Bundle) -> Vec<Table> {
 }
 
 /// The workbook's bytes: one sheet per table, then the notes.
-pub fn workbook(cfg: &EmitConfig, tables: &[Table]) -> std::result::Result<Vec<u8>, XlsxError> {
-    workbook_split(cfg, tables, SHEET_ROWS)
+/// Its worksheets' rows are streamed through temporary files in `tempdir`
+/// (the system's temporary directory when `None`).
+pub fn workbook(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    tempdir: Option<&Path>,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    workbook_split(cfg, tables, SHEET_ROWS, tempdir)
+}
+
+/// Whether the workbook writer can make its temporary files: with its
+/// `constant_memory` feature, rust_xlsxwriter opens one in the system's
+/// temporary directory for every worksheet and panics when it cannot. Asked
+/// before the work (and again before the workbook), so that an unwritable
+/// `TMPDIR` is an error naming it.
+pub fn check_temp_dir() -> Result<()> {
+    let dir = std::env::temp_dir();
+    let probe = dir.join(format!(".clearmap-{}-probe", std::process::id()));
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe);
+    match created {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::Environment(format!(
+            "cannot write the temporary directory {} ({e}), which {WORKBOOK} is written through; \
+             set TMPDIR to a writable directory (nothing was written)",
+            dir.display()
+        ))),
+    }
 }
 
 /// Data rows a worksheet holds under its header: Excel's 1,048,576 rows less one.
@@ -461,9 +494,13 @@ pub fn workbook_split(
     cfg: &EmitConfig,
     tables: &[Table],
     sheet_rows: usize,
+    tempdir: Option<&Path>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let sheet_rows = sheet_rows.max(1);
     let mut wb = Workbook::new();
+    if let Some(dir) = tempdir {
+        wb.set_tempdir(dir)?;
+    }
     let created = match cfg.as_of {
         Some(d) => {
             use chrono::Datelike;
@@ -539,7 +576,11 @@ pub fn workbook_split(
             ));
         }
         for (k, rows) in chunks.iter().enumerate() {
-            let ws = wb.add_worksheet();
+            // Low-memory mode: each row goes to a temporary file once the
+            // next one starts (rows are written in order), strings to the
+            // shared table as usual. A per-hazard sheet held in memory took
+            // about 4.7 KB a row: ~4.7 GB at a million hazards.
+            let ws = wb.add_worksheet_with_low_memory();
             if k == 0 {
                 ws.set_name(t.name)?;
             } else {
@@ -601,7 +642,7 @@ pub fn workbook_split(
         }
     }
 
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_low_memory();
     ws.set_name("notes")?;
     ws.write_string_with_format(0, 0, "Table", &header)?;
     ws.write_string_with_format(0, 1, "Note", &header)?;
@@ -668,7 +709,10 @@ pub fn write_tables(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bun
     for t in &tables {
         staging.write(&dir.join(format!("{}.csv", t.name)), |w| t.write_csv(w))?;
     }
-    let bytes = workbook(cfg, &tables).map_err(|e| Error::Output {
+    check_temp_dir()?;
+    // The rows' temporary files go beside the output, on the disk it is
+    // written to, rather than in a temporary directory that may be in memory.
+    let bytes = workbook(cfg, &tables, Some(&dir)).map_err(|e| Error::Output {
         path: dir.join(WORKBOOK),
         source: io::Error::other(e),
     })?;

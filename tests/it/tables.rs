@@ -589,7 +589,7 @@ fn a_table_longer_than_a_sheet_continues_on_numbered_sheets() {
     let c = clearmap::pipeline::compute(&cfg).unwrap();
     let emit_cfg = clearmap::pipeline::emit_config(&cfg);
     let all = tables(&emit_cfg, &c.bundle());
-    let bytes = workbook_split(&emit_cfg, &all, 7).unwrap();
+    let bytes = workbook_split(&emit_cfg, &all, 7, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("split.xlsx");
     std::fs::write(&path, bytes).unwrap();
@@ -639,4 +639,31 @@ fn a_table_longer_than_a_sheet_continues_on_numbered_sheets() {
         names.iter().any(|n| n.ends_with(" (2)")),
         "no table was split: {names:?}"
     );
+}
+
+/// The workbook is written through temporary files: a temporary directory
+/// that cannot be written is an error that names it, before any work and
+/// without a panic or a file written.
+#[test]
+fn an_unwritable_temp_dir_is_an_error_naming_it() {
+    let cfg = repo().join("data/example/clearmap.toml");
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("no-such-dir");
+    for cmd in ["build", "tables"] {
+        let out = d.path().join(cmd);
+        let o = Command::new(bin())
+            .env("TMPDIR", &missing)
+            .args([cmd, cfg.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .output()
+            .expect("clearmap runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "clearmap {cmd}: {err}");
+        assert!(
+            err.contains(missing.to_str().unwrap()) && err.contains("TMPDIR"),
+            "clearmap {cmd}: {err}"
+        );
+        assert!(!err.contains("panicked"), "clearmap {cmd}: {err}");
+        let written = std::fs::read_dir(&out).map(|e| e.count()).unwrap_or(0);
+        assert_eq!(written, 0, "clearmap {cmd} wrote into --out");
+    }
 }
