@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod emit;
 pub mod error;
+mod guard;
 pub mod ingest;
 pub mod log;
 pub mod manifest;

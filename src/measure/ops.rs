@@ -13,13 +13,13 @@
 //! whichever way the exteriors turn. Outputs have counter-clockwise exteriors
 //! and clockwise holes.
 
+use crate::guard::guarded;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::IntOverlayOptions;
 use i_overlay::core::overlay_rule::OverlayRule;
 use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
-use std::cell::Cell;
 
 type Ring = Vec<[f64; 2]>;
 
@@ -118,30 +118,6 @@ fn shapes_area2(shapes: &IntShapes) -> i128 {
         .sum()
 }
 
-thread_local! {
-    static QUIET_PANIC: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Run `f`, turning a panic into `None` without printing it. i_overlay 4.5's
-/// OGC extraction tripped its own debug assertion on some inputs (and a newer
-/// version may have others); the caller has a fallback, so that panic is not a
-/// failure of the run.
-fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET_PANIC.with(Cell::get) {
-                previous(info)
-            }
-        }));
-    });
-    QUIET_PANIC.with(|q| q.set(true));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET_PANIC.with(|q| q.set(false));
-    r.ok()
-}
-
 /// Clean integer rings (non-zero fill) into OGC-valid shapes, with i_overlay
 /// 9 (the accounting's float overlay above stays on 4.5, in plain mode): 4.5's
 /// OGC extraction can leave holes touching in a chain across a polygon, an
@@ -190,6 +166,9 @@ pub fn simplify_int(rings: &[Vec<IntPoint>], options: IntOverlayOptions) -> IntS
         ogc: false,
         ..ogc_options
     };
+    // i_overlay 4.5's OGC extraction tripped its own debug assertion on some
+    // inputs (and 9 may have others): a panic here falls back, it does not
+    // fail the run.
     let Some(plain) = guarded(|| back(input.simplify(FillRule9::NonZero, plain_options))) else {
         // Neither output is available: the rings as they are, one shape each.
         return rings
