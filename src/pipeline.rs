@@ -284,7 +284,7 @@ pub fn build_incremental(
         staging.write(&out.join(manifest::FILE), |w| w.write_all(text.as_bytes()))
     })?;
     let mut counts = json!({
-        "tiles": written.tiles.tiles_per_zoom.values().sum::<u64>(),
+        "tiles": written.tiles.tiles(),
         "tiles_bytes": written.tiles.archive_bytes,
         "parts_ms": written.durations_ms,
     });
@@ -329,13 +329,13 @@ pub fn tiles(
 ) -> Result<emit::tiles::TileStats> {
     let c = compute_logged(cfg, log, country)?;
     let st = log.stage(country, "tiles");
-    let meta = emit::tiles::TileMeta {
-        name: cfg.name.clone(),
-        attribution: cfg.attribution.clone(),
+    let emit_cfg = EmitConfig {
+        tile_format: format,
+        ..emit_config(cfg)
     };
-    let stats = emit::tiles::write_tiles_only(out, &c.reconciled, &c.accounting, &meta, format)?;
+    let stats = emit::tiles::write_tiles_only(out, &emit_cfg, &c.bundle())?;
     st.done(json!({
-        "tiles": stats.tiles_per_zoom.values().sum::<u64>(),
+        "tiles": stats.tiles(),
         "tiles_bytes": stats.archive_bytes,
     }));
     Ok(stats)

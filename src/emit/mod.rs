@@ -183,17 +183,13 @@ pub fn write_bundle_with(
     let (tiled, documents) = rayon::join(
         || {
             let t = std::time::Instant::now();
-            let meta = tiles::TileMeta {
-                name: cfg.name.clone(),
-                attribution: cfg.attribution.clone(),
-            };
             tiles::write_tiles_as(
                 &mut tile_staging,
                 out,
                 rec,
                 acc,
                 &tiles::TileConfig::default(),
-                &meta,
+                &tiles::TileMeta::of(cfg),
                 cfg.tile_format,
             )
             .map(|stats| (stats, t.elapsed().as_millis() as u64))

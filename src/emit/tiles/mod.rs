@@ -27,6 +27,7 @@ pub mod tiler;
 pub use profile::{TileConfig, TileMeta};
 
 use crate::emit::atomic::Staging;
+use crate::emit::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
@@ -46,6 +47,13 @@ pub struct TileStats {
     pub tile_bytes_per_zoom: BTreeMap<u8, u64>,
     /// Size of tiles.pmtiles (or tiles.mbtiles).
     pub archive_bytes: u64,
+}
+
+impl TileStats {
+    /// Non-empty tiles written, all zooms.
+    pub fn tiles(&self) -> u64 {
+        self.tiles_per_zoom.values().sum()
+    }
 }
 
 /// The container the tiles are written in (`clearmap build --format`).
@@ -157,30 +165,25 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Write only the tiles (`clearmap tiles`): the container of `format` and
-/// tiles.json into `out`, committed together; nothing else in `out` is
-/// touched but a container of the other format, which would be stale.
-pub fn write_tiles_only(
-    out: &Path,
-    rec: &Reconciled,
-    acc: &Accounting,
-    meta: &TileMeta,
-    format: TileFormat,
-) -> Result<TileStats> {
+/// Write only the tiles (`clearmap tiles`): the container of
+/// `cfg.tile_format` and tiles.json into `out`, committed together; nothing
+/// else in `out` is touched but a container of the other format, which would
+/// be stale.
+pub fn write_tiles_only(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<TileStats> {
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     crate::emit::atomic::sweep_temporaries(out);
     let mut staging = Staging::new();
     let stats = write_tiles_as(
         &mut staging,
         out,
-        rec,
-        acc,
+        b.reconciled,
+        b.accounting,
         &TileConfig::default(),
-        meta,
-        format,
+        &TileMeta::of(cfg),
+        cfg.tile_format,
     )?;
     staging.commit()?;
-    remove_other_container(out, format)?;
+    remove_other_container(out, cfg.tile_format)?;
     Ok(stats)
 }
 

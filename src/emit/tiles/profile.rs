@@ -55,6 +55,16 @@ pub struct TileMeta {
     pub attribution: Option<String>,
 }
 
+impl TileMeta {
+    /// The tileset's metadata from the build's config.
+    pub fn of(cfg: &crate::emit::EmitConfig) -> Self {
+        TileMeta {
+            name: cfg.name.clone(),
+            attribution: cfg.attribution.clone(),
+        }
+    }
+}
+
 /// Attribute types as TileJSON `vector_layers.fields` names them.
 #[derive(Debug, Clone, Copy)]
 pub enum FieldType {
