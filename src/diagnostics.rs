@@ -58,6 +58,9 @@ pub enum Code {
     InvalidPoint,
     NoAttributes,
     GeometryTooLarge,
+    AsOfMissing,
+    TextTooLong,
+    PlaceholderId,
 }
 
 impl Code {
@@ -101,6 +104,9 @@ impl Code {
             Code::InvalidPoint => "INVALID_POINT",
             Code::NoAttributes => "NO_ATTRIBUTES",
             Code::GeometryTooLarge => "GEOMETRY_TOO_LARGE",
+            Code::AsOfMissing => "AS_OF_MISSING",
+            Code::TextTooLong => "TEXT_TOO_LONG",
+            Code::PlaceholderId => "PLACEHOLDER_ID",
         }
     }
 }

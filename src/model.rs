@@ -186,15 +186,17 @@ pub struct Release {
 }
 
 impl Release {
-    /// Attribution order of DESIGN.md: dated before undated, earlier first, and on
-    /// one date cleared before reduced before cancelled. The provenance breaks the
-    /// remaining ties so that the order never depends on how records were read.
-    pub fn priority_key(&self) -> (bool, Option<NaiveDate>, Outcome, &Provenance) {
+    /// Attribution order of DESIGN.md: dated before undated, earlier first, on
+    /// one date cleared before reduced before cancelled, and on one date and
+    /// outcome by id. Never by row order: shuffling the input must not move
+    /// land from one release to another. Records that share an id are ordered
+    /// by reconcile's canonical order (callers sort stably on this key).
+    pub fn priority_key(&self) -> (bool, Option<NaiveDate>, Outcome, &str) {
         (
             self.date.is_none(),
             self.date,
             self.outcome,
-            &self.provenance,
+            self.id.as_str(),
         )
     }
 }

@@ -372,6 +372,9 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
 
     // 2. Release pieces in priority order; neighbours come from the R-trees
     // (an envelope that meets a cluster member is in the cluster).
+    // `c.releases` ascends in reconcile's canonical order, and the sort is
+    // stable, so releases equal on the key (one id shared by disjoint
+    // records) keep that order, not the input's.
     let mut order: Vec<usize> = c.releases.clone();
     order.sort_by(|&a, &b| rl[a].priority_key().cmp(&rl[b].priority_key()));
     let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(k, &r)| (r, k)).collect();

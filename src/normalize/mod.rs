@@ -57,7 +57,7 @@ pub fn normalize(ingested: Ingested) -> Normalized {
         let missing_ids = batch
             .records
             .iter()
-            .filter(|r| r.attrs.id.is_none())
+            .filter(|r| r.attrs.id.as_deref().is_none_or(is_placeholder_id))
             .count();
         if missing_ids > 0 {
             out.diagnostics.push(
@@ -65,7 +65,7 @@ pub fn normalize(ingested: Ingested) -> Normalized {
                     Code::MissingId,
                     Severity::Info,
                     format!(
-                        "{missing_ids} of {} records of {} have no id",
+                        "{missing_ids} of {} records of {} have no id (or a placeholder such as \"-\", \"0\", \"N/A\")",
                         batch.records.len(),
                         batch.path.display()
                     ),
@@ -142,6 +142,16 @@ fn normalize_record(
         RawGeometry::Geo(g) => match repair(&g, opts) {
             Ok((mp, findings)) => {
                 diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
+                // A polygon of collinear or repeated vertices survives repair
+                // as a ring without area; used, it would read as a hazard
+                // whose land is all released.
+                if encloses_no_area(&mp) {
+                    return quarantine(
+                        &mut diags,
+                        Code::EmptyGeometry,
+                        "geometry encloses no area (its vertices are collinear or repeated)",
+                    );
+                }
                 mp
             }
             Err((fatal, findings)) => {
@@ -151,10 +161,30 @@ fn normalize_record(
             }
         },
     };
-    let a = r.attrs;
+    let mut a = r.attrs;
+    if let Some(raw) = a.id.take_if(|id| is_placeholder_id(id)) {
+        diags.push(
+            Diagnostic::new(
+                Code::PlaceholderId,
+                Severity::Info,
+                format!("id \"{raw}\" is a placeholder, not an id"),
+            )
+            .record(&prov)
+            .fix(format!(
+                "treated as missing: id \"{stem}:{}\" assigned",
+                prov.row
+            )),
+        );
+    }
     let id =
         a.id.clone()
             .unwrap_or_else(|| format!("{stem}:{}", prov.row));
+    let id = fit_text("id", id, &prov, &mut diags);
+    a.region = a.region.map(|r| fit_text("region", r, &prov, &mut diags));
+    a.hazard_ids = std::mem::take(&mut a.hazard_ids)
+        .into_iter()
+        .map(|h| fit_text("hazard_ids", h, &prov, &mut diags))
+        .collect();
     match role {
         Role::Hazard => {
             let status = a.status.unwrap_or(Status::Open);
@@ -199,6 +229,56 @@ fn normalize_record(
             )
         }
     }
+}
+
+/// Whether a repaired geometry has no area: nothing left, or a planar area
+/// (in lon/lat) that is rounding noise next to its envelope's. The geodesic
+/// area is no test here: vertices on one straight lon/lat line are not on one
+/// geodesic, so it comes out a little over zero.
+fn encloses_no_area(mp: &geo::MultiPolygon<f64>) -> bool {
+    use geo::{Area, BoundingRect};
+    let Some(b) = mp.bounding_rect() else {
+        return true;
+    };
+    let planar = mp.unsigned_area();
+    planar.is_nan() || planar <= 1e-9 * b.width() * b.height()
+}
+
+/// Ids that exports use for "no id": a record carrying one is given an id of
+/// its own, so that two records with `-` are not taken for one.
+pub fn is_placeholder_id(id: &str) -> bool {
+    const PLACEHOLDERS: [&str; 10] = ["", "-", "--", "0", "n/a", "na", "none", "null", "nil", "?"];
+    let t = id.trim();
+    PLACEHOLDERS.iter().any(|p| t.eq_ignore_ascii_case(p))
+}
+
+/// The most characters a text can carry into every output: an Excel cell's
+/// limit (32,767), the tightest of them.
+pub const MAX_TEXT_CHARS: usize = 32_767;
+
+/// `text` cut to [`MAX_TEXT_CHARS`], with a diagnostic naming the record when
+/// it was longer, so that one overlong value never fails a whole build at the
+/// workbook, and every output carries the same value.
+fn fit_text(
+    field: &str,
+    text: String,
+    prov: &crate::model::Provenance,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    let n = text.chars().count();
+    if n <= MAX_TEXT_CHARS {
+        return text;
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::TextTooLong,
+            Severity::Warning,
+            format!("{field} is {n} characters long, over the {MAX_TEXT_CHARS} a spreadsheet cell holds"),
+        )
+        .record(prov)
+        .fix(format!("cut to its first {MAX_TEXT_CHARS} characters in every output; shorten it in the source")),
+    );
+    text.chars().take(MAX_TEXT_CHARS).collect()
 }
 
 /// The quarantine of a geometry with more vertices than `[limits] max_vertices`.

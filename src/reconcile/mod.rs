@@ -2,10 +2,12 @@
 //! into independent clusters.
 //!
 //! 1. Drop releases dated after `as_of` (each reported).
-//! 2. Collapse duplicate ids (trimmed, case-folded): the last record read wins,
-//!    every superseded record is reported.
-//! 3. Put canonical order on records (by id) so that nothing downstream depends
-//!    on input order.
+//! 2. Collapse duplicate ids (trimmed, case-folded): a record supersedes an
+//!    earlier one with its id only where their geometries overlap; records of
+//!    one id that share no land are all kept. Every superseded or shared-id
+//!    record is reported.
+//! 3. Put canonical order on records (by id, then by place) so that nothing
+//!    downstream depends on input order.
 //! 4. Bulk-load one R-tree over hazard envelopes and one over release
 //!    envelopes ([`Index`]); every pairwise question of this stage and of
 //!    measure goes through them.
@@ -21,7 +23,7 @@ use crate::measure::area::area;
 use crate::model::{Hazard, Release, Role};
 use crate::normalize::{Normalized, RecordCounts};
 use chrono::NaiveDate;
-use geo::{BoundingRect, Rect};
+use geo::{BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -169,9 +171,20 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
             !late
         });
     }
+    if cfg.as_of.is_none() && !releases.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                Code::AsOfMissing,
+                Severity::Warning,
+                "the config gives no as_of: every release is counted, whatever its date",
+            )
+            .fix("add as_of = \"YYYY-MM-DD\" (the last day of the reporting period) to the config"),
+        );
+    }
     let mut hazards = dedupe(
         n.hazards,
         |h| &h.id,
+        |h| &h.geometry,
         |h| &h.provenance,
         &mut diags,
         counts.entry(Role::Hazard).or_default(),
@@ -179,12 +192,13 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
     let mut releases = dedupe(
         releases,
         |r| &r.id,
+        |r| &r.geometry,
         |r| &r.provenance,
         &mut diags,
         counts.entry(Role::Release).or_default(),
     );
-    hazards.sort_by(|a, b| a.id.cmp(&b.id));
-    releases.sort_by(|a, b| a.id.cmp(&b.id));
+    hazards.sort_by(|a, b| canonical_order((&a.id, &a.geometry), (&b.id, &b.geometry)));
+    releases.sort_by(|a, b| canonical_order((&a.id, &a.geometry), (&b.id, &b.geometry)));
     counts.entry(Role::Hazard).or_default().used = hazards.len();
     counts.entry(Role::Release).or_default().used = releases.len();
 
@@ -226,42 +240,147 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
     }
 }
 
-/// Keep the last record read of every id; report the others.
+/// The canonical order of records: by id, and records that share an id (kept
+/// because they share no land) by where they lie, so that no output depends
+/// on the order rows were read in.
+fn canonical_order(
+    a: (&String, &MultiPolygon<f64>),
+    b: (&String, &MultiPolygon<f64>),
+) -> std::cmp::Ordering {
+    a.0.cmp(b.0).then_with(|| {
+        let key = |g: &MultiPolygon<f64>| {
+            g.bounding_rect()
+                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+                .unwrap_or_default()
+        };
+        let (ka, kb) = (key(a.1), key(b.1));
+        ka.iter()
+            .zip(&kb)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| area(a.1).total_cmp(&area(b.1)))
+    })
+}
+
+/// Collapse duplicate ids (DESIGN.md "Duplicate ids"): within each group of
+/// records sharing an id (trimmed, case-folded), a record supersedes an earlier
+/// one only where their geometries overlap (identical ones included). Records
+/// of one id that share no land are all kept, each with a DUPLICATE_ID warning:
+/// an id reused across a country (a placeholder, a column of row numbers
+/// restarting per file) must not drop land from the figures.
 fn dedupe<T>(
     items: Vec<T>,
     id: impl Fn(&T) -> &String,
+    geometry: impl Fn(&T) -> &MultiPolygon<f64>,
     prov: impl Fn(&T) -> &crate::model::Provenance,
     diags: &mut Diagnostics,
     counts: &mut RecordCounts,
 ) -> Vec<T> {
-    let key = checks::id_key;
-    let mut last: HashMap<String, usize> = HashMap::new();
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, it) in items.iter().enumerate() {
-        last.insert(key(id(it)), i);
+        groups.entry(checks::id_key(id(it))).or_default().push(i);
     }
-    let mut out = Vec::with_capacity(last.len());
+    // superseded[i] = the index of the record that replaces record i.
+    let mut superseded: Vec<Option<usize>> = vec![None; items.len()];
+    let mut shared: Vec<bool> = vec![false; items.len()];
+    let mut multi: Vec<&Vec<usize>> = groups.values().filter(|g| g.len() > 1).collect();
+    // HashMap order is random; diagnostics are sorted later, but keep the
+    // work itself in read order too.
+    multi.sort_unstable_by_key(|g| g[0]);
+    for group in multi {
+        supersede_overlapping(group, &items, &geometry, &mut superseded);
+        let kept: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&i| superseded[i].is_none())
+            .collect();
+        if kept.len() > 1 {
+            for &i in &kept {
+                shared[i] = true;
+            }
+        }
+    }
     for (i, it) in items.iter().enumerate() {
-        let winner = last[&key(id(it))];
-        if winner != i {
+        if let Some(winner) = superseded[i] {
             let kept = &items[winner];
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateId,
                     Severity::Warning,
-                    format!("id \"{}\" also used by {}", id(it), prov(kept)),
+                    format!(
+                        "id \"{}\" also used by {}, whose geometry overlaps this one",
+                        id(it),
+                        prov(kept)
+                    ),
                 )
                 .record(prov(it))
-                .fix("superseded by the record read last"),
+                .fix("superseded by the overlapping record read later"),
             );
             counts.superseded += 1;
+        } else if shared[i] {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    Severity::Warning,
+                    format!(
+                        "id \"{}\" is shared by records whose geometries do not overlap",
+                        id(it)
+                    ),
+                )
+                .record(prov(it))
+                .fix("all kept as separate records; give each its own id in the source"),
+            );
         }
     }
-    for (i, it) in items.into_iter().enumerate() {
-        if last[&key(id(&it))] == i {
-            out.push(it);
+    items
+        .into_iter()
+        .zip(superseded)
+        .filter_map(|(it, s)| s.is_none().then_some(it))
+        .collect()
+}
+
+/// Within one id's records (indices in read order), mark every record that a
+/// later one overlaps as superseded by the latest record overlapping it.
+fn supersede_overlapping<T>(
+    group: &[usize],
+    items: &[T],
+    geometry: &impl Fn(&T) -> &MultiPolygon<f64>,
+    superseded: &mut [Option<usize>],
+) {
+    let boxes: Vec<(usize, Rect<f64>)> = group
+        .iter()
+        .filter_map(|&i| geometry(&items[i]).bounding_rect().map(|b| (i, b)))
+        .collect();
+    // A local R-tree: one id may be shared by thousands of records.
+    let tree: RTree<Envelope> = RTree::bulk_load(
+        boxes
+            .iter()
+            .map(|&(i, b)| GeomWithData::new(Rectangle::from_aabb(aabb(b)), i))
+            .collect(),
+    );
+    // Latest first: a record is replaced by the last record read over it.
+    for &(j, b) in boxes.iter().rev() {
+        if superseded[j].is_some() {
+            continue;
+        }
+        let mut earlier: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&aabb(b))
+            .map(|e| e.data)
+            .filter(|&i| i < j && superseded[i].is_none())
+            .collect();
+        earlier.sort_unstable();
+        for i in earlier {
+            if overlaps(geometry(&items[i]), geometry(&items[j])) {
+                superseded[i] = Some(j);
+            }
         }
     }
-    out
+}
+
+/// Whether two geometries share land (not merely a border or a corner).
+fn overlaps(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    a == b || area(&crate::measure::ops::intersection(a, b)) > 0.0
 }
 
 /// Connected components of the envelope-intersection graph over hazards and
