@@ -276,3 +276,49 @@ fn shared_ids_give_the_same_outputs_in_any_row_order() {
     assert_eq!(forward.1, backward.1);
     assert_eq!(forward.2, 2);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+    /// Releases on one date with one outcome, read in any order with the rows
+    /// of that order: every release keeps the same piece.
+    #[test]
+    fn pieces_do_not_depend_on_row_order(
+        rects in proptest::collection::vec((0u8..10, 0u8..10, 1u8..6, 1u8..6), 2..7),
+        rotate in 0usize..7,
+    ) {
+        use clearmap::model::Outcome;
+        let hz = vec![open("H", rect(0.0, 0.0, 16.0, 16.0))];
+        let rl: Vec<_> = rects
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y, w, h))| {
+                let (x, y) = (x as f64, y as f64);
+                release(&format!("r{i}"), Outcome::Cleared, Some("2021-03-04"), rect(x, y, x + w as f64, y + h as f64))
+            })
+            .collect();
+        let with_rows = |mut v: Vec<clearmap::model::Release>| {
+            for (row, r) in v.iter_mut().enumerate() {
+                r.provenance.row = row as u64;
+            }
+            v
+        };
+        let (r1, a1) = account(hz.clone(), with_rows(rl.clone()), None);
+        let mut shuffled = rl;
+        let n = shuffled.len();
+        shuffled.rotate_left(rotate % n);
+        shuffled.reverse();
+        let (r2, a2) = account(hz, with_rows(shuffled), None);
+        let pieces = |r: &clearmap::reconcile::Reconciled, a: &clearmap::measure::Accounting| {
+            let mut v: Vec<(String, f64)> = a
+                .pieces
+                .iter()
+                .map(|p| (r.releases[p.release].id.clone(), p.area_m2))
+                .collect();
+            v.sort_by(|x, y| x.0.cmp(&y.0));
+            v
+        };
+        proptest::prop_assert_eq!(pieces(&r1, &a1), pieces(&r2, &a2));
+        proptest::prop_assert_eq!(&a1.released_by_year, &a2.released_by_year);
+    }
+}
