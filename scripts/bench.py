@@ -12,7 +12,18 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLEARMAP = os.path.join(ROOT, "target", "release", "clearmap")
+
+
+def target_dir():
+    """Where cargo puts binaries: CARGO_TARGET_DIR (relative or not) and
+    .cargo/config move it, so ask cargo."""
+    meta = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--locked"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(meta)["target_directory"]
+
+
+CLEARMAP = os.path.join(target_dir(), "release", "clearmap")
 
 
 def timed(cmd, env=None, log=None):
