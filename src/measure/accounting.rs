@@ -338,13 +338,15 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     // A lone open hazard's remaining part is that very difference: kept for
     // step 3 rather than computed and measured twice.
     let mut lone_remaining: Option<MultiPolygon<f64>> = None;
+    // Never more than the total: Hₒ − R lies in H, and two overlays measured
+    // apart must not say otherwise by their rounding.
     let remaining_union = if no_releases && open.len() == c.hazards.len() {
         f.total
     } else if no_releases {
-        area(&h_open)
+        area(&h_open).min(f.total)
     } else {
         let rem = ops::difference(&h_open, &r_all);
-        let a = area(&rem);
+        let a = area(&rem).min(f.total);
         if c.hazards.len() == 1 && open.len() == 1 {
             lone_remaining = Some(rem);
         }
@@ -520,9 +522,20 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         }
     }
     let atoms = partition(groups.into_iter().collect(), &r_all, remaining_union);
-    out.figures.remaining = 0.0;
+    // The atoms are measured apart, so their sum differs from |Hₒ − R| by the
+    // overlay's rounding (~1e-9 relative): enough to print a remaining larger
+    // than the total where nothing is released. The headline figure is the
+    // union's own area, and the atoms share out that noise in proportion, so
+    // both breakdowns still add up to it.
+    let atoms_sum: f64 = atoms.iter().map(|(_, a)| a).sum();
+    let scale = if atoms_sum > 0.0 {
+        remaining_union / atoms_sum
+    } else {
+        1.0
+    };
+    out.figures.remaining = remaining_union;
     for ((rank, region), a) in atoms {
-        out.figures.remaining += a;
+        let a = a * scale;
         *out.by_class
             .entry(CLASS_PRECEDENCE[rank].as_str())
             .or_default() += a;

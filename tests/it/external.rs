@@ -57,3 +57,51 @@ fn bosnia_suspected_and_cleared_areas() {
         g("remaining") + g("cleared") + g("reduced") + g("cancelled") + g("closed_unreleased");
     assert_close!(g("total"), accounted, 1e-6);
 }
+
+/// With nothing released and every hazard open, the remaining land is the
+/// total, not a few square metres more: the breakdown atoms (here one region
+/// per file id) are measured apart, and their rounding must not show.
+#[test]
+fn bosnia_remaining_is_never_more_than_total() {
+    let hazards = external().join("bih_euforbih_minefields/suspect_areas_simplyfied.geojson");
+    if !hazards.exists() {
+        assert!(std::env::var_os("CLEARMAP_SKIP_EXTERNAL").is_some());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "country = \"BIH\"\n[[source]]\npath = {:?}\nrole = \"hazard\"\n[source.fields]\nregion = \"fileId\"\n[source.defaults]\nstatus = \"open\"\nclassification = \"SHA\"\n",
+            hazards.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(bin())
+        .args([
+            "build",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (total, remaining) = (
+        s["area_m2"]["total"].as_f64().unwrap(),
+        s["area_m2"]["remaining"].as_f64().unwrap(),
+    );
+    assert_eq!(remaining, total);
+    let by_region: f64 = s["remaining_by_region"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v["area_m2"].as_f64().unwrap())
+        .sum();
+    assert_close!(by_region, total, 1e-9);
+}
