@@ -225,7 +225,13 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
                 "give a config file (clearmap build clearmap.toml --out DIR), --all DIR, or --hazards FILE… [--releases FILE…]".into(),
             ))
         }
-        None => Config::from_files(a.country.clone(), &a.hazards, &a.releases),
+        None => {
+            if let Some(c) = &a.country {
+                crate::config::check_country(c)
+                    .map_err(|m| Error::Usage(format!("--country: {m}")))?;
+            }
+            Config::from_files(a.country.clone(), &a.hazards, &a.releases)
+        }
     };
     let label = cfg
         .country

@@ -4,10 +4,16 @@
 
 use crate::error::{Error, Result};
 use crate::model::Role;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod iso3166;
+
+/// The earliest `as_of` taken: the Ottawa Convention is of 1997, and no
+/// mine-action database holds releases from before 1990.
+const AS_OF_MIN: (i32, u32, u32) = (1990, 1, 1);
 
 /// Canonical field names a source can map (`[source.fields]`, `[source.defaults]`).
 pub const CANONICAL_FIELDS: [&str; 9] = [
@@ -268,8 +274,15 @@ impl Config {
         }
     }
 
-    /// Semantic checks serde cannot express: canonical names, presets, a hazard source.
+    /// Semantic checks serde cannot express: canonical names and values,
+    /// presets, a hazard source, `as_of` and `country`.
     pub fn check(&self) -> std::result::Result<(), String> {
+        if let Some(c) = &self.country {
+            check_country(c)?;
+        }
+        if let Some(d) = self.as_of {
+            check_as_of(d, today())?;
+        }
         if !self.sources.iter().any(|s| s.role == Role::Hazard) {
             return Err(
                 "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
@@ -367,6 +380,7 @@ impl Config {
                     ));
                 }
             }
+            crate::ingest::mapping::check_values(s).map_err(|m| format!("{at}: {m}"))?;
             for (key, v) in &s.defaults {
                 if !matches!(
                     v,
@@ -398,6 +412,71 @@ impl Config {
             self.base_dir.join(p)
         }
     }
+}
+
+/// Today (UTC) by the system clock.
+fn today() -> NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// `as_of` must lie within 1990-01-01 ..= tomorrow: anything else is a typo
+/// (`0000-01-01`, `2205-12-31`) that would count no release or every one.
+fn check_as_of(d: NaiveDate, today: NaiveDate) -> std::result::Result<(), String> {
+    let (y, m, day) = AS_OF_MIN;
+    let min = NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+    let max = today.succ_opt().unwrap_or(today);
+    if d < min || d > max {
+        return Err(format!(
+            "as_of = \"{d}\" is outside {min} .. {max} (tomorrow); set it to the last day of the reporting period, e.g. as_of = \"{}-12-31\"",
+            today.year() - 1
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a code is one ISO 3166-1 leaves to users (AAA–AAZ, QMA–QZZ,
+/// XAA–XZZ, ZZA–ZZZ), such as `XKX` or a synthetic country's `XEX`.
+fn is_user_assigned(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() == 3
+        && b.iter().all(u8::is_ascii_uppercase)
+        && match (b[0], b[1]) {
+            (b'A', b'A') | (b'X', _) | (b'Z', b'Z') => true,
+            (b'Q', m) => m >= b'M',
+            _ => false,
+        }
+}
+
+/// `country` must be an ISO 3166-1 alpha-3 code (upper case) or a
+/// user-assigned one; a country name, an alpha-2 code or a lower-case code
+/// gets the code it stands for in the message.
+pub fn check_country(c: &str) -> std::result::Result<(), String> {
+    if iso3166::COUNTRIES.iter().any(|(a3, _, _)| *a3 == c) || is_user_assigned(c) {
+        return Ok(());
+    }
+    let key = crate::ingest::presets::compact(c);
+    let by_name = iso3166::COUNTRIES.iter().find(|(a3, a2, names)| {
+        a3.eq_ignore_ascii_case(c.trim())
+            || a2.eq_ignore_ascii_case(c.trim())
+            || names
+                .iter()
+                .any(|n| !key.is_empty() && crate::ingest::presets::compact(n) == key)
+    });
+    Err(match by_name {
+        Some((a3, _, names)) => format!(
+            "country = \"{c}\" is not an ISO 3166-1 alpha-3 code; {} is country = \"{a3}\"",
+            names.first().copied().unwrap_or(a3)
+        ),
+        None => format!(
+            "country = \"{c}\" is not an ISO 3166-1 alpha-3 code (three capital letters such as \"KHM\" for Cambodia; codes XAA–XZZ are free for a region ISO does not list)"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -470,6 +549,40 @@ classification = "SHA"
         assert_eq!(Config::parse("").unwrap().limits, Limits::default());
         let err = Config::parse("[limits]\nmax_vertex = 50\n").unwrap_err();
         assert!(err.contains("max_vertex"), "{err}");
+    }
+
+    #[test]
+    fn as_of_must_be_a_plausible_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert!(check_as_of(d(2025, 12, 31), today).is_ok());
+        assert!(check_as_of(d(1990, 1, 1), today).is_ok());
+        assert!(check_as_of(d(2026, 3, 11), today).is_ok());
+        let err = check_as_of(d(2026, 3, 12), today).unwrap_err();
+        assert!(err.contains("as_of = \"2026-03-12\""), "{err}");
+        let err = check_as_of(d(0, 1, 1), today).unwrap_err();
+        assert!(err.contains("1990-01-01"), "{err}");
+        // Through the whole check, as Config::load runs it.
+        let hazard = "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n";
+        let cfg = Config::parse(&format!("as_of = \"0000-01-01\"\n{hazard}")).unwrap();
+        assert!(cfg.check().unwrap_err().contains("as_of"));
+    }
+
+    #[test]
+    fn country_is_an_alpha3_code() {
+        for ok in ["KHM", "BIH", "XEX", "XKX", "AAA", "QMZ", "ZZZ"] {
+            assert_eq!(check_country(ok), Ok(()), "{ok}");
+        }
+        let err = check_country("Cambodia").unwrap_err();
+        assert!(err.contains("country = \"KHM\""), "{err}");
+        let err = check_country("bosnia and herzegovina").unwrap_err();
+        assert!(err.contains("\"BIH\""), "{err}");
+        assert!(check_country("KH").unwrap_err().contains("\"KHM\""));
+        assert!(check_country("khm").unwrap_err().contains("\"KHM\""));
+        assert!(check_country("Bolivia").unwrap_err().contains("\"BOL\""));
+        for bad in ["ABC", "QAA", "X", "", "KHMR"] {
+            assert!(check_country(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

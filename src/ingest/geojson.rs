@@ -183,6 +183,7 @@ fn build(
             )
         })
         .collect();
+    mapper.finish()?;
     let mut records = Vec::with_capacity(read.len());
     let mut mangled_rows = 0;
     for (record, record_diags, mangled) in read {

@@ -3,8 +3,16 @@
 //! canonical field (else the canonical name itself is looked for),
 //! `[source.values.FIELD]` maps raw values, `[source.defaults]` fills fields the
 //! source lacks. A preset ([`super::presets`]) adds the columns and vocabulary
-//! of a known layout underneath the config. Every value that cannot be mapped is
-//! a diagnostic that shows the config line that would map it.
+//! of a known layout underneath the config.
+//!
+//! A raw value of classification, status, outcome or contamination that
+//! neither the config, the canonical vocabulary nor the preset maps is a
+//! config fault: the values are counted while the source is read and
+//! [`Mapper::finish`] fails (exit 2) with the TOML lines that would map them.
+//! A `"*"` key under `[source.values.FIELD]` opts out: unmapped values then
+//! take its value (or are quarantined, for outcomes) with an UNMAPPED_VALUE
+//! warning per record. Coded-value domains of the layer (File Geodatabase,
+//! GeoPackage) turn codes into their labels before the lookup.
 
 use super::presets::Preset;
 use crate::config::SourceConfig;
@@ -13,6 +21,116 @@ use crate::error::{Error, Result};
 use crate::model::{Classification, Outcome, Provenance, Status, CONTAMINATION_TYPES};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// Fields whose raw values go through a vocabulary, in the order the error
+/// lists them.
+pub const ENUM_FIELDS: [&str; 4] = ["classification", "status", "outcome", "contamination"];
+
+/// The `[source.values.FIELD]` key that catches every value nothing else maps.
+pub const ANY: &str = "*";
+
+/// `[source.values.outcome] "*" = "quarantine"`: releases of unmapped outcomes
+/// are quarantined (the behaviour before unmapped values were errors).
+pub const QUARANTINE: &str = "quarantine";
+
+/// Fields whose column values are translated through a coded-value domain.
+const DECODED_FIELDS: [&str; 5] = [
+    "classification",
+    "status",
+    "outcome",
+    "contamination",
+    "region",
+];
+
+/// The canonical values of an enumerated field.
+pub fn canonical_choices(field: &str) -> &'static [&'static str] {
+    match field {
+        "classification" => &["SHA", "CHA", "other"],
+        "status" => &["open", "worked_on", "closed"],
+        "outcome" => &["cancelled", "reduced", "cleared"],
+        "contamination" => &CONTAMINATION_TYPES,
+        _ => &[],
+    }
+}
+
+fn is_canonical(field: &str, v: &str) -> bool {
+    match field {
+        "classification" => Classification::parse(v).is_some(),
+        "status" => Status::parse(v).is_some(),
+        "outcome" => Outcome::parse(v).is_some(),
+        "contamination" => parse_contamination(v).is_some(),
+        _ => false,
+    }
+}
+
+fn parse_contamination(s: &str) -> Option<String> {
+    let s = s.trim().to_ascii_lowercase();
+    CONTAMINATION_TYPES.contains(&s.as_str()).then_some(s)
+}
+
+/// Check a source's `[source.values]`: only enumerated fields, every mapped
+/// value canonical, `"*"` a canonical value (or `"quarantine"` for outcomes),
+/// no raw value mapped twice under spellings that compare equal.
+pub fn check_values(source: &SourceConfig) -> std::result::Result<(), String> {
+    for (field, m) in &source.values {
+        if !ENUM_FIELDS.contains(&field.as_str()) {
+            return Err(format!(
+                "[source.values.{field}] has no effect: only {} have value mappings",
+                ENUM_FIELDS.join(", ")
+            ));
+        }
+        let choices = canonical_choices(field).join(", ");
+        let mut seen: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+        for (raw, canon) in m {
+            if raw.trim() == ANY {
+                if field == "outcome" && canon.trim() == QUARANTINE {
+                    continue;
+                }
+                if !is_canonical(field, canon) {
+                    return Err(format!(
+                        "[source.values.{field}] \"*\" = \"{canon}\": the fallback must be one of {choices}{}",
+                        if field == "outcome" { ", or \"quarantine\"" } else { "" }
+                    ));
+                }
+                continue;
+            }
+            if !is_canonical(field, canon) {
+                return Err(format!(
+                    "[source.values.{field}] \"{raw}\" = \"{canon}\": \"{canon}\" is not a canonical {field}; use one of {choices}"
+                ));
+            }
+            let key = normalise_key(raw);
+            if let Some((other, other_canon)) = seen.get(&key) {
+                if !canon.trim().eq_ignore_ascii_case(other_canon.trim()) {
+                    return Err(format!(
+                        "[source.values.{field}] maps \"{other}\" to \"{other_canon}\" and \"{raw}\" to \"{canon}\", but values are compared ignoring case and surrounding spaces; keep one"
+                    ));
+                }
+            }
+            seen.insert(key, (raw, canon));
+        }
+    }
+    Ok(())
+}
+
+/// What becomes of a value nothing maps, by `"*"` under `[source.values.FIELD]`.
+#[derive(Debug, Clone, PartialEq)]
+enum Fallback {
+    /// The release is quarantined (outcome only).
+    Quarantine,
+    /// This canonical value.
+    Value(String),
+}
+
+/// One raw value nothing maps: as first seen, how often, and the domain code
+/// it was translated from.
+#[derive(Debug, Clone)]
+struct Unmapped {
+    shown: String,
+    count: usize,
+    code: Option<String>,
+}
 
 /// An attribute value as a reader delivers it.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +207,16 @@ pub struct Mapper {
     preset: Preset,
     /// `date_format` of the source, for dates such as "03/04/2021".
     date_format: Option<String>,
+    /// canonical field → what a value nothing maps becomes (`"*"`).
+    fallback: BTreeMap<String, Fallback>,
+    /// column index → (code → label) of the layer's coded-value domains.
+    domains: BTreeMap<usize, BTreeMap<String, String>>,
+    /// (field, normalised raw value) → what was seen; filled while records are
+    /// mapped (in parallel by the GeoJSON reader), reported by [`Mapper::finish`].
+    unmapped: Mutex<BTreeMap<(String, String), Unmapped>>,
+    config_path: std::path::PathBuf,
+    source_desc: String,
+    source_path: String,
 }
 
 impl Mapper {
@@ -177,6 +305,9 @@ impl Mapper {
                 ),
             ));
         }
+        check_values(source)
+            .map_err(|m| Error::config(config_path, format!("{source_desc}: {m}")))?;
+        let mut fallback = BTreeMap::new();
         let values = source
             .values
             .iter()
@@ -184,6 +315,18 @@ impl Mapper {
                 (
                     field.clone(),
                     m.iter()
+                        .filter(|(raw, canon)| {
+                            if raw.trim() != ANY {
+                                return true;
+                            }
+                            let f = if canon.trim() == QUARANTINE {
+                                Fallback::Quarantine
+                            } else {
+                                Fallback::Value(canon.to_string())
+                            };
+                            fallback.insert(field.clone(), f);
+                            false
+                        })
                         .map(|(raw, canon)| (normalise_key(raw), canon.clone()))
                         .collect(),
                 )
@@ -195,7 +338,110 @@ impl Mapper {
             defaults,
             preset,
             date_format: source.date_format.clone(),
+            fallback,
+            domains: BTreeMap::new(),
+            unmapped: Mutex::new(BTreeMap::new()),
+            config_path: config_path.to_path_buf(),
+            source_desc: source_desc.to_string(),
+            source_path: source.path.display().to_string(),
         })
+    }
+
+    /// The columns whose coded-value domains (if the layer has any) translate
+    /// codes to labels before the vocabulary lookup.
+    pub fn decoded_columns(&self) -> Vec<usize> {
+        DECODED_FIELDS
+            .iter()
+            .filter_map(|f| self.column(f))
+            .collect()
+    }
+
+    /// Install the coded-value domains of the layer: column index → (code →
+    /// label), as the reader found them (see `ingest::domains`).
+    pub fn set_coded_domains(&mut self, domains: BTreeMap<usize, BTreeMap<String, String>>) {
+        self.domains = domains;
+    }
+
+    /// A column value through its coded-value domain: the label, and the code
+    /// it stood for; the value unchanged when it is no code of the domain.
+    fn decode(&self, column: usize, v: RawValue) -> (RawValue, Option<String>) {
+        let Some(table) = self.domains.get(&column) else {
+            return (v, None);
+        };
+        let code = v.to_text();
+        match table.get(code.trim()) {
+            Some(label) => (RawValue::Text(label.clone()), Some(code.trim().to_string())),
+            None => (v, None),
+        }
+    }
+
+    fn unmapped(&self) -> MutexGuard<'_, BTreeMap<(String, String), Unmapped>> {
+        // A panic elsewhere while holding the lock leaves a valid map.
+        self.unmapped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// After the source's records are mapped: a config error listing every raw
+    /// value nothing mapped (with its count and the TOML line that would map
+    /// it) unless the field opted out with `"*"`.
+    pub fn finish(&self) -> Result<()> {
+        let unmapped = self.unmapped();
+        if unmapped.is_empty() {
+            return Ok(());
+        }
+        const SHOWN: usize = 40;
+        let total: usize = unmapped.len();
+        let mut text = format!(
+            "{}: {total} raw value(s) have no mapping, so their records would be counted wrongly (a cleared release as not released, a closed hazard as open). Map each under the [[source]] with path = {}:",
+            self.source_desc,
+            toml_string(&self.source_path)
+        );
+        for field in ENUM_FIELDS {
+            let mut rows: Vec<&Unmapped> = unmapped
+                .iter()
+                .filter(|((f, _), _)| f == field)
+                .map(|(_, u)| u)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.shown.cmp(&b.shown)));
+            let choices = canonical_choices(field);
+            text.push_str(&format!("\n[source.values.{field}]"));
+            for u in rows.iter().take(SHOWN) {
+                let guess = Preset::NgGis
+                    .value(field, &u.shown)
+                    .filter(|g| is_canonical(field, g));
+                text.push_str(&format!(
+                    "\n{} = {}   # {} record{}{}{}",
+                    toml_string(&u.shown),
+                    toml_string(&guess.map_or_else(|| choices.join("|"), str::to_string)),
+                    u.count,
+                    if u.count == 1 { "" } else { "s" },
+                    u.code
+                        .as_ref()
+                        .map(|c| format!(", code {c} of the column's domain"))
+                        .unwrap_or_default(),
+                    if guess.is_some() {
+                        "; a guess from the IMSMA vocabulary, check it"
+                    } else {
+                        "; keep the one it means"
+                    }
+                ));
+            }
+            if rows.len() > SHOWN {
+                let rest: usize = rows[SHOWN..].iter().map(|u| u.count).sum();
+                text.push_str(&format!(
+                    "\n# … and {} more values ({rest} records)",
+                    rows.len() - SHOWN
+                ));
+            }
+            text.push_str(&format!(
+                "\n# or, to keep every such {field} as {} with a warning per record: \"*\" = \"{}\"",
+                fallback_name(field),
+                fallback_value(field)
+            ));
+        }
+        Err(Error::config(&self.config_path, text))
     }
 
     /// The column index read for a canonical field, if any.
@@ -220,12 +466,23 @@ impl Mapper {
                 .filter(|v| !v.is_blank())
                 .or_else(|| self.defaults.get(field).cloned())
         };
+        // An enumerated field's value, through the column's coded-value
+        // domain: (label or value, the code it stood for).
+        let coded = |field: &str| -> Option<(RawValue, Option<String>)> {
+            match self.column(field) {
+                Some(c) => match get(c).filter(|v| !v.is_blank()) {
+                    Some(v) => Some(self.decode(c, v)),
+                    None => self.defaults.get(field).cloned().map(|v| (v, None)),
+                },
+                None => self.defaults.get(field).cloned().map(|v| (v, None)),
+            }
+        };
         let mut a = CanonicalAttrs {
             id: raw("id")
                 .map(|v| v.to_text().trim().to_string())
                 .filter(|s| !s.is_empty()),
-            region: raw("region")
-                .map(|v| v.to_text().trim().to_string())
+            region: coded("region")
+                .map(|(v, _)| v.to_text().trim().to_string())
                 .filter(|s| !s.is_empty()),
             hazard_ids: raw("hazard_ids")
                 .map(|v| v.tokens())
@@ -235,24 +492,49 @@ impl Mapper {
                 .collect(),
             ..Default::default()
         };
-        if let Some(v) = raw("classification") {
-            a.classification =
-                self.enum_value("classification", &v, prov, diags, Classification::parse);
+        if let Some((v, code)) = coded("classification") {
+            a.classification = self.enum_value(
+                "classification",
+                &v,
+                code.as_deref(),
+                prov,
+                diags,
+                Classification::parse,
+            );
         }
-        if let Some(v) = raw("status") {
-            a.status = self.enum_value("status", &v, prov, diags, Status::parse);
+        if let Some((v, code)) = coded("status") {
+            a.status = self.enum_value("status", &v, code.as_deref(), prov, diags, Status::parse);
         }
-        if let Some(v) = raw("outcome") {
-            a.outcome = self.enum_value("outcome", &v, prov, diags, Outcome::parse);
+        if let Some((v, code)) = coded("outcome") {
+            a.outcome =
+                self.enum_value("outcome", &v, code.as_deref(), prov, diags, Outcome::parse);
         }
-        if let Some(v) = raw("contamination") {
+        if let Some((v, code)) = coded("contamination") {
+            // A multi-valued column: a code of the domain stands for the whole
+            // value, else each token may be one.
+            let tokens: Vec<(RawValue, Option<String>)> = match code {
+                Some(c) => vec![(v, Some(c))],
+                None => {
+                    let col = self.column("contamination");
+                    v.tokens()
+                        .into_iter()
+                        .map(|t| match col {
+                            Some(c) => self.decode(c, RawValue::Text(t)),
+                            None => (RawValue::Text(t), None),
+                        })
+                        .collect()
+                }
+            };
             let mut set: Vec<String> = Vec::new();
-            for t in v.tokens() {
-                let mapped =
-                    self.enum_value("contamination", &RawValue::Text(t), prov, diags, |s| {
-                        let s = s.trim().to_ascii_lowercase();
-                        CONTAMINATION_TYPES.contains(&s.as_str()).then_some(s)
-                    });
+            for (t, code) in tokens {
+                let mapped = self.enum_value(
+                    "contamination",
+                    &t,
+                    code.as_deref(),
+                    prov,
+                    diags,
+                    parse_contamination,
+                );
                 set.push(mapped.unwrap_or_else(|| "unknown".to_string()));
             }
             set.sort();
@@ -308,22 +590,28 @@ impl Mapper {
         a
     }
 
-    /// Map an enumerated value: config mapping first, then the canonical
-    /// vocabulary itself (case-insensitive).
+    /// Map an enumerated value: config mapping first (of the label, then of
+    /// the domain code it came from), then the canonical vocabulary itself
+    /// (case-insensitive), then the preset's, then the `"*"` fallback. A value
+    /// none of these maps is counted for [`Mapper::finish`].
     fn enum_value<T>(
         &self,
         field: &str,
         v: &RawValue,
+        code: Option<&str>,
         prov: &Provenance,
         diags: &mut Vec<Diagnostic>,
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
         let text = v.to_text();
         let key = normalise_key(&text);
-        if let Some(canon) = self.values.get(field).and_then(|m| m.get(&key)) {
-            if let Some(t) = parse(canon) {
-                return Some(t);
-            }
+        let configured = self.values.get(field).and_then(|m| {
+            m.get(&key)
+                .or_else(|| code.and_then(|c| m.get(&normalise_key(c))))
+        });
+        // `check_values` made every configured value canonical.
+        if let Some(t) = configured.and_then(|canon| parse(canon)) {
+            return Some(t);
         }
         if let Some(t) = parse(&text) {
             return Some(t);
@@ -331,32 +619,74 @@ impl Mapper {
         if let Some(t) = self.preset.value(field, &text).and_then(&parse) {
             return Some(t);
         }
+        let shown = text.trim();
+        let fallback = self.fallback.get(field);
+        let (result, became) = match fallback {
+            Some(Fallback::Value(canon)) => (
+                parse(canon),
+                format!("taken as {} by [source.values.{field}] \"*\"", canon.trim()),
+            ),
+            Some(Fallback::Quarantine) => (
+                None,
+                format!("release quarantined by [source.values.{field}] \"*\""),
+            ),
+            None => {
+                let mut unmapped = self.unmapped();
+                let u = unmapped
+                    .entry((field.to_string(), key))
+                    .or_insert_with(|| Unmapped {
+                        shown: shown.to_string(),
+                        count: 0,
+                        code: code.map(str::to_string),
+                    });
+                u.count += 1;
+                (None, "the build stops once the source is read".to_string())
+            }
+        };
         diags.push(
             Diagnostic::new(
                 Code::UnmappedValue,
                 Severity::Warning,
-                format!("{field} value \"{}\" is not mapped", text.trim()),
+                format!(
+                    "{field} value \"{shown}\"{} is not mapped",
+                    code.map(|c| format!(" (code {c})")).unwrap_or_default()
+                ),
             )
             .record(prov)
             .fix(format!(
-                "{}; to map it add under [source.values.{field}]: \"{}\" = \"{}\"",
-                match field {
-                    "status" => "taken as open",
-                    "classification" => "classified as other",
-                    "outcome" => "release quarantined",
-                    _ => "taken as unknown",
-                },
-                text.trim(),
-                match field {
-                    "status" => "open|worked_on|closed",
-                    "classification" => "SHA|CHA|other",
-                    "outcome" => "cancelled|reduced|cleared",
-                    _ => "ap_mine|av_mine|improvised_mine|cmr|uxo|axo|ied|unknown",
-                }
+                "{became}; to map it add under [source.values.{field}]: {} = \"{}\"",
+                toml_string(shown),
+                canonical_choices(field).join("|")
             )),
         );
-        None
+        result
     }
+}
+
+/// What an unmapped value of a field was taken as before unmapped values were
+/// errors, in words and as the `"*"` value that keeps it.
+fn fallback_name(field: &str) -> &'static str {
+    match field {
+        "status" => "open",
+        "classification" => "other",
+        "outcome" => "quarantined",
+        _ => "unknown",
+    }
+}
+
+fn fallback_value(field: &str) -> &'static str {
+    match field {
+        "status" => "open",
+        "classification" => "other",
+        "outcome" => QUARANTINE,
+        _ => "unknown",
+    }
+}
+
+/// A TOML basic string holding `s` (quotes, backslashes and control
+/// characters escaped).
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }
 
 fn normalise_key(s: &str) -> String {
@@ -476,6 +806,199 @@ fn parse_date_text(s: &str, format: Option<&str>) -> Result<NaiveDate, DateError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn source(toml: &str) -> SourceConfig {
+        let cfg = crate::config::Config::parse(&format!(
+            "[[source]]\npath = \"r.geojson\"\nrole = \"release\"\n{toml}"
+        ))
+        .unwrap();
+        cfg.sources.into_iter().next().unwrap()
+    }
+
+    fn mapper(toml: &str, columns: &[&str]) -> Result<Mapper> {
+        let cols: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        Mapper::new(
+            &source(toml),
+            &cols,
+            std::path::Path::new("c.toml"),
+            "r.geojson layer r",
+            &mut Vec::new(),
+        )
+    }
+
+    fn prov(row: u64) -> Provenance {
+        Provenance {
+            file: "r.geojson".into(),
+            layer: "r".into(),
+            row,
+            source_id: None,
+        }
+    }
+
+    /// Map one-column rows holding `values`.
+    fn map_all(
+        m: &Mapper,
+        values: &[RawValue],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<CanonicalAttrs> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let get = |c: usize| (c == 0).then(|| v.clone());
+                m.map(&get, &prov(i as u64), diags)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unmapped_values_fail_the_source_with_their_toml_lines() {
+        let m = mapper(
+            "[source.values.outcome]\n\"CLR\" = \"cleared\"\n",
+            &["outcome"],
+        )
+        .unwrap();
+        let t = |s: &str| RawValue::Text(s.into());
+        let mut diags = Vec::new();
+        let a = map_all(
+            &m,
+            &[t("CLR"), t("XX"), t("xx "), t("Cancelled"), t("Y")],
+            &mut diags,
+        );
+        assert_eq!(a[0].outcome, Some(Outcome::Cleared));
+        assert_eq!(a[3].outcome, Some(Outcome::Cancelled));
+        assert_eq!(a[1].outcome, None);
+        let err = m.finish().unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        let text = err.to_string();
+        assert!(text.contains("r.geojson layer r: 2 raw value(s)"), "{text}");
+        assert!(text.contains("path = \"r.geojson\""), "{text}");
+        assert!(
+            text.contains(
+                "[source.values.outcome]\n\"XX\" = \"cancelled|reduced|cleared\"   # 2 records"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"Y\" = \"cancelled|reduced|cleared\"   # 1 record;"),
+            "{text}"
+        );
+        assert!(text.contains("\"*\" = \"quarantine\""), "{text}");
+    }
+
+    #[test]
+    fn a_guess_from_the_imsma_vocabulary_is_offered() {
+        let m = mapper("", &["outcome"]).unwrap();
+        map_all(
+            &m,
+            &[RawValue::Text("NonTechSurvey".into())],
+            &mut Vec::new(),
+        );
+        let text = m.finish().unwrap_err().to_string();
+        assert!(
+            text.contains("\"NonTechSurvey\" = \"cancelled\"   # 1 record; a guess"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn star_opts_out_with_a_warning_per_record() {
+        let m = mapper(
+            "[source.values.outcome]\n\"*\" = \"quarantine\"\n",
+            &["outcome"],
+        )
+        .unwrap();
+        let mut diags = Vec::new();
+        let a = map_all(&m, &[RawValue::Text("CLR".into())], &mut diags);
+        assert_eq!(a[0].outcome, None);
+        m.finish().unwrap();
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::UnmappedValue);
+        assert!(diags[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("release quarantined"));
+
+        let m = mapper(
+            "[source.values.status]\n\"*\" = \"open\"\n",
+            &["outcome", "status"],
+        )
+        .unwrap();
+        let mut diags = Vec::new();
+        let get = |c: usize| {
+            Some(RawValue::Text(
+                if c == 0 { "cleared" } else { "Odd" }.into(),
+            ))
+        };
+        let a = m.map(&get, &prov(0), &mut diags);
+        assert_eq!(a.status, Some(Status::Open));
+        m.finish().unwrap();
+        assert!(diags[0].fix.as_deref().unwrap().contains("taken as open"));
+    }
+
+    #[test]
+    fn a_non_canonical_target_is_a_config_error() {
+        let err = mapper(
+            "[source.values.outcome]\n\"NonTechSurvey\" = \"cancel\"\n",
+            &["outcome"],
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        let text = err.to_string();
+        assert!(
+            text.contains("\"NonTechSurvey\" = \"cancel\"")
+                && text.contains("cancelled, reduced, cleared"),
+            "{text}"
+        );
+        for bad in [
+            "[source.values.status]\n\"*\" = \"quarantine\"\n",
+            "[source.values.region]\n\"a\" = \"b\"\n",
+            "[source.values.status]\n\"Active\" = \"open\"\n\"active \" = \"closed\"\n",
+        ] {
+            assert!(check_values(&source(bad)).is_err(), "{bad}");
+        }
+        assert!(check_values(&source(
+            "[source.values.contamination]\n\"*\" = \"unknown\"\n\"AP\" = \"ap_mine\"\n"
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn coded_domains_translate_codes_before_the_lookup() {
+        // status column 1 carries a coded-value domain 1 = Active, 2 = Expired,
+        // 3 = Odd; the config maps code 2 itself and the label Active.
+        let mut m = mapper(
+            "[source.values.status]\n\"Active\" = \"open\"\n\"2\" = \"closed\"\n",
+            &["outcome", "status"],
+        )
+        .unwrap();
+        assert_eq!(m.decoded_columns(), vec![1, 0]);
+        let table: BTreeMap<String, String> = [("1", "Active"), ("2", "Expired"), ("3", "Odd")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        m.set_coded_domains([(1, table)].into_iter().collect());
+        let mut diags = Vec::new();
+        let status = |code: i64, diags: &mut Vec<Diagnostic>| {
+            let get = |c: usize| {
+                Some(if c == 0 {
+                    RawValue::Text("cleared".into())
+                } else {
+                    RawValue::Int(code)
+                })
+            };
+            m.map(&get, &prov(0), diags).status
+        };
+        assert_eq!(status(1, &mut diags), Some(Status::Open));
+        assert_eq!(status(2, &mut diags), Some(Status::Closed));
+        assert_eq!(status(3, &mut diags), None);
+        let text = m.finish().unwrap_err().to_string();
+        assert!(
+            text.contains("\"Odd\" = \"open|worked_on|closed\"   # 1 record, code 3"),
+            "{text}"
+        );
+    }
 
     fn text_date(s: &str, f: Option<&str>) -> Result<NaiveDate, DateError> {
         parse_date(&RawValue::Text(s.into()), f)

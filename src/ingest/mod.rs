@@ -9,6 +9,7 @@
 //! the input fingerprints.
 
 pub mod crs;
+mod domains;
 mod geojson;
 pub mod limits;
 pub mod mapping;

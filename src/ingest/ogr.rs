@@ -299,7 +299,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         ));
     }
     let mut source_diags = Vec::new();
-    let mapper = Mapper::new(
+    let mut mapper = Mapper::new(
         source,
         &columns,
         &config_path,
@@ -307,6 +307,8 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         &mut source_diags,
     )?;
     diags.extend(source_diags);
+    let domains = super::domains::coded_values(ds, &layer, &mapper.decoded_columns());
+    mapper.set_coded_domains(domains);
 
     let layer_srs = layer.spatial_ref();
     let mut extent = layer_extent(&layer);
@@ -355,6 +357,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             geometry,
         });
     }
+    mapper.finish()?;
     diags.extend(record_diags);
     if mangled_rows > 0 {
         diags.push(encoding_diagnostic(source, &source_desc, mangled_rows));

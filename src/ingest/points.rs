@@ -551,6 +551,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
             d
         });
     }
+    mapper.finish()?;
     diags.extend(record_diags);
     Ok(SourceBatch {
         role: source.role,

@@ -51,8 +51,11 @@ impl Preset {
         }
     }
 
-    /// Columns that hold a canonical field in this layout, most specific first.
-    /// The canonical name itself is always tried after these.
+    /// Columns that hold a canonical field in this layout, most specific first
+    /// (the first the layer has is read). The canonical name itself is always
+    /// tried after these. Integer codes of an IMSMA Core geodatabase are read
+    /// through the file's coded-value domains (`ingest::domains`); no code
+    /// meaning is assumed here, as no source documents one.
     pub fn columns(self, field: &str, role: Role) -> &'static [&'static str] {
         match (self, role, field) {
             // Joined NG report columns (10-character shapefile names) first: the
@@ -61,12 +64,12 @@ impl Preset {
             (Preset::NgGis, Role::Hazard, "classification") => &["HZ_TypeofH", "Type"],
             (Preset::NgGis, Role::Hazard, "status") => &["HZ_Status", "Status"],
             (Preset::NgGis, Role::Hazard, "contamination") => &["HZ_Typeo_1"],
-            (Preset::NgGis, Role::Hazard, "area_reported_m2") => &["HZ_HazardA"],
-            (Preset::NgGis, Role::Hazard, "region") => &["HZ_Provinc"],
+            (Preset::NgGis, Role::Hazard, "area_reported_m2") => &["HZ_HazardA", "HZ_HazardC"],
+            (Preset::NgGis, Role::Hazard, "region") => &["HZ_Provinc", "HZ_Distric"],
             (Preset::NgGis, Role::Release, "id") => &["HR_HazardR", "ObjectUID"],
             (Preset::NgGis, Role::Release, "outcome") => &["HR_TypeofH", "Type"],
             (Preset::NgGis, Role::Release, "date") => &["HR_HREndda"],
-            (Preset::NgGis, Role::Release, "area_reported_m2") => &["HR_Areasiz"],
+            (Preset::NgGis, Role::Release, "area_reported_m2") => &["HR_Areasiz", "HR_Calcula"],
             (Preset::NgGis, Role::Release, "region") => &["HR_Provinc"],
             (Preset::NgPoints, _, "id") => &["PolyID"],
             (Preset::Core, _, "id") => &["imsma_id", "GlobalID", "OBJECTID"],
@@ -74,10 +77,15 @@ impl Preset {
             (Preset::Core, _, "classification") => &["hazard_type", "type_of_area"],
             (Preset::Core, _, "status") => &["status_ha"],
             (Preset::Core, _, "contamination") => &["eo_mine_type", "eo_erw_type"],
-            (Preset::Core, _, "region") => &["governorate_name", "district_name"],
+            (Preset::Core, _, "region") => &[
+                "governorate_name",
+                "admin1",
+                "district_name",
+                "subdistrict_name",
+            ],
             (Preset::Core, _, "date") => &["end_date", "enddate"],
             (Preset::Core, _, "outcome") => &["activity_type", "type"],
-            (Preset::Core, _, "area_reported_m2") => &["area_m2", "areasize"],
+            (Preset::Core, _, "area_reported_m2") => &["reported_area", "area_m2", "areasize"],
             _ => &[],
         }
     }
@@ -243,6 +251,16 @@ mod tests {
             .filter(|t| Preset::Core.keeps_hazard_id(t))
             .collect();
         assert_eq!(kept, ["hazard_24"]);
+    }
+
+    #[test]
+    fn core_reads_admin1_and_reported_area() {
+        let p = Preset::Core;
+        assert!(p.columns("region", Role::Hazard).contains(&"admin1"));
+        assert_eq!(
+            p.columns("area_reported_m2", Role::Hazard).first(),
+            Some(&"reported_area")
+        );
     }
 
     #[test]

@@ -15,4 +15,5 @@ mod shared_borders;
 mod tables;
 mod tile_cases;
 mod tiles;
+mod trust_mapping;
 mod trust_records;

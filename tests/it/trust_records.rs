@@ -322,3 +322,25 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&a1.released_by_year, &a2.released_by_year);
     }
 }
+
+#[test]
+fn zero_config_country_must_be_an_iso_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.geojson");
+    write_fc(&h, &[feature(json!({"id": "H1"}), square(0.0, 0.0, 1.0))]);
+    let o = Command::new(bin())
+        .args([
+            "build",
+            "--hazards",
+            h.to_str().unwrap(),
+            "--country",
+            "Cambodia",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("KHM"));
+    assert!(!dir.path().join("out").exists());
+}
