@@ -58,6 +58,7 @@ pub enum Code {
     InvalidPoint,
     NoAttributes,
     GeometryTooLarge,
+    NulInText,
 }
 
 impl Code {
@@ -101,6 +102,7 @@ impl Code {
             Code::InvalidPoint => "INVALID_POINT",
             Code::NoAttributes => "NO_ATTRIBUTES",
             Code::GeometryTooLarge => "GEOMETRY_TOO_LARGE",
+            Code::NulInText => "NUL_IN_TEXT",
         }
     }
 }
