@@ -30,6 +30,11 @@
 //!   GDAL's 2.5D geometries;
 //! - `"coordinates": []` of a MultiPolygon is an empty geometry, `null` a
 //!   missing one.
+//!
+//! One difference is meant: a NUL (`\u0000`) in a text value is kept, where
+//! GDAL's C strings end at it (and two ids would become one); when GDAL reads
+//! such a file instead, `ogr` quarantines the records concerned. An empty
+//! collection is a source with no records (there are no columns to map).
 
 use super::crs;
 use super::mapping::{Mapper, RawValue};

@@ -6,6 +6,11 @@
 //!
 //! GDAL datasets are not thread-safe, so a layer is read sequentially here into
 //! plain geo types; everything after ingest is parallel.
+//!
+//! A layer is read whole or not at all: a failure GDAL reports while reading
+//! it (a truncated `.dbf`, a zip member with a CRC error, a damaged sheet), or
+//! fewer records than the layer declares, is an error naming the file, layer
+//! and last record read. GDAL's warnings stay READER_MESSAGE diagnostics.
 
 use super::crs;
 use super::mapping::{Mapper, RawValue};
@@ -95,8 +100,13 @@ impl FailureWatch {
     }
 
     /// An error when GDAL reported a failure since the last check; `after`
-    /// says where reading stood (the last record read whole).
-    pub(super) fn check(&mut self, path: &Path, desc: &str, after: &str) -> Result<()> {
+    /// says where reading stood (the last record read).
+    pub(super) fn check(
+        &mut self,
+        path: &Path,
+        desc: &str,
+        after: impl FnOnce() -> String,
+    ) -> Result<()> {
         let now = FAILURES.with(|f| f.get());
         if now == self.seen {
             return Ok(());
@@ -106,7 +116,7 @@ impl FailureWatch {
         Err(read_failure(
             path,
             desc,
-            after,
+            &after(),
             &format!("GDAL failed: {said}"),
         ))
     }
@@ -368,7 +378,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let source_desc = format!("{shown} layer {layer_name}");
     let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     // Some drivers (XLSX) read a sheet when its layer is first used.
-    watch.check(&path, &source_desc, "before the first record")?;
+    watch.check(&path, &source_desc, || "before the first record".into())?;
     if columns.is_empty() && layer.try_feature_count() == Some(0) {
         // An empty layer (`"features": []`) is a valid input with nothing in
         // it: there are no columns to map, and no records to map.
@@ -398,7 +408,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     if source.crs.is_none() && layer_srs.as_ref().is_none_or(|s| s.is_geographic()) {
         extent = extent.map(|e| fitting_extent(&mut layer, e));
     }
-    watch.check(&path, &source_desc, "before the first record")?;
+    watch.check(&path, &source_desc, || "before the first record".into())?;
     let plan = crs::plan(
         source.crs.as_deref(),
         layer_srs,
@@ -419,11 +429,9 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let mut features = layer.features();
     for row in 0.. {
         let next = features.next();
-        watch.check(
-            &path,
-            &source_desc,
-            &position(row, records.last().map(|r| &r.provenance)),
-        )?;
+        watch.check(&path, &source_desc, || {
+            position(row, records.last().map(|r| &r.provenance))
+        })?;
         let Some(feature) = next else { break };
         last_fid = feature.fid().or(last_fid);
         let values = row_values(&feature, columns.len());
@@ -729,7 +737,7 @@ pub fn read_table(
     let mut features = lyr.features();
     loop {
         let next = features.next();
-        watch.check(&path, &desc, &at(rows.len()))?;
+        watch.check(&path, &desc, || at(rows.len()))?;
         let Some(f) = next else { break };
         last_fid = f.fid().or(last_fid);
         rows.push(row_values(&f, columns.len()));
@@ -1005,4 +1013,26 @@ fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleted_records_of_a_dbf() {
+        let dir = tempfile::tempdir().unwrap();
+        let dbf = dir.path().join("t.dbf");
+        // 4 records of 3 bytes after a 32-byte header: the 2nd and 4th deleted.
+        let mut b = vec![0u8; 32];
+        b[4] = 4;
+        b[8] = 32;
+        b[10] = 3;
+        b.extend_from_slice(b" ab*cd ef*gh");
+        std::fs::write(&dbf, &b).unwrap();
+        assert_eq!(deleted_dbf_records(&dbf), Some(2));
+        // Cut short: what is missing is not deleted.
+        std::fs::write(&dbf, &b[..32 + 6]).unwrap();
+        assert_eq!(deleted_dbf_records(&dbf), Some(1));
+    }
 }
