@@ -61,6 +61,7 @@ pub enum Code {
     AsOfMissing,
     TextTooLong,
     PlaceholderId,
+    NulInText,
 }
 
 impl Code {
@@ -107,6 +108,7 @@ impl Code {
             Code::AsOfMissing => "AS_OF_MISSING",
             Code::TextTooLong => "TEXT_TOO_LONG",
             Code::PlaceholderId => "PLACEHOLDER_ID",
+            Code::NulInText => "NUL_IN_TEXT",
         }
     }
 }

@@ -2,8 +2,9 @@
 //! inputs can skip the build (incremental builds for CI and batch runs).
 //!
 //! The manifest names the clearmap version, the config file's sha256, the
-//! sha256 of every source file (hashed straight from the config's paths, before
-//! anything is read, with the same fingerprint as summary.json's `inputs`) and
+//! sha256 of every file a source is made of (a shapefile's sidecars too;
+//! hashed straight from the config's paths, before anything is read, with the
+//! same fingerprint as summary.json's `inputs`, `ingest::ogr::fingerprint`) and
 //! the command-line options that change outputs. A bundle is up to date when
 //! its manifest equals the one the current inputs give and every bundle file
 //! is present.
@@ -137,5 +138,25 @@ mod tests {
         assert_ne!(a, b);
         let cfg2 = Config::from_files(Some("XEY".into()), &[src], &[]);
         assert_ne!(b, Manifest::of(&cfg2).unwrap(), "options count");
+    }
+
+    #[test]
+    fn manifest_changes_with_a_sidecar_byte() {
+        // Not a shapefile GDAL opens: its sidecars are found by name.
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("h.shp");
+        for ext in ["shp", "shx", "dbf", "prj"] {
+            std::fs::write(shp.with_extension(ext), ext).unwrap();
+        }
+        let cfg = Config::from_files(Some("XEX".into()), std::slice::from_ref(&shp), &[]);
+        let a = Manifest::of(&cfg).unwrap();
+        let names: Vec<&str> = a.inputs.iter().map(|f| f.path.as_str()).collect();
+        let shown = |e: &str| shp.with_extension(e).display().to_string();
+        assert_eq!(
+            names,
+            [shown("shp"), shown("dbf"), shown("prj"), shown("shx")]
+        );
+        std::fs::write(shp.with_extension("dbf"), "dbf2").unwrap();
+        assert_ne!(a, Manifest::of(&cfg).unwrap());
     }
 }

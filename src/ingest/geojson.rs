@@ -30,6 +30,11 @@
 //!   GDAL's 2.5D geometries;
 //! - `"coordinates": []` of a MultiPolygon is an empty geometry, `null` a
 //!   missing one.
+//!
+//! One difference is meant: a NUL (`\u0000`) in a text value is kept, where
+//! GDAL's C strings end at it (and two ids would become one); when GDAL reads
+//! such a file instead, `ogr` quarantines the records concerned. An empty
+//! collection is a source with no records (there are no columns to map).
 
 use super::crs;
 use super::mapping::{Mapper, RawValue};
@@ -93,6 +98,15 @@ pub(crate) fn read(
         return None;
     }
     let columns = Columns::of(&collection.features).ok()?;
+    if collection.features.is_empty() {
+        // `"features": []` is a valid input with nothing in it: no columns
+        // to map, no records (GDAL's reader says the same).
+        return Some(Ok(super::ogr::empty_batch(
+            source,
+            "GeoJSON".to_string(),
+            cfg.limits.max_vertices,
+        )));
+    }
     Some(build(
         cfg, source, &path, layer_name, collection, columns, diags,
     ))
@@ -661,11 +675,9 @@ fn cell(text: &str) -> Fast<Cell> {
     match text.as_bytes().first() {
         Some(b'n') => Ok(Cell::Null),
         Some(b'"') if text.len() < LONGEST_TEXT => {
+            // A NUL (`\u0000`) is kept: GDAL's C strings would end at it and
+            // merge "A\u0000x" and "A\u0000y" into one id "A".
             let s: String = serde_json::from_str(text).map_err(|_| Unsupported)?;
-            // GDAL's C strings end at a NUL.
-            if s.contains('\0') {
-                return Err(Unsupported);
-            }
             Ok(Cell::Text(s))
         }
         Some(c) if c.is_ascii_digit() || *c == b'-' => {
@@ -901,14 +913,8 @@ mod tests {
         assert_eq!(cell("1e3").unwrap(), Cell::Real(1000.0));
         assert_eq!(cell("null").unwrap(), Cell::Null);
         assert_eq!(cell(r#""a\u00e9""#).unwrap(), Cell::Text("aé".into()));
-        for unsupported in [
-            "true",
-            "[1]",
-            "{}",
-            "99999999999999999999",
-            "1e999",
-            r#""a\u0000""#,
-        ] {
+        assert_eq!(cell(r#""a\u0000b""#).unwrap(), Cell::Text("a\0b".into()));
+        for unsupported in ["true", "[1]", "{}", "99999999999999999999", "1e999"] {
             assert!(cell(unsupported).is_err(), "{unsupported}");
         }
     }

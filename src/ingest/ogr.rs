@@ -6,6 +6,11 @@
 //!
 //! GDAL datasets are not thread-safe, so a layer is read sequentially here into
 //! plain geo types; everything after ingest is parallel.
+//!
+//! A layer is read whole or not at all: a failure GDAL reports while reading
+//! it (a truncated `.dbf`, a zip member with a CRC error, a damaged sheet), or
+//! fewer records than the layer declares, is an error naming the file, layer
+//! and last record read. GDAL's warnings stay READER_MESSAGE diagnostics.
 
 use super::crs;
 use super::mapping::{Mapper, RawValue};
@@ -42,10 +47,24 @@ fn take_gdal_messages() -> Vec<String> {
     mine.into_iter().map(|(_, m)| m).collect()
 }
 
-fn capture_gdal_messages() {
+thread_local! {
+    /// How many failures (CE_Failure, CE_Fatal) GDAL reported on this thread,
+    /// and the last one: a failure while a layer is read means records were
+    /// lost or garbled (a truncated .dbf, a zip member with a CRC error), which
+    /// [`FailureWatch`] turns into an error. Counted apart from the message
+    /// list, which is capped.
+    static FAILURES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static LAST_FAILURE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+pub(super) fn capture_gdal_messages() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         gdal::config::set_error_handler(|class, _, msg| {
+            if matches!(class, CplErrType::Failure | CplErrType::Fatal) {
+                FAILURES.with(|f| f.set(f.get() + 1));
+                LAST_FAILURE.with(|l| *l.borrow_mut() = msg.trim().to_string());
+            }
             if matches!(
                 class,
                 CplErrType::Warning | CplErrType::Failure | CplErrType::Fatal
@@ -58,6 +77,74 @@ fn capture_gdal_messages() {
             }
         });
     });
+}
+
+/// Watches for GDAL failures while a layer is read. Failures of calls that
+/// may fail record by record (a reprojection) are [`FailureWatch::skip`]ped:
+/// those records get their own diagnostics. Any other failure between two
+/// checks is an error: the reader lost data, and nothing partial is measured.
+pub(super) struct FailureWatch {
+    seen: u64,
+}
+
+impl FailureWatch {
+    pub(super) fn start() -> FailureWatch {
+        FailureWatch {
+            seen: FAILURES.with(|f| f.get()),
+        }
+    }
+
+    /// Forget the failures reported since the last check.
+    pub(super) fn skip(&mut self) {
+        self.seen = FAILURES.with(|f| f.get());
+    }
+
+    /// An error when GDAL reported a failure since the last check; `after`
+    /// says where reading stood (the last record read).
+    pub(super) fn check(
+        &mut self,
+        path: &Path,
+        desc: &str,
+        after: impl FnOnce() -> String,
+    ) -> Result<()> {
+        let now = FAILURES.with(|f| f.get());
+        if now == self.seen {
+            return Ok(());
+        }
+        self.seen = now;
+        let said = LAST_FAILURE.with(|l| l.borrow().chars().take(300).collect::<String>());
+        Err(read_failure(
+            path,
+            desc,
+            &after(),
+            &format!("GDAL failed: {said}"),
+        ))
+    }
+}
+
+/// The error for a layer GDAL could not read to its end.
+fn read_failure(path: &Path, desc: &str, after: &str, why: &str) -> Error {
+    Error::input(
+        path,
+        format!(
+            "{desc}: reading stopped {after}: {why}; the file is damaged or incomplete (nothing was measured): export it again, or copy it again if it came through a download or a zip"
+        ),
+    )
+}
+
+/// Where reading stood, for an error: after which record.
+fn position(read: usize, last: Option<&Provenance>) -> String {
+    match last {
+        None => "before the first record".to_string(),
+        Some(p) => format!(
+            "after {read} record(s) (the last: row {}{})",
+            p.row,
+            match &p.source_id {
+                Some(id) => format!(", id {id}"),
+                None => String::new(),
+            }
+        ),
+    }
 }
 
 /// Which reader a source may be read with.
@@ -282,6 +369,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let shown = source.path.display().to_string();
     let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
     let opened = open::open(&path, source, Purpose::Features, &config_path, &cfg.limits)?;
+    let mut watch = FailureWatch::start();
     let ds = opened.dataset();
     let driver = ds.driver().short_name();
     let wanted = source.layer.as_deref().or(opened.chosen_layer.as_deref());
@@ -289,6 +377,13 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     let layer_name = layer.name();
     let source_desc = format!("{shown} layer {layer_name}");
     let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    // Some drivers (XLSX) read a sheet when its layer is first used.
+    watch.check(&path, &source_desc, || "before the first record".into())?;
+    if columns.is_empty() && layer.try_feature_count() == Some(0) {
+        // An empty layer (`"features": []`) is a valid input with nothing in
+        // it: there are no columns to map, and no records to map.
+        return Ok(empty_batch(source, driver, cfg.limits.max_vertices));
+    }
     if Format::of(&path) == Format::Csv && layer.defn().geom_fields().count() == 0 {
         return Err(Error::config(
             &config_path,
@@ -315,6 +410,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
     if source.crs.is_none() && layer_srs.as_ref().is_none_or(|s| s.is_geographic()) {
         extent = extent.map(|e| fitting_extent(&mut layer, e));
     }
+    watch.check(&path, &source_desc, || "before the first record".into())?;
     let plan = crs::plan(
         source.crs.as_deref(),
         layer_srs,
@@ -325,10 +421,21 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         &config_path,
     )?;
     diags.extend(plan.diagnostics());
-    let mut records = Vec::new();
+    // Creating the transformation may fail for a CRS PROJ does not know;
+    // the plan has dealt with that.
+    watch.skip();
+    let mut records: Vec<RawRecord> = Vec::new();
     let mut record_diags = Vec::new();
     let mut mangled_rows = 0;
-    for (row, feature) in layer.features().enumerate() {
+    let mut last_fid = None;
+    let mut features = layer.features();
+    for row in 0.. {
+        let next = features.next();
+        watch.check(&path, &source_desc, || {
+            position(row, records.last().map(|r| &r.provenance))
+        })?;
+        let Some(feature) = next else { break };
+        last_fid = feature.fid().or(last_fid);
         let values = row_values(&feature, columns.len());
         if has_mangled_text(&values) {
             mangled_rows += 1;
@@ -356,6 +463,21 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             attrs,
             geometry,
         });
+        // A geometry that cannot be reprojected is that record's diagnostic.
+        watch.skip();
+    }
+    drop(features);
+    check_count(
+        &layer,
+        &driver,
+        &path,
+        &source_desc,
+        records.len(),
+        last_fid,
+        &position(records.len(), records.last().map(|r| &r.provenance)),
+    )?;
+    if driver == "GeoJSON" {
+        quarantine_nul_rows(&path, &source_desc, &mut records, &mut record_diags)?;
     }
     mapper.finish()?;
     diags.extend(record_diags);
@@ -363,6 +485,80 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         diags.push(encoding_diagnostic(source, &source_desc, mangled_rows));
     }
     Ok(SourceBatch {
+        records,
+        ..empty_batch(source, driver, cfg.limits.max_vertices)
+    })
+}
+
+/// GDAL's GeoJSON reader ends a text at a NUL (`\u0000`), so "H1\u0000a" and
+/// "H1\u0000b" would both read as "H1", one id. The built-in reader keeps
+/// such text whole; when GDAL read the file instead, the records whose text
+/// holds a NUL are quarantined, found by index in the file's features (the
+/// order GDAL reads them in). When they cannot be found so, the source is an
+/// error rather than read with truncated text.
+fn quarantine_nul_rows(
+    path: &Path,
+    desc: &str,
+    records: &mut [RawRecord],
+    diags: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(());
+    };
+    if !bytes.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return Ok(());
+    }
+    let rows = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            let features = v.get("features")?.as_array()?;
+            (features.len() == records.len()).then(|| {
+                features
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.get("properties").is_some_and(has_nul))
+                    .map(|(i, _)| i)
+                    .collect::<Vec<usize>>()
+            })
+        })
+        .ok_or_else(|| {
+            Error::input(
+                path,
+                format!("{desc}: a text value holds a NUL character (\\u0000), which GDAL's reader would cut short there (merging ids); remove the NUL characters from the export"),
+            )
+        })?;
+    for i in rows {
+        let Some(r) = records.get_mut(i) else {
+            continue;
+        };
+        r.geometry = RawGeometry::Unreadable;
+        diags.push(
+            Diagnostic::new(
+                Code::NulInText,
+                Severity::Error,
+                "a text value holds a NUL character (\\u0000), which GDAL's reader cuts short there; the id or value as read is not the one in the file",
+            )
+            .record(&r.provenance)
+            .fix("record quarantined; remove the NUL characters from the export"),
+        );
+    }
+    Ok(())
+}
+
+/// Whether a JSON value (names included) holds a NUL character.
+fn has_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(a) => a.iter().any(has_nul),
+        serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+/// The batch of a source with no records.
+pub(super) fn empty_batch(source: &SourceConfig, driver: String, max_vertices: u64) -> SourceBatch {
+    SourceBatch {
         role: source.role,
         path: source.path.clone(),
         clockwise_convention: matches!(
@@ -370,9 +566,89 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             "ESRI Shapefile" | "OpenFileGDB" | "FileGDB"
         ),
         driver,
-        records,
-        max_vertices: cfg.limits.max_vertices,
-    })
+        records: Vec::new(),
+        max_vertices,
+    }
+}
+
+/// An error when fewer features were read than the layer declares, which some
+/// drivers do without a failure (a file cut short at a record boundary).
+/// Drivers that do not know their count without reading everything again
+/// (CSV) declare none: a failure while reading is then the only sign.
+fn check_count(
+    layer: &gdal::vector::Layer,
+    driver: &str,
+    path: &Path,
+    desc: &str,
+    read: usize,
+    last_fid: Option<u64>,
+    after: &str,
+) -> Result<()> {
+    let Some(declared) = layer.try_feature_count() else {
+        return Ok(());
+    };
+    let read = read as u64;
+    if read >= declared {
+        return Ok(());
+    }
+    if driver == "ESRI Shapefile" {
+        // A shapefile counts the records marked deleted in its .dbf (not yet
+        // packed away), which reading skips.
+        let deleted = if Format::of(path) == Format::Shapefile {
+            sidecar(path, "dbf").and_then(|d| deleted_dbf_records(&d))
+        } else {
+            // In a zip the .dbf is not at hand: reading reached the last
+            // record (shapefile FIDs are record numbers), so the ones
+            // skipped on the way were deleted.
+            last_fid
+                .filter(|f| f + 1 == declared)
+                .map(|_| declared - read)
+        };
+        if deleted.is_some_and(|d| read + d == declared) {
+            return Ok(());
+        }
+    }
+    Err(read_failure(
+        path,
+        desc,
+        after,
+        &format!("{read} of the {declared} records the layer declares were read"),
+    ))
+}
+
+/// The file beside a shapefile with extension `ext` (either case).
+fn sidecar(path: &Path, ext: &str) -> Option<std::path::PathBuf> {
+    [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()]
+        .iter()
+        .map(|e| path.with_extension(e))
+        .find(|p| p.is_file())
+}
+
+/// How many records of a .dbf are marked deleted (`*` as their first byte).
+fn deleted_dbf_records(dbf: &Path) -> Option<u64> {
+    use std::io::{BufReader, Seek, SeekFrom};
+    let mut f = BufReader::new(std::fs::File::open(dbf).ok()?);
+    let mut header = [0u8; 12];
+    f.read_exact(&mut header).ok()?;
+    let records = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    let header_len = u64::from(u16::from_le_bytes([header[8], header[9]]));
+    let record_len = u64::from(u16::from_le_bytes([header[10], header[11]]));
+    if record_len == 0 {
+        return None;
+    }
+    f.seek(SeekFrom::Start(header_len)).ok()?;
+    let mut deleted = 0;
+    let mut flag = [0u8; 1];
+    for _ in 0..records {
+        if f.read_exact(&mut flag).is_err() {
+            // Cut short: the rest are missing, not deleted.
+            break;
+        }
+        deleted += u64::from(flag[0] == b'*');
+        f.seek_relative(i64::from(u16::try_from(record_len).ok()?) - 1)
+            .ok()?;
+    }
+    Some(deleted)
 }
 
 /// Where a row came from: file, layer, row and the id the export gives it.
@@ -447,15 +723,38 @@ pub fn read_table(
     let shown = file.display().to_string();
     let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
     let opened = open::open(&path, source, Purpose::Table, &config_path, &cfg.limits)?;
+    let mut watch = FailureWatch::start();
     let ds = opened.dataset();
+    let driver = ds.driver().short_name();
     let wanted = layer.or(opened.chosen_layer.as_deref());
     let mut lyr = select_layer(ds, wanted, &path, &shown, &config_path)?;
     let layer_name = lyr.name();
+    let desc = format!("{shown} layer {layer_name}");
     let columns: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
-    let rows: Vec<Vec<Option<RawValue>>> = lyr
-        .features()
-        .map(|f| row_values(&f, columns.len()))
-        .collect();
+    let mut rows: Vec<Vec<Option<RawValue>>> = Vec::new();
+    let mut last_fid = None;
+    let at = |n: usize| match n {
+        0 => "before the first row".to_string(),
+        n => format!("after {n} row(s)"),
+    };
+    let mut features = lyr.features();
+    loop {
+        let next = features.next();
+        watch.check(&path, &desc, || at(rows.len()))?;
+        let Some(f) = next else { break };
+        last_fid = f.fid().or(last_fid);
+        rows.push(row_values(&f, columns.len()));
+    }
+    drop(features);
+    check_count(
+        &lyr,
+        &driver,
+        &path,
+        &desc,
+        rows.len(),
+        last_fid,
+        &at(rows.len()),
+    )?;
     let mangled = rows.iter().filter(|r| has_mangled_text(r)).count();
     if mangled > 0 {
         diags.push(encoding_diagnostic(
@@ -566,8 +865,93 @@ pub(crate) fn field_to_raw(v: FieldValue) -> Option<RawValue> {
     })
 }
 
-/// sha256 of an input: the file itself, or every file of a directory dataset
-/// (File Geodatabase) in name order.
+/// The files beside `path` that GDAL reads with it, by name: a shapefile's
+/// `.shx`, `.dbf`, `.prj`, `.cpg` (and spatial indexes) as GDAL lists them, a
+/// CSV's `.csvt` (column types) and `.prj`, a GeoPackage's or SQLite file's
+/// `-wal` (committed rows not yet in the main file). A GeoPackage's `-shm` is
+/// left out: it is an index of the `-wal` that readers rewrite. A zip holds
+/// its sidecars; a directory (File Geodatabase) is hashed whole.
+fn sidecars(path: &Path) -> Vec<std::path::PathBuf> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let beside = |exts: &[&str]| -> Vec<std::path::PathBuf> {
+        exts.iter().filter_map(|e| sidecar(path, e)).collect()
+    };
+    let mut found = match Format::of(path) {
+        Format::Shapefile => gdal_file_list(path)
+            .unwrap_or_else(|| beside(&["shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx"])),
+        Format::Csv => beside(&["csvt", "prj"]),
+        _ if matches!(ext.as_str(), "gpkg" | "sqlite" | "db") => {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            vec![std::path::PathBuf::from(wal)]
+        }
+        _ => Vec::new(),
+    };
+    let own = path.file_name();
+    let dir = path.parent().unwrap_or(Path::new(""));
+    // GDAL names them as the path it opened; they are all beside it.
+    found = found
+        .iter()
+        .filter_map(|p| p.file_name())
+        .filter(|n| Some(*n) != own)
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The files GDAL says a shapefile dataset is made of, opened quietly (what is
+/// wrong with it is said when it is read).
+#[allow(unsafe_code)]
+fn gdal_file_list(path: &Path) -> Option<Vec<std::path::PathBuf>> {
+    // SAFETY: pushes GDAL's own quiet handler on this thread's handler stack,
+    // popped below on every path.
+    unsafe { gdal_sys::CPLPushErrorHandler(Some(gdal_sys::CPLQuietErrorHandler)) };
+    let ds = Dataset::open_ex(
+        path,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR | gdal::GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: Some(&["ESRI Shapefile"]),
+            ..Default::default()
+        },
+    );
+    let list = ds.ok().map(|ds| {
+        let mut out = Vec::new();
+        // SAFETY: the dataset handle is valid while `ds` lives; GDALGetFileList
+        // returns a NULL-terminated list of C strings (or NULL) that the
+        // caller owns and frees with CSLDestroy, after they are copied.
+        unsafe {
+            let list = gdal_sys::GDALGetFileList(ds.c_dataset());
+            if !list.is_null() {
+                let mut i = 0;
+                loop {
+                    let p = *list.add(i);
+                    if p.is_null() {
+                        break;
+                    }
+                    let s = std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned();
+                    out.push(std::path::PathBuf::from(s));
+                    i += 1;
+                }
+                gdal_sys::CSLDestroy(list);
+            }
+        }
+        out
+    });
+    // SAFETY: pops the handler pushed above.
+    unsafe { gdal_sys::CPLPopErrorHandler() };
+    list
+}
+
+/// sha256 of an input: the file itself then each file GDAL reads beside it
+/// ([`sidecars`], named as the input with their own file name), or every file
+/// of a directory dataset (File Geodatabase) in name order. The manifest and
+/// summary.json's `inputs` both come from here.
 pub fn fingerprint(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     if !path.exists() {
         return Err(super::open::not_found(path));
@@ -600,6 +984,17 @@ pub fn fingerprint(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
             path: shown.display().to_string(),
             sha256: hex(&h.finalize()),
         });
+        for p in sidecars(path) {
+            let mut h = Sha256::new();
+            hash_file(&p, &mut h)?;
+            files.push(InputFile {
+                path: shown
+                    .with_file_name(p.file_name().unwrap_or_default())
+                    .display()
+                    .to_string(),
+                sha256: hex(&h.finalize()),
+            });
+        }
     }
     Ok(files)
 }
@@ -621,4 +1016,26 @@ fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleted_records_of_a_dbf() {
+        let dir = tempfile::tempdir().unwrap();
+        let dbf = dir.path().join("t.dbf");
+        // 4 records of 3 bytes after a 32-byte header: the 2nd and 4th deleted.
+        let mut b = vec![0u8; 32];
+        b[4] = 4;
+        b[8] = 32;
+        b[10] = 3;
+        b.extend_from_slice(b" ab*cd ef*gh");
+        std::fs::write(&dbf, &b).unwrap();
+        assert_eq!(deleted_dbf_records(&dbf), Some(2));
+        // Cut short: what is missing is not deleted.
+        std::fs::write(&dbf, &b[..32 + 6]).unwrap();
+        assert_eq!(deleted_dbf_records(&dbf), Some(1));
+    }
 }

@@ -16,4 +16,5 @@ mod tables;
 mod tile_cases;
 mod tiles;
 mod trust_mapping;
+mod trust_readers;
 mod trust_records;
