@@ -320,6 +320,15 @@ fn build_all(
     if jobs == 0 {
         return Err(Error::Usage("--jobs must be at least 1".into()));
     }
+    // Before any country is built: a country whose bundle (OUT/<name>) would
+    // replace its own inputs, or a folder that is not a bundle, stops the
+    // batch (exit 2). A config that does not load fails as its country.
+    for c in &countries {
+        if let Ok(cfg) = Config::load(&c.config) {
+            let out = pipeline::check_out(&cfg, &a.out.join(&c.name))?;
+            crate::emit::atomic::check_replaceable(&out)?;
+        }
+    }
     std::fs::create_dir_all(&a.out).map_err(|source| Error::Output {
         path: a.out.clone(),
         source,
