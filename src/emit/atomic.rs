@@ -244,9 +244,10 @@ impl OutDir {
         self.parent.join(format!(".{}.clearmap-{kind}", self.name))
     }
 
+    /// Create the folder `--out` goes in; an error names `--out` as given.
     fn create_parent(&self) -> Result<()> {
         std::fs::create_dir_all(&self.parent).map_err(|source| Error::Output {
-            path: self.parent.clone(),
+            path: self.given.clone(),
             source,
         })
     }

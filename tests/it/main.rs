@@ -15,3 +15,4 @@ mod shared_borders;
 mod tables;
 mod tile_cases;
 mod tiles;
+mod trust_bundle;
