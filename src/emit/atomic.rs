@@ -822,6 +822,7 @@ mod tests {
         assert!(!aside.exists());
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_second_lock_fails_until_the_first_is_released() {
         let d = tempfile::tempdir().unwrap();
