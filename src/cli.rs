@@ -34,7 +34,7 @@ pub struct Cli {
 pub enum Command {
     /// Build one country's bundle (figures, GeoJSON, report) into --out.
     #[command(
-        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/\n  clearmap build --all countries/ --out bundles/ --jobs 2\n\nA bundle whose manifest.json matches its inputs is not rebuilt (\"unchanged\"); --force\nrebuilds. Against the bundle being replaced (or --previous DIR), changes.json and\nchanges.geojson report hazards added, removed and re-drawn and the land released since."
+        after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/\n  clearmap build --all countries/ --out bundles/ --jobs 2\n\nA bundle whose manifest.json matches its inputs is not rebuilt (\"unchanged\"); --force\nrebuilds. Against the bundle being replaced (or --previous DIR), changes.json and\nchanges.geojson report hazards added, removed and re-drawn and the land released since.\n\nThe bundle is written beside --out and swapped in whole, under a lock on --out. --out\nmust be an empty or new folder or a bundle: not an input's folder, nor one holding an input."
     )]
     Build(BuildArgs),
     /// Read and check the sources only; print the diagnostics table.
@@ -325,6 +325,15 @@ fn build_all(
     });
     if jobs == 0 {
         return Err(Error::Usage("--jobs must be at least 1".into()));
+    }
+    // Before any country is built: a country whose bundle (OUT/<name>) would
+    // replace its own inputs, or a folder that is not a bundle, stops the
+    // batch (exit 2). A config that does not load fails as its country.
+    for c in &countries {
+        if let Ok(cfg) = Config::load(&c.config) {
+            let out = pipeline::check_out(&cfg, &a.out.join(&c.name))?;
+            crate::emit::atomic::check_replaceable(&out)?;
+        }
     }
     std::fs::create_dir_all(&a.out).map_err(|source| Error::Output {
         path: a.out.clone(),

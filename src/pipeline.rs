@@ -3,9 +3,10 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostics, Severity};
+use crate::emit::atomic::{self, Input, OutDir, OutLock};
 use crate::emit::changes::{self, ChangeCounts, Previous};
 use crate::emit::{self, Bundle, EmitConfig};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest;
 use crate::log::Logger;
 use crate::manifest::{self, Manifest};
@@ -138,11 +139,51 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
     }
 }
 
+/// Every file or folder a build of `cfg` reads: the config file, each
+/// source, each attributes join file.
+pub fn inputs_of(cfg: &Config) -> Vec<Input> {
+    let config = cfg
+        .path
+        .as_ref()
+        .map(|p| format!(" of {}", p.display()))
+        .unwrap_or_default();
+    let mut inputs = Vec::new();
+    for (i, s) in cfg.sources.iter().enumerate() {
+        inputs.push(Input {
+            path: cfg.resolve(&s.path),
+            what: format!("the {} source (source {}{config})", s.role.as_str(), i + 1),
+        });
+        if let Some(a) = &s.attributes {
+            inputs.push(Input {
+                path: cfg.resolve(a),
+                what: format!("the attributes file of source {}{config}", i + 1),
+            });
+        }
+    }
+    if let Some(p) = &cfg.path {
+        inputs.push(Input {
+            path: p.clone(),
+            what: "the config file".into(),
+        });
+    }
+    inputs
+}
+
+/// `out` resolved, refused (exit 2) when it holds an input of `cfg`.
+pub fn check_out(cfg: &Config, out: &Path) -> Result<OutDir> {
+    let dir = OutDir::resolve(out)?;
+    atomic::refuse_inputs(&dir, &inputs_of(cfg))?;
+    Ok(dir)
+}
+
 /// A whole build into `out`, always (no manifest check, no change report).
 pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
+    let dir = check_out(cfg, out)?;
+    let lock = OutLock::acquire(&dir)?;
+    atomic::check_replaceable(&dir)?;
     emit::tables::check_temp_dir()?;
     let c = compute(cfg)?;
-    emit::write_bundle(out, &emit_config(cfg), &c.bundle())?;
+    emit::write_bundle_with(&dir, &lock, &emit_config(cfg), &c.bundle(), |_, _| Ok(()))?;
     Ok(outcome(c, None))
 }
 
@@ -212,6 +253,8 @@ impl Unchanged {
 
 /// Build `cfg` into `out` unless the bundle there is up to date; write the
 /// change report against the previous bundle and the manifest with the bundle.
+/// `out` is refused when it holds an input or is not a bundle; the lock on it
+/// is held from the manifest check to the swap.
 pub fn build_incremental(
     cfg: &Config,
     out: &Path,
@@ -219,6 +262,9 @@ pub fn build_incremental(
     log: &Logger,
     country: &str,
 ) -> Result<Status> {
+    let dir = check_out(cfg, out)?;
+    let lock = OutLock::acquire(&dir)?;
+    atomic::check_replaceable(&dir)?;
     // Hash the sources before reading anything: that decides the skip.
     let st = log.stage(country, "hash");
     let mut manifest = Manifest::of(cfg)?;
@@ -255,33 +301,26 @@ pub fn build_incremental(
     };
     let bundle = c.bundle();
     let mut changes = None;
-    let written = emit::write_bundle_with(out, &emit_cfg, &bundle, |staging| {
-        match &previous {
-            Some(prev) => {
-                let area = emit::summary(&emit_cfg, &bundle).area_m2;
-                let as_of = cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string());
-                changes = Some(changes::write_changes(
-                    staging,
-                    out,
-                    prev,
-                    &bundle,
-                    &area,
-                    as_of.as_deref(),
-                    emit_cfg.precision,
-                )?);
-            }
-            None => {
-                // No bundle to compare with: no report, and none left from before.
-                for f in ["changes.json", "changes.geojson"] {
-                    remove_if_present(&out.join(f))?;
-                }
-            }
+    // Written into the staging directory `stage`, swapped in with the rest:
+    // without a previous bundle there is no change report in the new tree.
+    let written = emit::write_bundle_with(&dir, &lock, &emit_cfg, &bundle, |staging, stage| {
+        if let Some(prev) = &previous {
+            let area = emit::summary(&emit_cfg, &bundle).area_m2;
+            let as_of = cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string());
+            changes = Some(changes::write_changes(
+                staging,
+                stage,
+                prev,
+                &bundle,
+                &area,
+                as_of.as_deref(),
+                emit_cfg.precision,
+            )?);
         }
-        // The manifest goes last; the old one goes now, so that a commit cut
-        // short leaves no manifest claiming the bundle is current.
-        remove_if_present(&out.join(manifest::FILE))?;
         let text = manifest.to_json();
-        staging.write(&out.join(manifest::FILE), |w| w.write_all(text.as_bytes()))
+        staging.write(&stage.join(manifest::FILE), |w| {
+            w.write_all(text.as_bytes())
+        })
     })?;
     let mut counts = json!({
         "tiles": written.tiles.tiles(),
@@ -298,19 +337,12 @@ pub fn build_incremental(
     Ok(Status::Built(Box::new(outcome(c, changes))))
 }
 
-fn remove_if_present(p: &Path) -> Result<()> {
-    match std::fs::remove_file(p) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Output {
-            path: p.to_path_buf(),
-            source: e,
-        }),
-        _ => Ok(()),
-    }
-}
-
 /// Only the tables (`clearmap tables`): the accounting recomputed, `out/tables/`
-/// written atomically, nothing else touched. Returns the files written.
+/// written file by file atomically under the lock of `out`, nothing else
+/// touched. Returns the files written.
 pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let dir = check_out(cfg, out)?;
+    let _lock = OutLock::acquire(&dir)?;
     emit::tables::check_temp_dir()?;
     let c = compute(cfg)?;
     emit::tables::write_tables_only(out, &emit_config(cfg), &c.bundle())?;
@@ -318,7 +350,7 @@ pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
 }
 
 /// Only the vector tiles of `cfg` (`clearmap tiles`): the accounting, then
-/// the tile container of `format` and tiles.json into `out`. Each stage is
+/// the tile container of `format` and tiles.json into `out`, under its lock. Each stage is
 /// logged under `country`, the tiles as stage "tiles".
 pub fn tiles(
     cfg: &Config,
@@ -327,6 +359,8 @@ pub fn tiles(
     log: &Logger,
     country: &str,
 ) -> Result<emit::tiles::TileStats> {
+    let dir = check_out(cfg, out)?;
+    let _lock = OutLock::acquire(&dir)?;
     let c = compute_logged(cfg, log, country)?;
     let st = log.stage(country, "tiles");
     let emit_cfg = EmitConfig {

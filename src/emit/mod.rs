@@ -1,7 +1,7 @@
 //! Emit: the bundle of DESIGN.md "Outputs" — hazards.geojson, releases.geojson,
 //! summary.json, report.json, the page, the tiles and the tables (`tables/`) —
-//! staged together and committed into the output directory once every figure
-//! has been computed and checked.
+//! written together into a staging directory and swapped in for the output
+//! directory whole ([`atomic`]) once every figure has been computed and checked.
 
 pub mod atomic;
 pub mod changes;
@@ -143,9 +143,13 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
     }
 }
 
-/// Write the bundle into `out` (created if missing).
+/// Write the bundle into `out` (created if missing, replaced whole if a
+/// bundle), under the lock of `out`.
 pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Written> {
-    write_bundle_with(out, cfg, b, |_| Ok(()))
+    let out = atomic::OutDir::resolve(out)?;
+    let lock = atomic::OutLock::acquire(&out)?;
+    atomic::check_replaceable(&out)?;
+    write_bundle_with(&out, &lock, cfg, b, |_, _| Ok(()))
 }
 
 /// What writing a bundle took: the tiles written and the time of each part
@@ -158,22 +162,23 @@ pub struct Written {
     pub durations_ms: BTreeMap<&'static str, u64>,
 }
 
-/// [`write_bundle`], with `extra` staging more files (change report, manifest)
-/// after the bundle's own, just before everything is committed.
+/// [`write_bundle`] for a caller that holds the lock of `out` (taken before
+/// its manifest check), with `extra` staging more files (change report,
+/// manifest) into the staging directory it is given, after the bundle's own.
+/// Everything is written into a staging directory beside `out`, then swapped
+/// in whole ([`atomic::BundleDir`]); on any error `out` is left as it was.
 pub fn write_bundle_with(
-    out: &Path,
+    out: &atomic::OutDir,
+    lock: &atomic::OutLock,
     cfg: &EmitConfig,
     b: &Bundle,
-    extra: impl FnOnce(&mut Staging) -> Result<()>,
+    extra: impl FnOnce(&mut Staging, &Path) -> Result<()>,
 ) -> Result<Written> {
     let timed = |part: &'static str, t: std::time::Instant, w: &mut Written| {
         w.durations_ms.insert(part, t.elapsed().as_millis() as u64);
     };
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    atomic::sweep_temporaries(out);
+    let dir = atomic::BundleDir::create(out, lock)?;
+    let stage = dir.path();
     let rec = b.reconciled;
     let acc = b.accounting;
 
@@ -185,7 +190,7 @@ pub fn write_bundle_with(
             let t = std::time::Instant::now();
             tiles::write_tiles_as(
                 &mut tile_staging,
-                out,
+                stage,
                 rec,
                 acc,
                 &tiles::TileConfig::default(),
@@ -198,10 +203,10 @@ pub fn write_bundle_with(
             let mut staging = Staging::new();
             let mut w = Written::default();
             let t = std::time::Instant::now();
-            write_documents(&mut staging, out, cfg, b)?;
+            write_documents(&mut staging, stage, cfg, b)?;
             timed("documents", t, &mut w);
             let t = std::time::Instant::now();
-            tables::write_tables(&mut staging, out, cfg, b)?;
+            tables::write_tables(&mut staging, stage, cfg, b)?;
             timed("tables", t, &mut w);
             Ok::<_, Error>((staging, w))
         },
@@ -212,10 +217,11 @@ pub fn write_bundle_with(
     written.durations_ms.insert("tiles", tiles_ms);
     let t = std::time::Instant::now();
     staging.absorb(tile_staging);
-    extra(&mut staging)?;
+    extra(&mut staging, stage)?;
+    // Into their final names inside the staging directory, then the swap.
     staging.commit()?;
+    dir.commit()?;
     timed("commit", t, &mut written);
-    tiles::remove_other_container(out, cfg.tile_format)?;
     Ok(written)
 }
 

@@ -15,6 +15,7 @@ mod shared_borders;
 mod tables;
 mod tile_cases;
 mod tiles;
+mod trust_bundle;
 mod trust_mapping;
 mod trust_readers;
 mod trust_records;
