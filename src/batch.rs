@@ -68,11 +68,15 @@ pub enum Outcome {
         remaining_m2: f64,
         diagnostics: usize,
         quarantined: usize,
+        /// Records superseded by an overlapping record of their id.
+        superseded: usize,
     },
     Unchanged {
         remaining_m2: f64,
         diagnostics: usize,
         quarantined: usize,
+        /// Records superseded by an overlapping record of their id.
+        superseded: usize,
     },
     Failed {
         message: String,
@@ -149,12 +153,14 @@ fn build_one(c: &Country, out: &Path, opts: &BuildOptions, log: &Logger, all: &[
                     remaining_m2: b.figures.remaining,
                     diagnostics: b.diagnostics.len(),
                     quarantined: b.quarantined,
+                    superseded: b.superseded,
                 }
             }
             Ok(Ok(Status::Unchanged(u))) => Outcome::Unchanged {
                 remaining_m2: u.remaining_m2,
                 diagnostics: u.diagnostics,
                 quarantined: u.quarantined,
+                superseded: u.superseded,
             },
             Ok(Err(e)) => Outcome::Failed {
                 message: e.to_string(),
@@ -198,11 +204,13 @@ fn report_row(r: &Row, log: &Logger) {
             remaining_m2,
             diagnostics,
             quarantined,
+            ..
         }
         | Outcome::Unchanged {
             remaining_m2,
             diagnostics,
             quarantined,
+            ..
         } => {
             f.insert("remaining_m2".into(), json!(remaining_m2));
             f.insert("diagnostics".into(), json!(diagnostics));
@@ -284,7 +292,7 @@ pub fn table(rows: &[Row]) -> String {
 }
 
 /// The exit code of a batch (DESIGN.md): 1 when any country failed, else 3
-/// when `strict` and any record was quarantined, else 0.
+/// when `strict` and any record was quarantined or superseded, else 0.
 pub fn exit_code(rows: &[Row], strict: bool) -> i32 {
     use crate::error::exit;
     if rows
@@ -294,9 +302,16 @@ pub fn exit_code(rows: &[Row], strict: bool) -> i32 {
         return exit::RUNTIME;
     }
     let quarantined = rows.iter().any(|r| match r.outcome {
-        Outcome::Built { quarantined, .. } | Outcome::Unchanged { quarantined, .. } => {
-            quarantined > 0
+        Outcome::Built {
+            quarantined,
+            superseded,
+            ..
         }
+        | Outcome::Unchanged {
+            quarantined,
+            superseded,
+            ..
+        } => quarantined + superseded > 0,
         Outcome::Failed { .. } => false,
     });
     exit::success(strict, quarantined)
@@ -338,6 +353,7 @@ mod tests {
             remaining_m2: 1.0,
             diagnostics: 0,
             quarantined: 2,
+            superseded: 0,
         });
         let bad = row(Outcome::Failed {
             message: "m".into(),

@@ -27,6 +27,9 @@ pub struct BuildOutcome {
     pub diagnostics: Diagnostics,
     /// Records that could not be used.
     pub quarantined: usize,
+    /// Records replaced by an overlapping record with their id (with
+    /// `--strict`, these fail the run too: a supersession drops a record).
+    pub superseded: usize,
     /// The change report against the previous bundle, when there was one.
     pub changes: Option<ChangeCounts>,
 }
@@ -189,10 +192,12 @@ pub fn build(cfg: &Config, out: &Path) -> Result<BuildOutcome> {
 
 fn outcome(c: Computed, changes: Option<ChangeCounts>) -> BuildOutcome {
     let quarantined = c.reconciled.counts.values().map(|n| n.quarantined).sum();
+    let superseded = c.reconciled.counts.values().map(|n| n.superseded).sum();
     BuildOutcome {
         figures: c.accounting.figures,
         counts: c.reconciled.counts,
         quarantined,
+        superseded,
         diagnostics: c.diagnostics,
         changes,
     }
@@ -223,6 +228,7 @@ pub struct Unchanged {
     pub remaining_m2: f64,
     pub diagnostics: usize,
     pub quarantined: usize,
+    pub superseded: usize,
 }
 
 impl Unchanged {
@@ -247,6 +253,7 @@ impl Unchanged {
             remaining_m2: s["area_m2"]["remaining"].as_f64().unwrap_or(0.0),
             diagnostics: sum(&s["diagnostics"], None),
             quarantined: sum(&s["records"], Some("quarantined")),
+            superseded: sum(&s["records"], Some("superseded")),
         }
     }
 }

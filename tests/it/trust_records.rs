@@ -101,6 +101,16 @@ fn one_id_on_records_far_apart_keeps_them_all() {
     let report = read_json(&dir.path().join("out/report.json"));
     // One superseded record, and the two kept ones each warned.
     assert_eq!(codes(&report, "DUPLICATE_ID"), 3);
+    // --strict fails on any supersession, built or unchanged.
+    for _ in 0..2 {
+        let o = build(dir.path(), &hz, None, &["--strict"]);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
 
 #[test]
