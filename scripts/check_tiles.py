@@ -3,7 +3,7 @@
 Reads the archive with the Python `pmtiles` reader, decodes every tile with
 `mapbox-vector-tile` and checks every polygon with shapely's `is_valid`. The
 winding is read from the raw MVT command stream by a protobuf reader written
-here, because mapbox-vector-tile re-orients rings silently (FACTS.md): every
+here, because mapbox-vector-tile re-orients rings silently (docs/facts.md): every
 polygon feature must start with an exterior ring of positive surveyor's area
 in tile coordinates, every ring must be closed (ClosePath) and have non-zero
 area.

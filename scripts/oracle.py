@@ -2,7 +2,7 @@
 """Independent oracle for clearmap's area accounting.
 
 This script is an *independent check* of the figures clearmap writes to
-``summary.json``. It re-implements the normative accounting of DESIGN.md
+``summary.json``. It re-implements the normative accounting of docs/design.md
 ("Accounting (normative)") from scratch with shapely (GEOS) and pyproj
 (geodesic areas on WGS84, Karney's algorithm). It must not import, call or
 copy clearmap code: its value is that it shares nothing with the Rust
@@ -26,7 +26,7 @@ and computes:
 and the record counts per role. With ``--summary`` it compares them with
 clearmap's ``summary.json`` and exits 1 when a figure disagrees.
 
-Semantics implemented (mirrors DESIGN.md, plus the choices it leaves open):
+Semantics implemented (mirrors docs/design.md, plus the choices it leaves open):
 
 * Canonical field ``f`` is read from the property named in
   ``[source.fields]`` (or the property ``f`` itself); when that property is

@@ -291,7 +291,7 @@ pub fn table(rows: &[Row]) -> String {
     s
 }
 
-/// The exit code of a batch (DESIGN.md): 1 when any country failed, else 3
+/// The exit code of a batch (docs/design.md): 1 when any country failed, else 3
 /// when `strict` and any record was quarantined or superseded, else 0.
 pub fn exit_code(rows: &[Row], strict: bool) -> i32 {
     use crate::error::exit;

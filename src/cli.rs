@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md "Command line"): parsing with clap, and the
+//! The command line (docs/design.md "Command line"): parsing with clap, and the
 //! dispatch of each subcommand to the library.
 
 use crate::config::Config;

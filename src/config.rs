@@ -1,4 +1,4 @@
-//! The country config (TOML, DESIGN.md "Config") and the zero-config form built
+//! The country config (TOML, docs/design.md "Config") and the zero-config form built
 //! from command-line file lists. Unknown keys are errors that name the key, so a
 //! typo never silently changes a figure.
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-/// Exit codes of the command line (DESIGN.md, "Command line").
+/// Exit codes of the command line (docs/design.md, "Command line").
 pub mod exit {
     pub const SUCCESS: i32 = 0;
     pub const RUNTIME: i32 = 1;

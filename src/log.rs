@@ -1,4 +1,4 @@
-//! Run logs for the two kinds of users of DESIGN.md: people at a terminal and
+//! Run logs for the two kinds of users of docs/design.md: people at a terminal and
 //! CI jobs.
 //!
 //! - `human` (default): one plain line per finished stage; on a terminal a

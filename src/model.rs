@@ -123,7 +123,7 @@ impl Outcome {
     }
 }
 
-/// Contamination types of DESIGN.md's model.
+/// Contamination types of docs/design.md's model.
 pub const CONTAMINATION_TYPES: [&str; 8] = [
     "ap_mine",
     "av_mine",
@@ -186,7 +186,7 @@ pub struct Release {
 }
 
 impl Release {
-    /// Attribution order of DESIGN.md: dated before undated, earlier first, on
+    /// Attribution order of docs/design.md: dated before undated, earlier first, on
     /// one date cleared before reduced before cancelled, and on one date and
     /// outcome by id. Never by row order: shuffling the input must not move
     /// land from one release to another. Records that share an id are ordered

@@ -1,4 +1,4 @@
-//! Emit: the bundle of DESIGN.md "Outputs" — hazards.geojson, releases.geojson,
+//! Emit: the bundle of docs/design.md "Outputs" — hazards.geojson, releases.geojson,
 //! summary.json, report.json, the page, the tiles and the tables (`tables/`) —
 //! written together into a staging directory and swapped in for the output
 //! directory whole ([`atomic`]) once every figure has been computed and checked.

@@ -1,7 +1,7 @@
 //! Opening a source file with GDAL: which driver, which open and config
 //! options, which file inside a zip, and the text encoding.
 //!
-//! Owns the per-format knowledge GDAL needs told (FACTS.md, "GDAL"):
+//! Owns the per-format knowledge GDAL needs told (docs/facts.md, "GDAL"):
 //! - CSV: geometry from a WKT column (`GEOM_POSSIBLE_NAMES`) or from x/y
 //!   columns (`X_POSSIBLE_NAMES`, `Y_POSSIBLE_NAMES`), named by the source's
 //!   `wkt`, `x`, `y` keys. Attribute tables (the point template and its

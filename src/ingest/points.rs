@@ -1,7 +1,7 @@
 //! Polygons from the IMSMA NG point-import template (preset `imsma-ng-points`):
 //! a table with `ProjName, PolyID, PointNo, PointID, PointType, Xcoord, Ycoord,
 //! Distance, Bearing, FrPointID, PointDesc`, read through GDAL from XLSX or CSV
-//! as plain rows (IMSMA-FIELDS.md §4).
+//! as plain rows (docs/imsma-fields.md, "NG point template").
 //!
 //! Owns turning vertex rows into ordinary [`RawRecord`]s, so nothing after
 //! ingest knows the template existed:

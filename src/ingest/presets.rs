@@ -5,7 +5,7 @@
 //! (`imsma-ng-gis`), the NG point-import template (`imsma-ng-points`, whose
 //! geometry is built by [`super::points`]), IMSMA Core feature services
 //! (`imsma-core`) and the canonical layout (`generic`). The facts behind each
-//! entry, and how sure they are, are in IMSMA-FIELDS.md ("Preset suggestions").
+//! entry, and how sure they are, are in docs/imsma-fields.md (a section per preset).
 //!
 //! A preset never wins over the config: `[source.fields]` and
 //! `[source.values.FIELD]` are looked up first (see [`super::mapping`]). Raw

@@ -1,4 +1,4 @@
-//! The accounting of DESIGN.md ("Accounting (normative)"), computed cluster by
+//! The accounting of docs/design.md ("Accounting (normative)"), computed cluster by
 //! cluster (clusters share no land) and summed in cluster order, so the figures
 //! do not depend on the thread count.
 //!
@@ -68,7 +68,7 @@ impl Figures {
         self.remaining + self.cleared + self.reduced + self.cancelled + self.closed_unreleased
     }
 
-    /// DESIGN.md's conservation: total = remaining + cleared + reduced +
+    /// docs/design.md's conservation: total = remaining + cleared + reduced +
     /// cancelled + closed_unreleased, to 1e-6 relative.
     pub fn check_conservation(&self) -> Result<()> {
         let diff = (self.total - self.accounted()).abs();

@@ -8,7 +8,7 @@
 //! Lon/lat degrees; polygons valid (holes inside their exterior, not
 //! overlapping). Ring orientation does not matter: each ring is measured signed
 //! and its magnitude taken, so a clockwise exterior never turns into "the Earth
-//! minus the polygon" (FACTS.md).
+//! minus the polygon" (docs/facts.md).
 
 use geo::{LineString, MultiPolygon, Polygon};
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};

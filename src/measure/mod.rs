@@ -1,4 +1,4 @@
-//! Measure: geodesic areas and the accounting of DESIGN.md over reconciled
+//! Measure: geodesic areas and the accounting of docs/design.md over reconciled
 //! clusters: totals, per-hazard remaining land, attributed release pieces and
 //! the breakdowns of summary.json.
 

@@ -301,7 +301,7 @@ fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {
     }
 }
 
-/// Record conservation (DESIGN.md): for each role, every record read is used,
+/// Record conservation (docs/design.md): for each role, every record read is used,
 /// quarantined, superseded by a later record with its id, or dated after
 /// `as_of`. Anything else is a clearmap bug, and the build must fail rather
 /// than publish figures that lost records silently.

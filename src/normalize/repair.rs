@@ -4,7 +4,7 @@
 //! `unary_union` expect).
 //!
 //! Only what `Validation::is_valid` rejects is rebuilt: repairing already valid
-//! polygons can move real vertices (FACTS.md).
+//! polygons can move real vertices (docs/facts.md).
 
 use crate::diagnostics::{Code, Severity};
 use geo::algorithm::bool_ops::{unary_union, BooleanOps, FillRule};
@@ -105,7 +105,7 @@ pub fn repair(geometry: &Geometry<f64>, opts: RepairOptions) -> Repaired {
             .map(|e| e.to_string())
             .unwrap_or_else(|| "invalid polygon".into());
         // The even-odd self-union resolves bow-ties and crossing rings the way
-        // GEOS make_valid does for polygon parts (FACTS.md).
+        // GEOS make_valid does for polygon parts (docs/facts.md).
         let empty: MultiPolygon<f64> = MultiPolygon::new(vec![]);
         let fixed = poly.union_with_fill_rule(&empty, FillRule::EvenOdd);
         findings.push(Finding::fixed(

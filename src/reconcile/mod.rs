@@ -263,7 +263,7 @@ fn canonical_order(
     })
 }
 
-/// Collapse duplicate ids (DESIGN.md "Duplicate ids"): within each group of
+/// Collapse duplicate ids (docs/design.md "Duplicate ids"): within each group of
 /// records sharing an id (trimmed, case-folded), a record supersedes an earlier
 /// one only where their geometries overlap (identical ones included). Records
 /// of one id that share no land are all kept, each with a DUPLICATE_ID warning:

@@ -1,4 +1,4 @@
-//! DESIGN.md's accounting on hand-made cases whose answers are known exactly.
+//! docs/design.md's accounting on hand-made cases whose answers are known exactly.
 
 use crate::assert_close;
 use crate::common::*;

@@ -1,5 +1,5 @@
 //! Vector tiles for the web: `tiles.pmtiles` (PMTiles v3 of gzipped MVT 2.1)
-//! and `tiles.json` (TileJSON 3.0.0) of DESIGN.md "Outputs"; with
+//! and `tiles.json` (TileJSON 3.0.0) of docs/design.md "Outputs"; with
 //! `--format mbtiles`, `tiles.mbtiles` (MBTiles 1.3, [`mbtiles`]) instead of
 //! the PMTiles archive, holding the very same tiles.
 //!

@@ -5,7 +5,7 @@
 //! Why our own: the `mvt` crate emits invalid command streams (a MoveTo without
 //! ClosePath after a collapsed ring, a skipped MoveTo when a ring starts where
 //! the previous one ended) and never checks winding; geozero floors
-//! coordinates (FACTS.md). The MVT schema is four small messages, so a
+//! coordinates (docs/facts.md). The MVT schema is four small messages, so a
 //! hand-written wire format (no prost, no build script, no generated code) is
 //! shorter than the glue either crate would need. This module owns the bytes;
 //! what goes into a tile (clipping, cleaning, winding) is the tiler's business,
