@@ -144,3 +144,28 @@ fn changes_json_has_no_local_path_and_rounded_areas() {
     let ch = check_published(&out.join("changes.json"), tmp.path());
     assert_eq!(ch["previous"], "v0", "{ch}");
 }
+
+#[test]
+fn build_all_quiet_names_a_failure_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let countries = tmp.path().join("countries");
+    example_copy(&countries.join("good"));
+    let bad = countries.join("bad");
+    example_copy(&bad);
+    std::fs::remove_file(bad.join("releases.geojson")).unwrap();
+    let out = tmp.path().join("OUT");
+    let o = run(&[
+        "build",
+        "--all",
+        countries.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let all = text(&o);
+    assert!(all.contains("releases.geojson"), "{all}");
+    assert_eq!(all.matches("bad: failed").count(), 1, "{all}");
+    assert_eq!(all.matches("releases.geojson").count(), 1, "{all}");
+    assert!(out.join("good/summary.json").is_file());
+}
