@@ -363,15 +363,10 @@ fn build_all(
         );
         f.insert("exit_code".into(), json!(code));
         log.event("batch", f);
-    } else if !log.quiet() {
-        log.line(&crate::batch::table(&rows));
     } else {
-        // -q still names every failure.
-        for r in &rows {
-            if let crate::batch::Outcome::Failed { message } = &r.outcome {
-                eprintln!("clearmap: {}: failed: {message}", r.country.name);
-            }
-        }
+        // Each failure was named on stderr as its country ended (with -q
+        // too, see batch::run); naming it again here would print it twice.
+        log.line(&crate::batch::table(&rows));
     }
     Ok(code)
 }

@@ -138,6 +138,32 @@ impl Previous {
     }
 }
 
+/// How changes.json names the previous bundle. changes.json is published
+/// with the bundle, so it must not reveal the builder's folders: the name is
+/// the previous bundle's path relative to the folder the new bundle is written
+/// in (`--out`'s parent, which also holds the staging directory `stage`), e.g.
+/// `out` when the bundle this replaced is named, `2024` for `--previous
+/// bundles/2024` beside `--out bundles/2025`. A bundle elsewhere is named by its
+/// folder name alone, never by an absolute or `..` path; its `as_of` beside
+/// it tells readers which one it was.
+fn published_name(prev_dir: &Path, stage: &Path) -> String {
+    let prev = std::fs::canonicalize(prev_dir).unwrap_or_else(|_| prev_dir.to_path_buf());
+    let base = stage.parent().and_then(|p| std::fs::canonicalize(p).ok());
+    if let Some(rel) = base.and_then(|b| prev.strip_prefix(b).ok().map(Path::to_path_buf)) {
+        if !rel.as_os_str().is_empty() {
+            // `/` on every platform: the file is read elsewhere.
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            return parts.join("/");
+        }
+    }
+    prev.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The figures of changes.json that callers print.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeCounts {
@@ -227,18 +253,26 @@ pub fn write_changes(
     let mut released_since = Map::new();
     let mut released_total = 0.0;
     for k in ["cancelled", "reduced", "cleared"] {
-        let d = cur_area(k) - prev_area(k);
+        let d = round_area(cur_area(k) - prev_area(k));
         released_total += d;
         released_since.insert(k.into(), json!(d));
     }
+    // Both sides are written to 3 decimals; their difference is rounded the
+    // same way so no float noise (`…0.6370000001`) reaches the report.
+    let released_total = round_area(released_total);
     released_since.insert("total".into(), json!(released_total));
     let delta: Map<String, Value> = area_m2
         .keys()
-        .map(|k| ((*k).to_string(), json!(cur_area(k) - prev_area(k))))
+        .map(|k| {
+            (
+                (*k).to_string(),
+                json!(round_area(cur_area(k) - prev_area(k))),
+            )
+        })
         .collect();
 
     let doc = json!({
-        "previous": prev.dir.display().to_string(),
+        "previous": published_name(&prev.dir, out),
         "as_of": {
             "previous": prev.summary["as_of"],
             "current": as_of,
@@ -331,6 +365,6 @@ pub fn write_changes(
         removed: removed.len(),
         geometry_changed: changed.len(),
         released_since_m2: released_total,
-        remaining_delta_m2: cur_area("remaining") - prev_area("remaining"),
+        remaining_delta_m2: round_area(cur_area("remaining") - prev_area("remaining")),
     })
 }
