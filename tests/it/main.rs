@@ -9,6 +9,7 @@ mod external;
 mod ingest;
 mod mvt_fixtures;
 mod ops;
+mod paper_cuts_f;
 mod props;
 mod reconcile;
 mod shared_borders;
