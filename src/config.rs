@@ -15,6 +15,9 @@ mod iso3166;
 /// mine-action database holds releases from before 1990.
 const AS_OF_MIN: (i32, u32, u32) = (1990, 1, 1);
 
+/// The CSV field separators a source can name with `separator`.
+pub const SEPARATORS: &[&str] = &[",", ";", "|", "\t"];
+
 /// Canonical field names a source can map (`[source.fields]`, `[source.defaults]`).
 pub const CANONICAL_FIELDS: [&str; 9] = [
     "id",
@@ -76,6 +79,9 @@ pub struct SourceConfig {
     pub x: Option<String>,
     /// CSV and the point template: the column of Y / northing / latitude.
     pub y: Option<String>,
+    /// CSV: the field separator, one of ",", ";", "|" or "\t" (tab); GDAL
+    /// itself recognises only comma, semicolon, tab and space.
+    pub separator: Option<String>,
     /// Text encoding of CSV and shapefile attributes when not UTF-8, e.g.
     /// "windows-1252".
     pub encoding: Option<String>,
@@ -245,6 +251,7 @@ impl Config {
             preset: None,
             crs: None,
             wkt: None,
+            separator: None,
             x: None,
             y: None,
             encoding: None,
@@ -343,6 +350,13 @@ impl Config {
                     ));
                 }
             }
+            if let Some(sep) = &s.separator {
+                if !SEPARATORS.contains(&sep.as_str()) {
+                    return Err(format!(
+                        "{at}: separator = {sep:?} is not one clearmap reads; use one of \",\", \";\", \"|\" or \"\\t\" (tab)"
+                    ));
+                }
+            }
             if let Some(e) = &s.encoding {
                 if encoding_rs::Encoding::for_label(e.trim().as_bytes()).is_none() {
                     return Err(format!(
@@ -374,6 +388,9 @@ impl Config {
                 .chain(s.defaults.keys())
             {
                 if !CANONICAL_FIELDS.contains(&key.as_str()) {
+                    if let Some(hint) = geometry_key_hint(key, s) {
+                        return Err(format!("{at}: {hint}"));
+                    }
                     return Err(format!(
                         "{at}: \"{key}\" is not a canonical field; use one of {}",
                         CANONICAL_FIELDS.join(", ")
@@ -477,6 +494,34 @@ pub fn check_country(c: &str) -> std::result::Result<(), String> {
             "country = \"{c}\" is not an ISO 3166-1 alpha-3 code (three capital letters such as \"KHM\" for Cambodia; codes XAA–XZZ are free for a region ISO does not list)"
         ),
     })
+}
+
+/// A geometry column named under `[source.fields]` (a natural first guess)
+/// belongs on the `[[source]]` itself as `wkt` or `x`/`y`: say so instead of
+/// listing the canonical fields, which hold attributes only.
+fn geometry_key_hint(key: &str, s: &SourceConfig) -> Option<String> {
+    let column = s
+        .fields
+        .get(key)
+        .map(String::as_str)
+        .unwrap_or("COLUMN")
+        .replace('"', "\\\"");
+    let k = key.to_ascii_lowercase();
+    let target = match k.as_str() {
+        "geometry" | "geom" | "wkt" | "the_geom" | "shape" | "wkt_geometry" => "wkt",
+        "x" | "lon" | "long" | "lng" | "longitude" | "easting" | "east" | "xcoord" => "x",
+        "y" | "lat" | "latitude" | "northing" | "north" | "ycoord" => "y",
+        _ => return None,
+    };
+    let other = match target {
+        "wkt" => "; for point coordinates in two columns use x = \"COLUMN\" and y = \"COLUMN\""
+            .to_string(),
+        "x" => " with y = \"COLUMN\" for the other coordinate".to_string(),
+        _ => " with x = \"COLUMN\" for the other coordinate".to_string(),
+    };
+    Some(format!(
+        "[source.fields] {key} names a geometry column, which [source.fields] does not map; put {target} = \"{column}\" on the [[source]] itself (above [source.fields]){other}"
+    ))
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ pub enum Code {
     TextTooLong,
     PlaceholderId,
     NulInText,
+    /// A layer with no CRS was taken as WGS84 lon/lat because its
+    /// coordinates look like it.
+    CrsAssumed,
 }
 
 impl Code {
@@ -109,6 +112,7 @@ impl Code {
             Code::TextTooLong => "TEXT_TOO_LONG",
             Code::PlaceholderId => "PLACEHOLDER_ID",
             Code::NulInText => "NUL_IN_TEXT",
+            Code::CrsAssumed => "CRS_ASSUMED",
         }
     }
 }

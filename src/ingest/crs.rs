@@ -43,6 +43,9 @@ pub struct CrsPlan {
     pub quarantine: Option<(Code, String)>,
     /// Suspicious, but used as read.
     pub warning: Option<(Code, String)>,
+    /// An assumption worth knowing: no CRS was declared and WGS84 lon/lat
+    /// was taken because the coordinates look like it.
+    pub info: Option<(Code, String)>,
 }
 
 impl CrsPlan {
@@ -50,6 +53,9 @@ impl CrsPlan {
     /// quarantine of every record when the coordinates cannot be right.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        if let Some((code, message)) = &self.info {
+            out.push(Diagnostic::new(*code, Severity::Info, message.clone()));
+        }
         if let Some((code, message)) = &self.warning {
             out.push(Diagnostic::new(*code, Severity::Warning, message.clone()));
         }
@@ -94,6 +100,7 @@ pub fn plan(
         to_wgs84: None,
         quarantine: None,
         warning: None,
+        info: None,
     };
     let geographic = srs.as_ref().is_none_or(SpatialRef::is_geographic);
     if let (Some(e), true) = (extent, geographic) {
@@ -102,7 +109,17 @@ pub fn plan(
             return Err(Error::config(
                 config_path,
                 format!(
-                    "{desc} has no CRS (no .prj, or a format that stores none) and its coordinates (x {:.0}…{:.0}, y {:.0}…{:.0}) are not longitude/latitude; add to its [[source]]: {suggestion}",
+                    "{desc} has no CRS (no .prj, or a format that stores none) and its coordinates are not longitude/latitude; add to its [[source]]: {suggestion}"
+                ),
+            ));
+        }
+        if srs.is_none() && e.within(180.0, 90.0) && !swapped(&e) {
+            // Said, not silent: a projected export whose numbers happen to
+            // fall within ±180/±90 would otherwise pass unnoticed.
+            plan.info = Some((
+                Code::CrsAssumed,
+                format!(
+                    "{desc} declares no CRS; its coordinates (x {:.3}…{:.3}, y {:.3}…{:.3}) look like longitude/latitude, so it is read as WGS 84 (EPSG:4326); if it is not, add crs = \"EPSG:…\" to its [[source]]",
                     e.min_x, e.max_x, e.min_y, e.max_y
                 ),
             ));
@@ -119,8 +136,7 @@ pub fn plan(
             plan.quarantine = Some((
                 Code::ProjectedInGeographic,
                 format!(
-                    "{desc} says its CRS is geographic (degrees) but its coordinates (x {:.0}…{:.0}, y {:.0}…{:.0}) look like projected metres; if so, set {suggestion}",
-                    e.min_x, e.max_x, e.min_y, e.max_y
+                    "{desc} says its CRS is geographic (degrees) but its coordinates are not degrees; if they are projected, set {suggestion}"
                 ),
             ));
         } else if let Some((lon, lat)) = country.and_then(country_centre) {
@@ -158,11 +174,18 @@ fn swapped(e: &Extent) -> bool {
     e.within(90.0, 180.0) && !e.within(90.0, 90.0)
 }
 
-/// The `crs = …` line to suggest for coordinates that are not degrees.
+/// The `crs = …` line to suggest for coordinates that are not degrees. It
+/// says what the numbers look like (projected metres and their range) and
+/// guesses no projection family: a UTM zone is offered only as the usual
+/// case when the config's `country` tells which zone, never as a finding.
 pub fn suggest(e: &Extent, country: Option<&str>) -> String {
-    let utm_like =
+    let range = format!(
+        "the values look like projected metres: x from {:.0} to {:.0}, y from {:.0} to {:.0}",
+        e.min_x, e.max_x, e.min_y, e.max_y
+    );
+    let utm_possible =
         e.min_x >= 100_000.0 && e.max_x <= 900_000.0 && e.min_y >= 0.0 && e.max_y <= 10_000_000.0;
-    if utm_like {
+    if utm_possible {
         if let Some((lon, lat)) = country.and_then(country_centre) {
             let zone = ((lon + 180.0) / 6.0).floor() as i32 + 1;
             let (base, hemi) = if lat >= 0.0 {
@@ -171,14 +194,13 @@ pub fn suggest(e: &Extent, country: Option<&str>) -> String {
                 (32700, "S")
             };
             return format!(
-                "crs = \"EPSG:{}\" (WGS 84 / UTM zone {zone}{hemi}, the zone of {}; the values look like UTM metres — use your datum's EPSG code if it is not WGS 84)",
+                "crs = \"EPSG:NNNN\", the EPSG code of the export's projected CRS ({range}); if the export is in WGS 84 / UTM, the zone of {} is {zone}{hemi}: crs = \"EPSG:{}\"",
+                country.unwrap_or_default(),
                 base + zone,
-                country.unwrap_or_default()
             );
         }
-        return "crs = \"EPSG:326NN\" (the values look like UTM metres: NN is the UTM zone, 327NN south of the equator; e.g. crs = \"EPSG:32648\" for zone 48N)".into();
     }
-    "crs = \"EPSG:NNNN\" (the EPSG code of the export's projected CRS)".into()
+    format!("crs = \"EPSG:NNNN\", the EPSG code of the export's projected CRS ({range})")
 }
 
 /// Approximate centre (lon, lat) of mine-affected States, to name a UTM zone
@@ -278,9 +300,49 @@ mod tests {
     #[test]
     fn utm_suggestion_uses_the_country_zone() {
         let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
-        assert!(suggest(&e, Some("KHM")).starts_with("crs = \"EPSG:32648\""));
-        assert!(suggest(&e, Some("AGO")).starts_with("crs = \"EPSG:32733\""));
-        assert!(suggest(&e, None).contains("EPSG:326NN"));
+        assert!(suggest(&e, Some("KHM")).ends_with("crs = \"EPSG:32648\""));
+        assert!(suggest(&e, Some("AGO")).ends_with("crs = \"EPSG:32733\""));
+        assert!(suggest(&e, None).starts_with("crs = \"EPSG:NNNN\""));
+    }
+
+    #[test]
+    fn dutch_grid_is_not_called_utm() {
+        // EPSG:28992 (Amersfoort / RD New) coordinates around Utrecht.
+        let e = ext(120_000.0, 440_000.0, 160_000.0, 470_000.0);
+        let s = suggest(&e, None);
+        assert!(!s.contains("UTM"), "{s}");
+        assert!(
+            s.contains("projected metres: x from 120000 to 160000, y from 440000 to 470000"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn lon_lat_without_crs_is_said() {
+        let p = plan(
+            None,
+            None,
+            Some(ext(105.0, 12.0, 105.1, 12.1)),
+            None,
+            "h.csv",
+            Path::new("h.csv"),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let (code, msg) = p.info.expect("info");
+        assert_eq!(code, Code::CrsAssumed);
+        assert!(msg.contains("h.csv") && msg.contains("EPSG:4326"), "{msg}");
+        let p = plan(
+            Some("EPSG:4326"),
+            None,
+            Some(ext(105.0, 12.0, 105.1, 12.1)),
+            None,
+            "h.csv",
+            Path::new("h.csv"),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(p.info.is_none());
     }
 
     #[test]

@@ -385,6 +385,17 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         return Ok(empty_batch(source, driver, cfg.limits.max_vertices));
     }
     if Format::of(&path) == Format::Csv && layer.defn().geom_fields().count() == 0 {
+        if let Some(hint) = source
+            .separator
+            .is_none()
+            .then(|| super::open::separator_hint(&path))
+            .flatten()
+        {
+            return Err(Error::config(
+                &config_path,
+                format!("{source_desc}: {hint}"),
+            ));
+        }
         return Err(Error::config(
             &config_path,
             format!(

@@ -9,6 +9,10 @@
 //! - CSV in a legacy encoding: GDAL 3.6's CSV driver has no `ENCODING` open
 //!   option, so the file is decoded here (encoding_rs) into a UTF-8 copy in
 //!   GDAL's in-memory file system and that copy is opened.
+//! - CSV with another separator: GDAL 3.6 detects comma, semicolon, tab and
+//!   space only and has no separator open option, so a source's `separator`
+//!   (e.g. "|") is honoured by rewriting the file, quote-aware, into a
+//!   comma-separated copy in the same in-memory file system.
 //! - XLSX: `OGR_XLSX_HEADERS=FORCE` (3.6 otherwise reads an all-text header row
 //!   as data) and `OGR_XLSX_FIELD_TYPES=STRING` (ids like `00123` stay text),
 //!   set thread-locally for as long as the dataset is open, since the driver
@@ -181,9 +185,16 @@ pub fn open(
                 }
                 open_options.push("KEEP_GEOM_COLUMNS=NO".into());
             }
-            if let Some(enc) = encoding_of(source).filter(|e| *e != encoding_rs::UTF_8) {
-                mem_file = Some(transcode_to_memory(path, enc)?);
-                gdal_path = mem_file.clone().expect("just set");
+            let enc = encoding_of(source).filter(|e| *e != encoding_rs::UTF_8);
+            let sep = source
+                .separator
+                .as_deref()
+                .and_then(|s| s.chars().next())
+                .filter(|c| *c != ',');
+            if enc.is_some() || sep.is_some() {
+                let mem = transcode_to_memory(path, enc.unwrap_or(encoding_rs::UTF_8), sep)?;
+                gdal_path = mem.clone();
+                mem_file = Some(mem);
             }
         }
         Format::Xlsx => {
@@ -244,6 +255,11 @@ fn open_error(path: &Path, gdal_message: &str) -> Error {
             path,
             "is empty (0 bytes); the export did not complete: export it again",
         );
+    }
+    if Format::of(path) == Format::Csv {
+        if let Some(hint) = separator_hint(path) {
+            return Error::input(path, format!("GDAL cannot open it as a CSV table: {hint}"));
+        }
     }
     let what = match Format::of(path) {
         Format::Csv => "a CSV table (comma, semicolon or tab separated, with a header row)",
@@ -317,12 +333,98 @@ fn shapefile_in_zip(
     Ok((root.join(chosen), stem(chosen)))
 }
 
-/// Decode a legacy-encoded text file into a UTF-8 copy in `/vsimem/`, keeping
-/// its file name (the CSV layer is named after it).
-fn transcode_to_memory(path: &Path, enc: &'static encoding_rs::Encoding) -> Result<PathBuf> {
+/// The fix to say when a CSV's header line is split by a separator GDAL does
+/// not detect (a pipe) and by none it does: `None` when nothing suggests one.
+pub fn separator_hint(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    let line = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            '|' if !quoted => counts[3] += 1,
+            _ => {}
+        }
+    }
+    (counts[3] > 0 && counts[..3].iter().all(|n| *n == 0)).then(|| {
+        format!(
+            "its header line is separated by \"|\" ({} columns), which GDAL does not detect; add separator = \"|\" to its [[source]]",
+            counts[3] + 1
+        )
+    })
+}
+
+/// Rewrite CSV text separated by `sep` as comma-separated CSV: fields are
+/// split outside double quotes only, and a field is quoted again when it
+/// holds a comma, a quote or a line break.
+fn to_comma_separated(text: &str, sep: char) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    let flush = |field: &mut String, out: &mut String| {
+        if field.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+        field.clear();
+    };
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    field.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' {
+            quoted = true;
+        } else if c == sep {
+            flush(&mut field, &mut out);
+            out.push(',');
+        } else if c == '\n' || c == '\r' {
+            flush(&mut field, &mut out);
+            out.push(c);
+        } else {
+            field.push(c);
+        }
+    }
+    flush(&mut field, &mut out);
+    out
+}
+
+/// Decode a text file into a UTF-8 copy in `/vsimem/`, keeping its file name
+/// (the CSV layer is named after it), with its fields separated by commas
+/// when `sep` names another separator.
+fn transcode_to_memory(
+    path: &Path,
+    enc: &'static encoding_rs::Encoding,
+    sep: Option<char>,
+) -> Result<PathBuf> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let bytes = std::fs::read(path).map_err(|e| Error::input(path, e.to_string()))?;
     let (text, _, _) = enc.decode(&bytes);
+    let text = match sep {
+        Some(sep) => std::borrow::Cow::Owned(to_comma_separated(&text, sep)),
+        None => text,
+    };
     let name = path.file_name().unwrap_or_default();
     let mem = PathBuf::from(format!(
         "/vsimem/clearmap-{}-{}",
@@ -330,9 +432,41 @@ fn transcode_to_memory(path: &Path, enc: &'static encoding_rs::Encoding) -> Resu
         NEXT.fetch_add(1, Ordering::Relaxed)
     ))
     .join(name);
-    gdal::vsi::create_mem_file(&mem, text.into_owned().into_bytes())
+    mem_file_owned_by_gdal(&mem, text.as_bytes())
         .map_err(|e| Error::Internal(format!("in-memory copy of {}: {e}", path.display())))?;
     Ok(mem)
+}
+
+/// Create `/vsimem/` file `mem` holding a copy of `bytes` in a buffer GDAL
+/// allocates and later frees itself. `gdal::vsi::create_mem_file` hands GDAL
+/// a Rust `Vec`, which GDAL frees with C `free()`: under the binary's global
+/// allocator (mimalloc) that aborts the process ("free(): invalid pointer").
+#[allow(unsafe_code)]
+fn mem_file_owned_by_gdal(mem: &Path, bytes: &[u8]) -> std::result::Result<(), String> {
+    let name =
+        std::ffi::CString::new(mem.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
+    // SAFETY: the buffer is allocated by GDAL with room for `bytes` (at least
+    // one byte, so never a null for an empty file), filled before use, and
+    // given to GDAL, which frees it with VSIFree when the file is unlinked.
+    unsafe {
+        let buf = gdal_sys::VSIMalloc(bytes.len().max(1)) as *mut u8;
+        if buf.is_null() {
+            return Err(format!("out of memory for {} bytes", bytes.len()));
+        }
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len());
+        let handle = gdal_sys::VSIFileFromMemBuffer(
+            name.as_ptr(),
+            buf,
+            bytes.len() as gdal_sys::vsi_l_offset,
+            1,
+        );
+        if handle.is_null() {
+            gdal_sys::VSIFree(buf as *mut std::ffi::c_void);
+            return Err("GDAL refused the in-memory file".into());
+        }
+        gdal_sys::VSIFCloseL(handle);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -354,5 +488,24 @@ mod tests {
         assert_eq!(gdal_encoding_name(e), "CP1252");
         let e = encoding_rs::Encoding::for_label(b"cp1252").unwrap();
         assert_eq!(gdal_encoding_name(e), "CP1252");
+    }
+
+    #[test]
+    fn pipes_become_commas_quote_aware() {
+        let t = "id|WKT|note\nH1|\"POINT (1 2)\"|a, b\n\"H|2\"|\"say \"\"x\"\"\"|\n";
+        assert_eq!(
+            to_comma_separated(t, '|'),
+            "id,WKT,note\nH1,POINT (1 2),\"a, b\"\nH|2,\"say \"\"x\"\"\",\n"
+        );
+    }
+
+    #[test]
+    fn a_pipe_header_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.csv");
+        std::fs::write(&p, "id|WKT\nH1|\"POINT (1 2)\"\n").unwrap();
+        assert!(separator_hint(&p).unwrap().contains("separator = \"|\""));
+        std::fs::write(&p, "id,WKT\nH1,\"POINT (1|2)\"\n").unwrap();
+        assert!(separator_hint(&p).is_none());
     }
 }

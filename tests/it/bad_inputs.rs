@@ -249,7 +249,7 @@ const CASES: &[Case] = &[
         &["build", "--hazards", "pipe-delimiter.csv", "--out", "OUT"],
         1,
         "pipe-delimiter.csv",
-        &["comma, semicolon or tab"],
+        &["separator = \"|\""],
     ),
     ok(
         "csv windows-1252 without encoding",

@@ -10,6 +10,7 @@ mod ingest;
 mod mvt_fixtures;
 mod ops;
 mod paper_cuts_e;
+mod paper_cuts_f;
 mod props;
 mod reconcile;
 mod shared_borders;
