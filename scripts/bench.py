@@ -15,12 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def target_dir():
-    """Where cargo puts binaries: CARGO_TARGET_DIR (relative or not) and
-    .cargo/config move it, so ask cargo."""
-    meta = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--locked"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(meta)["target_directory"]
+    """Where cargo puts binaries (scripts/target-dir asks cargo)."""
+    return subprocess.run([os.path.join(ROOT, "scripts", "target-dir")],
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 CLEARMAP = os.path.join(target_dir(), "release", "clearmap")

@@ -169,3 +169,26 @@ fn build_all_quiet_names_a_failure_once() {
     assert_eq!(all.matches("releases.geojson").count(), 1, "{all}");
     assert!(out.join("good/summary.json").is_file());
 }
+
+/// scripts/demo, test-browser and bench find the binary through
+/// scripts/target-dir, which must follow CARGO_TARGET_DIR, relative to the
+/// repository or absolute, instead of assuming target/.
+#[test]
+fn scripts_find_the_target_dir_cargo_uses() {
+    let script = crate::common::repo().join("scripts/target-dir");
+    let run = |dir: Option<&str>| {
+        let mut c = std::process::Command::new(&script);
+        match dir {
+            Some(d) => c.env("CARGO_TARGET_DIR", d),
+            None => c.env_remove("CARGO_TARGET_DIR"),
+        };
+        let o = c.output().expect("scripts/target-dir runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::path::PathBuf::from(String::from_utf8(o.stdout).unwrap().trim())
+    };
+    let repo = crate::common::repo();
+    assert_eq!(run(Some("cache/t")), repo.join("cache/t"));
+    let abs = tempfile::tempdir().unwrap();
+    assert_eq!(run(Some(abs.path().to_str().unwrap())), abs.path());
+    assert_eq!(run(None), repo.join("target"));
+}
