@@ -6,13 +6,13 @@
 //! - the four tables — `remaining_by_region`, `released_by_year`,
 //!   `remaining_by_contamination`, `reported_vs_computed` — as typed [`Table`]s,
 //!   so the CSV and the spreadsheet are written from the same cells;
-//! - their CSV form (`tables/NAME.csv`): UTF-8, comma-separated, `\n` line
+//! - their CSV form (`csv.rs`; `tables/NAME.csv`): UTF-8, comma-separated, `\n` line
 //!   ends, RFC 4180 quoting; lines starting with `#` before the header are
 //!   comments (country, `as_of`, how to read the table); numbers plain (dot
 //!   decimal, no thousands separator), m² rounded to 3 decimals as in
 //!   summary.json, km² to 6, ratios to 6; machine-friendly headers with the
 //!   unit in the name (`_m2`, `_km2`, `_count`);
-//! - their spreadsheet form: one sheet per table in `tables/article7.xlsx`
+//! - their spreadsheet form (`xlsx.rs`): one sheet per table in `tables/article7.xlsx`
 //!   (written with `rust_xlsxwriter`), plus a `notes` sheet holding the CSVs'
 //!   comment lines. Headers are human labels with units, bold, frozen; numbers
 //!   are numbers (the same rounded values as the CSVs) with number formats
@@ -35,10 +35,14 @@ use super::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::measure::accounting::{NO_REGION, UNSPECIFIED};
 use crate::model::Classification;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
+
+mod csv;
+mod xlsx;
+
+pub use xlsx::{check_temp_dir, workbook, workbook_split, SHEET_ROWS};
 
 /// The folder of the tables inside an output directory.
 pub const DIR: &str = "tables";
@@ -85,25 +89,6 @@ impl Cell {
     fn ratio(x: f64) -> Cell {
         Cell::Ratio(round(x, 6))
     }
-
-    /// The CSV form: numbers in Rust's shortest round-trip notation (never an
-    /// exponent), so parsing the text gives back the stored value exactly.
-    pub fn csv(&self) -> String {
-        match self {
-            Cell::Text(s) => quote(s),
-            Cell::Count(n) => n.to_string(),
-            Cell::M2(x) | Cell::Km2(x) | Cell::Ratio(x) => format!("{}", x + 0.0),
-            Cell::Empty => String::new(),
-        }
-    }
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with('#') || s.trim() != s {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// A column: its CSV header and its spreadsheet label (with the unit).
@@ -128,22 +113,6 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Whether the last row is a total (bold in the spreadsheet).
     pub total_row: bool,
-}
-
-impl Table {
-    /// The CSV bytes of the table.
-    pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
-        for n in &self.notes {
-            writeln!(w, "# {}", n.replace(['\n', '\r'], " "))?;
-        }
-        let header: Vec<String> = self.columns.iter().map(|c| quote(c.key)).collect();
-        writeln!(w, "{}", header.join(","))?;
-        for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(Cell::csv).collect();
-            writeln!(w, "{}", cells.join(","))?;
-        }
-        Ok(())
-    }
 }
 
 /// The comment lines every table starts with.
@@ -446,240 +415,6 @@ pub fn tables(cfg: &EmitConfig, b: &Bundle) -> Vec<Table> {
         remaining_by_contamination(cfg, b),
         reported_vs_computed(cfg, b),
     ]
-}
-
-/// The workbook's bytes: one sheet per table, then the notes.
-/// Its worksheets' rows are streamed through temporary files in `tempdir`
-/// (the system's temporary directory when `None`).
-pub fn workbook(
-    cfg: &EmitConfig,
-    tables: &[Table],
-    tempdir: Option<&Path>,
-) -> std::result::Result<Vec<u8>, XlsxError> {
-    workbook_split(cfg, tables, SHEET_ROWS, tempdir)
-}
-
-/// Whether the workbook writer can make its temporary files: with its
-/// `constant_memory` feature, rust_xlsxwriter opens one in the system's
-/// temporary directory for every worksheet and panics when it cannot. Asked
-/// before the work (and again before the workbook), so that an unwritable
-/// `TMPDIR` is an error naming it.
-pub fn check_temp_dir() -> Result<()> {
-    let dir = std::env::temp_dir();
-    let probe = dir.join(format!(".clearmap-{}-probe", std::process::id()));
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe);
-    match created {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => Err(Error::Environment(format!(
-            "cannot write the temporary directory {} ({e}), which {WORKBOOK} is written through; \
-             set TMPDIR to a writable directory (nothing was written)",
-            dir.display()
-        ))),
-    }
-}
-
-/// Data rows a worksheet holds under its header: Excel's 1,048,576 rows less one.
-pub const SHEET_ROWS: usize = 1_048_575;
-
-/// [`workbook`], a table longer than `sheet_rows` continuing on sheets named
-/// "NAME (2)", "NAME (3)"…, each with the header (a country with over a million
-/// hazards still gets every row; the CSV holds the table whole).
-pub fn workbook_split(
-    cfg: &EmitConfig,
-    tables: &[Table],
-    sheet_rows: usize,
-    tempdir: Option<&Path>,
-) -> std::result::Result<Vec<u8>, XlsxError> {
-    let sheet_rows = sheet_rows.max(1);
-    let mut wb = Workbook::new();
-    if let Some(dir) = tempdir {
-        wb.set_tempdir(dir)?;
-    }
-    let created = match cfg.as_of {
-        Some(d) => {
-            use chrono::Datelike;
-            ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?
-        }
-        None => ExcelDateTime::from_ymd(2000, 1, 1)?,
-    };
-    let title = match &cfg.name {
-        Some(n) => format!("Land release tables: {n}"),
-        None => "Land release tables".into(),
-    };
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(title)
-            .set_author("clearmap")
-            .set_creation_datetime(&created),
-    );
-
-    let header = Format::new()
-        .set_bold()
-        .set_border_bottom(FormatBorder::Thin);
-    let text = Format::new();
-    let m2 = Format::new().set_num_format("#,##0");
-    let km2 = Format::new().set_num_format("0.00");
-    let ratio = Format::new().set_num_format("0.0%");
-    // The number format of each kind of cell, by index, plain and bold (for
-    // the total row).
-    let plain = [&text, &m2, &km2, &ratio];
-    let bolds = plain.map(|f| f.clone().set_bold());
-    let format_of = |cell: &Cell| -> Option<usize> {
-        match cell {
-            Cell::Empty => None,
-            Cell::Text(_) => Some(0),
-            Cell::Count(_) | Cell::M2(_) => Some(1),
-            Cell::Km2(_) => Some(2),
-            Cell::Ratio(_) => Some(3),
-        }
-    };
-
-    let mut continued: Vec<(&str, String)> = Vec::new();
-    for t in tables {
-        let widths: Vec<f64> = t
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(c, column)| {
-                let widest = t
-                    .rows
-                    .iter()
-                    .filter_map(|row| row.get(c))
-                    .map(shown_width)
-                    .max()
-                    .unwrap_or(0)
-                    .max(column.label.chars().count());
-                (widest + 2).clamp(8, 60) as f64
-            })
-            .collect();
-        let chunks: Vec<&[Vec<Cell>]> = if t.rows.is_empty() {
-            vec![&t.rows[..]]
-        } else {
-            t.rows.chunks(sheet_rows).collect()
-        };
-        if chunks.len() > 1 {
-            continued.push((
-                t.name,
-                format!(
-                    "{} rows: continued on sheets {} (2) to {} ({})",
-                    t.rows.len(),
-                    t.name,
-                    t.name,
-                    chunks.len()
-                ),
-            ));
-        }
-        for (k, rows) in chunks.iter().enumerate() {
-            // Low-memory mode: each row goes to a temporary file once the
-            // next one starts (rows are written in order), strings to the
-            // shared table as usual. Held in memory, the sheets of 100k
-            // hazards and 150k releases took ~350 MB more at the build's peak,
-            // those of a million hazards ~2.7 GB.
-            let ws = wb.add_worksheet_with_low_memory();
-            if k == 0 {
-                ws.set_name(t.name)?;
-            } else {
-                ws.set_name(format!("{} ({})", t.name, k + 1))?;
-            }
-            for (c, column) in t.columns.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, column.label, &header)?;
-            }
-            let last_chunk = k + 1 == chunks.len();
-            // Each column takes the format of its first cell as its column
-            // format, and cells of that format are written without one (they
-            // inherit it): looking a format up costs a hash of the whole
-            // Format per cell, a fifth of the workbook's time at 10k hazards.
-            let mut column_format: Vec<Option<usize>> = vec![None; t.columns.len()];
-            for (c, slot) in column_format.iter_mut().enumerate() {
-                *slot = rows.iter().find_map(|row| row.get(c).and_then(format_of));
-                if let Some(f) = *slot {
-                    ws.set_column_format(c as u16, plain[f])?;
-                }
-            }
-            for (r, row) in rows.iter().enumerate() {
-                let y = r as u32 + 1;
-                let is_total = t.total_row && last_chunk && r + 1 == rows.len();
-                for (c, cell) in row.iter().enumerate() {
-                    let x = c as u16;
-                    let Some(f) = format_of(cell) else { continue };
-                    let explicit = if is_total {
-                        Some(&bolds[f])
-                    } else if column_format.get(c) == Some(&Some(f)) {
-                        None
-                    } else {
-                        Some(plain[f])
-                    };
-                    let value = match cell {
-                        Cell::Text(s) => {
-                            match explicit {
-                                Some(fmt) => ws.write_string_with_format(y, x, s, fmt)?,
-                                None => ws.write_string(y, x, s)?,
-                            };
-                            continue;
-                        }
-                        Cell::Empty => continue,
-                        Cell::Count(n) => *n as f64,
-                        Cell::M2(v) | Cell::Km2(v) | Cell::Ratio(v) => *v,
-                    };
-                    match explicit {
-                        Some(fmt) => ws.write_number_with_format(y, x, value, fmt)?,
-                        None => ws.write_number(y, x, value)?,
-                    };
-                }
-            }
-            for (c, w) in widths.iter().enumerate() {
-                ws.set_column_width(c as u16, *w)?;
-            }
-            ws.set_freeze_panes(1, 0)?;
-            if !t.total_row && !rows.is_empty() {
-                ws.autofilter(0, 0, rows.len() as u32, t.columns.len() as u16 - 1)?;
-            }
-        }
-    }
-
-    let ws = wb.add_worksheet_with_low_memory();
-    ws.set_name("notes")?;
-    ws.write_string_with_format(0, 0, "Table", &header)?;
-    ws.write_string_with_format(0, 1, "Note", &header)?;
-    let mut y = 1;
-    for t in tables {
-        for n in &t.notes {
-            ws.write_string(y, 0, t.name)?;
-            ws.write_string(y, 1, n)?;
-            y += 1;
-        }
-    }
-    for (name, n) in &continued {
-        ws.write_string(y, 0, *name)?;
-        ws.write_string(y, 1, n)?;
-        y += 1;
-    }
-    ws.set_column_width(0, 28)?;
-    ws.set_column_width(1, 120)?;
-    ws.set_freeze_panes(1, 0)?;
-    wb.save_to_buffer()
-}
-
-/// Characters a cell takes as displayed with its number format.
-fn shown_width(c: &Cell) -> usize {
-    let grouped = |x: f64| {
-        let digits = format!("{:.0}", x.abs()).len();
-        digits + (digits - 1) / 3 + usize::from(x < 0.0)
-    };
-    match c {
-        Cell::Text(s) => s.chars().count(),
-        Cell::Count(n) => grouped(*n as f64),
-        Cell::M2(x) => grouped(*x),
-        Cell::Km2(x) => format!("{x:.2}").len(),
-        Cell::Ratio(x) => format!("{:.1}%", x * 100.0).len(),
-        Cell::Empty => 0,
-    }
 }
 
 /// The files the tables are written to, inside `out`.
