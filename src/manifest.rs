@@ -4,14 +4,14 @@
 //! The manifest names the clearmap version, the config file's sha256, the
 //! sha256 of every file a source is made of (a shapefile's sidecars too;
 //! hashed straight from the config's paths, before anything is read, with the
-//! same fingerprint as summary.json's `inputs`, `ingest::ogr::fingerprint`) and
+//! same fingerprint as summary.json's `inputs`, `ingest::fingerprints`) and
 //! the command-line options that change outputs. A bundle is up to date when
 //! its manifest equals the one the current inputs give and every bundle file
 //! is present.
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::ingest::{ogr, InputFile};
+use crate::ingest::{self, InputFile};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -69,17 +69,10 @@ impl Manifest {
         let mut inputs = Vec::new();
         for s in &cfg.sources {
             inputs.extend(
-                ogr::fingerprint(&cfg.resolve(&s.path), &s.path)?
+                ingest::fingerprints(cfg, s)?
                     .into_iter()
                     .map(Fingerprint::from),
             );
-            if let Some(a) = &s.attributes {
-                inputs.extend(
-                    ogr::fingerprint(&cfg.resolve(a), a)?
-                        .into_iter()
-                        .map(Fingerprint::from),
-                );
-            }
         }
         let mut options = BTreeMap::new();
         if cfg.path.is_none() {

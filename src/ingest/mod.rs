@@ -81,15 +81,20 @@ pub fn ingest(cfg: &Config) -> Result<Ingested> {
     let mut out = Ingested::default();
     for source in &cfg.sources {
         let batch = read_source(cfg, source, &mut out.diagnostics)?;
-        out.inputs
-            .extend(ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?);
-        if let Some(attrs) = &source.attributes {
-            out.inputs
-                .extend(ogr::fingerprint(&cfg.resolve(attrs), attrs)?);
-        }
+        out.inputs.extend(fingerprints(cfg, source)?);
         out.batches.push(batch);
     }
     Ok(out)
+}
+
+/// The fingerprints of every file one source is made of (its own files, then
+/// the attributes join file): summary.json's `inputs` and the manifest's.
+pub fn fingerprints(cfg: &Config, source: &SourceConfig) -> Result<Vec<InputFile>> {
+    let mut files = ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?;
+    if let Some(attrs) = &source.attributes {
+        files.extend(ogr::fingerprint(&cfg.resolve(attrs), attrs)?);
+    }
+    Ok(files)
 }
 
 fn read_source(

@@ -514,12 +514,14 @@ fn quarantine_nul_rows(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<()> {
     const ESCAPE: &[u8] = b"\\u0000";
+    // Scanned in chunks first: the file is parsed whole only when it holds
+    // one (rare), not on every GeoJSON that GDAL reads.
+    if !file_contains(path, ESCAPE) {
+        return Ok(());
+    }
     let Ok(bytes) = std::fs::read(path) else {
         return Ok(());
     };
-    if !bytes.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
-        return Ok(());
-    }
     let rows = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|v| {
@@ -555,6 +557,28 @@ fn quarantine_nul_rows(
         );
     }
     Ok(())
+}
+
+/// Whether the file holds `needle` (false when it cannot be read), read in
+/// chunks that overlap by the needle's length.
+fn file_contains(path: &Path, needle: &[u8]) -> bool {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut kept = 0;
+    loop {
+        let n = match f.read(&mut buf[kept..]) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        let end = kept + n;
+        if buf[..end].windows(needle.len()).any(|w| w == needle) {
+            return true;
+        }
+        kept = (needle.len() - 1).min(end);
+        buf.copy_within(end - kept..end, 0);
+    }
 }
 
 /// Whether a JSON value (names included) holds a NUL character.
@@ -643,7 +667,7 @@ fn deleted_dbf_records(dbf: &Path) -> Option<u64> {
     f.read_exact(&mut header).ok()?;
     let records = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
     let header_len = u64::from(u16::from_le_bytes([header[8], header[9]]));
-    let record_len = u64::from(u16::from_le_bytes([header[10], header[11]]));
+    let record_len = u16::from_le_bytes([header[10], header[11]]);
     if record_len == 0 {
         return None;
     }
@@ -656,8 +680,7 @@ fn deleted_dbf_records(dbf: &Path) -> Option<u64> {
             break;
         }
         deleted += u64::from(flag[0] == b'*');
-        f.seek_relative(i64::from(u16::try_from(record_len).ok()?) - 1)
-            .ok()?;
+        f.seek_relative(i64::from(record_len) - 1).ok()?;
     }
     Some(deleted)
 }
@@ -1032,6 +1055,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_contains_finds_a_needle_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.geojson");
+        // The needle straddles the first 64 KiB chunk's end.
+        let mut b = vec![b' '; (1 << 16) - 3];
+        b.extend_from_slice(b"\\u0000 tail");
+        std::fs::write(&p, &b).unwrap();
+        assert!(file_contains(&p, b"\\u0000"));
+        assert!(!file_contains(&p, b"\\u0001"));
+        assert!(!file_contains(&dir.path().join("missing"), b"x"));
+    }
 
     #[test]
     fn deleted_records_of_a_dbf() {

@@ -3,20 +3,8 @@
 
 use crate::assert_close;
 use crate::common::*;
-use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("clearmap runs")
-}
-
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
 
 fn build_example(out: &Path) -> Output {
     let cfg = repo().join("data/example/clearmap.toml");
@@ -33,7 +21,7 @@ fn example_builds_conserves_and_accounts_for_every_record() {
     let dir = tempfile::tempdir().unwrap();
     let o = build_example(dir.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = json(&dir.path().join("summary.json"));
+    let s = read_json(&dir.path().join("summary.json"));
     let f = &s["area_m2"];
     let total = f["total"].as_f64().unwrap();
     let accounted: f64 = [
@@ -71,12 +59,12 @@ fn example_builds_conserves_and_accounts_for_every_record() {
         );
     }
     // Every quarantined record is named in the report.
-    let report = json(&dir.path().join("report.json"));
+    let report = read_json(&dir.path().join("report.json"));
     let quarantined = s["records"]["hazard"]["quarantined"].as_u64().unwrap()
         + s["records"]["release"]["quarantined"].as_u64().unwrap();
     assert_eq!(report["quarantined"].as_u64().unwrap(), quarantined);
     // Planted defects are reported on the planted records.
-    let planted = json(&repo().join("data/example/planted.json"));
+    let planted = read_json(&repo().join("data/example/planted.json"));
     let ids_with = |code: &str| -> Vec<String> {
         report["diagnostics"]
             .as_array()
@@ -105,7 +93,7 @@ fn example_builds_conserves_and_accounts_for_every_record() {
         }
     }
     // hazards.geojson: remaining parts only, with the contract's properties.
-    let hz = json(&dir.path().join("hazards.geojson"));
+    let hz = read_json(&dir.path().join("hazards.geojson"));
     let feats = hz["features"].as_array().unwrap();
     assert!(!feats.is_empty());
     let remaining: f64 = feats
@@ -194,7 +182,7 @@ fn zero_config_form_reads_canonical_names() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = json(&out.join("summary.json"));
+    let s = read_json(&out.join("summary.json"));
     assert_eq!(s["country"], "XYZ");
     let f = &s["area_m2"];
     let cell = a(&rect(0., 0., 1., 1.));
@@ -202,12 +190,12 @@ fn zero_config_form_reads_canonical_names() {
     assert_close!(f["cleared"].as_f64().unwrap(), cell / 2.0, 1e-6);
     assert_close!(f["remaining"].as_f64().unwrap(), cell / 2.0, 1e-6);
     assert_close!(f["closed_unreleased"].as_f64().unwrap(), cell, 1e-6);
-    let hz_out = json(&out.join("hazards.geojson"));
+    let hz_out = read_json(&out.join("hazards.geojson"));
     assert_eq!(hz_out["features"].as_array().unwrap().len(), 1);
-    let rl_out = json(&out.join("releases.geojson"));
+    let rl_out = read_json(&out.join("releases.geojson"));
     assert_eq!(rl_out["features"][0]["properties"]["hazard_ids"][0], "A");
     // The record without an id got a stable one from its file stem and row.
-    let report = json(&out.join("report.json"));
+    let report = read_json(&out.join("report.json"));
     assert!(report["counts"].get("MISSING_ID").is_some());
 }
 
@@ -277,7 +265,7 @@ fn regression_ogc_difference_lost_land() {
         "-q",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = json(&dir.path().join("summary.json"));
+    let s = read_json(&dir.path().join("summary.json"));
     let g = |k: &str| s["area_m2"][k].as_f64().unwrap();
     assert_close!(g("total"), 491_635.6, 1e-6);
     assert_close!(g("remaining"), 213_335.6, 1e-6);

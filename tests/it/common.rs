@@ -131,3 +131,30 @@ pub fn repo() -> PathBuf {
 pub fn external() -> PathBuf {
     repo().join("../shared/data/external")
 }
+
+/// The binary with `args`.
+pub fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .expect("clearmap runs")
+}
+
+/// The binary with `args`, in the folder `dir` (relative paths from there).
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("clearmap runs")
+}
+
+/// A JSON file of a bundle.
+pub fn read_json(p: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// What the binary printed on stderr.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -79,19 +79,15 @@ fn bosnia_remaining_is_never_more_than_total() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = Command::new(bin())
-        .args([
-            "build",
-            cfg.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let o = run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = read_json(&out.join("summary.json"));
     let (total, remaining) = (
         s["area_m2"]["total"].as_f64().unwrap(),
         s["area_m2"]["remaining"].as_f64().unwrap(),

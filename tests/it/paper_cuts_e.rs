@@ -4,14 +4,7 @@
 use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("clearmap runs")
-}
+use std::process::Output;
 
 fn text(o: &Output) -> String {
     format!(

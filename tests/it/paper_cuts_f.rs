@@ -6,19 +6,6 @@
 use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("clearmap runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn report(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("out/report.json")).unwrap()).unwrap()
@@ -40,7 +27,7 @@ fn geometry_under_source_fields_says_where_wkt_goes() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\n[source.fields]\nid = \"id\"\ngeometry = \"WKT\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("wkt = \"WKT\""), "{}", stderr(&o));
 
@@ -49,7 +36,7 @@ fn geometry_under_source_fields_says_where_wkt_goes() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\n[source.fields]\nlongitude = \"LON\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("x = \"LON\""), "{}", stderr(&o));
 }
@@ -62,7 +49,7 @@ fn pipe_separated_csv_is_named_then_read() {
         "h.csv",
         &format!("id|status|note|WKT\nH1|open|a, b|\"{SQUARE}\"\nH2|open||\"{SQUARE2}\"\n"),
     );
-    let o = run(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("separator = \"|\""), "{}", stderr(&o));
 
@@ -71,7 +58,7 @@ fn pipe_separated_csv_is_named_then_read() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\nseparator = \"|\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let hazards: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out/hazards.geojson")).unwrap())
@@ -83,7 +70,7 @@ fn pipe_separated_csv_is_named_then_read() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\nseparator = \":\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
@@ -101,7 +88,7 @@ fn legacy_encoding_csv_builds() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\nencoding = \"windows-1252\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -113,7 +100,7 @@ fn csv_without_crs_is_said_to_be_taken_as_wgs84() {
         "h.csv",
         &format!("id,status,WKT\nH1,open,\"{SQUARE}\"\n"),
     );
-    let o = run(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = report(dir.path());
     let said = r["diagnostics"]
@@ -131,7 +118,7 @@ fn csv_without_crs_is_said_to_be_taken_as_wgs84() {
         "c.toml",
         "[[source]]\npath = \"h.csv\"\nrole = \"hazard\"\ncrs = \"EPSG:4326\"\n",
     );
-    let o = run(dir.path(), &["build", "c.toml", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "c.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(report(dir.path())["counts"].get("CRS_ASSUMED").is_none());
 }
@@ -144,7 +131,7 @@ fn dutch_grid_without_crs_is_not_called_utm() {
         "h.csv",
         "id,status,WKT\nH1,open,\"POLYGON((136000 455000,136100 455000,136100 455100,136000 455100,136000 455000))\"\n",
     );
-    let o = run(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
+    let o = run_in(dir.path(), &["build", "--hazards", "h.csv", "--out", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(!e.contains("UTM"), "{e}");

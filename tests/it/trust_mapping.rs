@@ -69,10 +69,6 @@ fn build(dir: &Path, toml: &str) -> Output {
         .expect("clearmap runs")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Exit 2, nothing written, and the message says all of `wanted`.
 fn assert_config_error(dir: &Path, o: &Output, wanted: &[&str]) {
     let err = stderr(o);

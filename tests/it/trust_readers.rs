@@ -5,25 +5,8 @@
 //! releases file is a valid input.
 
 use crate::common::*;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("clearmap runs")
-}
-
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A FeatureCollection of `n` disjoint open hazards 500 m apart, ids `H0…`.
 fn hazards(n: usize) -> String {
@@ -79,7 +62,7 @@ fn dbf_layout(b: &[u8]) -> (usize, usize) {
 fn build_hazards(dir: &Path, file: &str, out: &str, extra: &[&str]) -> Output {
     let mut args = vec!["build", "--country", "BIH", "--hazards", file, "--out", out];
     args.extend_from_slice(extra);
-    run(dir, &args)
+    run_in(dir, &args)
 }
 
 /// A failed read: exit 1, the file named, nothing written.
@@ -126,7 +109,7 @@ fn a_shapefile_with_deleted_records_still_builds() {
     std::fs::write(&dbf, &bytes).unwrap();
     let o = build_hazards(dir.path(), "h.shp", "out", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let s = json(&dir.path().join("out/summary.json"));
+    let s = read_json(&dir.path().join("out/summary.json"));
     assert_eq!(s["records"]["hazard"]["read"], 8);
 }
 
@@ -202,7 +185,7 @@ fn an_edit_to_the_dbf_alone_is_rebuilt() {
     let shp = shapefile(dir.path(), "h", 10);
     let o = build_hazards(dir.path(), "h.shp", "out", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let s = json(&dir.path().join("out/summary.json"));
+    let s = read_json(&dir.path().join("out/summary.json"));
     let paths: Vec<&str> = s["inputs"]
         .as_array()
         .unwrap()
@@ -229,7 +212,7 @@ fn an_edit_to_the_dbf_alone_is_rebuilt() {
     let o = build_hazards(dir.path(), "h.shp", "out", &[]);
     let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
     assert!(o.status.success() && !said.contains("unchanged"), "{said}");
-    let s = json(&dir.path().join("out/summary.json"));
+    let s = read_json(&dir.path().join("out/summary.json"));
     assert_eq!(s["area_m2"]["remaining"].as_f64().unwrap(), 0.0);
 }
 
@@ -244,9 +227,9 @@ fn a_nul_inside_an_id_never_merges_two_ids() {
     std::fs::write(dir.path().join("h.geojson"), NUL_IDS).unwrap();
     let o = build_hazards(dir.path(), "h.geojson", "out", &["--strict"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s = json(&dir.path().join("out/summary.json"));
+    let s = read_json(&dir.path().join("out/summary.json"));
     assert_eq!(s["records"]["hazard"]["used"], 2);
-    let h = json(&dir.path().join("out/hazards.geojson"));
+    let h = read_json(&dir.path().join("out/hazards.geojson"));
     let mut ids: Vec<&str> = h["features"]
         .as_array()
         .unwrap()
@@ -271,7 +254,7 @@ fn a_nul_inside_an_id_never_merges_two_ids() {
     std::fs::write(dir.path().join("g.geojson"), gdal_read).unwrap();
     let o = build_hazards(dir.path(), "g.geojson", "out2", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s = json(&dir.path().join("out2/summary.json"));
+    let s = read_json(&dir.path().join("out2/summary.json"));
     assert_eq!(s["records"]["hazard"]["quarantined"], 2);
     assert_eq!(s["records"]["hazard"]["used"], 0);
     let report = std::fs::read_to_string(dir.path().join("out2/report.json")).unwrap();
@@ -296,8 +279,8 @@ fn an_empty_releases_file_is_a_valid_input() {
         &["--releases", "r.geojson", "--strict"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let with = json(&dir.path().join("out/summary.json"));
-    let alone = json(&dir.path().join("alone/summary.json"));
+    let with = read_json(&dir.path().join("out/summary.json"));
+    let alone = read_json(&dir.path().join("alone/summary.json"));
     assert_eq!(with["area_m2"], alone["area_m2"]);
     assert_eq!(with["records"]["release"]["read"], 0);
     assert_eq!(with["records"]["hazard"]["used"], 5);

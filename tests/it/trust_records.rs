@@ -25,10 +25,6 @@ fn write_fc(path: &Path, features: &[Value]) {
     std::fs::write(path, serde_json::to_vec(&fc).unwrap()).unwrap();
 }
 
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
-
 /// `clearmap build` of the zero-config form; `extra` goes before `--out`.
 fn build(dir: &Path, hazards: &[Value], releases: Option<&[Value]>, extra: &[&str]) -> Output {
     let h = dir.join("hazards.geojson");
