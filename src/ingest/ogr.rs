@@ -619,6 +619,17 @@ fn check_count(
     last_fid: Option<u64>,
     after: &str,
 ) -> Result<()> {
+    // A CSV declares no count, but one cut short mid-record ends inside a
+    // quoted field (an odd number of quotes: "" inside a field counts two),
+    // which GDAL reads as a last, shorter record without a word.
+    if Format::of(path) == Format::Csv && odd_quotes(path) {
+        return Err(read_failure(
+            path,
+            desc,
+            after,
+            "the file ends inside a quoted field, so it was cut short",
+        ));
+    }
     let Some(declared) = layer.try_feature_count() else {
         return Ok(());
     };
@@ -649,6 +660,21 @@ fn check_count(
         after,
         &format!("{read} of the {declared} records the layer declares were read"),
     ))
+}
+
+/// Whether a file holds an odd number of `"` (false when it cannot be read).
+fn odd_quotes(path: &Path) -> bool {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut odd = false;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) | Err(_) => return odd,
+            Ok(n) => odd ^= buf[..n].iter().filter(|&&b| b == b'"').count() % 2 == 1,
+        }
+    }
 }
 
 /// The file beside a shapefile with extension `ext` (either case).

@@ -285,3 +285,43 @@ fn an_empty_releases_file_is_a_valid_input() {
     assert_eq!(with["records"]["release"]["read"], 0);
     assert_eq!(with["records"]["hazard"]["used"], 5);
 }
+
+/// A CSV cut short inside a record: GDAL reads the cut record as a shorter
+/// last one and the rest never appear, so the cut itself must fail the build.
+#[test]
+fn a_csv_cut_inside_a_quoted_field_fails_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = vec!["id,status,WKT".to_string()];
+    for i in 0..10 {
+        let x = 0.001 * f64::from(i);
+        rows.push(format!(
+            "H{i},open,\"POLYGON(({x} 0,{} 0,{} 0.0005,{x} 0))\"",
+            x + 0.0005,
+            x + 0.0005
+        ));
+    }
+    let whole = rows.join("\n") + "\n";
+    let cut = &whole[..whole.find("H6").unwrap() + 25];
+    std::fs::write(dir.path().join("cut.csv"), cut).unwrap();
+    std::fs::write(dir.path().join("whole.csv"), &whole).unwrap();
+    let o = run_in(
+        dir.path(),
+        &["build", "--hazards", "cut.csv", "--out", "o1"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cut.csv") && stderr(&o).contains("quoted field"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("o1").exists());
+    let o = run_in(
+        dir.path(),
+        &["build", "--hazards", "whole.csv", "--out", "o2"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        read_json(&dir.path().join("o2/summary.json"))["records"]["hazard"]["used"],
+        10
+    );
+}
