@@ -108,7 +108,7 @@ pub fn snap_valid(mp: &MultiPolygon<f64>, precision: u8) -> MultiPolygon<f64> {
                 .flatten()
                 .filter(|r| !r.is_empty())
                 .collect();
-            crate::measure::ops::simplify_int(&rings, IntOverlayOptions::ogc())
+            crate::geometry::simplify_int(&rings, IntOverlayOptions::ogc())
                 .iter()
                 .filter(|s| s.first().is_some_and(|r| r.len() >= 3))
                 .map(|s| {

@@ -300,7 +300,7 @@ fn z14_area_per_hazard_matches_remaining_m2() {
                         })
                         .collect(),
                 );
-                *area.entry(f.id.unwrap()).or_default() += clearmap::measure::area::area(&lonlat);
+                *area.entry(f.id.unwrap()).or_default() += clearmap::geometry::area(&lonlat);
             }
         }
     }

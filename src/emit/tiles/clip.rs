@@ -19,7 +19,7 @@ use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
 use i_overlay::i_float::int::point::IntPoint;
 
 use super::mvt::{ring_area2, Ring, TilePolygon};
-use crate::measure::ops::inside;
+use crate::geometry::inside;
 
 /// An axis-aligned rectangle.
 #[derive(Debug, Clone, Copy)]
@@ -114,7 +114,7 @@ pub fn clean(rings: Vec<Vec<IntPoint>>) -> Vec<TilePolygon> {
         output_direction: ContourDirection::CounterClockwise,
         ..IntOverlayOptions::ogc()
     };
-    let shapes = crate::measure::ops::simplify_int(&rings, options);
+    let shapes = crate::geometry::simplify_int(&rings, options);
     let mut out = Vec::with_capacity(shapes.len());
     for shape in shapes {
         let mut poly = Vec::with_capacity(shape.len());
