@@ -20,9 +20,9 @@
 
 use geo::algorithm::bool_ops::{unary_union, BooleanOps, FillRule as GeoFillRule};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use i_overlay::core::fill_rule::FillRule;
-use i_overlay::core::overlay_rule::OverlayRule;
-use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
+use i_overlay_4::core::fill_rule::FillRule;
+use i_overlay_4::core::overlay_rule::OverlayRule;
+use i_overlay_4::float::overlay::{FloatOverlay, OverlayOptions};
 
 type Ring = Vec<[f64; 2]>;
 

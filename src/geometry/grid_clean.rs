@@ -14,6 +14,9 @@
 use super::point_in_ring::point_in_ring;
 use super::ring_area::ring_area2;
 use crate::guard::guarded;
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::{ContourDirection, IntOverlayOptions};
+use i_overlay::core::simplify::Simplify as _;
 use i_overlay::i_float::int::point::IntPoint;
 
 /// A ring on the integer grid, without closing vertex.
@@ -68,53 +71,31 @@ fn shapes_area2(shapes: &IntShapes) -> i128 {
 }
 
 /// Clean integer rings (non-zero fill) into OGC-valid shapes, with i_overlay
-/// 9 (the accounting's float overlay, [`super::boolean_ops`], stays on 4.5, in plain mode): 4.5's
-/// OGC extraction can leave holes touching in a chain across a polygon, an
-/// invalid polygon whose interior is disconnected. The OGC output is used when
-/// it does not panic and holds exactly the area of the plain output; otherwise
-/// the plain output (valid but for rings that may touch themselves at a
-/// vertex) is returned. Either way, rings that pass twice through a vertex are
+/// 9 (4.5's OGC extraction, which geo still runs, can leave holes touching in
+/// a chain across a polygon, an invalid polygon whose interior is
+/// disconnected). The OGC output is used when it does not panic and holds
+/// exactly the area of the plain output; otherwise the plain output (valid but
+/// for rings that may touch themselves at a vertex) is returned. Either way, rings that pass twice through a vertex are
 /// split there ([`split_touching`]).
 pub fn simplify_int(rings: &[Vec<IntPoint>]) -> IntShapes {
-    use i_overlay_ogc::core::fill_rule::FillRule as FillRule9;
-    use i_overlay_ogc::core::overlay::{
-        ContourDirection as Direction9, IntOverlayOptions as Options9,
-    };
-    use i_overlay_ogc::core::simplify::Simplify as _;
-    use i_overlay_ogc::i_float::int::point::IntPoint as IntPoint9;
-
-    let input: Vec<Vec<IntPoint9<i32>>> = rings
-        .iter()
-        .map(|r| r.iter().map(|p| IntPoint9::new(p.x, p.y)).collect())
-        .collect();
-    let back = |shapes: Vec<Vec<Vec<IntPoint9<i32>>>>| -> IntShapes {
-        shapes
-            .into_iter()
-            .map(|s| {
-                s.into_iter()
-                    .map(|r| r.into_iter().map(|p| IntPoint::new(p.x, p.y)).collect())
-                    .collect()
-            })
-            .collect()
-    };
     // Collinear output points are kept: where a ring passes through the same
     // point twice, dropping the "collinear" copy turns the touch into a vertex
     // lying on an edge, which split_touching could no longer find.
-    let ogc_options = Options9::<u64> {
+    let ogc_options = IntOverlayOptions::<u64> {
         preserve_input_collinear: false,
-        output_direction: Direction9::CounterClockwise,
+        output_direction: ContourDirection::CounterClockwise,
         preserve_output_collinear: true,
         min_output_area: 0,
         ogc: true,
     };
-    let plain_options = Options9 {
+    let plain_options = IntOverlayOptions {
         ogc: false,
         ..ogc_options
     };
     // i_overlay 4.5's OGC extraction tripped its own debug assertion on some
     // inputs (and 9 may have others): a panic here falls back, it does not
     // fail the run.
-    let Some(plain) = guarded(|| back(input.simplify(FillRule9::NonZero, plain_options))) else {
+    let Some(plain) = guarded(|| rings.simplify(FillRule::NonZero, plain_options)) else {
         // Neither output is available: the rings as they are, one shape each.
         return rings
             .iter()
@@ -122,7 +103,7 @@ pub fn simplify_int(rings: &[Vec<IntPoint>]) -> IntShapes {
             .map(|r| vec![r.clone()])
             .collect();
     };
-    let chosen = match guarded(|| back(input.simplify(FillRule9::NonZero, ogc_options))) {
+    let chosen = match guarded(|| rings.simplify(FillRule::NonZero, ogc_options)) {
         Some(ogc) if shapes_area2(&ogc) == shapes_area2(&plain) => ogc,
         _ => plain,
     };

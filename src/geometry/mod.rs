@@ -34,6 +34,9 @@ pub(crate) use grid_simple::simple_polygons;
 pub(crate) use rounding::{quantise, quantise_iter, round, round_area};
 pub(crate) use snap::snap_valid;
 
+/// A point of the integer grid (i_overlay's own type, so cleaning needs no copy).
+pub(crate) use i_overlay::i_float::int::point::IntPoint;
+
 /// Shared by the tests of the integer-grid files.
 #[cfg(test)]
 mod test_rings {

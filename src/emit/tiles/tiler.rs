@@ -38,9 +38,8 @@ use super::profile::{
     cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
     POINT_CELL,
 };
-use crate::geometry::{clean, quantise, quantise_iter, ring_area2, simple_polygons};
+use crate::geometry::{clean, quantise, quantise_iter, ring_area2, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
-use i_overlay::i_float::int::point::IntPoint;
 use rayon::prelude::*;
 
 /// Tiles encoded per parallel batch.
