@@ -2,7 +2,8 @@
 //!
 //! The pipeline (see ARCHITECTURE.md) is a chain of stages, each a module whose
 //! product is a type: [`ingest`] → [`normalize`] → [`reconcile`] → [`measure`]
-//! → [`emit`]; [`pipeline`] runs them and [`cli`] is the command line.
+//! → [`emit`]; [`pipeline`] runs them and [`cli`] is the command line. The
+//! stages share their geometric primitives through [`geometry`].
 
 pub mod batch;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod emit;
 pub mod error;
+pub mod geometry;
 mod guard;
 pub mod ingest;
 pub mod log;

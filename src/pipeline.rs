@@ -105,8 +105,8 @@ pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Compu
     let st = log.stage(country, "measure");
     let accounting = measure::measure(&reconciled)?;
     st.done(json!({
-        "total_m2": emit::geojson::round_area(accounting.figures.total),
-        "remaining_m2": emit::geojson::round_area(accounting.figures.remaining),
+        "total_m2": crate::geometry::round_area(accounting.figures.total),
+        "remaining_m2": crate::geometry::round_area(accounting.figures.remaining),
     }));
     let mut diagnostics = std::mem::take(&mut reconciled.diagnostics);
     diagnostics.extend(accounting.diagnostics.items().iter().cloned());

@@ -134,6 +134,7 @@ pub fn config(data: &[u8]) {
 /// back to the same id, properties and commands.
 pub fn mvt(data: &[u8]) {
     use clearmap::emit::tiles::mvt::*;
+    use clearmap::geometry::ring_area2;
     if let Ok(layers) = decode_tile(data) {
         for l in &layers {
             for f in &l.features {

@@ -17,9 +17,10 @@
 //! deltas of `area_m2`.
 
 use super::atomic::Staging;
-use super::geojson::{round_area, write_geometry};
+use super::geojson::write_geometry;
 use super::Bundle;
 use crate::error::{Error, Result};
+use crate::geometry::round_area;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};

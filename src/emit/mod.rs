@@ -12,13 +12,14 @@ pub mod tiles;
 
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
+use crate::geometry::round_area;
 use crate::ingest::InputFile;
 use crate::measure::Accounting;
 use crate::model::Role;
 use crate::normalize::RecordCounts;
 use crate::reconcile::Reconciled;
 use atomic::Staging;
-use geojson::{round_area, FeatureWriter};
+use geojson::FeatureWriter;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

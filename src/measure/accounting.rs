@@ -18,10 +18,9 @@
 //! Boolean operations are planar in lon/lat (as GEOS/shapely do); every area is
 //! geodesic.
 
-use super::area::area;
-use super::ops;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
+use crate::geometry::{self, area};
 use crate::model::{Classification, Outcome, Release};
 use crate::reconcile::{Cluster, Reconciled};
 use geo::MultiPolygon;
@@ -287,7 +286,7 @@ fn union<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPol
     match parts.len() {
         0 => MultiPolygon::new(vec![]),
         1 => parts[0].clone(),
-        _ => ops::union_all(parts),
+        _ => geometry::union_all(parts),
     }
 }
 
@@ -345,7 +344,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     } else if no_releases {
         area(&h_open).min(f.total)
     } else {
-        let rem = ops::difference(&h_open, &r_all);
+        let rem = geometry::difference(&h_open, &r_all);
         let a = area(&rem).min(f.total);
         if c.hazards.len() == 1 && open.len() == 1 {
             lone_remaining = Some(rem);
@@ -356,19 +355,19 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         let closed_only = if open.is_empty() {
             h_all.clone()
         } else {
-            ops::difference(&h_all, &h_open)
+            geometry::difference(&h_all, &h_open)
         };
         f.closed_unreleased = if no_releases {
             area(&closed_only)
         } else {
-            area(&ops::difference(&closed_only, &r_all))
+            area(&geometry::difference(&closed_only, &r_all))
         };
     }
     if !no_releases {
         f.released_outside_hazards = if h_all.0.is_empty() {
             area(&r_all)
         } else {
-            area(&ops::difference(&r_all, &h_all))
+            area(&geometry::difference(&r_all, &h_all))
         };
     }
 
@@ -391,22 +390,23 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         let inside = if local.is_empty() {
             MultiPolygon::new(vec![])
         } else {
-            ops::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
+            geometry::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
         };
         let mut earlier: Vec<usize> = index.releases_in(rbox).filter(|j| rank[j] < k).collect();
         earlier.sort_unstable_by_key(|j| rank[j]);
         let piece = if earlier.is_empty() || inside.0.is_empty() {
             inside
         } else {
-            ops::difference(&inside, &union(earlier.iter().map(|&j| &rl[j].geometry)))
+            geometry::difference(&inside, &union(earlier.iter().map(|&j| &rl[j].geometry)))
         };
         let a = area(&piece);
         if piece.0.is_empty() || a <= 0.0 {
-            let why = if local.is_empty() || area(&ops::intersection(&r.geometry, &h_all)) <= 0.0 {
-                "lies entirely outside every hazard"
-            } else {
-                "covers only land already released by earlier releases"
-            };
+            let why =
+                if local.is_empty() || area(&geometry::intersection(&r.geometry, &h_all)) <= 0.0 {
+                    "lies entirely outside every hazard"
+                } else {
+                    "covers only land already released by earlier releases"
+                };
             out.diagnostics.push(
                 Diagnostic::new(
                     Code::ReleaseNotAttributed,
@@ -453,7 +453,8 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
         {
             (rem, remaining_union)
         } else {
-            let rem = ops::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
+            let rem =
+                geometry::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
             let a = area(&rem);
             (rem, a)
         };
@@ -465,7 +466,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
             let a = if c.hazards.len() == 1 {
                 piece.area_m2
             } else {
-                area(&ops::intersection(&piece.geometry, &h.geometry))
+                area(&geometry::intersection(&piece.geometry, &h.geometry))
             };
             if a > 0.0 {
                 released_m2[outcome_slot(rl[*ri].outcome)] += a;
@@ -554,7 +555,7 @@ fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
             if no_releases {
                 area(&u)
             } else {
-                area(&ops::difference(&u, &r_all))
+                area(&geometry::difference(&u, &r_all))
             }
         };
         *out.by_contamination.entry(t.to_string()).or_default() += a;
@@ -590,7 +591,7 @@ fn partition<K: Copy>(
         let share = if taken.0.is_empty() {
             g.clone()
         } else {
-            ops::difference(&g, &taken)
+            geometry::difference(&g, &taken)
         };
         out.push((k, area(&share)));
         taken = union([&taken, &g]);

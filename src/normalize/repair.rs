@@ -7,7 +7,7 @@
 //! polygons can move real vertices (docs/facts.md).
 
 use crate::diagnostics::{Code, Severity};
-use geo::algorithm::bool_ops::{unary_union, BooleanOps, FillRule};
+use crate::geometry::{even_odd_rebuild, merge_parts};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon, Validation, Winding};
 
@@ -106,8 +106,7 @@ pub fn repair(geometry: &Geometry<f64>, opts: RepairOptions) -> Repaired {
             .unwrap_or_else(|| "invalid polygon".into());
         // The even-odd self-union resolves bow-ties and crossing rings the way
         // GEOS make_valid does for polygon parts (docs/facts.md).
-        let empty: MultiPolygon<f64> = MultiPolygon::new(vec![]);
-        let fixed = poly.union_with_fill_rule(&empty, FillRule::EvenOdd);
+        let fixed = even_odd_rebuild(&poly);
         findings.push(Finding::fixed(
             Code::SelfIntersection,
             format!("invalid polygon: {reason}"),
@@ -127,7 +126,7 @@ pub fn repair(geometry: &Geometry<f64>, opts: RepairOptions) -> Repaired {
     }
     let mut mp = MultiPolygon::new(valid);
     if mp.0.len() > 1 && !mp.is_valid() {
-        mp = unary_union(&mp.0).orient(Direction::Default);
+        mp = merge_parts(&mp.0).orient(Direction::Default);
         findings.push(Finding::fixed(
             Code::OverlappingParts,
             "parts of the multipolygon overlap or share an edge",

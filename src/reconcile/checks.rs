@@ -7,8 +7,7 @@
 
 use super::{Index, ReconcileConfig};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::measure::area::area;
-use crate::measure::ops;
+use crate::geometry::{self, area};
 use crate::model::{Hazard, Release};
 use geo::{
     BoundingRect, Closest, ClosestPoint, Distance, Geodesic, InteriorPoint, Intersects,
@@ -42,7 +41,7 @@ pub fn hazard_pairs(
                 if !hz[i].geometry.intersects(&hz[j].geometry) {
                     continue;
                 }
-                let overlap = area(&ops::intersection(&hz[i].geometry, &hz[j].geometry));
+                let overlap = area(&geometry::intersection(&hz[i].geometry, &hz[j].geometry));
                 if overlap < cfg.min_overlap_m2 {
                     continue;
                 }
@@ -161,7 +160,7 @@ pub fn release_links(
             let linked_area = if linked.len() == 1 {
                 areas[linked[0]]
             } else {
-                area(&ops::union_all(linked.iter().map(|&i| &hz[i].geometry)))
+                area(&geometry::union_all(linked.iter().map(|&i| &hz[i].geometry)))
             };
             if own > linked_area * 1.01 {
                 out.push(

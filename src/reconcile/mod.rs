@@ -19,7 +19,7 @@
 pub mod checks;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::measure::area::area;
+use crate::geometry::area;
 use crate::model::{Hazard, Release, Role};
 use crate::normalize::{Normalized, RecordCounts};
 use chrono::NaiveDate;
@@ -380,7 +380,7 @@ fn supersede_overlapping<T>(
 
 /// Whether two geometries share land (not merely a border or a corner).
 fn overlaps(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    a == b || area(&crate::measure::ops::intersection(a, b)) > 0.0
+    a == b || area(&crate::geometry::intersection(a, b)) > 0.0
 }
 
 /// Connected components of the envelope-intersection graph over hazards and

@@ -23,7 +23,7 @@ pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
 }
 
 pub fn a(mp: &MultiPolygon<f64>) -> f64 {
-    measure::area::area(mp)
+    clearmap::geometry::area(mp)
 }
 
 fn prov(id: &str) -> Provenance {

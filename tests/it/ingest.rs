@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The 100 m UTM 48N square (500000..500100, 1400000..1400100) in lon/lat:
-/// pyproj's Geod gives 10008.00480211195 m² (see measure::area's tests).
+/// pyproj's Geod gives 10008.00480211195 m² (see geometry::geodesic_area's tests).
 const SQUARE_M2: f64 = 10_008.004_802_111_95;
 
 fn fixtures() -> &'static Path {

@@ -7,8 +7,9 @@ use clearmap::config::Config;
 use clearmap::emit::atomic::Staging;
 use clearmap::emit::tiles::grid::pixel_to_lonlat;
 use clearmap::emit::tiles::inspect::Archive;
-use clearmap::emit::tiles::mvt::{polygons, ring_area2};
+use clearmap::emit::tiles::mvt::polygons;
 use clearmap::emit::tiles::{write_tiles, TileConfig, TileMeta};
+use clearmap::geometry::ring_area2;
 use clearmap::pipeline::{compute, Computed};
 use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Rect, Validation};
 use std::collections::{BTreeMap, BTreeSet};
@@ -300,7 +301,7 @@ fn z14_area_per_hazard_matches_remaining_m2() {
                         })
                         .collect(),
                 );
-                *area.entry(f.id.unwrap()).or_default() += clearmap::measure::area::area(&lonlat);
+                *area.entry(f.id.unwrap()).or_default() += clearmap::geometry::area(&lonlat);
             }
         }
     }

@@ -30,9 +30,9 @@
 //! cells.
 
 use super::atomic::{self, Staging};
-use super::geojson::{round, round_area};
 use super::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
+use crate::geometry::{round, round_area};
 use crate::measure::accounting::{NO_REGION, UNSPECIFIED};
 use crate::model::Classification;
 use std::collections::BTreeMap;

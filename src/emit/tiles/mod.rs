@@ -245,9 +245,9 @@ pub fn write_tiles_as(
     // 7 decimals (~1 cm), as the PMTiles header stores them.
     let bounds = tiler::bounds(&prepared)
         .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])
-        .map(|v| crate::emit::geojson::round(v, 7));
+        .map(|v| crate::geometry::round(v, 7));
     let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0]
-        .map(|v| crate::emit::geojson::round(v, 7));
+        .map(|v| crate::geometry::round(v, 7));
     let czoom = center_zoom(&bounds, cfg);
     let name = meta.name.clone().unwrap_or_else(|| "clearmap".into());
     let layers = vector_layers(cfg);

@@ -11,6 +11,8 @@
 //! what goes into a tile (clipping, cleaning, winding) is the tiler's business,
 //! and the encoder only refuses what it cannot represent validly.
 
+use crate::geometry::ring_area2;
+
 // Protobuf wire types.
 const VARINT: u64 = 0;
 const FIXED64: u64 = 1;
@@ -130,19 +132,6 @@ fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
 /// A command integer: id in the low 3 bits, count above.
 pub fn command(id: u32, count: u32) -> u32 {
     (id & 0x7) | (count << 3)
-}
-
-/// Signed surveyor's (shoelace) area of a ring, in raw tile coordinates, doubled.
-/// Positive = exterior in MVT (clockwise on screen, since y points down).
-pub fn ring_area2(ring: &[(i32, i32)]) -> i64 {
-    let n = ring.len();
-    let mut s: i64 = 0;
-    for i in 0..n {
-        let (x0, y0) = ring[i];
-        let (x1, y1) = ring[(i + 1) % n];
-        s += x0 as i64 * y1 as i64 - x1 as i64 * y0 as i64;
-    }
-    s
 }
 
 /// Encode a geometry as an MVT command stream. Polygon rings with fewer than

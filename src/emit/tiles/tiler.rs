@@ -10,7 +10,7 @@
 //!    polygons whose every vertex rounds to one row or column or whose area is
 //!    under [`MIN_AREA_UNITS2`]; clip each ring
 //!    to the buffered tile, go to tile units, round, keep a ring that is still
-//!    simple as it is or clean with i_overlay ([`super::clip`]); place points,
+//!    simple as it is or clean with i_overlay ([`crate::geometry::clean`]); place points,
 //!    one per two-pixel cell (clusters, [`super::profile`]); encode the MVT
 //!    and gzip it.
 //!
@@ -31,15 +31,15 @@
 //! same rectangle in both; projecting once per feature instead of once per
 //! tile is what keeps z14 cheap.
 
-use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Rect};
+use super::clip::{clip_ring, Rect};
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{
     cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
     POINT_CELL,
 };
+use crate::geometry::{clean, quantise, quantise_iter, ring_area2, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
-use i_overlay::i_float::int::point::IntPoint;
 use rayon::prelude::*;
 
 /// Tiles encoded per parallel batch.
@@ -68,17 +68,6 @@ pub struct Prepared<'a> {
 /// pixel on a 512-pixel tile) are left out of a tile: rounded to the grid they
 /// would be a speck or a scribble, and the hazard point stands for a hazard.
 const MIN_AREA_UNITS2: f64 = 4.0;
-
-/// Shoelace area of a ring without closing vertex, unsigned.
-fn shoelace(ring: &[(f64, f64)]) -> f64 {
-    let n = ring.len();
-    let mut s = 0.0;
-    for i in 0..n {
-        let (a, b) = (ring[i], ring[(i + 1) % n]);
-        s += a.0 * b.1 - b.0 * a.1;
-    }
-    (s / 2.0).abs()
-}
 
 /// Project features to unit coordinates (in parallel; order kept), and give
 /// neighbouring polygons their shared vertices ([`insert_junctions`]).
@@ -141,8 +130,10 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
                 UnitGeometry::Polygons(polys) => polys
                     .iter()
                     .map(|rings| {
-                        let holes: f64 = rings.iter().skip(1).map(|r| shoelace(r)).sum();
-                        rings.first().map_or(0.0, |e| shoelace(e)) - holes
+                        // Unsigned shoelace area of each ring.
+                        let area = |r: &Vec<(f64, f64)>| (ring_area2(r) / 2.0).abs();
+                        let holes: f64 = rings.iter().skip(1).map(area).sum();
+                        rings.first().map_or(0.0, area) - holes
                     })
                     .sum(),
                 UnitGeometry::Point(..) => 0.0,

@@ -1,0 +1,182 @@
+//! Boolean operations of the accounting: union, intersection and difference of
+//! multipolygons, on i_overlay directly rather than through geo's `BooleanOps`.
+//!
+//! Why: geo asks i_overlay for OGC-shaped output (`OverlayOptions::ogc()`), and
+//! on real release layouts (release polygons sharing vertices and edges with
+//! their hazard) that conversion returned a wrong difference: holes kept that
+//! should have been split off, 16 % of a hazard's remaining land lost, which the
+//! conservation check caught. The plain output of i_overlay is right; its rings
+//! may touch at a vertex, which no area computation minds.
+//!
+//! Inputs are consistently wound polygons (exterior one way, holes the other),
+//! as normalize produces them; the non-zero fill rule then reads them right
+//! whichever way the exteriors turn. Outputs have counter-clockwise exteriors
+//! and clockwise holes.
+//!
+//! Normalize's repairs ([`even_odd_rebuild`], [`merge_parts`]) go through geo
+//! instead, on purpose: a repaired record must come out OGC-valid (rings that
+//! do not touch), which is what geo's OGC-shaped output gives and the plain
+//! output does not promise; geo runs its own i_overlay (4.5) inside.
+
+use geo::algorithm::bool_ops::{unary_union, BooleanOps, FillRule as GeoFillRule};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use i_overlay_4::core::fill_rule::FillRule;
+use i_overlay_4::core::overlay_rule::OverlayRule;
+use i_overlay_4::float::overlay::{FloatOverlay, OverlayOptions};
+
+type Ring = Vec<[f64; 2]>;
+
+fn rings<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Vec<Ring> {
+    parts
+        .into_iter()
+        .flat_map(|mp| mp.0.iter())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .filter(|r| r.0.len() >= 4)
+        // i_overlay paths are implicitly closed: drop the repeated last vertex.
+        .map(|r| r.0[..r.0.len() - 1].iter().map(|c| [c.x, c.y]).collect())
+        .collect()
+}
+
+fn close(ring: Ring) -> LineString<f64> {
+    let mut pts: Vec<Coord<f64>> = ring.into_iter().map(|[x, y]| Coord { x, y }).collect();
+    if let Some(&first) = pts.first() {
+        pts.push(first);
+    }
+    LineString(pts)
+}
+
+fn to_multipolygon(shapes: Vec<Vec<Ring>>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        shapes
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let mut it = s.into_iter();
+                let exterior = close(it.next().expect("non-empty shape"));
+                Polygon::new(exterior, it.map(close).collect())
+            })
+            .collect(),
+    )
+}
+
+fn overlay(subject: Vec<Ring>, clip: Vec<Ring>, rule: OverlayRule) -> MultiPolygon<f64> {
+    if subject.is_empty() && clip.is_empty() {
+        return MultiPolygon::new(vec![]);
+    }
+    let shapes = FloatOverlay::with_subj_and_clip_custom(
+        &subject,
+        &clip,
+        OverlayOptions::default(),
+        Default::default(),
+    )
+    .overlay(rule, FillRule::NonZero);
+    to_multipolygon(shapes)
+}
+
+/// The union of any number of multipolygons.
+pub fn union_all<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPolygon<f64> {
+    let subject = rings(parts);
+    if subject.is_empty() {
+        return MultiPolygon::new(vec![]);
+    }
+    let shapes =
+        FloatOverlay::with_subj_custom(&subject, OverlayOptions::default(), Default::default())
+            .overlay(OverlayRule::Subject, FillRule::NonZero);
+    to_multipolygon(shapes)
+}
+
+/// `a − b`.
+pub fn difference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    if b.0.is_empty() {
+        return a.clone();
+    }
+    overlay(rings([a]), rings([b]), OverlayRule::Difference)
+}
+
+/// `a ∩ b`.
+pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    if a.0.is_empty() || b.0.is_empty() {
+        return MultiPolygon::new(vec![]);
+    }
+    overlay(rings([a]), rings([b]), OverlayRule::Intersect)
+}
+
+/// A polygon that is not valid (bow-ties, crossing rings) rebuilt with the
+/// even-odd rule, the way GEOS `make_valid` rebuilds polygon parts
+/// (docs/facts.md): crossing lobes come out as separate parts. Through geo's
+/// `BooleanOps`, whose OGC-shaped output is what normalize promises: valid
+/// polygons, rings that do not touch.
+pub fn even_odd_rebuild(p: &Polygon<f64>) -> MultiPolygon<f64> {
+    let empty: MultiPolygon<f64> = MultiPolygon::new(vec![]);
+    p.union_with_fill_rule(&empty, GeoFillRule::EvenOdd)
+}
+
+/// Overlapping parts of one multipolygon merged into a valid multipolygon
+/// (geo's `unary_union`, OGC-shaped output as for [`even_odd_rebuild`]).
+pub fn merge_parts(parts: &[Polygon<f64>]) -> MultiPolygon<f64> {
+    unary_union(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Area};
+
+    fn mp(p: Polygon<f64>) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![p])
+    }
+
+    #[test]
+    fn difference_leaves_a_hole() {
+        let a = mp(
+            polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.), (x: 0., y: 0.)],
+        );
+        let b = mp(
+            polygon![(x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 1., y: 2.), (x: 1., y: 1.)],
+        );
+        let d = difference(&a, &b);
+        assert!((d.unsigned_area() - 15.0).abs() < 1e-9);
+        assert_eq!(d.0[0].interiors().len(), 1);
+        assert!((intersection(&a, &b).unsigned_area() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hole_touching_the_exterior_keeps_its_area() {
+        // b touches a's boundary at one vertex and shares a vertex with c: the
+        // layout on which OGC-shaped output lost land.
+        let a = mp(
+            polygon![(x: 0., y: 0.), (x: 6., y: 0.), (x: 6., y: 6.), (x: 0., y: 6.), (x: 0., y: 0.)],
+        );
+        let b = mp(
+            polygon![(x: 0., y: 3.), (x: 2., y: 2.), (x: 3., y: 3.), (x: 2., y: 4.), (x: 0., y: 3.)],
+        );
+        let c = mp(
+            polygon![(x: 3., y: 3.), (x: 4., y: 2.), (x: 5., y: 3.), (x: 4., y: 4.), (x: 3., y: 3.)],
+        );
+        let u = union_all([&b, &c]);
+        let d = difference(&a, &u);
+        let expected = a.unsigned_area() - b.unsigned_area() - c.unsigned_area();
+        assert!(
+            (d.unsigned_area() - expected).abs() < 1e-9,
+            "{} vs {expected}",
+            d.unsigned_area()
+        );
+        assert!(
+            (d.unsigned_area() + intersection(&a, &u).unsigned_area() - a.unsigned_area()).abs()
+                < 1e-9
+        );
+    }
+
+    #[test]
+    fn union_of_clockwise_and_counter_clockwise() {
+        let ccw = mp(
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)],
+        );
+        let cw = mp(
+            polygon![(x: 5., y: 5.), (x: 5., y: 6.), (x: 6., y: 6.), (x: 6., y: 5.), (x: 5., y: 5.)],
+        );
+        let u = union_all([&ccw, &cw]);
+        assert_eq!(u.0.len(), 2);
+        assert!((u.unsigned_area() - 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,58 @@
+//! Geometry: the geometric primitives the stages share, one operation per
+//! file. Stages import this layer, never one another's geometry code; a new
+//! geometric operation gets a file here.
+//!
+//! - [`geodesic_area`]: area on the WGS84 ellipsoid, the unit of every figure;
+//! - [`boolean_ops`]: union, intersection and difference of multipolygons,
+//!   and normalize's repairs (i_overlay and geo: which output, and why);
+//! - [`grid_clean`]: rings rounded to an integer grid made valid polygons on
+//!   that grid (i_overlay);
+//! - [`grid_simple`]: whether such rings are valid as they are (the fast
+//!   path that skips the cleaning);
+//! - [`snap`]: a multipolygon snapped to a decimal grid and rebuilt valid
+//!   there (the GeoJSON writers);
+//! - [`ring_area`]: the shoelace formula, exact on integers;
+//! - [`point_in_ring`]: point in ring on the integer grid, exact;
+//! - [`rounding`]: decimals for what is written, the integer grid for what is
+//!   cleaned.
+
+mod boolean_ops;
+mod geodesic_area;
+mod grid_clean;
+mod grid_simple;
+mod point_in_ring;
+mod ring_area;
+mod rounding;
+mod snap;
+
+pub use geodesic_area::area;
+pub use ring_area::{ring_area2, ShoelaceVertex};
+
+pub(crate) use boolean_ops::{difference, even_odd_rebuild, intersection, merge_parts, union_all};
+pub(crate) use grid_clean::clean;
+pub(crate) use grid_simple::simple_polygons;
+pub(crate) use rounding::{quantise, quantise_iter, round, round_area};
+pub(crate) use snap::snap_valid;
+
+/// A point of the integer grid (i_overlay's own type, so cleaning needs no copy).
+pub(crate) use i_overlay::i_float::int::point::IntPoint;
+
+/// Shared by the tests of the integer-grid files.
+#[cfg(test)]
+mod test_rings {
+    use i_overlay::i_float::int::point::IntPoint;
+
+    /// Seeded numbers in 0..m (xorshift): reproducible random rings.
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(i32) -> i32 {
+        move |m| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as i32
+        }
+    }
+
+    pub(crate) fn ip(v: &[(i32, i32)]) -> Vec<IntPoint> {
+        v.iter().map(|&(x, y)| IntPoint::new(x, y)).collect()
+    }
+}
