@@ -9,12 +9,12 @@
 //! the input fingerprints.
 
 pub mod crs;
-mod domains;
+
+pub mod gdal;
 mod geojson;
 pub mod limits;
 pub mod mapping;
-pub mod ogr;
-pub mod open;
+
 pub mod points;
 pub mod presets;
 
@@ -90,9 +90,9 @@ pub fn ingest(cfg: &Config) -> Result<Ingested> {
 /// The fingerprints of every file one source is made of (its own files, then
 /// the attributes join file): summary.json's `inputs` and the manifest's.
 pub fn fingerprints(cfg: &Config, source: &SourceConfig) -> Result<Vec<InputFile>> {
-    let mut files = ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?;
+    let mut files = gdal::fingerprint(&cfg.resolve(&source.path), &source.path)?;
     if let Some(attrs) = &source.attributes {
-        files.extend(ogr::fingerprint(&cfg.resolve(attrs), attrs)?);
+        files.extend(gdal::fingerprint(&cfg.resolve(attrs), attrs)?);
     }
     Ok(files)
 }
@@ -102,5 +102,5 @@ fn read_source(
     source: &SourceConfig,
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
-    ogr::read(cfg, source, diags)
+    gdal::read(cfg, source, diags)
 }

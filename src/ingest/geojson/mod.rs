@@ -36,14 +36,14 @@
 //! such a file instead, `ogr` quarantines the records concerned. An empty
 //! collection is a source with no records (there are no columns to map).
 
-use super::crs;
-use super::mapping::{Mapper, RawValue};
-use super::ogr::{encoding_diagnostic, has_mangled_text, provenance, too_large};
-use super::presets::Preset;
-use super::{RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::Result;
+use crate::ingest::crs;
+use crate::ingest::gdal::{encoding_diagnostic, has_mangled_text, provenance, too_large};
+use crate::ingest::mapping::{Mapper, RawValue};
+use crate::ingest::presets::Preset;
+use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rayon::prelude::*;
@@ -83,7 +83,7 @@ pub(crate) fn read(
     if !is_plain_geojson(&path) {
         return None;
     }
-    if let Err(e) = super::open::check_before_open(&path, &cfg.limits) {
+    if let Err(e) = crate::ingest::gdal::open::check_before_open(&path, &cfg.limits) {
         return Some(Err(e));
     }
     let bytes = std::fs::read(&path).ok()?;
@@ -101,7 +101,7 @@ pub(crate) fn read(
     if collection.features.is_empty() {
         // `"features": []` is a valid input with nothing in it: no columns
         // to map, no records (GDAL's reader says the same).
-        return Some(Ok(super::ogr::empty_batch(
+        return Some(Ok(crate::ingest::gdal::empty_batch(
             source,
             "GeoJSON".to_string(),
             cfg.limits.max_vertices,
@@ -234,11 +234,12 @@ fn layer_extent(features: &[Feature]) -> Option<crs::Extent> {
         .filter_map(|f| f.geometry.as_ref().and_then(Geom::envelope))
         .collect();
     let whole = union(envelopes.iter().copied())?;
-    if super::ogr::is_lon_lat(&whole) {
+    if crate::ingest::gdal::is_lon_lat(&whole) {
         return Some(whole);
     }
-    let (fit, out): (Vec<crs::Extent>, Vec<crs::Extent>) =
-        envelopes.iter().partition(|e| super::ogr::is_lon_lat(e));
+    let (fit, out): (Vec<crs::Extent>, Vec<crs::Extent>) = envelopes
+        .iter()
+        .partition(|e| crate::ingest::gdal::is_lon_lat(e));
     match union(fit.iter().copied()) {
         Some(e) if fit.len() >= out.len() => Some(e),
         _ => Some(whole),
@@ -875,7 +876,6 @@ impl<'de> DeserializeSeed<'de> for RingSeed {
 }
 
 #[cfg(test)]
-#[path = "geojson_equivalence.rs"]
 mod equivalence;
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! examples and fuzz seeds hold, and small cases made for the rules the reader
 //! repeats, read both ways; batches (or errors) and diagnostics must match.
 
-use super::super::ogr::{read_with, Reader};
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::Diagnostics;
+use crate::ingest::gdal::{read_with, Reader};
 use std::path::{Path, PathBuf};
 
 fn repo() -> PathBuf {

@@ -125,13 +125,13 @@ pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
         return Err(not_found(path));
     }
     let format = Format::of(path);
-    if path.is_dir() && (format != Format::Other || super::limits::read_into_memory(path)) {
+    if path.is_dir() && (format != Format::Other || crate::ingest::limits::read_into_memory(path)) {
         return Err(Error::input(
             path,
             "is a directory, not a file; point `path` at the file itself (a File Geodatabase .gdb is the only directory clearmap reads)",
         ));
     }
-    super::limits::check_file_size(path, limits)
+    crate::ingest::limits::check_file_size(path, limits)
 }
 
 pub fn open(
@@ -144,7 +144,7 @@ pub fn open(
     check_before_open(path, limits)?;
     let format = Format::of(path);
     if format == Format::ZippedShapefile {
-        super::limits::check_zip(path, limits)?;
+        crate::ingest::limits::check_zip(path, limits)?;
     }
     let mut open_options: Vec<String> = Vec::new();
     let mut config_keys = Vec::new();

@@ -2,7 +2,7 @@
 //! GeoPackage, File Geodatabase, CSV, XLSX, KML …), one layer per source.
 //!
 //! Owns reading a layer's features and a table's rows; how a file is opened is
-//! [`super::open`]'s, which CRS it is in is [`super::crs`]'s.
+//! [`super::open`]'s, which CRS it is in is [`crate::ingest::crs`]'s.
 //!
 //! GDAL datasets are not thread-safe, so a layer is read sequentially here into
 //! plain geo types; everything after ingest is parallel.
@@ -12,19 +12,22 @@
 //! fewer records than the layer declares, is an error naming the file, layer
 //! and last record read. GDAL's warnings stay READER_MESSAGE diagnostics.
 
-use super::crs;
-use super::mapping::{Mapper, RawValue};
-use super::open::{self, Format, Purpose};
-use super::presets::Preset;
-use super::{InputFile, RawGeometry, RawRecord, SourceBatch};
+use crate::ingest::crs;
+
+mod domains;
+pub mod open;
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
+use crate::ingest::mapping::{Mapper, RawValue};
+use crate::ingest::presets::Preset;
+use crate::ingest::{InputFile, RawGeometry, RawRecord, SourceBatch};
 use crate::model::Provenance;
 use gdal::errors::CplErrType;
 use gdal::spatial_ref::CoordTransform;
 use gdal::vector::{FieldValue, LayerAccess};
 use gdal::Dataset;
+use open::{Format, Purpose};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -170,9 +173,9 @@ pub(crate) fn read_with(
 ) -> Result<SourceBatch> {
     capture_gdal_messages();
     let batch = match source.preset.as_deref().and_then(Preset::by_name) {
-        Some(Preset::NgPoints) => super::points::read(cfg, source, diags),
+        Some(Preset::NgPoints) => crate::ingest::points::read(cfg, source, diags),
         _ => match reader {
-            Reader::Auto => super::geojson::read(cfg, source, diags)
+            Reader::Auto => crate::ingest::geojson::read(cfg, source, diags)
                 .unwrap_or_else(|| read_layer(cfg, source, diags)),
             Reader::Gdal => read_layer(cfg, source, diags),
         },
@@ -388,7 +391,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         if let Some(hint) = source
             .separator
             .is_none()
-            .then(|| super::open::separator_hint(&path))
+            .then(|| open::separator_hint(&path))
             .flatten()
         {
             return Err(Error::config(
@@ -413,7 +416,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
         &mut source_diags,
     )?;
     diags.extend(source_diags);
-    let domains = super::domains::coded_values(ds, &layer, &mapper.decoded_columns());
+    let domains = domains::coded_values(ds, &layer, &mapper.decoded_columns());
     mapper.set_coded_domains(domains);
 
     let layer_srs = layer.spatial_ref();
@@ -460,7 +463,7 @@ fn read_layer(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> R
             Some(g) if g.is_empty() => RawGeometry::Empty,
             Some(_) if plan.quarantine.is_some() => {
                 let (code, _) = plan.quarantine.as_ref().expect("checked");
-                record_diags.push(super::crs::misfit(*code, &prov));
+                record_diags.push(crate::ingest::crs::misfit(*code, &prov));
                 RawGeometry::Unreadable
             }
             Some(g) if vertex_count(g) > cfg.limits.max_vertices => {
@@ -871,7 +874,7 @@ pub(crate) fn read_geometry(
                 &projected
             }
             Err(e) => {
-                diags.push(super::crs::unprojectable(&e, prov));
+                diags.push(crate::ingest::crs::unprojectable(&e, prov));
                 return RawGeometry::Unreadable;
             }
         },
@@ -1014,7 +1017,7 @@ fn gdal_file_list(path: &Path) -> Option<Vec<std::path::PathBuf>> {
 /// summary.json's `inputs` both come from here.
 pub fn fingerprint(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     if !path.exists() {
-        return Err(super::open::not_found(path));
+        return Err(open::not_found(path));
     }
     let mut files = Vec::new();
     if path.is_dir() {

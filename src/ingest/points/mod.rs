@@ -23,13 +23,13 @@
 //! or a polygon with fewer than 3 distinct vertices quarantines that polygon
 //! with a diagnostic naming its `PolyID` and `PointID`.
 
-use super::crs::{self, CrsPlan};
-use super::mapping::{Mapper, RawValue};
-use super::ogr::{read_table, Table};
-use super::{RawGeometry, RawRecord, SourceBatch};
 use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
+use crate::ingest::crs::{self, CrsPlan};
+use crate::ingest::gdal::{read_table, Table};
+use crate::ingest::mapping::{Mapper, RawValue};
+use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
 use crate::model::Provenance;
 use geo::{Coord, Destination, Geodesic, LineString, Point, Polygon};
 use std::collections::{BTreeMap, HashMap};
@@ -46,7 +46,7 @@ pub enum Kind {
 impl Kind {
     /// The kind of a `PointType`; `None` for a type IMSMA does not have.
     pub fn of(point_type: &str) -> Option<Kind> {
-        let k = super::presets::compact(point_type);
+        let k = crate::ingest::presets::compact(point_type);
         const VERTEX: [&str; 6] = ["", "start", "datum", "turning", "intermediate", "end"];
         const ANCHOR: [&str; 5] = ["benchmark", "reference", "landmark", "evidence", "usage"];
         if VERTEX
@@ -507,7 +507,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         attrs.id = Some(b.poly.clone());
         let geometry = match (&b.ring, &plan.quarantine) {
             (_, Some((code, _))) => {
-                record_diags.push(super::crs::misfit(*code, &prov));
+                record_diags.push(crate::ingest::crs::misfit(*code, &prov));
                 RawGeometry::Unreadable
             }
             (None, None) => RawGeometry::Unreadable,
@@ -574,7 +574,7 @@ fn to_wgs84(
     if let Some(ct) = &plan.to_wgs84 {
         let mut zs = vec![0.0; xs.len()];
         if let Err(e) = ct.transform_coords(&mut xs, &mut ys, &mut zs) {
-            diags.push(super::crs::unprojectable(&e, prov));
+            diags.push(crate::ingest::crs::unprojectable(&e, prov));
             return RawGeometry::Unreadable;
         }
     }
