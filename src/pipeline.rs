@@ -66,6 +66,18 @@ static INGEST: Mutex<()> = Mutex::new(());
 
 /// [`compute`], logging each stage under the label `country`.
 pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Computed> {
+    let inputs = ingest::fingerprints(cfg)?;
+    compute_with(cfg, inputs, log, country)
+}
+
+/// [`compute_logged`] with the inputs already fingerprinted (by the manifest
+/// check), so that no input is hashed twice in a build.
+fn compute_with(
+    cfg: &Config,
+    inputs: Vec<ingest::InputFile>,
+    log: &Logger,
+    country: &str,
+) -> Result<Computed> {
     let st = log.stage(country, "ingest");
     let ingested = {
         let _turn = INGEST.lock().unwrap_or_else(|e| e.into_inner());
@@ -75,7 +87,6 @@ pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Compu
         "sources": ingested.batches.len(),
         "records": ingested.batches.iter().map(|b| b.records.len()).sum::<usize>(),
     }));
-    let inputs = ingested.inputs.clone();
 
     let st = log.stage(country, "normalize");
     let normalized = normalize::normalize(ingested);
@@ -274,7 +285,8 @@ pub fn build_incremental(
     atomic::check_replaceable(&dir)?;
     // Hash the sources before reading anything: that decides the skip.
     let st = log.stage(country, "hash");
-    let mut manifest = Manifest::of(cfg)?;
+    let inputs = ingest::fingerprints(cfg)?;
+    let mut manifest = Manifest::of(cfg, &inputs)?;
     if opts.tile_format != Default::default() {
         // Recorded only when not the default, so older manifests stay current.
         manifest
@@ -300,7 +312,7 @@ pub fn build_incremental(
         None => None,
     };
     emit::tables::check_temp_dir()?;
-    let c = compute_logged(cfg, log, country)?;
+    let c = compute_with(cfg, inputs, log, country)?;
     let st = log.stage(country, "emit");
     let emit_cfg = EmitConfig {
         tile_format: opts.tile_format,

@@ -36,13 +36,14 @@
 //! such a file instead, `ogr` quarantines the records concerned. An empty
 //! collection is a source with no records (there are no columns to map).
 
-use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::ingest::crs;
-use crate::ingest::gdal::{encoding_diagnostic, has_mangled_text, provenance, too_large};
+use crate::ingest::limits::too_large;
 use crate::ingest::mapping::{Mapper, RawValue};
-use crate::ingest::presets::Preset;
+use crate::ingest::record::{empty_batch, encoding_diagnostic, has_mangled_text, provenance};
+use crate::ingest::Preset;
+use crate::ingest::{IngestConfig, SourceConfig};
 use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
@@ -67,16 +68,11 @@ type Fast<T> = std::result::Result<T, Unsupported>;
 /// `open::open` makes before GDAL sees a file are made here first, with the
 /// same errors.
 pub(crate) fn read(
-    cfg: &Config,
+    cfg: &IngestConfig,
     source: &SourceConfig,
     diags: &mut Diagnostics,
 ) -> Option<Result<SourceBatch>> {
-    if source.crs.is_some()
-        || matches!(
-            source.preset.as_deref().and_then(Preset::by_name),
-            Some(Preset::NgPoints)
-        )
-    {
+    if source.crs.is_some() || source.preset == Some(Preset::NgPoints) {
         return None;
     }
     let path = cfg.resolve(&source.path);
@@ -101,7 +97,7 @@ pub(crate) fn read(
     if collection.features.is_empty() {
         // `"features": []` is a valid input with nothing in it: no columns
         // to map, no records (GDAL's reader says the same).
-        return Some(Ok(crate::ingest::gdal::empty_batch(
+        return Some(Ok(empty_batch(
             source,
             "GeoJSON".to_string(),
             cfg.limits.max_vertices,
@@ -124,7 +120,7 @@ fn is_plain_geojson(path: &Path) -> bool {
 }
 
 fn build(
-    cfg: &Config,
+    cfg: &IngestConfig,
     source: &SourceConfig,
     path: &Path,
     layer_name: String,
@@ -133,7 +129,7 @@ fn build(
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
     let shown = source.path.display().to_string();
-    let config_path = cfg.path.clone().unwrap_or_else(|| path.to_path_buf());
+    let config_path = cfg.config_path_or(path);
     let source_desc = format!("{shown} layer {layer_name}");
     let mut source_diags = Vec::new();
     let mapper = Mapper::new(
@@ -151,7 +147,7 @@ fn build(
         None,
         Some(srs),
         extent,
-        cfg.country.as_deref(),
+        cfg.country,
         &source_desc,
         path,
         &config_path,
@@ -178,7 +174,7 @@ fn build(
                     RawGeometry::Unreadable
                 }
                 Some(g) if g.vertices() > max_vertices => {
-                    record_diags.push(too_large(g.vertices(), max_vertices, &prov));
+                    record_diags.push(too_large(g.vertices(), max_vertices).record(&prov));
                     RawGeometry::Unreadable
                 }
                 // The layer is EPSG:4326 and so is the target: GDAL's
@@ -234,12 +230,11 @@ fn layer_extent(features: &[Feature]) -> Option<crs::Extent> {
         .filter_map(|f| f.geometry.as_ref().and_then(Geom::envelope))
         .collect();
     let whole = union(envelopes.iter().copied())?;
-    if crate::ingest::gdal::is_lon_lat(&whole) {
+    if crs::is_lon_lat(&whole) {
         return Some(whole);
     }
-    let (fit, out): (Vec<crs::Extent>, Vec<crs::Extent>) = envelopes
-        .iter()
-        .partition(|e| crate::ingest::gdal::is_lon_lat(e));
+    let (fit, out): (Vec<crs::Extent>, Vec<crs::Extent>) =
+        envelopes.iter().partition(|e| crs::is_lon_lat(e));
     match union(fit.iter().copied()) {
         Some(e) if fit.len() >= out.len() => Some(e),
         _ => Some(whole),

@@ -23,12 +23,12 @@
 //! or a polygon with fewer than 3 distinct vertices quarantines that polygon
 //! with a diagnostic naming its `PolyID` and `PointID`.
 
-use crate::config::{Config, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::ingest::crs::{self, CrsPlan};
 use crate::ingest::gdal::{read_table, Table};
 use crate::ingest::mapping::{Mapper, RawValue};
+use crate::ingest::{IngestConfig, SourceConfig};
 use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
 use crate::model::Provenance;
 use geo::{Coord, Destination, Geodesic, LineString, Point, Polygon};
@@ -334,7 +334,7 @@ fn parse_rows(
 ) -> Result<Vec<PointRow>> {
     let poly_col = source
         .fields
-        .get("id")
+        .get(&crate::ingest::Field::Id)
         .map(String::as_str)
         .unwrap_or("PolyID");
     let x_col = source.x.as_deref().unwrap_or("Xcoord");
@@ -399,9 +399,13 @@ fn parse_rows(
 }
 
 /// Read a point-template source into one raw record per `PolyID`.
-pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Result<SourceBatch> {
+pub(super) fn read(
+    cfg: &IngestConfig,
+    source: &SourceConfig,
+    diags: &mut Diagnostics,
+) -> Result<SourceBatch> {
     let path = cfg.resolve(&source.path);
-    let config_path = cfg.path.clone().unwrap_or_else(|| path.clone());
+    let config_path = cfg.config_path_or(&path);
     let table = read_table(cfg, source, &source.path, source.layer.as_deref(), diags)?;
     let desc = format!("{} layer {}", table.shown, table.layer);
     let mut findings = Vec::new();
@@ -418,7 +422,7 @@ pub fn read(cfg: &Config, source: &SourceConfig, diags: &mut Diagnostics) -> Res
         source.crs.as_deref(),
         None,
         extent,
-        cfg.country.as_deref(),
+        cfg.country,
         &desc,
         &path,
         &config_path,
