@@ -398,3 +398,48 @@ pub fn tiles(
 pub fn has_errors(d: &Diagnostics) -> bool {
     d.items().iter().any(|x| x.severity == Severity::Error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_hashes_each_input_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("h.geojson");
+        std::fs::write(
+            &src,
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"H1","status":"open"},"geometry":{"type":"Polygon","coordinates":[[[105,12],[105.001,12],[105.001,12.001],[105,12.001],[105,12]]]}}]}"#,
+        )
+        .unwrap();
+        let cfg = Config::from_files(Some("KHM".into()), std::slice::from_ref(&src), &[]);
+        let out = dir.path().join("out");
+        let hashed = || ingest::HASHED.with(|n| n.get());
+        let before = hashed();
+        let status = build_incremental(
+            &cfg,
+            &out,
+            &BuildOptions::default(),
+            &Logger::silent(),
+            "KHM",
+        )
+        .unwrap();
+        assert!(matches!(status, Status::Built(_)));
+        assert_eq!(
+            hashed() - before,
+            1,
+            "the manifest and summary.json share one hash"
+        );
+        // Up to date: hashed once to find that out, nothing read.
+        let status = build_incremental(
+            &cfg,
+            &out,
+            &BuildOptions::default(),
+            &Logger::silent(),
+            "KHM",
+        )
+        .unwrap();
+        assert!(matches!(status, Status::Unchanged(_)));
+        assert_eq!(hashed() - before, 2);
+    }
+}

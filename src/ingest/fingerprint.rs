@@ -122,7 +122,16 @@ fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     Ok(files)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Files hashed on this thread, for the test that a build hashes each
+    /// input once.
+    pub(crate) static HASHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
+    #[cfg(test)]
+    HASHED.with(|n| n.set(n.get() + 1));
     let mut f = std::fs::File::open(p).map_err(|e| Error::input(p, e.to_string()))?;
     let mut buf = vec![0u8; 1 << 16];
     loop {

@@ -447,10 +447,6 @@ impl Mapper {
         self.columns.get(field).copied()
     }
 
-    pub fn columns(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
-        self.columns.iter().map(|(k, v)| (*k, *v))
-    }
-
     /// Map one record. `get` returns the raw value of a column index.
     pub fn map(
         &self,

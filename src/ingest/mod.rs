@@ -23,7 +23,7 @@ mod fingerprint;
 mod gdal;
 mod geojson;
 pub(crate) mod limits;
-pub mod mapping;
+mod mapping;
 pub mod points;
 mod presets;
 mod record;
@@ -33,6 +33,8 @@ use crate::diagnostics::Diagnostics;
 use crate::error::Result;
 pub use field::Field;
 pub(crate) use fingerprint::hex;
+#[cfg(test)]
+pub(crate) use fingerprint::HASHED;
 pub use fingerprint::{fingerprints, InputFile};
 pub use limits::Limits;
 pub use mapping::CanonicalAttrs;
