@@ -40,7 +40,7 @@ pub use limits::Limits;
 pub use mapping::CanonicalAttrs;
 pub use presets::Preset;
 pub use record::{RawGeometry, RawRecord, SourceBatch};
-pub use source::{SourceConfig, SEPARATORS};
+pub use source::SourceConfig;
 use std::path::{Path, PathBuf};
 
 /// Ingest's part of the config: the sources, the `[limits]`, the country (a

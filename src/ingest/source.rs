@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The CSV field separators a source can name with `separator`.
-pub const SEPARATORS: &[&str] = &[",", ";", "|", "\t"];
+const SEPARATORS: &[&str] = &[",", ";", "|", "\t"];
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
