@@ -1,12 +1,19 @@
 //! The country config (TOML, docs/design.md "Config") and the zero-config form built
 //! from command-line file lists. Unknown keys are errors that name the key, so a
 //! typo never silently changes a figure.
+//!
+//! Owns parsing the file and the keys of the country itself (`country`,
+//! `as_of`, `language`, `[basemap]`, `[output]`); each stage owns the type of
+//! its own section ([`SourceConfig`] and [`Limits`] of ingest,
+//! [`ReconcileConfig`] of reconcile) and checks it, and [`Config`] assembles
+//! them ([`Config::ingest`] hands ingest its part).
 
 use crate::error::{Error, Result};
+use crate::ingest::{IngestConfig, Limits, SourceConfig};
 use crate::model::Role;
+use crate::reconcile::ReconcileConfig;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod iso3166;
@@ -15,24 +22,60 @@ mod iso3166;
 /// mine-action database holds releases from before 1990.
 const AS_OF_MIN: (i32, u32, u32) = (1990, 1, 1);
 
-/// The CSV field separators a source can name with `separator`.
-pub const SEPARATORS: &[&str] = &[",", ";", "|", "\t"];
-
-/// Canonical field names a source can map (`[source.fields]`, `[source.defaults]`).
-pub const CANONICAL_FIELDS: [&str; 9] = [
-    "id",
-    "classification",
-    "status",
-    "contamination",
-    "region",
-    "hazard_ids",
-    "outcome",
-    "date",
-    "area_reported_m2",
-];
-
 /// Languages of the map page: the six official languages of the Convention.
 pub const LANGUAGES: [&str; 6] = ["ar", "zh", "en", "fr", "ru", "es"];
+
+/// A language of the map page (`language = "…"`), one of [`LANGUAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Language {
+    Ar,
+    Zh,
+    #[default]
+    En,
+    Fr,
+    Ru,
+    Es,
+}
+
+impl Language {
+    pub const ALL: [Language; 6] = [
+        Language::Ar,
+        Language::Zh,
+        Language::En,
+        Language::Fr,
+        Language::Ru,
+        Language::Es,
+    ];
+
+    /// The ISO 639-1 code the page and its catalogues are named by.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Ar => "ar",
+            Language::Zh => "zh",
+            Language::En => "en",
+            Language::Fr => "fr",
+            Language::Ru => "ru",
+            Language::Es => "es",
+        }
+    }
+}
+
+impl TryFrom<String> for Language {
+    type Error = String;
+
+    fn try_from(code: String) -> std::result::Result<Language, String> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| {
+                format!(
+                    "language = \"{code}\" is not a language of the map page; use one of {}",
+                    LANGUAGES.join(", ")
+                )
+            })
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,8 +86,8 @@ pub struct Config {
     #[serde(default, deserialize_with = "de_date")]
     pub as_of: Option<NaiveDate>,
     pub attribution: Option<String>,
-    /// Language of the map page: one of [`LANGUAGES`]; English when absent.
-    pub language: Option<String>,
+    /// Language of the map page; English when absent.
+    pub language: Option<Language>,
     /// An optional raster basemap under the map (the page works without one).
     pub basemap: Option<Basemap>,
     #[serde(rename = "source", default)]
@@ -53,7 +96,7 @@ pub struct Config {
     pub output: OutputConfig,
     /// Thresholds of the reconcile checks.
     #[serde(default)]
-    pub reconcile: crate::reconcile::ReconcileConfig,
+    pub reconcile: ReconcileConfig,
     /// Resource limits on inputs (`[limits]`).
     #[serde(default)]
     pub limits: Limits,
@@ -63,42 +106,6 @@ pub struct Config {
     /// The config file itself, for messages; `None` for the zero-config form.
     #[serde(skip)]
     pub path: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    pub path: PathBuf,
-    pub layer: Option<String>,
-    pub role: Role,
-    pub preset: Option<String>,
-    pub crs: Option<String>,
-    /// CSV: the column holding WKT geometry (else GDAL's usual names are tried).
-    pub wkt: Option<String>,
-    /// CSV and the point template: the column of X / easting / longitude.
-    pub x: Option<String>,
-    /// CSV and the point template: the column of Y / northing / latitude.
-    pub y: Option<String>,
-    /// CSV: the field separator, one of ",", ";", "|" or "\t" (tab); GDAL
-    /// itself recognises only comma, semicolon, tab and space.
-    pub separator: Option<String>,
-    /// Text encoding of CSV and shapefile attributes when not UTF-8, e.g.
-    /// "windows-1252".
-    pub encoding: Option<String>,
-    /// Point template: the table of polygon attributes joined on the polygon id
-    /// (relative to the config file).
-    pub attributes: Option<PathBuf>,
-    /// chrono format of ambiguous dates such as "03/04/2021", e.g. "%d/%m/%Y".
-    pub date_format: Option<String>,
-    /// canonical field = source column
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    /// canonical field → (raw value = canonical value)
-    #[serde(default)]
-    pub values: BTreeMap<String, BTreeMap<String, String>>,
-    /// canonical field = constant value, for fields the source lacks
-    #[serde(default)]
-    pub defaults: BTreeMap<String, toml::Value>,
 }
 
 /// `[basemap]`: raster tiles drawn under the hazards, e.g.
@@ -136,55 +143,6 @@ impl Default for OutputConfig {
 
 fn default_precision() -> u8 {
     7
-}
-
-/// Resource limits on inputs (`[limits]`): what a hostile or broken export can
-/// make clearmap allocate. Each is named in the error it causes, so a user
-/// with a genuinely large export knows which key to raise.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Vertices of one geometry; a record over it is quarantined
-    /// (GEOMETRY_TOO_LARGE).
-    #[serde(default = "default_max_vertices")]
-    pub max_vertices: u64,
-    /// Size in MB (MiB) of a file in a format GDAL reads whole into memory
-    /// (GeoJSON, KML, CSV, XLSX).
-    #[serde(default = "default_max_file_mb")]
-    pub max_file_mb: u64,
-    /// Total uncompressed size in MB (MiB) of a zip's entries.
-    #[serde(default = "default_max_zip_mb")]
-    pub max_zip_uncompressed_mb: u64,
-    /// Uncompressed / compressed size of a zip (and of each entry).
-    #[serde(default = "default_max_zip_ratio")]
-    pub max_zip_ratio: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_vertices: default_max_vertices(),
-            max_file_mb: default_max_file_mb(),
-            max_zip_uncompressed_mb: default_max_zip_mb(),
-            max_zip_ratio: default_max_zip_ratio(),
-        }
-    }
-}
-
-fn default_max_vertices() -> u64 {
-    1_000_000
-}
-
-fn default_max_file_mb() -> u64 {
-    2048
-}
-
-fn default_max_zip_mb() -> u64 {
-    4096
-}
-
-fn default_max_zip_ratio() -> f64 {
-    100.0
 }
 
 fn de_date<'de, D: serde::Deserializer<'de>>(
@@ -244,23 +202,7 @@ impl Config {
         hazards: &[PathBuf],
         releases: &[PathBuf],
     ) -> Config {
-        let source = |path: &PathBuf, role| SourceConfig {
-            path: path.clone(),
-            layer: None,
-            role,
-            preset: None,
-            crs: None,
-            wkt: None,
-            separator: None,
-            x: None,
-            y: None,
-            encoding: None,
-            attributes: None,
-            date_format: None,
-            fields: BTreeMap::new(),
-            values: BTreeMap::new(),
-            defaults: BTreeMap::new(),
-        };
+        let source = |path: &PathBuf, role| SourceConfig::new(path.clone(), role);
         Config {
             country,
             name: None,
@@ -281,8 +223,8 @@ impl Config {
         }
     }
 
-    /// Semantic checks serde cannot express: canonical names and values,
-    /// presets, a hazard source, `as_of` and `country`.
+    /// Semantic checks serde cannot express: a hazard source, `as_of`,
+    /// `country`, and each section's own checks.
     pub fn check(&self) -> std::result::Result<(), String> {
         if let Some(c) = &self.country {
             check_country(c)?;
@@ -294,14 +236,6 @@ impl Config {
             return Err(
                 "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
             );
-        }
-        if let Some(l) = &self.language {
-            if !LANGUAGES.contains(&l.as_str()) {
-                return Err(format!(
-                    "language = \"{l}\" is not a language of the map page; use one of {}",
-                    LANGUAGES.join(", ")
-                ));
-            }
         }
         if let Some(b) = &self.basemap {
             let templated = ["{z}", "{x}", "{y}"].iter().all(|t| b.url.contains(t));
@@ -325,15 +259,7 @@ impl Config {
         {
             return Err("[reconcile] duplicate_iou must be within 0..1, area_mismatch and min_overlap_m2 not negative".into());
         }
-        let l = &self.limits;
-        if l.max_vertices < 4
-            || l.max_file_mb == 0
-            || l.max_zip_uncompressed_mb == 0
-            || l.max_zip_ratio.is_nan()
-            || l.max_zip_ratio < 1.0
-        {
-            return Err("[limits] max_vertices must be at least 4, max_file_mb and max_zip_uncompressed_mb at least 1, max_zip_ratio at least 1".into());
-        }
+        self.limits.check()?;
         if self.output.precision > 12 {
             return Err(format!(
                 "[output] precision = {} is more than 12 decimals",
@@ -342,92 +268,37 @@ impl Config {
         }
         for (i, s) in self.sources.iter().enumerate() {
             let at = format!("[[source]] #{} ({})", i + 1, s.path.display());
-            if let Some(p) = &s.preset {
-                if crate::ingest::presets::Preset::by_name(p).is_none() {
-                    return Err(format!(
-                        "{at}: unknown preset \"{p}\"; known presets: {}",
-                        crate::ingest::presets::NAMES.join(", ")
-                    ));
-                }
-            }
-            if let Some(sep) = &s.separator {
-                if !SEPARATORS.contains(&sep.as_str()) {
-                    return Err(format!(
-                        "{at}: separator = {sep:?} is not one clearmap reads; use one of \",\", \";\", \"|\" or \"\\t\" (tab)"
-                    ));
-                }
-            }
-            if let Some(e) = &s.encoding {
-                if encoding_rs::Encoding::for_label(e.trim().as_bytes()).is_none() {
-                    return Err(format!(
-                        "{at}: encoding = \"{e}\" is not an encoding name clearmap knows; use e.g. encoding = \"windows-1252\""
-                    ));
-                }
-            }
-            if let Some(f) = &s.date_format {
-                use std::fmt::Write;
-                let probe = NaiveDate::from_ymd_opt(2001, 2, 3).expect("valid date");
-                let mut shown = String::new();
-                // An unknown `%` item makes Display fail, which `to_string` would panic on.
-                let written = write!(shown, "{}", probe.format(f)).is_ok();
-                if !written || NaiveDate::parse_from_str(&shown, f) != Ok(probe) {
-                    return Err(format!(
-                        "{at}: date_format = \"{f}\" does not read back a whole date; use chrono syntax such as \"%d/%m/%Y\""
-                    ));
-                }
-            }
-            if s.preset.as_deref() == Some("imsma-ng-points") && s.crs.is_none() {
-                return Err(format!(
-                    "{at}: preset \"imsma-ng-points\" needs the CRS of Xcoord/Ycoord (IMSMA ignores ProjName); add e.g. crs = \"EPSG:32648\" to the [[source]]"
-                ));
-            }
-            for key in s
-                .fields
-                .keys()
-                .chain(s.values.keys())
-                .chain(s.defaults.keys())
-            {
-                if !CANONICAL_FIELDS.contains(&key.as_str()) {
-                    if let Some(hint) = geometry_key_hint(key, s) {
-                        return Err(format!("{at}: {hint}"));
-                    }
-                    return Err(format!(
-                        "{at}: \"{key}\" is not a canonical field; use one of {}",
-                        CANONICAL_FIELDS.join(", ")
-                    ));
-                }
-            }
-            crate::ingest::mapping::check_values(s).map_err(|m| format!("{at}: {m}"))?;
-            for (key, v) in &s.defaults {
-                if !matches!(
-                    v,
-                    toml::Value::String(_)
-                        | toml::Value::Integer(_)
-                        | toml::Value::Float(_)
-                        | toml::Value::Datetime(_)
-                        | toml::Value::Array(_)
-                ) {
-                    return Err(format!(
-                        "{at}: [source.defaults] {key} must be a string, number, date or list"
-                    ));
-                }
-            }
+            s.check().map_err(|m| format!("{at}: {m}"))?;
         }
         Ok(())
     }
 
     /// Language of the map page (`language`, else English).
-    pub fn language(&self) -> &str {
-        self.language.as_deref().unwrap_or("en")
+    pub fn language(&self) -> &'static str {
+        self.language.unwrap_or_default().code()
+    }
+
+    /// Ingest's part: the sources, the limits, the country as a CRS hint, and
+    /// where relative paths start.
+    pub fn ingest(&self) -> IngestConfig<'_> {
+        IngestConfig {
+            sources: &self.sources,
+            limits: self.limits,
+            country: self.country.as_deref(),
+            base_dir: &self.base_dir,
+            config_path: self.path.as_deref(),
+        }
     }
 
     /// A source path resolved against the config's directory.
     pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base_dir.join(p)
-        }
+        self.ingest().resolve(p)
+    }
+}
+
+impl<'a> From<&'a Config> for IngestConfig<'a> {
+    fn from(cfg: &'a Config) -> IngestConfig<'a> {
+        cfg.ingest()
     }
 }
 
@@ -457,6 +328,14 @@ fn check_as_of(d: NaiveDate, today: NaiveDate) -> std::result::Result<(), String
     Ok(())
 }
 
+/// A country name compared as its letters and digits, in lower case.
+fn compact(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// Whether a code is one ISO 3166-1 leaves to users (AAA–AAZ, QMA–QZZ,
 /// XAA–XZZ, ZZA–ZZZ), such as `XKX` or a synthetic country's `XEX`.
 fn is_user_assigned(c: &str) -> bool {
@@ -477,13 +356,11 @@ pub fn check_country(c: &str) -> std::result::Result<(), String> {
     if iso3166::COUNTRIES.iter().any(|(a3, _, _)| *a3 == c) || is_user_assigned(c) {
         return Ok(());
     }
-    let key = crate::ingest::presets::compact(c);
+    let key = compact(c);
     let by_name = iso3166::COUNTRIES.iter().find(|(a3, a2, names)| {
         a3.eq_ignore_ascii_case(c.trim())
             || a2.eq_ignore_ascii_case(c.trim())
-            || names
-                .iter()
-                .any(|n| !key.is_empty() && crate::ingest::presets::compact(n) == key)
+            || names.iter().any(|n| !key.is_empty() && compact(n) == key)
     });
     Err(match by_name {
         Some((a3, _, names)) => format!(
@@ -494,34 +371,6 @@ pub fn check_country(c: &str) -> std::result::Result<(), String> {
             "country = \"{c}\" is not an ISO 3166-1 alpha-3 code (three capital letters such as \"KHM\" for Cambodia; codes XAA–XZZ are free for a region ISO does not list)"
         ),
     })
-}
-
-/// A geometry column named under `[source.fields]` (a natural first guess)
-/// belongs on the `[[source]]` itself as `wkt` or `x`/`y`: say so instead of
-/// listing the canonical fields, which hold attributes only.
-fn geometry_key_hint(key: &str, s: &SourceConfig) -> Option<String> {
-    let column = s
-        .fields
-        .get(key)
-        .map(String::as_str)
-        .unwrap_or("COLUMN")
-        .replace('"', "\\\"");
-    let k = key.to_ascii_lowercase();
-    let target = match k.as_str() {
-        "geometry" | "geom" | "wkt" | "the_geom" | "shape" | "wkt_geometry" => "wkt",
-        "x" | "lon" | "long" | "lng" | "longitude" | "easting" | "east" | "xcoord" => "x",
-        "y" | "lat" | "latitude" | "northing" | "north" | "ycoord" => "y",
-        _ => return None,
-    };
-    let other = match target {
-        "wkt" => "; for point coordinates in two columns use x = \"COLUMN\" and y = \"COLUMN\""
-            .to_string(),
-        "x" => " with y = \"COLUMN\" for the other coordinate".to_string(),
-        _ => " with x = \"COLUMN\" for the other coordinate".to_string(),
-    };
-    Some(format!(
-        "[source.fields] {key} names a geometry column, which [source.fields] does not map; put {target} = \"{column}\" on the [[source]] itself (above [source.fields]){other}"
-    ))
 }
 
 #[cfg(test)]
@@ -549,8 +398,9 @@ classification = "SHA"
         )
         .unwrap();
         assert_eq!(cfg.as_of, NaiveDate::from_ymd_opt(2025, 12, 31));
-        assert_eq!(cfg.sources[0].fields["id"], "HZ_Hazardl");
-        assert_eq!(cfg.sources[0].values["status"]["Expired"], "closed");
+        use crate::ingest::Field;
+        assert_eq!(cfg.sources[0].fields[&Field::Id], "HZ_Hazardl");
+        assert_eq!(cfg.sources[0].values[&Field::Status]["Expired"], "closed");
         cfg.check().unwrap();
     }
 
@@ -562,12 +412,15 @@ classification = "SHA"
 
     #[test]
     fn unknown_canonical_field_is_named() {
-        let cfg = Config::parse(
+        // Read by serde as a field name, so the error points at the line.
+        let err = Config::parse(
             "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n[source.fields]\nstatuss = \"S\"\n",
         )
-        .unwrap();
-        let err = cfg.check().unwrap_err();
-        assert!(err.contains("statuss"), "{err}");
+        .unwrap_err();
+        assert!(
+            err.contains("\"statuss\" is not a canonical field") && err.contains("[source.fields]"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -578,8 +431,7 @@ classification = "SHA"
         let cfg = Config::parse(&format!("language = \"ar\"\n{hazard}")).unwrap();
         cfg.check().unwrap();
         assert_eq!(cfg.language(), "ar");
-        let cfg = Config::parse(&format!("language = \"de\"\n{hazard}")).unwrap();
-        let err = cfg.check().unwrap_err();
+        let err = Config::parse(&format!("language = \"de\"\n{hazard}")).unwrap_err();
         assert!(
             err.contains("\"de\"") && err.contains("ar, zh, en, fr, ru, es"),
             "{err}"
@@ -628,6 +480,11 @@ classification = "SHA"
         for bad in ["ABC", "QAA", "X", "", "KHMR"] {
             assert!(check_country(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn languages_are_the_codes_of_the_enum() {
+        assert_eq!(Language::ALL.map(Language::code), LANGUAGES);
     }
 
     #[test]

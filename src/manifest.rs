@@ -3,15 +3,15 @@
 //!
 //! The manifest names the clearmap version, the config file's sha256, the
 //! sha256 of every file a source is made of (a shapefile's sidecars too;
-//! hashed straight from the config's paths, before anything is read, with the
-//! same fingerprint as summary.json's `inputs`, `ingest::fingerprints`) and
-//! the command-line options that change outputs. A bundle is up to date when
+//! `ingest::fingerprints`, hashed once per build straight from the config's
+//! paths, before anything is read, and listed again as summary.json's
+//! `inputs`) and the command-line options that change outputs. A bundle is up to date when
 //! its manifest equals the one the current inputs give and every bundle file
 //! is present.
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::ingest::{self, InputFile};
+use crate::ingest::{hex, InputFile};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -54,8 +54,9 @@ impl From<InputFile> for Fingerprint {
 }
 
 impl Manifest {
-    /// Hash the config and its sources as they are on disk now.
-    pub fn of(cfg: &Config) -> Result<Manifest> {
+    /// The manifest of `cfg` with the fingerprints of its sources as they
+    /// are on disk now (`ingest::fingerprints`); the config file is hashed here.
+    pub fn of(cfg: &Config, inputs: &[InputFile]) -> Result<Manifest> {
         let config_sha256 = match &cfg.path {
             Some(p) => {
                 let bytes = std::fs::read(p).map_err(|e| crate::error::Error::ConfigRead {
@@ -66,14 +67,7 @@ impl Manifest {
             }
             None => None,
         };
-        let mut inputs = Vec::new();
-        for s in &cfg.sources {
-            inputs.extend(
-                ingest::fingerprints(cfg, s)?
-                    .into_iter()
-                    .map(Fingerprint::from),
-            );
-        }
+        let inputs = inputs.iter().cloned().map(Fingerprint::from).collect();
         let mut options = BTreeMap::new();
         if cfg.path.is_none() {
             // The zero-config form has no config file: what it would hold.
@@ -110,13 +104,14 @@ impl Manifest {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The manifest of `cfg` as a build makes it.
+    fn manifest(cfg: &Config) -> Manifest {
+        Manifest::of(cfg, &crate::ingest::fingerprints(cfg).unwrap()).unwrap()
+    }
 
     #[test]
     fn manifest_changes_with_a_source_byte() {
@@ -124,13 +119,13 @@ mod tests {
         let src = dir.path().join("h.geojson");
         std::fs::write(&src, b"{\"type\":\"FeatureCollection\",\"features\":[]}").unwrap();
         let cfg = Config::from_files(Some("XEX".into()), std::slice::from_ref(&src), &[]);
-        let a = Manifest::of(&cfg).unwrap();
-        assert_eq!(a, Manifest::of(&cfg).unwrap());
+        let a = manifest(&cfg);
+        assert_eq!(a, manifest(&cfg));
         std::fs::write(&src, b"{\"type\":\"FeatureCollection\",\"features\":[ ]}").unwrap();
-        let b = Manifest::of(&cfg).unwrap();
+        let b = manifest(&cfg);
         assert_ne!(a, b);
         let cfg2 = Config::from_files(Some("XEY".into()), &[src], &[]);
-        assert_ne!(b, Manifest::of(&cfg2).unwrap(), "options count");
+        assert_ne!(b, manifest(&cfg2), "options count");
     }
 
     #[test]
@@ -142,7 +137,7 @@ mod tests {
             std::fs::write(shp.with_extension(ext), ext).unwrap();
         }
         let cfg = Config::from_files(Some("XEX".into()), std::slice::from_ref(&shp), &[]);
-        let a = Manifest::of(&cfg).unwrap();
+        let a = manifest(&cfg);
         let names: Vec<&str> = a.inputs.iter().map(|f| f.path.as_str()).collect();
         let shown = |e: &str| shp.with_extension(e).display().to_string();
         assert_eq!(
@@ -150,6 +145,6 @@ mod tests {
             [shown("shp"), shown("dbf"), shown("prj"), shown("shx")]
         );
         std::fs::write(shp.with_extension("dbf"), "dbf2").unwrap();
-        assert_ne!(a, Manifest::of(&cfg).unwrap());
+        assert_ne!(a, manifest(&cfg));
     }
 }

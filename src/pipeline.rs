@@ -66,6 +66,18 @@ static INGEST: Mutex<()> = Mutex::new(());
 
 /// [`compute`], logging each stage under the label `country`.
 pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Computed> {
+    let inputs = ingest::fingerprints(cfg)?;
+    compute_with(cfg, inputs, log, country)
+}
+
+/// [`compute_logged`] with the inputs already fingerprinted (by the manifest
+/// check), so that no input is hashed twice in a build.
+fn compute_with(
+    cfg: &Config,
+    inputs: Vec<ingest::InputFile>,
+    log: &Logger,
+    country: &str,
+) -> Result<Computed> {
     let st = log.stage(country, "ingest");
     let ingested = {
         let _turn = INGEST.lock().unwrap_or_else(|e| e.into_inner());
@@ -75,7 +87,6 @@ pub fn compute_logged(cfg: &Config, log: &Logger, country: &str) -> Result<Compu
         "sources": ingested.batches.len(),
         "records": ingested.batches.iter().map(|b| b.records.len()).sum::<usize>(),
     }));
-    let inputs = ingested.inputs.clone();
 
     let st = log.stage(country, "normalize");
     let normalized = normalize::normalize(ingested);
@@ -274,7 +285,8 @@ pub fn build_incremental(
     atomic::check_replaceable(&dir)?;
     // Hash the sources before reading anything: that decides the skip.
     let st = log.stage(country, "hash");
-    let mut manifest = Manifest::of(cfg)?;
+    let inputs = ingest::fingerprints(cfg)?;
+    let mut manifest = Manifest::of(cfg, &inputs)?;
     if opts.tile_format != Default::default() {
         // Recorded only when not the default, so older manifests stay current.
         manifest
@@ -300,7 +312,7 @@ pub fn build_incremental(
         None => None,
     };
     emit::tables::check_temp_dir()?;
-    let c = compute_logged(cfg, log, country)?;
+    let c = compute_with(cfg, inputs, log, country)?;
     let st = log.stage(country, "emit");
     let emit_cfg = EmitConfig {
         tile_format: opts.tile_format,
@@ -385,4 +397,49 @@ pub fn tiles(
 /// Whether any diagnostic quarantined a record.
 pub fn has_errors(d: &Diagnostics) -> bool {
     d.items().iter().any(|x| x.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_hashes_each_input_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("h.geojson");
+        std::fs::write(
+            &src,
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"H1","status":"open"},"geometry":{"type":"Polygon","coordinates":[[[105,12],[105.001,12],[105.001,12.001],[105,12.001],[105,12]]]}}]}"#,
+        )
+        .unwrap();
+        let cfg = Config::from_files(Some("KHM".into()), std::slice::from_ref(&src), &[]);
+        let out = dir.path().join("out");
+        let hashed = || ingest::HASHED.with(|n| n.get());
+        let before = hashed();
+        let status = build_incremental(
+            &cfg,
+            &out,
+            &BuildOptions::default(),
+            &Logger::silent(),
+            "KHM",
+        )
+        .unwrap();
+        assert!(matches!(status, Status::Built(_)));
+        assert_eq!(
+            hashed() - before,
+            1,
+            "the manifest and summary.json share one hash"
+        );
+        // Up to date: hashed once to find that out, nothing read.
+        let status = build_incremental(
+            &cfg,
+            &out,
+            &BuildOptions::default(),
+            &Logger::silent(),
+            "KHM",
+        )
+        .unwrap();
+        assert!(matches!(status, Status::Unchanged(_)));
+        assert_eq!(hashed() - before, 2);
+    }
 }

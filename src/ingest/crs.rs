@@ -284,6 +284,11 @@ pub fn misfit(
     .fix("record quarantined")
 }
 
+/// Whether an extent is within longitude/latitude bounds.
+pub(super) fn is_lon_lat(e: &Extent) -> bool {
+    e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

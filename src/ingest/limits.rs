@@ -1,6 +1,8 @@
-//! Resource limits checked before GDAL sees a file (`[limits]` in the config):
-//! the size of formats GDAL reads whole into memory, what a zip unpacks to, and
-//! zip entry names that climb out of the archive (zip slip).
+//! Resource limits on inputs (`[limits]` in the config, [`Limits`]): the size
+//! of formats GDAL reads whole into memory, what a zip unpacks to, and zip
+//! entry names that climb out of the archive (zip slip), checked before GDAL
+//! sees a file; and the vertices of one geometry ([`too_large`], checked by
+//! the readers and again by normalize).
 //!
 //! The zip's central directory is parsed here rather than through GDAL's
 //! `/vsizip/`, because the point is to refuse an archive before any of it is
@@ -9,12 +11,86 @@
 //! decompression happens here. A zip crate would do the same with more
 //! surface than this needs.
 
-use crate::config::Limits;
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 const MIB: u64 = 1 << 20;
+
+/// Resource limits on inputs (`[limits]`): what a hostile or broken export can
+/// make clearmap allocate. Each is named in the error it causes, so a user
+/// with a genuinely large export knows which key to raise.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Vertices of one geometry; a record over it is quarantined
+    /// (GEOMETRY_TOO_LARGE).
+    #[serde(default = "default_max_vertices")]
+    pub max_vertices: u64,
+    /// Size in MB (MiB) of a file in a format GDAL reads whole into memory
+    /// (GeoJSON, KML, CSV, XLSX).
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u64,
+    /// Total uncompressed size in MB (MiB) of a zip's entries.
+    #[serde(default = "default_max_zip_mb")]
+    pub max_zip_uncompressed_mb: u64,
+    /// Uncompressed / compressed size of a zip (and of each entry).
+    #[serde(default = "default_max_zip_ratio")]
+    pub max_zip_ratio: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_vertices: default_max_vertices(),
+            max_file_mb: default_max_file_mb(),
+            max_zip_uncompressed_mb: default_max_zip_mb(),
+            max_zip_ratio: default_max_zip_ratio(),
+        }
+    }
+}
+
+impl Limits {
+    /// Limits that leave room for any usable input.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.max_vertices < 4
+            || self.max_file_mb == 0
+            || self.max_zip_uncompressed_mb == 0
+            || self.max_zip_ratio.is_nan()
+            || self.max_zip_ratio < 1.0
+        {
+            return Err("[limits] max_vertices must be at least 4, max_file_mb and max_zip_uncompressed_mb at least 1, max_zip_ratio at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+fn default_max_vertices() -> u64 {
+    1_000_000
+}
+
+fn default_max_file_mb() -> u64 {
+    2048
+}
+
+fn default_max_zip_mb() -> u64 {
+    4096
+}
+
+fn default_max_zip_ratio() -> f64 {
+    100.0
+}
+
+/// The quarantine of a geometry with more vertices than `[limits] max_vertices`.
+pub fn too_large(n: u64, limit: u64) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeometryTooLarge,
+        Severity::Error,
+        format!("geometry has {n} vertices, over the limit of {limit} ([limits] max_vertices)"),
+    )
+    .fix("record quarantined; simplify the geometry (e.g. ogr2ogr -simplify) or raise [limits] max_vertices in the config")
+}
 
 /// Archives that unpack to less than this are never bombs, whatever their
 /// ratio (a DBF of blank padded text easily compresses 100×).

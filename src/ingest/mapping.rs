@@ -15,7 +15,7 @@
 //! GeoPackage) turn codes into their labels before the lookup.
 
 use super::presets::Preset;
-use crate::config::SourceConfig;
+use super::{Field, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::model::{Classification, Outcome, Provenance, Status, CONTAMINATION_TYPES};
@@ -74,7 +74,8 @@ fn parse_contamination(s: &str) -> Option<String> {
 /// no raw value mapped twice under spellings that compare equal.
 pub fn check_values(source: &SourceConfig) -> std::result::Result<(), String> {
     for (field, m) in &source.values {
-        if !ENUM_FIELDS.contains(&field.as_str()) {
+        let field = field.name();
+        if !ENUM_FIELDS.contains(&field) {
             return Err(format!(
                 "[source.values.{field}] has no effect: only {} have value mappings",
                 ENUM_FIELDS.join(", ")
@@ -236,14 +237,11 @@ impl Mapper {
                     .position(|c| c.eq_ignore_ascii_case(name))
             })
         };
-        let preset = source
-            .preset
-            .as_deref()
-            .and_then(Preset::by_name)
-            .unwrap_or_default();
+        let preset = source.preset.unwrap_or_default();
         let mut columns = BTreeMap::new();
-        for field in crate::config::CANONICAL_FIELDS {
-            match source.fields.get(field) {
+        for f in Field::ALL {
+            let field = f.name();
+            match source.fields.get(&f) {
                 Some(col) => match find(col) {
                     Some(i) => {
                         columns.insert(field, i);
@@ -273,7 +271,7 @@ impl Mapper {
         let defaults: BTreeMap<String, RawValue> = source
             .defaults
             .iter()
-            .map(|(k, v)| (k.clone(), toml_to_raw(v)))
+            .map(|(k, v)| (k.name().to_string(), toml_to_raw(v)))
             .collect();
         for field in ["classification", "status"] {
             if !columns.contains_key(field)
@@ -313,7 +311,7 @@ impl Mapper {
             .iter()
             .map(|(field, m)| {
                 (
-                    field.clone(),
+                    field.name().to_string(),
                     m.iter()
                         .filter(|(raw, canon)| {
                             if raw.trim() != ANY {
@@ -324,7 +322,7 @@ impl Mapper {
                             } else {
                                 Fallback::Value(canon.to_string())
                             };
-                            fallback.insert(field.clone(), f);
+                            fallback.insert(field.name().to_string(), f);
                             false
                         })
                         .map(|(raw, canon)| (normalise_key(raw), canon.clone()))
@@ -447,10 +445,6 @@ impl Mapper {
     /// The column index read for a canonical field, if any.
     pub fn column(&self, field: &str) -> Option<usize> {
         self.columns.get(field).copied()
-    }
-
-    pub fn columns(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
-        self.columns.iter().map(|(k, v)| (*k, *v))
     }
 
     /// Map one record. `get` returns the raw value of a column index.
@@ -808,11 +802,10 @@ mod tests {
     use super::*;
 
     fn source(toml: &str) -> SourceConfig {
-        let cfg = crate::config::Config::parse(&format!(
-            "[[source]]\npath = \"r.geojson\"\nrole = \"release\"\n{toml}"
-        ))
-        .unwrap();
-        cfg.sources.into_iter().next().unwrap()
+        // One `[[source]]` of a config, as the config reads it.
+        let text = format!("[[source]]\npath = \"r.geojson\"\nrole = \"release\"\n{toml}");
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        table["source"][0].clone().try_into().unwrap()
     }
 
     fn mapper(toml: &str, columns: &[&str]) -> Result<Mapper> {

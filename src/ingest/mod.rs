@@ -1,106 +1,133 @@
-//! Ingest: read every configured source (through GDAL/OGR, or the pure-Rust
-//! `geojson` reader for plain GeoJSON) into raw records whose
-//! attributes are already mapped to canonical fields and whose geometries are in
-//! WGS84 lon/lat, but not yet checked or repaired (that is normalize's job).
+//! Ingest: read every configured source into raw records whose attributes are
+//! already mapped to canonical fields and whose geometries are in WGS84
+//! lon/lat, but not yet checked or repaired (that is normalize's job).
 //!
-//! Owns: opening files and layers ([`open`], [`ogr`]), the CRS of a source
-//! ([`crs`]), the field and value mappings ([`mapping`], [`presets`]), polygons
-//! built from IMSMA NG vertex tables ([`points`]), the reprojection to WGS84, and
-//! the input fingerprints.
+//! This file is the door: [`ingest`] reads the sources in config order, and
+//! [`read_source`] chooses each one's reader. The readers, each a folder of
+//! the same shape (an entry point `read` in its `mod.rs`):
+//! - `gdal/`: any vector format GDAL opens, one layer per source (how a file
+//!   is opened, `gdal/open.rs`; its coded-value domains, `gdal/domains.rs`);
+//! - `geojson/`: the pure-Rust reader of the common plain GeoJSON export,
+//!   which steps aside to GDAL for anything it cannot read as GDAL would;
+//! - `points/`: polygons built from the IMSMA NG point-import template.
+//!
+//! Shared by them: the config sections ingest owns ([`SourceConfig`],
+//! [`Limits`], [`Field`], [`Preset`]), the CRS of a source (`crs.rs`), the
+//! field and value mappings (`mapping.rs`, `presets.rs`), what every reader
+//! does with a record (`record.rs`), and the input fingerprints
+//! (`fingerprint.rs`), computed once per build and read by the manifest.
 
-pub mod crs;
-mod domains;
+mod crs;
+mod field;
+mod fingerprint;
+mod gdal;
 mod geojson;
-pub mod limits;
-pub mod mapping;
-pub mod ogr;
-pub mod open;
+pub(crate) mod limits;
+mod mapping;
 pub mod points;
-pub mod presets;
+mod presets;
+mod record;
+mod source;
 
-use crate::config::{Config, SourceConfig};
 use crate::diagnostics::Diagnostics;
 use crate::error::Result;
-use crate::model::{Provenance, Role};
+pub use field::Field;
+pub(crate) use fingerprint::hex;
+#[cfg(test)]
+pub(crate) use fingerprint::HASHED;
+pub use fingerprint::{fingerprints, InputFile};
+pub use limits::Limits;
 pub use mapping::CanonicalAttrs;
-use std::path::PathBuf;
+pub use presets::Preset;
+pub use record::{RawGeometry, RawRecord, SourceBatch};
+pub use source::SourceConfig;
+use std::path::{Path, PathBuf};
 
-/// One feature or row as read, mapped but not yet validated.
-#[derive(Debug, Clone)]
-pub struct RawRecord {
-    pub provenance: Provenance,
-    pub attrs: CanonicalAttrs,
-    pub geometry: RawGeometry,
+/// Ingest's part of the config: the sources, the `[limits]`, the country (a
+/// hint for a source's CRS), and where relative paths start.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestConfig<'a> {
+    pub sources: &'a [SourceConfig],
+    pub limits: Limits,
+    /// ISO 3166-1 alpha-3 code of the country, if the config gives one.
+    pub country: Option<&'a str>,
+    /// Directory that relative source paths are resolved against (the config's).
+    pub base_dir: &'a Path,
+    /// The config file, named in config errors; `None` for the zero-config form.
+    pub config_path: Option<&'a Path>,
 }
 
-/// A record's geometry as read.
-#[derive(Debug, Clone)]
-pub enum RawGeometry {
-    /// No geometry at all (`"geometry": null`, an empty shape).
-    Missing,
-    /// A geometry with no coordinates.
-    Empty,
-    /// The reader could not use it; its diagnostic was already recorded.
-    Unreadable,
-    /// WGS84 lon/lat, not yet checked.
-    Geo(geo::Geometry<f64>),
-}
+impl IngestConfig<'_> {
+    /// A source path resolved against the config's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
 
-/// Everything read from one `[[source]]`.
-#[derive(Debug, Clone)]
-pub struct SourceBatch {
-    pub role: Role,
-    pub path: PathBuf,
-    /// The OGR driver that read it (e.g. "GeoJSON", "ESRI Shapefile").
-    pub driver: String,
-    /// Whether the format's convention is clockwise exteriors (Shapefile, FGDB),
-    /// so that their winding is not reported as a defect.
-    pub clockwise_convention: bool,
-    pub records: Vec<RawRecord>,
-    /// `[limits] max_vertices`: a geometry with more is quarantined.
-    pub max_vertices: u64,
-}
-
-/// A fingerprint of one input file for summary.json.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct InputFile {
-    pub path: String,
-    pub sha256: String,
+    /// The file a config error names: the config, else the source itself
+    /// (the zero-config form has no config file).
+    fn config_path_or(&self, source: &Path) -> PathBuf {
+        self.config_path
+            .map_or_else(|| source.to_path_buf(), Path::to_path_buf)
+    }
 }
 
 /// The product of ingest.
 #[derive(Debug, Default)]
 pub struct Ingested {
     pub batches: Vec<SourceBatch>,
-    pub inputs: Vec<InputFile>,
     pub diagnostics: Diagnostics,
 }
 
 /// Read all sources of a config, in config order.
-pub fn ingest(cfg: &Config) -> Result<Ingested> {
+pub fn ingest<'a>(cfg: impl Into<IngestConfig<'a>>) -> Result<Ingested> {
+    let cfg = cfg.into();
     let mut out = Ingested::default();
-    for source in &cfg.sources {
-        let batch = read_source(cfg, source, &mut out.diagnostics)?;
-        out.inputs.extend(fingerprints(cfg, source)?);
+    for source in cfg.sources {
+        let batch = read_source(&cfg, source, &mut out.diagnostics)?;
         out.batches.push(batch);
     }
     Ok(out)
 }
 
-/// The fingerprints of every file one source is made of (its own files, then
-/// the attributes join file): summary.json's `inputs` and the manifest's.
-pub fn fingerprints(cfg: &Config, source: &SourceConfig) -> Result<Vec<InputFile>> {
-    let mut files = ogr::fingerprint(&cfg.resolve(&source.path), &source.path)?;
-    if let Some(attrs) = &source.attributes {
-        files.extend(ogr::fingerprint(&cfg.resolve(attrs), attrs)?);
-    }
-    Ok(files)
+/// Which reader a source may be read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// The pure-Rust GeoJSON reader where it applies, GDAL otherwise.
+    Auto,
+    /// GDAL only (the equivalence tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Gdal,
 }
 
+/// Read one source with the reader it needs: the point template's for preset
+/// `imsma-ng-points`, else the built-in GeoJSON reader where it applies, else
+/// GDAL. What GDAL says on the way (any reader may open a table through it)
+/// becomes READER_MESSAGE diagnostics, or the detail of a reader's error.
 fn read_source(
-    cfg: &Config,
+    cfg: &IngestConfig,
     source: &SourceConfig,
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
-    ogr::read(cfg, source, diags)
+    read_with(cfg, source, diags, Reader::Auto)
+}
+
+pub(crate) fn read_with(
+    cfg: &IngestConfig,
+    source: &SourceConfig,
+    diags: &mut Diagnostics,
+    reader: Reader,
+) -> Result<SourceBatch> {
+    gdal::messages::capture();
+    let batch = match (source.preset, reader) {
+        (Some(Preset::NgPoints), _) => points::read(cfg, source, diags),
+        (_, Reader::Auto) => {
+            geojson::read(cfg, source, diags).unwrap_or_else(|| gdal::read(cfg, source, diags))
+        }
+        (_, Reader::Gdal) => gdal::read(cfg, source, diags),
+    };
+    gdal::messages::report(source, batch, diags)
 }

@@ -17,8 +17,9 @@ use crate::model::Role;
 /// Every preset name a config may give, `generic` first.
 pub const NAMES: [&str; 4] = ["generic", "imsma-ng-gis", "imsma-ng-points", "imsma-core"];
 
-/// A known export layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A known export layout, as `preset = "…"` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Preset {
     /// Canonical field names and values; no extra vocabulary.
     #[default]
@@ -116,6 +117,19 @@ impl Preset {
             Preset::Core => token.to_ascii_lowercase().starts_with("hazard"),
             _ => true,
         }
+    }
+}
+
+impl TryFrom<String> for Preset {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Preset, String> {
+        Preset::by_name(&name).ok_or_else(|| {
+            format!(
+                "unknown preset \"{name}\"; known presets: {}",
+                NAMES.join(", ")
+            )
+        })
     }
 }
 
@@ -267,6 +281,9 @@ mod tests {
     fn names_round_trip() {
         for n in NAMES {
             assert_eq!(Preset::by_name(n).unwrap().name(), n);
+            assert_eq!(Preset::try_from(n.to_string()).unwrap().name(), n);
         }
+        let e = Preset::try_from("imsma-ng-gsi".to_string()).unwrap_err();
+        assert!(e.contains("\"imsma-ng-gsi\"") && e.contains("known presets: generic"));
     }
 }

@@ -5,6 +5,7 @@
 pub mod repair;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::ingest::limits::too_large;
 use crate::ingest::{Ingested, RawGeometry, RawRecord, SourceBatch};
 use crate::model::{Classification, Hazard, Release, Role, Status};
 use geo::CoordsIter;
@@ -279,16 +280,6 @@ fn fit_text(
         .fix(format!("cut to its first {MAX_TEXT_CHARS} characters in every output; shorten it in the source")),
     );
     text.chars().take(MAX_TEXT_CHARS).collect()
-}
-
-/// The quarantine of a geometry with more vertices than `[limits] max_vertices`.
-pub fn too_large(n: u64, limit: u64) -> Diagnostic {
-    Diagnostic::new(
-        Code::GeometryTooLarge,
-        Severity::Error,
-        format!("geometry has {n} vertices, over the limit of {limit} ([limits] max_vertices)"),
-    )
-    .fix("record quarantined; simplify the geometry (e.g. ogr2ogr -simplify) or raise [limits] max_vertices in the config")
 }
 
 fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {

@@ -2,10 +2,60 @@
 //! examples and fuzz seeds hold, and small cases made for the rules the reader
 //! repeats, read both ways; batches (or errors) and diagnostics must match.
 
-use super::super::ogr::{read_with, Reader};
-use crate::config::{Config, SourceConfig};
 use crate::diagnostics::Diagnostics;
+use crate::ingest::{read_with, IngestConfig, Limits, Reader, SourceConfig};
+use crate::model::Role;
 use std::path::{Path, PathBuf};
+
+/// The sources of a test and the rest of ingest's part of a config.
+struct Inputs {
+    sources: Vec<SourceConfig>,
+    limits: Limits,
+    country: Option<String>,
+    base_dir: PathBuf,
+    config_path: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// Hazard sources with canonical names, as the zero-config form reads them.
+    fn hazards(country: Option<&str>, paths: &[PathBuf]) -> Inputs {
+        Inputs {
+            sources: paths
+                .iter()
+                .map(|p| SourceConfig::new(p.clone(), Role::Hazard))
+                .collect(),
+            limits: Limits::default(),
+            country: country.map(str::to_string),
+            base_dir: PathBuf::from("."),
+            config_path: None,
+        }
+    }
+
+    /// The `[[source]]`s and `country` of a config file.
+    fn load(path: &Path) -> Inputs {
+        let table: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        Inputs {
+            sources: table["source"].clone().try_into().unwrap(),
+            limits: Limits::default(),
+            country: table
+                .get("country")
+                .and_then(|c| c.as_str())
+                .map(str::to_string),
+            base_dir: path.parent().unwrap().to_path_buf(),
+            config_path: Some(path.to_path_buf()),
+        }
+    }
+
+    fn cfg(&self) -> IngestConfig<'_> {
+        IngestConfig {
+            sources: &self.sources,
+            limits: self.limits,
+            country: self.country.as_deref(),
+            base_dir: &self.base_dir,
+            config_path: self.config_path.as_deref(),
+        }
+    }
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,7 +63,7 @@ fn repo() -> PathBuf {
 
 /// Read a source both ways; panic at the first difference. Returns whether
 /// the pure-Rust reader read it.
-fn compare(cfg: &Config, source: &SourceConfig, what: &str) -> bool {
+fn compare(cfg: &IngestConfig, source: &SourceConfig, what: &str) -> bool {
     let fast = super::read(cfg, source, &mut Diagnostics::default()).is_some();
     let mut gdal_diags = Diagnostics::default();
     let gdal = read_with(cfg, source, &mut gdal_diags, Reader::Gdal);
@@ -52,8 +102,12 @@ fn compare(cfg: &Config, source: &SourceConfig, what: &str) -> bool {
 }
 
 fn compare_file(path: &Path) -> bool {
-    let cfg = Config::from_files(Some("KHM".into()), &[path.to_path_buf()], &[]);
-    compare(&cfg, &cfg.sources[0], &path.display().to_string())
+    let inputs = Inputs::hazards(Some("KHM"), &[path.to_path_buf()]);
+    compare(
+        &inputs.cfg(),
+        &inputs.sources[0],
+        &path.display().to_string(),
+    )
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>, all: bool) {
@@ -103,9 +157,9 @@ fn same_as_gdal_on_the_files_of_the_tests_and_examples() {
         "data/example/clearmap.toml",
         "tests/cases/ogc-difference-lost-land/clearmap.toml",
     ] {
-        let cfg = Config::load(&root.join(cfg)).unwrap();
-        for s in &cfg.sources {
-            if compare(&cfg, s, &s.path.display().to_string()) {
+        let inputs = Inputs::load(&root.join(cfg));
+        for s in &inputs.sources {
+            if compare(&inputs.cfg(), s, &s.path.display().to_string()) {
                 fast.push(s.path.display().to_string());
             }
         }
@@ -373,27 +427,24 @@ fn same_as_gdal_with_names_layers_crs_and_limits() {
     );
     let path = dir.path().join("named.json");
     std::fs::write(&path, text).unwrap();
-    let mut cfg = Config::from_files(
-        None,
-        std::slice::from_ref(&path),
-        std::slice::from_ref(&path),
-    );
-    assert!(compare(&cfg, &cfg.sources[0], "named"));
-    assert!(compare(&cfg, &cfg.sources[1], "named, release"));
+    let mut cfg = Inputs::hazards(None, &[path.clone(), path.clone()]);
+    cfg.sources[1].role = Role::Release;
+    assert!(compare(&cfg.cfg(), &cfg.sources[0], "named"));
+    assert!(compare(&cfg.cfg(), &cfg.sources[1], "named, release"));
     // The layer named as GDAL names it; another name is GDAL's error.
     cfg.sources[0].layer = Some("Hazards_polygon".into());
-    assert!(compare(&cfg, &cfg.sources[0], "layer named"));
+    assert!(compare(&cfg.cfg(), &cfg.sources[0], "layer named"));
     cfg.sources[0].layer = Some("named".into());
-    assert!(!compare(&cfg, &cfg.sources[0], "another layer"));
+    assert!(!compare(&cfg.cfg(), &cfg.sources[0], "another layer"));
     cfg.sources[0].layer = None;
     // The vertex limit.
     cfg.limits.max_vertices = 4;
-    assert!(compare(&cfg, &cfg.sources[0], "too many vertices"));
+    assert!(compare(&cfg.cfg(), &cfg.sources[0], "too many vertices"));
     // The file-size limit comes first, as for GDAL.
     cfg.limits.max_file_mb = 0;
-    assert!(compare(&cfg, &cfg.sources[0], "file too large"));
+    assert!(compare(&cfg.cfg(), &cfg.sources[0], "file too large"));
     cfg.limits = Default::default();
     // A crs in the config is left to GDAL.
     cfg.sources[0].crs = Some("EPSG:4326".into());
-    assert!(!compare(&cfg, &cfg.sources[0], "config crs"));
+    assert!(!compare(&cfg.cfg(), &cfg.sources[0], "config crs"));
 }

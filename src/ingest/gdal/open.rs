@@ -21,8 +21,8 @@
 //!   opened through `/vsizip/` with the `.shp` found inside, so its `.prj` and
 //!   `.cpg` are honoured as for a plain shapefile.
 
-use crate::config::{Limits, SourceConfig};
 use crate::error::{Error, Result};
+use crate::ingest::{Limits, SourceConfig};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,13 +125,13 @@ pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
         return Err(not_found(path));
     }
     let format = Format::of(path);
-    if path.is_dir() && (format != Format::Other || super::limits::read_into_memory(path)) {
+    if path.is_dir() && (format != Format::Other || crate::ingest::limits::read_into_memory(path)) {
         return Err(Error::input(
             path,
             "is a directory, not a file; point `path` at the file itself (a File Geodatabase .gdb is the only directory clearmap reads)",
         ));
     }
-    super::limits::check_file_size(path, limits)
+    crate::ingest::limits::check_file_size(path, limits)
 }
 
 pub fn open(
@@ -144,7 +144,7 @@ pub fn open(
     check_before_open(path, limits)?;
     let format = Format::of(path);
     if format == Format::ZippedShapefile {
-        super::limits::check_zip(path, limits)?;
+        crate::ingest::limits::check_zip(path, limits)?;
     }
     let mut open_options: Vec<String> = Vec::new();
     let mut config_keys = Vec::new();
@@ -467,6 +467,57 @@ fn mem_file_owned_by_gdal(mem: &Path, bytes: &[u8]) -> std::result::Result<(), S
         gdal_sys::VSIFCloseL(handle);
     }
     Ok(())
+}
+
+/// The file beside a shapefile with extension `ext` (either case).
+pub(crate) fn sidecar(path: &Path, ext: &str) -> Option<PathBuf> {
+    [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()]
+        .iter()
+        .map(|e| path.with_extension(e))
+        .find(|p| p.is_file())
+}
+
+/// The files GDAL says a shapefile dataset is made of, opened quietly (what is
+/// wrong with it is said when it is read).
+#[allow(unsafe_code)]
+pub(crate) fn shapefile_files(path: &Path) -> Option<Vec<PathBuf>> {
+    // SAFETY: pushes GDAL's own quiet handler on this thread's handler stack,
+    // popped below on every path.
+    unsafe { gdal_sys::CPLPushErrorHandler(Some(gdal_sys::CPLQuietErrorHandler)) };
+    let ds = Dataset::open_ex(
+        path,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR | gdal::GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: Some(&["ESRI Shapefile"]),
+            ..Default::default()
+        },
+    );
+    let list = ds.ok().map(|ds| {
+        let mut out = Vec::new();
+        // SAFETY: the dataset handle is valid while `ds` lives; GDALGetFileList
+        // returns a NULL-terminated list of C strings (or NULL) that the
+        // caller owns and frees with CSLDestroy, after they are copied.
+        unsafe {
+            let list = gdal_sys::GDALGetFileList(ds.c_dataset());
+            if !list.is_null() {
+                let mut i = 0;
+                loop {
+                    let p = *list.add(i);
+                    if p.is_null() {
+                        break;
+                    }
+                    let s = std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned();
+                    out.push(PathBuf::from(s));
+                    i += 1;
+                }
+                gdal_sys::CSLDestroy(list);
+            }
+        }
+        out
+    });
+    // SAFETY: pops the handler pushed above.
+    unsafe { gdal_sys::CPLPopErrorHandler() };
+    list
 }
 
 #[cfg(test)]

@@ -1,0 +1,125 @@
+//! One `[[source]]` of the config: ingest's own section, read by serde and
+//! checked here ([`SourceConfig::check`]) for what serde cannot say.
+
+use super::field::{de_fields, Field};
+use super::mapping::check_values;
+use super::presets::Preset;
+use crate::model::Role;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The CSV field separators a source can name with `separator`.
+const SEPARATORS: &[&str] = &[",", ";", "|", "\t"];
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub path: PathBuf,
+    pub layer: Option<String>,
+    pub role: Role,
+    pub preset: Option<Preset>,
+    pub crs: Option<String>,
+    /// CSV: the column holding WKT geometry (else GDAL's usual names are tried).
+    pub wkt: Option<String>,
+    /// CSV and the point template: the column of X / easting / longitude.
+    pub x: Option<String>,
+    /// CSV and the point template: the column of Y / northing / latitude.
+    pub y: Option<String>,
+    /// CSV: the field separator, one of ",", ";", "|" or "\t" (tab); GDAL
+    /// itself recognises only comma, semicolon, tab and space.
+    pub separator: Option<String>,
+    /// Text encoding of CSV and shapefile attributes when not UTF-8, e.g.
+    /// "windows-1252".
+    pub encoding: Option<String>,
+    /// Point template: the table of polygon attributes joined on the polygon id
+    /// (relative to the config file).
+    pub attributes: Option<PathBuf>,
+    /// chrono format of ambiguous dates such as "03/04/2021", e.g. "%d/%m/%Y".
+    pub date_format: Option<String>,
+    /// canonical field = source column
+    #[serde(default, deserialize_with = "de_fields")]
+    pub fields: BTreeMap<Field, String>,
+    /// canonical field → (raw value = canonical value)
+    #[serde(default)]
+    pub values: BTreeMap<Field, BTreeMap<String, String>>,
+    /// canonical field = constant value, for fields the source lacks
+    #[serde(default)]
+    pub defaults: BTreeMap<Field, toml::Value>,
+}
+
+impl SourceConfig {
+    /// A source with canonical property names (the zero-config form).
+    pub fn new(path: PathBuf, role: Role) -> SourceConfig {
+        SourceConfig {
+            path,
+            layer: None,
+            role,
+            preset: None,
+            crs: None,
+            wkt: None,
+            x: None,
+            y: None,
+            separator: None,
+            encoding: None,
+            attributes: None,
+            date_format: None,
+            fields: BTreeMap::new(),
+            values: BTreeMap::new(),
+            defaults: BTreeMap::new(),
+        }
+    }
+
+    /// Checks serde cannot express: the separator, encoding and date format
+    /// are ones clearmap reads, the point template has its CRS, the value
+    /// mappings are canonical and the defaults are values.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(sep) = &self.separator {
+            if !SEPARATORS.contains(&sep.as_str()) {
+                return Err(format!(
+                    "separator = {sep:?} is not one clearmap reads; use one of \",\", \";\", \"|\" or \"\\t\" (tab)"
+                ));
+            }
+        }
+        if let Some(e) = &self.encoding {
+            if encoding_rs::Encoding::for_label(e.trim().as_bytes()).is_none() {
+                return Err(format!(
+                    "encoding = \"{e}\" is not an encoding name clearmap knows; use e.g. encoding = \"windows-1252\""
+                ));
+            }
+        }
+        if let Some(f) = &self.date_format {
+            use std::fmt::Write;
+            let probe = NaiveDate::from_ymd_opt(2001, 2, 3).unwrap_or_default();
+            let mut shown = String::new();
+            // An unknown `%` item makes Display fail, which `to_string` would panic on.
+            let written = write!(shown, "{}", probe.format(f)).is_ok();
+            if !written || NaiveDate::parse_from_str(&shown, f) != Ok(probe) {
+                return Err(format!(
+                    "date_format = \"{f}\" does not read back a whole date; use chrono syntax such as \"%d/%m/%Y\""
+                ));
+            }
+        }
+        if self.preset == Some(Preset::NgPoints) && self.crs.is_none() {
+            return Err(
+                "preset \"imsma-ng-points\" needs the CRS of Xcoord/Ycoord (IMSMA ignores ProjName); add e.g. crs = \"EPSG:32648\" to the [[source]]".into(),
+            );
+        }
+        check_values(self)?;
+        for (key, v) in &self.defaults {
+            if !matches!(
+                v,
+                toml::Value::String(_)
+                    | toml::Value::Integer(_)
+                    | toml::Value::Float(_)
+                    | toml::Value::Datetime(_)
+                    | toml::Value::Array(_)
+            ) {
+                return Err(format!(
+                    "[source.defaults] {key} must be a string, number, date or list"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
