@@ -191,7 +191,7 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn inspect(a: InspectArgs) -> Result<i32> {
-    use crate::emit::tiles::inspect::{parse_zxy, summary, tile_geojson, Archive};
+    use crate::tiles::pmtiles::{parse_zxy, summary, tile_geojson, Archive};
     let zxy = a.tile.as_deref().map(parse_zxy).transpose()?;
     let archive = Archive::open(&a.file)?;
     match zxy {

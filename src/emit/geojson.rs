@@ -9,7 +9,7 @@
 //! (i_overlay on integers), so consumers get geometries that shapely, GDAL
 //! and PostGIS accept. The figures never come from these written geometries.
 
-use super::tiles::clip::{quantise_iter, simple_polygons};
+use crate::tiles::clip::{quantise_iter, simple_polygons};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::overlay::IntOverlayOptions;

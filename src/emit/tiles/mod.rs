@@ -10,19 +10,9 @@
 //! reads only PMTiles, so it shows no tiles in an MBTiles bundle.
 //!
 //! - [`profile`]: which layers, features, ids, attributes and zooms (policy);
-//! - [`grid`]: Web Mercator, tile pixels and PMTiles TileIDs;
-//! - [`clip`]: clipping to the buffered tile and integer cleaning;
-//! - [`mvt`]: the MVT protobuf encoder and decoder;
-//! - [`tiler`]: zoom-by-zoom, parallel tiling streamed to the archive;
-//! - [`inspect`]: reading an archive back (`clearmap inspect`).
+//! - [`crate::tiles`]: the grid, clipping, the tiler, MVT and the archives.
 
-pub mod clip;
-pub mod grid;
-pub mod inspect;
-pub mod mbtiles;
-pub mod mvt;
 pub mod profile;
-pub mod tiler;
 
 pub use profile::{TileConfig, TileMeta};
 
@@ -31,6 +21,7 @@ use crate::emit::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
+use crate::tiles::{grid, mbtiles, tiler};
 use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileCoord, TileType};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

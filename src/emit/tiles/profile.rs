@@ -19,9 +19,9 @@
 //! CHA, SHA, other among them, no `id`. Without it the low-zoom tiles of a
 //! programme with 100,000 hazards carry every point (1.3 MB each).
 
-use super::mvt::Value;
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
+use crate::tiles::mvt::Value;
 use chrono::Datelike;
 use geo::{InteriorPoint, MultiPolygon, Point};
 use rayon::prelude::*;

@@ -34,7 +34,7 @@
 use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Rect};
 use super::grid::{tile_id, to_unit};
 use super::mvt::{LayerBuilder, TileGeometry};
-use super::profile::{
+use crate::emit::tiles::profile::{
     cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
     POINT_CELL,
 };
