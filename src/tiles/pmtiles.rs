@@ -7,7 +7,7 @@
 //! also a reader independent of the writer we use, which is what a test wants.
 
 use super::grid::{self, pixel_to_lonlat, tile_coord, tile_id};
-use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer};
+use super::mvt::{decode_commands, decode_tile, polygons, varint, DecodeError, DecodedLayer};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
 use serde_json::{json, Map};
@@ -84,25 +84,18 @@ fn decompress(data: &[u8], compression: u8) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *b
-            .get(*pos)
-            .ok_or_else(|| std::io::Error::other("truncated directory"))?;
-        *pos += 1;
-        v |= ((byte & 0x7f) as u64) << shift;
-        if byte < 0x80 {
-            return Ok(v);
-        }
-    }
-    Err(std::io::Error::other("overlong varint in directory"))
+/// A directory varint ([`varint`], the one the MVT decoder reads).
+fn dir_varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
+    varint(b, pos).map_err(|e| match e {
+        DecodeError::Truncated(_) => std::io::Error::other("truncated directory"),
+        _ => std::io::Error::other("overlong varint in directory"),
+    })
 }
 
 /// (tile_id, run_length, offset, length) of one directory.
 fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     let mut pos = 0;
-    let n = varint(b, &mut pos)? as usize;
+    let n = dir_varint(b, &mut pos)? as usize;
     if n > b.len() {
         return Err(std::io::Error::other(
             "directory entry count larger than the directory",
@@ -115,18 +108,18 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     let mut last = 0u64;
     for x in e.iter_mut() {
         last = last
-            .checked_add(varint(b, &mut pos)?)
+            .checked_add(dir_varint(b, &mut pos)?)
             .ok_or_else(overflow)?;
         x.0 = last;
     }
     for x in e.iter_mut() {
-        x.1 = varint(b, &mut pos)? as u32;
+        x.1 = dir_varint(b, &mut pos)? as u32;
     }
     for x in e.iter_mut() {
-        x.3 = varint(b, &mut pos)? as u32;
+        x.3 = dir_varint(b, &mut pos)? as u32;
     }
     for i in 0..n {
-        let v = varint(b, &mut pos)?;
+        let v = dir_varint(b, &mut pos)?;
         e[i].2 = if v == 0 && i > 0 {
             e[i - 1]
                 .2
