@@ -199,7 +199,8 @@ pub fn mvt(data: &[u8]) {
 /// through `inspect::Archive` with the same bytes.
 pub fn pmtiles(data: &[u8]) {
     use clearmap::tiles::grid::tile_id;
-    use clearmap::tiles::pmtiles::{summary, Archive};
+    use clearmap::tiles::inspect::summary;
+    use clearmap::tiles::pmtiles::Archive;
     use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
     let path = scratch("pmtiles");
     if std::fs::write(&path, data).is_ok() {

@@ -34,6 +34,16 @@ pub fn pixel_to_lonlat(z: u8, x: u32, y: u32, extent: u32, px: f64, py: f64) -> 
     )
 }
 
+/// The zoom at which a span of the world square (a fraction of its side)
+/// fits in about one tile: ⌊−log2 span⌋, at least 0.
+pub fn zoom_of_span(span: f64) -> u8 {
+    // Saturating: a span under 2^-255 of the world gives 255; callers clamp
+    // to their zooms.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let z = (-span.log2()).floor().max(0.0) as u8;
+    z
+}
+
 fn rotate(s: u64, x: &mut u64, y: &mut u64, rx: u64, ry: u64) {
     if ry == 0 {
         if rx == 1 {

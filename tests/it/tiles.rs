@@ -5,11 +5,12 @@
 
 use clearmap::config::Config;
 use clearmap::emit::atomic::Staging;
-use clearmap::emit::tiles::{write_tiles, TileConfig, TileMeta};
+use clearmap::emit::tiles::{write_tiles, TileMeta};
 use clearmap::pipeline::{compute, Computed};
 use clearmap::tiles::grid::pixel_to_lonlat;
 use clearmap::tiles::mvt::{polygons, ring_area2};
 use clearmap::tiles::pmtiles::Archive;
+use clearmap::tiles::TileConfig;
 use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Rect, Validation};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -481,7 +482,7 @@ fn mbtiles_is_read_by_gdal_with_the_three_layers() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(
         tj["tiles"][0],
-        clearmap::emit::tiles::MBTILES_TILE_URL,
+        clearmap::tiles::MBTILES_TILE_URL,
         "an MBTiles bundle's tiles.json points at the server placeholder"
     );
 }

@@ -302,12 +302,12 @@ mod tests {
 
     #[test]
     fn layer_roundtrip_with_shared_tables() {
-        let mut l = LayerBuilder::new("hazards", 4096);
+        let mut l = LayerBuilder::new("areas", 4096);
         let sq = TileGeometry::Polygons(vec![vec![(0, 0), (10, 0), (10, 10), (0, 10)]]);
         assert!(l.add_feature(
             Some(7),
             &[
-                ("id", Value::String("HZ-1".into())),
+                ("id", Value::String("A-1".into())),
                 ("area_m2", Value::Double(12.5))
             ],
             &sq
@@ -315,7 +315,7 @@ mod tests {
         assert!(l.add_feature(
             Some(8),
             &[
-                ("id", Value::String("HZ-2".into())),
+                ("id", Value::String("A-2".into())),
                 ("area_m2", Value::Double(12.5)),
                 ("year", Value::Uint(2019)),
                 ("d", Value::Int(-3)),
@@ -328,7 +328,7 @@ mod tests {
         let layers = decode_tile(&tile).unwrap();
         assert_eq!(layers.len(), 1);
         let d = &layers[0];
-        assert_eq!((d.version, d.name.as_str(), d.extent), (2, "hazards", 4096));
+        assert_eq!((d.version, d.name.as_str(), d.extent), (2, "areas", 4096));
         assert_eq!(d.features[0].id, Some(7));
         assert_eq!(
             d.features[1].properties[1],
