@@ -24,7 +24,7 @@ pub fn parse_zxy(s: &str) -> Result<(u8, u32, u32)> {
     let z: u8 = parts[0].parse().map_err(|_| usage())?;
     let x: u32 = parts[1].parse().map_err(|_| usage())?;
     let y: u32 = parts[2].parse().map_err(|_| usage())?;
-    if z > 31 || (x as u64) >= (1u64 << z) || (y as u64) >= (1u64 << z) {
+    if z > 31 || u64::from(x) >= (1u64 << z) || u64::from(y) >= (1u64 << z) {
         return Err(Error::Usage(format!(
             "tile {s} is outside the grid of zoom {z}"
         )));
@@ -76,14 +76,14 @@ pub fn summary(a: &Archive) -> Result<String> {
     // may address billions of tiles (found by fuzzing).
     let mut per_zoom: BTreeMap<u8, (u64, u64, u32)> = BTreeMap::new();
     for e in &a.entries {
-        let (start, end) = (e.tile_id, e.tile_id + e.run_length as u64);
+        let (start, end) = (e.tile_id, e.tile_id + u64::from(e.run_length));
         for z in 0..=26u8 {
             let (lo, hi) = (grid::zoom_base(z), grid::zoom_base(z + 1));
             let n = end.min(hi).saturating_sub(start.max(lo));
             if n > 0 {
                 let v = per_zoom.entry(z).or_default();
                 v.0 += n;
-                v.1 = v.1.saturating_add(n.saturating_mul(e.length as u64));
+                v.1 = v.1.saturating_add(n.saturating_mul(u64::from(e.length)));
                 v.2 = v.2.max(e.length);
             }
         }
@@ -110,7 +110,7 @@ pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_j
     let mut features = Vec::new();
     for l in &layers {
         let ll = |(px, py): (i32, i32)| {
-            let (lon, lat) = pixel_to_lonlat(z, x, y, l.extent, px as f64, py as f64);
+            let (lon, lat) = pixel_to_lonlat(z, x, y, l.extent, f64::from(px), f64::from(py));
             json!([lon, lat])
         };
         for f in &l.features {

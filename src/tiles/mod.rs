@@ -4,12 +4,12 @@
 //! Files are named after the parts of the formats they implement:
 //! - [`grid`]: lon/lat, the Web Mercator world square, tile-local units, and
 //!   the PMTiles TileID;
-//! - [`clip`]: clipping rings to the buffered tile and integer cleaning;
-//! - [`tiler`]: the features of a [`Profile`], zoom by zoom, in parallel, to
+//! - `clip`: clipping rings to the buffered tile and integer cleaning;
+//! - `tiler`: the features of a [`Profile`], zoom by zoom, in parallel, to
 //!   gzipped tiles;
 //! - [`mvt`]: the Mapbox Vector Tile 2.1 encoder and decoder;
 //! - [`pmtiles`]: the PMTiles v3 writer and reader; [`mbtiles`]: MBTiles 1.3;
-//! - [`tileset`]: the tiler's stream into an archive, with its TileJSON;
+//! - `tileset`: the tiler's stream into an archive, with its TileJSON;
 //! - [`inspect`]: what `clearmap inspect` prints of an archive.
 
 pub(crate) mod clip;

@@ -120,7 +120,9 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 }
 
 fn coord_at(b: &[u8], at: usize) -> f64 {
-    i32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as f64 / 1e7
+    f64::from(i32::from_le_bytes(
+        b[at..at + 4].try_into().expect("4 bytes"),
+    )) / 1e7
 }
 
 fn decompress(data: &[u8], compression: u8) -> std::io::Result<Vec<u8>> {
@@ -149,7 +151,7 @@ fn dir_varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
 /// (tile_id, run_length, offset, length) of one directory.
 fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     let mut pos = 0;
-    let n = dir_varint(b, &mut pos)? as usize;
+    let n = usize::try_from(dir_varint(b, &mut pos)?).unwrap_or(usize::MAX);
     if n > b.len() {
         return Err(std::io::Error::other(
             "directory entry count larger than the directory",
@@ -159,6 +161,8 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     // Every sum below reads numbers from the file: checked, so a corrupt
     // directory is an error and never an overflow (found by fuzzing).
     let overflow = || std::io::Error::other("directory values out of range");
+    // Run lengths and lengths are uint32 in the format.
+    let u32_varint = |pos: &mut usize| u32::try_from(dir_varint(b, pos)?).map_err(|_| overflow());
     let mut last = 0u64;
     for x in e.iter_mut() {
         last = last
@@ -167,17 +171,17 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
         x.0 = last;
     }
     for x in e.iter_mut() {
-        x.1 = dir_varint(b, &mut pos)? as u32;
+        x.1 = u32_varint(&mut pos)?;
     }
     for x in e.iter_mut() {
-        x.3 = dir_varint(b, &mut pos)? as u32;
+        x.3 = u32_varint(&mut pos)?;
     }
     for i in 0..n {
         let v = dir_varint(b, &mut pos)?;
         e[i].2 = if v == 0 && i > 0 {
             e[i - 1]
                 .2
-                .checked_add(e[i - 1].3 as u64)
+                .checked_add(u64::from(e[i - 1].3))
                 .ok_or_else(overflow)?
         } else {
             v.checked_sub(1).ok_or_else(overflow)?
@@ -244,10 +248,14 @@ impl Archive {
     }
 
     fn slice(&self, offset: u64, length: u64) -> std::io::Result<&[u8]> {
+        let start = usize::try_from(offset).ok();
         let end = offset
             .checked_add(length)
-            .filter(|&e| e <= self.bytes.len() as u64);
-        end.map(|e| &self.bytes[offset as usize..e as usize])
+            .and_then(|e| usize::try_from(e).ok())
+            .filter(|&e| e <= self.bytes.len());
+        start
+            .zip(end)
+            .map(|(s, e)| &self.bytes[s..e])
             .ok_or_else(|| {
                 std::io::Error::other(format!(
                     "range {offset}+{length} beyond the end of the file"
@@ -279,7 +287,7 @@ impl Archive {
             if run_length == 0 {
                 self.read_directory(
                     at(self.header.leaf_offset, off)?,
-                    len as u64,
+                    u64::from(len),
                     depth + 1,
                     out,
                 )?;
@@ -287,7 +295,7 @@ impl Archive {
                 // Tile ids beyond z26 are not PMTiles clearmap reads (it writes
                 // z0–z24), and bounding them keeps every id arithmetic in range.
                 if tile_id
-                    .checked_add(run_length as u64)
+                    .checked_add(u64::from(run_length))
                     .is_none_or(|end| end > grid::zoom_base(27))
                 {
                     return Err(std::io::Error::other("directory entry beyond zoom 26"));
@@ -321,7 +329,7 @@ impl Archive {
     /// Every addressed tile (runs expanded) with its compressed size.
     pub fn tiles(&self) -> impl Iterator<Item = ((u8, u32, u32), u32)> + '_ {
         self.entries.iter().flat_map(|e| {
-            (0..e.run_length as u64).map(move |k| (tile_coord(e.tile_id + k), e.length))
+            (0..u64::from(e.run_length)).map(move |k| (tile_coord(e.tile_id + k), e.length))
         })
     }
 
@@ -332,11 +340,11 @@ impl Archive {
         let Some(e) = i.checked_sub(1).map(|i| self.entries[i]) else {
             return Ok(None);
         };
-        if id >= e.tile_id + e.run_length as u64 {
+        if id >= e.tile_id + u64::from(e.run_length) {
             return Ok(None);
         }
         let data = self
-            .slice(e.offset, e.length as u64)
+            .slice(e.offset, u64::from(e.length))
             .and_then(|s| decompress(s, self.header.tile_compression))
             .map_err(|err| Error::input(&self.path, format!("tile {z}/{x}/{y}: {err}")))?;
         Ok(Some(data))

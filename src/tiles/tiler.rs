@@ -36,7 +36,7 @@
 //! tile is what keeps z14 cheap.
 
 use super::clip::{clean, clip_ring, quantise, quantise_iter, simple_polygons, Rect};
-use super::grid::{tile_id, to_unit};
+use super::grid::{tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry, Value};
 use super::tileset::LayerSpec;
 use geo::winding_order::{Winding, WindingOrder};
@@ -436,14 +436,10 @@ pub fn tile_all<E>(
 
 /// (TileID, x, y, feature index) for every tile a feature's buffered bbox touches.
 fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32, usize)> {
-    let n = (1u64 << z) as f64;
+    let n = world_size(z);
     let max = (1u32 << z) - 1;
-    let b = cfg.buffer as f64 / cfg.extent as f64;
-    let range = |lo: f64, hi: f64| {
-        let a = ((lo * n - b).floor().max(0.0) as u32).min(max);
-        let c = ((hi * n + b).floor().max(0.0) as u32).min(max);
-        (a, c)
-    };
+    let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
+    let range = |lo: f64, hi: f64| (tile_index(lo * n - b, max), tile_index(hi * n + b, max));
     let mut out: Vec<(u64, u32, u32, usize)> = prepared
         .par_iter()
         .enumerate()
@@ -499,10 +495,10 @@ fn encode_tile<'a>(
     y: u32,
     cfg: &TileConfig,
 ) -> Option<Vec<u8>> {
-    let n = (1u64 << z) as f64;
-    let ext = cfg.extent as f64;
-    let to_tile = |(ux, uy): (f64, f64)| ((ux * n - x as f64) * ext, (uy * n - y as f64) * ext);
-    let buf = cfg.buffer as f64;
+    let frame = TileFrame::new(z, x, y, cfg.extent);
+    let to_tile = |u: (f64, f64)| frame.to_tile(u);
+    let (n, ext) = (world_size(z), f64::from(cfg.extent));
+    let buf = f64::from(cfg.buffer);
     let rect = Rect {
         min_x: -buf,
         min_y: -buf,
@@ -522,7 +518,7 @@ fn encode_tile<'a>(
                 if px < rect.min_x || px > rect.max_x || py < rect.min_y || py > rect.max_y {
                     continue;
                 }
-                let (px, py) = (px.round() as i32, py.round() as i32);
+                let (px, py) = (tile_unit(px), tile_unit(py));
                 let layer = p.source.layer;
                 match profile.point_cell(layer) {
                     Some(c) => {

@@ -5,7 +5,7 @@
 //! only PMTiles, so it shows no tiles in an MBTiles bundle.
 //!
 //! This stage owns the policy and the call:
-//! - [`profile`]: which layers, features, ids, attributes, ordering and
+//! - `profile`: which layers, features, ids, attributes, ordering and
 //!   clustering;
 //! - the machinery (grid, clipping, tiler, MVT, archives) is [`crate::tiles`].
 

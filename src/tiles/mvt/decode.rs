@@ -8,8 +8,8 @@ use super::{
     FIXED64, LEN, VARINT,
 };
 
-pub fn unzigzag(n: u64) -> i64 {
-    ((n >> 1) as i64) ^ -((n & 1) as i64)
+pub(crate) fn unzigzag(n: u64) -> i64 {
+    (n >> 1).cast_signed() ^ -(n & 1).cast_signed()
 }
 
 /// A decoded feature; `commands` is the raw stream, for checks that must not
@@ -44,7 +44,7 @@ pub enum DecodeError {
 /// The protobuf base-128 varint at `*pos` in `buf`, moving `*pos` past it:
 /// the one varint reader of the tiles (MVT messages and PMTiles directories).
 /// `Truncated` carries the position of the first missing byte.
-pub fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
+pub(crate) fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(*pos).ok_or(DecodeError::Truncated(*pos))?;
@@ -55,6 +55,12 @@ pub fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
         }
     }
     Err(DecodeError::Invalid("varint longer than 10 bytes".into()))
+}
+
+/// A uint32 field read from its varint: protobuf keeps the low 32 bits.
+#[allow(clippy::cast_possible_truncation)]
+fn uint32(v: u64) -> u32 {
+    v as u32
 }
 
 struct Reader<'a> {
@@ -87,7 +93,8 @@ impl<'a> Reader<'a> {
     }
 
     fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.varint()? as usize;
+        let at = self.pos;
+        let n = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated(at))?;
         self.take(n)
     }
 
@@ -111,7 +118,7 @@ impl<'a> Reader<'a> {
         let mut r = Reader::new(self.bytes()?);
         let mut out = Vec::new();
         while !r.done() {
-            out.push(r.varint()? as u32);
+            out.push(uint32(r.varint()?));
         }
         Ok(out)
     }
@@ -134,7 +141,7 @@ fn decode_value(b: &[u8]) -> Result<Value, DecodeError> {
             (3, FIXED64) => {
                 Value::Double(f64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes")))
             }
-            (4, VARINT) => Value::Int(r.varint()? as i64),
+            (4, VARINT) => Value::Int(r.varint()?.cast_signed()),
             (5, VARINT) => Value::Uint(r.varint()?),
             (6, VARINT) => Value::Int(unzigzag(r.varint()?)),
             (7, VARINT) => Value::Bool(r.varint()? != 0),
@@ -168,12 +175,12 @@ fn decode_layer(b: &[u8]) -> Result<DecodedLayer, DecodeError> {
     let (mut keys, mut values, mut raw) = (Vec::new(), Vec::new(), Vec::new());
     while !r.done() {
         match r.tag()? {
-            (15, VARINT) => version = r.varint()? as u32,
+            (15, VARINT) => version = uint32(r.varint()?),
             (1, LEN) => name = utf8(r.bytes()?)?,
             (2, LEN) => raw.push(r.bytes()?),
             (3, LEN) => keys.push(utf8(r.bytes()?)?),
             (4, LEN) => values.push(decode_value(r.bytes()?)?),
-            (5, VARINT) => extent = r.varint()? as u32,
+            (5, VARINT) => extent = uint32(r.varint()?),
             (_, w) => r.skip(w)?,
         }
     }
@@ -204,7 +211,7 @@ fn decode_layer(b: &[u8]) -> Result<DecodedLayer, DecodeError> {
                         feat.properties.push((k.clone(), v.clone()));
                     }
                 }
-                (3, VARINT) => feat.geom_type = r.varint()? as u32,
+                (3, VARINT) => feat.geom_type = uint32(r.varint()?),
                 (4, LEN) => feat.commands = r.packed()?,
                 (_, w) => r.skip(w)?,
             }
@@ -236,7 +243,7 @@ pub fn decode_commands(cmds: &[u32]) -> Result<Vec<(Ring, bool)>, DecodeError> {
                 }
                 for _ in 0..count {
                     let (dx, dy) = match (cmds.get(i), cmds.get(i + 1)) {
-                        (Some(a), Some(b)) => (unzigzag(*a as u64), unzigzag(*b as u64)),
+                        (Some(a), Some(b)) => (unzigzag(u64::from(*a)), unzigzag(u64::from(*b))),
                         _ => {
                             return Err(DecodeError::Invalid("command parameters truncated".into()))
                         }
@@ -244,7 +251,14 @@ pub fn decode_commands(cmds: &[u32]) -> Result<Vec<(Ring, bool)>, DecodeError> {
                     i += 2;
                     cx += dx;
                     cy += dy;
-                    let p = (cx as i32, cy as i32);
+                    let p = match (i32::try_from(cx), i32::try_from(cy)) {
+                        (Ok(x), Ok(y)) => (x, y),
+                        _ => {
+                            return Err(DecodeError::Invalid(
+                                "coordinate beyond the 32-bit tile grid".into(),
+                            ))
+                        }
+                    };
                     if id == CMD_MOVE_TO {
                         out.push((vec![p], false));
                     } else {
@@ -305,7 +319,8 @@ pub fn polygons(cmds: &[u32]) -> Result<Vec<TilePolygon>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiles::mvt::{encode_geometry, put_varint, zigzag, TileGeometry};
+    use crate::tiles::mvt::encode::{put_varint, zigzag};
+    use crate::tiles::mvt::{encode_geometry, TileGeometry};
 
     #[test]
     fn varint_and_zigzag() {

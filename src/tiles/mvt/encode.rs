@@ -29,16 +29,40 @@ impl<'a> ValueKey<'a> {
     }
 }
 
-pub fn zigzag(n: i64) -> u64 {
-    ((n << 1) ^ (n >> 63)) as u64
+pub(crate) fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)).cast_unsigned()
 }
 
-pub fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
+        buf.push(low_byte(v) | 0x80);
         v >>= 7;
     }
-    buf.push(v as u8);
+    buf.push(low_byte(v));
+}
+
+/// The lowest 8 bits of `v` (the varint's next 7 bits, below the
+/// continuation bit).
+fn low_byte(v: u64) -> u8 {
+    v.to_le_bytes()[0]
+}
+
+/// An MVT parameter integer (MVT 4.3.2): the zigzag of a coordinate or a
+/// delta, as the uint32 the command stream holds.
+fn parameter(v: i64) -> u32 {
+    // Tile coordinates stay within a tile and its buffer (a few thousand
+    // units), so the zigzag of any delta between them fits 32 bits.
+    #[allow(clippy::cast_possible_truncation)]
+    let p = zigzag(v) as u32;
+    p
+}
+
+/// A count or a table index of one tile as the uint32 MVT stores: a tile
+/// holds far fewer than 2^32 of anything (its buffers would not fit in
+/// memory first).
+#[allow(clippy::cast_possible_truncation)]
+fn tile_u32(n: usize) -> u32 {
+    n as u32
 }
 
 fn put_tag(buf: &mut Vec<u8>, field: u64, wire: u64) {
@@ -54,7 +78,7 @@ fn put_bytes(buf: &mut Vec<u8>, field: u64, bytes: &[u8]) {
 fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
     let mut inner = Vec::with_capacity(values.len() * 2);
     for &v in values {
-        put_varint(&mut inner, v as u64);
+        put_varint(&mut inner, u64::from(v));
     }
     put_bytes(buf, field, &inner);
 }
@@ -68,8 +92,8 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
             GeomType::Point,
             vec![
                 command(CMD_MOVE_TO, 1),
-                zigzag(*x as i64) as u32,
-                zigzag(*y as i64) as u32,
+                parameter(i64::from(*x)),
+                parameter(i64::from(*y)),
             ],
         )),
         TileGeometry::Polygons(rings) => {
@@ -89,14 +113,14 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
                     continue;
                 }
                 let mut delta = |(x, y): (i32, i32), out: &mut Vec<u32>| {
-                    out.push(zigzag(x as i64 - cx) as u32);
-                    out.push(zigzag(y as i64 - cy) as u32);
-                    cx = x as i64;
-                    cy = y as i64;
+                    out.push(parameter(i64::from(x) - cx));
+                    out.push(parameter(i64::from(y) - cy));
+                    cx = i64::from(x);
+                    cy = i64::from(y);
                 };
                 out.push(command(CMD_MOVE_TO, 1));
                 delta(pts[0], &mut out);
-                out.push(command(CMD_LINE_TO, (pts.len() - 1) as u32));
+                out.push(command(CMD_LINE_TO, tile_u32(pts.len() - 1)));
                 for &p in &pts[1..] {
                     delta(p, &mut out);
                 }
@@ -154,7 +178,7 @@ impl LayerBuilder {
         if let Some(&i) = self.value_index.find(hash, same) {
             return i;
         }
-        let i = self.values.len() as u32;
+        let i = tile_u32(self.values.len());
         self.values.push(v.clone());
         let (values, hasher) = (&self.values, &self.hasher);
         self.value_index
@@ -190,10 +214,10 @@ impl LayerBuilder {
         tags.clear();
         for (k, v) in properties {
             let ki = match self.keys.iter().position(|x| x == k) {
-                Some(i) => i as u32,
+                Some(i) => tile_u32(i),
                 None => {
                     self.keys.push(k.to_string());
-                    (self.keys.len() - 1) as u32
+                    tile_u32(self.keys.len() - 1)
                 }
             };
             let vi = self.value_slot(v);
@@ -245,13 +269,13 @@ impl LayerBuilder {
                 }
                 Value::Bool(b) => {
                     put_tag(&mut vb, 7, VARINT);
-                    put_varint(&mut vb, *b as u64);
+                    put_varint(&mut vb, u64::from(*b));
                 }
             }
             put_bytes(&mut l, 4, &vb);
         }
         put_tag(&mut l, 5, VARINT);
-        put_varint(&mut l, self.extent as u64);
+        put_varint(&mut l, u64::from(self.extent));
         put_bytes(tile, 3, &l);
     }
 }

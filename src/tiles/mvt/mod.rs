@@ -15,11 +15,11 @@
 mod decode;
 mod encode;
 
+pub(crate) use decode::varint;
 pub use decode::{
-    decode_commands, decode_tile, polygons, unzigzag, varint, DecodeError, DecodedFeature,
-    DecodedLayer,
+    decode_commands, decode_tile, polygons, DecodeError, DecodedFeature, DecodedLayer,
 };
-pub use encode::{encode_geometry, put_varint, zigzag, LayerBuilder};
+pub use encode::{encode_geometry, LayerBuilder};
 
 // Protobuf wire types.
 const VARINT: u64 = 0;
