@@ -7,11 +7,12 @@
 
 use clearmap::config::Config;
 use clearmap::emit::atomic::Staging;
-use clearmap::emit::tiles::{write_tiles, TileConfig, TileMeta};
+use clearmap::emit::tiles::{write_tiles, TileMeta};
 use clearmap::ingest::{ingest, Ingested};
 use clearmap::measure::measure;
 use clearmap::normalize::{normalize, Normalized};
 use clearmap::reconcile::{reconcile, ReconcileConfig, Reconciled};
+use clearmap::tiles::TileConfig;
 use divan::Bencher;
 use std::path::Path;
 use std::sync::OnceLock;

@@ -124,7 +124,7 @@ pub struct BuildArgs {
     pub strict: bool,
     /// Container of the vector tiles: tiles.pmtiles (read by the map page) or tiles.mbtiles (for tile servers; its tiles.json holds a placeholder URL to replace).
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::emit::tiles::TileFormat,
+    pub format: crate::tiles::TileFormat,
 }
 
 #[derive(Debug, Args)]
@@ -145,7 +145,7 @@ pub struct TilesArgs {
     pub out: PathBuf,
     /// Container of the vector tiles, as for `clearmap build --format`.
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::emit::tiles::TileFormat,
+    pub format: crate::tiles::TileFormat,
 }
 
 #[derive(Debug, Args)]
@@ -191,7 +191,8 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn inspect(a: InspectArgs) -> Result<i32> {
-    use crate::emit::tiles::inspect::{parse_zxy, summary, tile_geojson, Archive};
+    use crate::tiles::inspect::{parse_zxy, summary, tile_geojson};
+    use crate::tiles::pmtiles::Archive;
     let zxy = a.tile.as_deref().map(parse_zxy).transpose()?;
     let archive = Archive::open(&a.file)?;
     match zxy {

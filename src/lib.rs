@@ -22,3 +22,4 @@ pub mod normalize;
 pub mod pipeline;
 pub mod reconcile;
 pub mod serve;
+pub mod tiles;

@@ -222,7 +222,7 @@ pub struct BuildOptions {
     /// The bundle to compare against; by default the one `out` holds.
     pub previous: Option<PathBuf>,
     /// The container of the tiles (`--format`).
-    pub tile_format: emit::tiles::TileFormat,
+    pub tile_format: crate::tiles::TileFormat,
 }
 
 /// What an incremental build did.
@@ -374,10 +374,10 @@ pub fn tables(cfg: &Config, out: &Path) -> Result<Vec<std::path::PathBuf>> {
 pub fn tiles(
     cfg: &Config,
     out: &Path,
-    format: emit::tiles::TileFormat,
+    format: crate::tiles::TileFormat,
     log: &Logger,
     country: &str,
-) -> Result<emit::tiles::TileStats> {
+) -> Result<crate::tiles::TileStats> {
     let dir = check_out(cfg, out)?;
     let _lock = OutLock::acquire(&dir)?;
     let c = compute_logged(cfg, log, country)?;

@@ -133,8 +133,8 @@ pub fn config(data: &[u8]) {
 /// the bytes (i16 pairs, `i16::MIN` starts a new ring) encodes and decodes
 /// back to the same id, properties and commands.
 pub fn mvt(data: &[u8]) {
-    use clearmap::emit::tiles::mvt::*;
     use clearmap::geometry::ring_area2;
+    use clearmap::tiles::mvt::*;
     if let Ok(layers) = decode_tile(data) {
         for l in &layers {
             for f in &l.features {
@@ -199,8 +199,9 @@ pub fn mvt(data: &[u8]) {
 /// reads or fails cleanly); tiles written by the pmtiles crate read back
 /// through `inspect::Archive` with the same bytes.
 pub fn pmtiles(data: &[u8]) {
-    use clearmap::emit::tiles::grid::tile_id;
-    use clearmap::emit::tiles::inspect::{summary, Archive};
+    use clearmap::tiles::grid::tile_id;
+    use clearmap::tiles::inspect::summary;
+    use clearmap::tiles::pmtiles::Archive;
     use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
     let path = scratch("pmtiles");
     if std::fs::write(&path, data).is_ok() {

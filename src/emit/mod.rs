@@ -41,7 +41,7 @@ pub struct EmitConfig {
     /// Raster basemap added to style.json when configured.
     pub basemap: Option<crate::config::Basemap>,
     /// The container of the tiles (`--format`).
-    pub tile_format: tiles::TileFormat,
+    pub tile_format: crate::tiles::TileFormat,
 }
 
 /// Everything a build produced, ready to be written.
@@ -157,7 +157,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Written>
 /// (for the log, and for benchmarks that time the tiles alone).
 #[derive(Debug, Clone, Default)]
 pub struct Written {
-    pub tiles: tiles::TileStats,
+    pub tiles: crate::tiles::TileStats,
     /// Milliseconds per part: documents (GeoJSON, summary, report, page),
     /// tiles, tables, commit.
     pub durations_ms: BTreeMap<&'static str, u64>,
@@ -194,7 +194,7 @@ pub fn write_bundle_with(
                 stage,
                 rec,
                 acc,
-                &tiles::TileConfig::default(),
+                &crate::tiles::TileConfig::default(),
                 &tiles::TileMeta::of(cfg),
                 cfg.tile_format,
             )

@@ -15,7 +15,7 @@
 //! does); a bare `cargo test` without tests/web/node_modules skips this test
 //! and says so.
 
-use clearmap::emit::tiles::mvt::{
+use clearmap::tiles::mvt::{
     decode_commands, decode_tile, DecodedLayer, LayerBuilder, TileGeometry, Value,
 };
 use serde_json::Value as Json;

@@ -10,8 +10,8 @@
 //! its cleaning moves its side of the border, by under a tile unit (an eighth
 //! of a pixel): the example country bounds that.
 
-use clearmap::emit::tiles::inspect::Archive;
-use clearmap::emit::tiles::mvt::polygons;
+use clearmap::tiles::mvt::polygons;
+use clearmap::tiles::pmtiles::Archive;
 use geo::{Area, BooleanOps, MultiPolygon, Polygon};
 use serde_json::json;
 use std::path::Path;

@@ -16,8 +16,8 @@
 //!
 //! and review the diff of `tests/cases/tiles-*/expected/` before committing.
 
-use clearmap::emit::tiles::inspect::Archive;
-use clearmap::emit::tiles::mvt::{decode_commands, polygons};
+use clearmap::tiles::mvt::{decode_commands, polygons};
+use clearmap::tiles::pmtiles::Archive;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

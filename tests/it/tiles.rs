@@ -5,12 +5,13 @@
 
 use clearmap::config::Config;
 use clearmap::emit::atomic::Staging;
-use clearmap::emit::tiles::grid::pixel_to_lonlat;
-use clearmap::emit::tiles::inspect::Archive;
-use clearmap::emit::tiles::mvt::polygons;
-use clearmap::emit::tiles::{write_tiles, TileConfig, TileMeta};
+use clearmap::emit::tiles::{write_tiles, TileMeta};
 use clearmap::geometry::ring_area2;
 use clearmap::pipeline::{compute, Computed};
+use clearmap::tiles::grid::pixel_to_lonlat;
+use clearmap::tiles::mvt::polygons;
+use clearmap::tiles::pmtiles::Archive;
+use clearmap::tiles::TileConfig;
 use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Rect, Validation};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -208,7 +209,7 @@ fn every_remaining_hazard_has_its_point_at_every_zoom() {
             }
             let ext = l.extent as i32;
             for f in &l.features {
-                let p = clearmap::emit::tiles::mvt::decode_commands(&f.commands).unwrap()[0].0[0];
+                let p = clearmap::tiles::mvt::decode_commands(&f.commands).unwrap()[0].0[0];
                 if !((0..ext).contains(&p.0) && (0..ext).contains(&p.1)) {
                     continue;
                 }
@@ -216,7 +217,7 @@ fn every_remaining_hazard_has_its_point_at_every_zoom() {
                     .properties
                     .iter()
                     .find_map(|(k, v)| match (k.as_str(), v) {
-                        ("count", clearmap::emit::tiles::mvt::Value::Uint(n)) => Some(*n),
+                        ("count", clearmap::tiles::mvt::Value::Uint(n)) => Some(*n),
                         _ => None,
                     });
                 match count {
@@ -469,7 +470,7 @@ fn mbtiles_is_read_by_gdal_with_the_three_layers() {
             "GDAL sees no features in layer {l}: {counts:?}\n{text}"
         );
     }
-    let meta = clearmap::emit::tiles::mbtiles::read_metadata(&dir.join("tiles.mbtiles")).unwrap();
+    let meta = clearmap::tiles::mbtiles::read_metadata(&dir.join("tiles.mbtiles")).unwrap();
     assert_eq!(meta["format"], "pbf");
     assert_eq!(
         (meta["minzoom"].as_str(), meta["maxzoom"].as_str()),
@@ -482,7 +483,7 @@ fn mbtiles_is_read_by_gdal_with_the_three_layers() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(
         tj["tiles"][0],
-        clearmap::emit::tiles::MBTILES_TILE_URL,
+        clearmap::tiles::MBTILES_TILE_URL,
         "an MBTiles bundle's tiles.json points at the server placeholder"
     );
 }
@@ -492,8 +493,7 @@ fn mbtiles_holds_the_same_tiles_as_pmtiles() {
     use flate2::read::GzDecoder;
     use std::io::Read;
     let a = Archive::open(&archive_dir().join("tiles.pmtiles")).unwrap();
-    let mb =
-        clearmap::emit::tiles::mbtiles::read_tiles(&mbtiles_dir().join("tiles.mbtiles")).unwrap();
+    let mb = clearmap::tiles::mbtiles::read_tiles(&mbtiles_dir().join("tiles.mbtiles")).unwrap();
     let pm: BTreeSet<(u8, u32, u32)> = a.tiles().map(|(c, _)| c).collect();
     let keys: BTreeSet<(u8, u32, u32)> = mb.keys().copied().collect();
     assert_eq!(keys.len(), mb.len());
@@ -507,7 +507,7 @@ fn mbtiles_holds_the_same_tiles_as_pmtiles() {
         GzDecoder::new(&data[..])
             .read_to_end(&mut raw)
             .unwrap_or_else(|e| panic!("{z}/{x}/{y} is not gzip: {e}"));
-        let got = clearmap::emit::tiles::mvt::decode_tile(&raw)
+        let got = clearmap::tiles::mvt::decode_tile(&raw)
             .unwrap_or_else(|e| panic!("{z}/{x}/{y} does not decode: {e}"));
         assert!(!got.is_empty());
         assert!(

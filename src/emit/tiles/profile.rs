@@ -1,6 +1,7 @@
 //! The tile profile: which layers the tiles have, which records go into them
-//! with which attributes and ids, and at which zooms — policy, kept apart from
-//! the machinery (clipping, encoding, archiving) that the tiler owns.
+//! with which attributes, ids and order, which layers share borders and how
+//! hazard points cluster — policy, handed to the domain-free tiler
+//! ([`crate::tiles`]) as a [`Profile`] ([`LandRelease`]) and its features.
 //!
 //! | layer | one feature per | id | attributes |
 //! |---|---|---|---|
@@ -19,34 +20,13 @@
 //! CHA, SHA, other among them, no `id`. Without it the low-zoom tiles of a
 //! programme with 100,000 hazards carry every point (1.3 MB each).
 
-use super::mvt::Value;
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
+use crate::tiles::mvt::Value;
+use crate::tiles::{Cluster, Feature, FeatureGeometry, FieldType, LayerSpec, Profile, TilesetMeta};
 use chrono::Datelike;
 use geo::{InteriorPoint, MultiPolygon, Point};
 use rayon::prelude::*;
-
-/// Zooms and tile geometry of a build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TileConfig {
-    pub min_zoom: u8,
-    pub max_zoom: u8,
-    /// Tile units drawn beyond each edge, so that strokes do not show seams.
-    pub buffer: u32,
-    /// Tile units per tile side.
-    pub extent: u32,
-}
-
-impl Default for TileConfig {
-    fn default() -> Self {
-        TileConfig {
-            min_zoom: 0,
-            max_zoom: 14,
-            buffer: 64,
-            extent: 4096,
-        }
-    }
-}
 
 /// Descriptive metadata of the tileset (PMTiles metadata and TileJSON).
 #[derive(Debug, Clone, Default)]
@@ -63,38 +43,61 @@ impl TileMeta {
             attribution: cfg.attribution.clone(),
         }
     }
-}
 
-/// Attribute types as TileJSON `vector_layers.fields` names them.
-#[derive(Debug, Clone, Copy)]
-pub enum FieldType {
-    String,
-    Number,
-}
-
-impl FieldType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldType::String => "String",
-            FieldType::Number => "Number",
+    /// The tileset's metadata: named "clearmap" when the build has no name.
+    pub(crate) fn tileset(&self) -> TilesetMeta {
+        TilesetMeta {
+            name: self.name.clone().unwrap_or_else(|| "clearmap".into()),
+            description: "Hazardous areas remaining and land released (clearmap)".into(),
+            attribution: self.attribution.clone(),
         }
     }
 }
 
-/// One layer of the tiles.
-#[derive(Debug, Clone, Copy)]
-pub struct LayerSpec {
-    pub id: &'static str,
-    pub description: &'static str,
-    pub fields: &'static [(&'static str, FieldType)],
+/// The profile of clearmap's tiles: [`LAYERS`], hazards' remaining parts
+/// free to overlap each other, hazard points clustered per [`POINT_CELL`].
+pub(crate) struct LandRelease;
+
+impl Profile for LandRelease {
+    fn layers(&self) -> &[LayerSpec] {
+        &LAYERS
+    }
+
+    /// Junctions are where release pieces meet remaining parts or each
+    /// other; two hazards' remaining parts may overlap anyway.
+    fn shares_borders(&self, a: usize, b: usize) -> bool {
+        !(a == HAZARDS && b == HAZARDS)
+    }
+
+    fn point_cell(&self, layer: usize) -> Option<i32> {
+        (layer == HAZARD_POINTS).then_some(POINT_CELL)
+    }
+
+    /// At the place of the member with the most land remaining (among
+    /// equals, the lowest id), with [`cluster_properties`].
+    fn cluster(&self, members: &[&Feature]) -> Cluster {
+        let lead = members
+            .iter()
+            .enumerate()
+            .max_by(|(_, a), (_, b)| {
+                remaining_m2(a)
+                    .total_cmp(&remaining_m2(b))
+                    .then(b.id.cmp(&a.id))
+            })
+            .map_or(0, |(i, _)| i);
+        Cluster {
+            lead,
+            properties: cluster_properties(members),
+        }
+    }
 }
 
-pub const HAZARDS: usize = 0;
-pub const RELEASES: usize = 1;
-pub const HAZARD_POINTS: usize = 2;
+pub(crate) const HAZARDS: usize = 0;
+pub(crate) const RELEASES: usize = 1;
+pub(crate) const HAZARD_POINTS: usize = 2;
 
 /// The layers, in the order they are written in a tile (points drawn last).
-pub const LAYERS: [LayerSpec; 3] = [
+pub(crate) const LAYERS: [LayerSpec; 3] = [
     LayerSpec {
         id: "hazards",
         description: "Remaining part of each hazardous area (land not released)",
@@ -133,12 +136,12 @@ pub const LAYERS: [LayerSpec; 3] = [
 /// Side of the square cells, in tile units, within which hazard points are
 /// drawn as one cluster (a divisor of the extent, so that cells never straddle
 /// tiles and a tile's buffer holds whole cells of its neighbours).
-pub const POINT_CELL: i32 = 16;
+pub(crate) const POINT_CELL: i32 = 16;
 
 /// Attributes of the cluster point standing for the hazard points `members`
 /// (two or more): `classification` (CHA before SHA before other),
 /// `remaining_m2` (their sum), `count`.
-pub fn cluster_properties(members: &[&SourceFeature]) -> Vec<(&'static str, Value)> {
+fn cluster_properties(members: &[&Feature]) -> Vec<(&'static str, Value)> {
     let rank = |c: &str| ["CHA", "SHA"].iter().position(|x| *x == c).unwrap_or(2);
     let classification = members
         .iter()
@@ -160,7 +163,7 @@ pub fn cluster_properties(members: &[&SourceFeature]) -> Vec<(&'static str, Valu
 }
 
 /// The remaining area a hazard point carries (0 for other features).
-pub fn remaining_m2(f: &SourceFeature) -> f64 {
+fn remaining_m2(f: &Feature) -> f64 {
     f.properties
         .iter()
         .find_map(|(k, v)| match (k, v) {
@@ -178,30 +181,13 @@ fn whole_m2(m2: f64) -> Value {
     Value::Uint(m2.max(0.0).round() as u64)
 }
 
-/// A feature's geometry in WGS84 lon/lat.
-/// Polygons are borrowed from the accounting: a copy of every remaining part
-/// and release piece would double the memory of a large build.
-#[derive(Debug, Clone)]
-pub enum SourceGeometry<'a> {
-    Polygons(&'a MultiPolygon<f64>),
-    Point(Point<f64>),
-}
-
-/// A record as the profile wants it in the tiles.
-#[derive(Debug, Clone)]
-pub struct SourceFeature<'a> {
-    /// Index into [`LAYERS`].
-    pub layer: usize,
-    pub id: u64,
-    pub properties: Vec<(&'static str, Value)>,
-    pub geometry: SourceGeometry<'a>,
-}
-
-/// Every feature of the tiles, in layer order, then by id.
-pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<'a>> {
+/// Every feature of the tiles, each ordered in its layer by its id. Polygons
+/// are borrowed from the accounting: a copy of every remaining part and
+/// release piece would double the memory of a large build.
+pub(crate) fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<Feature<'a>> {
     // Per hazard in parallel (the interior point is most of the work); rayon's
     // collect and unzip keep the order, so the thread count changes nothing.
-    let (mut polys, points): (Vec<SourceFeature>, Vec<Option<SourceFeature>>) = rec
+    let (mut polys, points): (Vec<Feature>, Vec<Option<Feature>>) = rec
         .hazards
         .par_iter()
         .zip(acc.hazards.par_iter())
@@ -223,15 +209,17 @@ pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<
             }
             props.push(("area_m2", whole_m2(r.area_m2)));
             props.push(("remaining_m2", whole_m2(r.remaining_m2)));
-            let polygon = SourceFeature {
+            let polygon = Feature {
                 layer: HAZARDS,
                 id,
+                sort_key: id,
                 properties: props,
-                geometry: SourceGeometry::Polygons(&r.remaining),
+                geometry: FeatureGeometry::Polygons(&r.remaining),
             };
-            let point = interior_point(&r.remaining).map(|p| SourceFeature {
+            let point = interior_point(&r.remaining).map(|p| Feature {
                 layer: HAZARD_POINTS,
                 id,
+                sort_key: id,
                 properties: vec![
                     ("id", Value::String(h.id.clone())),
                     (
@@ -240,7 +228,7 @@ pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<
                     ),
                     ("remaining_m2", whole_m2(r.remaining_m2)),
                 ],
-                geometry: SourceGeometry::Point(p),
+                geometry: FeatureGeometry::Point(p),
             });
             (polygon, point)
         })
@@ -260,15 +248,15 @@ pub fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<SourceFeature<
                     props.push(("year", Value::Uint(d.year().max(0) as u64)));
                 }
                 props.push(("area_m2", whole_m2(piece.area_m2)));
-                SourceFeature {
+                Feature {
                     layer: RELEASES,
                     id: k as u64 + 1,
+                    sort_key: k as u64 + 1,
                     properties: props,
-                    geometry: SourceGeometry::Polygons(&piece.geometry),
+                    geometry: FeatureGeometry::Polygons(&piece.geometry),
                 }
             }),
     );
-    polys.par_sort_by_key(|f| (f.layer, f.id));
     polys.extend(points.into_iter().flatten());
     polys
 }

@@ -1,4 +1,5 @@
-//! Reading a PMTiles v3 archive back: `clearmap inspect` and the tests.
+//! PMTiles v3 archives: the writer the tileset streams into (around the
+//! `pmtiles` crate's) and a reader of our own (`clearmap inspect`, the tests).
 //!
 //! The `pmtiles` crate's readers are all async (tokio) in 0.26, and a CLI that
 //! reads one local file should not pull in a runtime, so the archive is parsed
@@ -6,15 +7,68 @@
 //! (varint columns, compressed with the header's internal compression). It is
 //! also a reader independent of the writer we use, which is what a test wants.
 
-use super::grid::{self, pixel_to_lonlat, tile_coord, tile_id};
-use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer};
+use super::grid::{self, tile_coord, tile_id};
+use super::mvt::{decode_tile, varint, DecodeError, DecodedLayer};
+use super::tiler::TileConfig;
+use super::tileset::{output_err, Envelope};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
-use serde_json::{json, Map};
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::Read;
+use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileCoord, TileType};
+use std::fs::File;
+use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
+
+/// A PMTiles archive being written: gzipped MVT tiles, added in ascending
+/// TileID order (clustered), the directories and metadata written at the end.
+pub(crate) struct PmtilesWriter {
+    writer: PmTilesStreamWriter<BufWriter<File>>,
+    /// The name reported in errors (the final target, not the temporary file).
+    target: PathBuf,
+}
+
+impl PmtilesWriter {
+    /// Create the archive at `path` with its header fields and `metadata`
+    /// (JSON).
+    pub(crate) fn create(
+        path: &Path,
+        target: &Path,
+        cfg: &TileConfig,
+        at: &Envelope,
+        metadata: &str,
+    ) -> Result<Self> {
+        let file = File::create(path).map_err(|e| output_err(target, e))?;
+        let [west, south, east, north] = at.bounds;
+        let writer = PmTilesWriter::new(TileType::Mvt)
+            .precompressed(Compression::Gzip)
+            .min_zoom(cfg.min_zoom)
+            .max_zoom(cfg.max_zoom)
+            .bounds(west, south, east, north)
+            .center(at.center[0], at.center[1])
+            .center_zoom(at.center_zoom)
+            .metadata(metadata)
+            .create(BufWriter::with_capacity(1 << 20, file))
+            .map_err(|e| output_err(target, e))?;
+        Ok(PmtilesWriter {
+            writer,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Add the gzipped MVT of tile z/x/y.
+    pub(crate) fn add_tile(&mut self, z: u8, x: u32, y: u32, data: &[u8]) -> Result<()> {
+        let coord = TileCoord::new(z, x, y).map_err(|e| output_err(&self.target, e))?;
+        self.writer
+            .add_tile(coord, data)
+            .map_err(|e| output_err(&self.target, e))
+    }
+
+    /// Write the directories and the header.
+    pub(crate) fn finish(self) -> Result<()> {
+        self.writer
+            .finalize()
+            .map_err(|e| output_err(&self.target, e))
+    }
+}
 
 /// The header fields of a PMTiles v3 archive.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +120,9 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 }
 
 fn coord_at(b: &[u8], at: usize) -> f64 {
-    i32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as f64 / 1e7
+    f64::from(i32::from_le_bytes(
+        b[at..at + 4].try_into().expect("4 bytes"),
+    )) / 1e7
 }
 
 fn decompress(data: &[u8], compression: u8) -> std::io::Result<Vec<u8>> {
@@ -84,25 +140,18 @@ fn decompress(data: &[u8], compression: u8) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *b
-            .get(*pos)
-            .ok_or_else(|| std::io::Error::other("truncated directory"))?;
-        *pos += 1;
-        v |= ((byte & 0x7f) as u64) << shift;
-        if byte < 0x80 {
-            return Ok(v);
-        }
-    }
-    Err(std::io::Error::other("overlong varint in directory"))
+/// A directory varint ([`varint`], the one the MVT decoder reads).
+fn dir_varint(b: &[u8], pos: &mut usize) -> std::io::Result<u64> {
+    varint(b, pos).map_err(|e| match e {
+        DecodeError::Truncated(_) => std::io::Error::other("truncated directory"),
+        _ => std::io::Error::other("overlong varint in directory"),
+    })
 }
 
 /// (tile_id, run_length, offset, length) of one directory.
 fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     let mut pos = 0;
-    let n = varint(b, &mut pos)? as usize;
+    let n = usize::try_from(dir_varint(b, &mut pos)?).unwrap_or(usize::MAX);
     if n > b.len() {
         return Err(std::io::Error::other(
             "directory entry count larger than the directory",
@@ -112,25 +161,27 @@ fn parse_directory(b: &[u8]) -> std::io::Result<Vec<(u64, u32, u64, u32)>> {
     // Every sum below reads numbers from the file: checked, so a corrupt
     // directory is an error and never an overflow (found by fuzzing).
     let overflow = || std::io::Error::other("directory values out of range");
+    // Run lengths and lengths are uint32 in the format.
+    let u32_varint = |pos: &mut usize| u32::try_from(dir_varint(b, pos)?).map_err(|_| overflow());
     let mut last = 0u64;
     for x in e.iter_mut() {
         last = last
-            .checked_add(varint(b, &mut pos)?)
+            .checked_add(dir_varint(b, &mut pos)?)
             .ok_or_else(overflow)?;
         x.0 = last;
     }
     for x in e.iter_mut() {
-        x.1 = varint(b, &mut pos)? as u32;
+        x.1 = u32_varint(&mut pos)?;
     }
     for x in e.iter_mut() {
-        x.3 = varint(b, &mut pos)? as u32;
+        x.3 = u32_varint(&mut pos)?;
     }
     for i in 0..n {
-        let v = varint(b, &mut pos)?;
+        let v = dir_varint(b, &mut pos)?;
         e[i].2 = if v == 0 && i > 0 {
             e[i - 1]
                 .2
-                .checked_add(e[i - 1].3 as u64)
+                .checked_add(u64::from(e[i - 1].3))
                 .ok_or_else(overflow)?
         } else {
             v.checked_sub(1).ok_or_else(overflow)?
@@ -197,10 +248,14 @@ impl Archive {
     }
 
     fn slice(&self, offset: u64, length: u64) -> std::io::Result<&[u8]> {
+        let start = usize::try_from(offset).ok();
         let end = offset
             .checked_add(length)
-            .filter(|&e| e <= self.bytes.len() as u64);
-        end.map(|e| &self.bytes[offset as usize..e as usize])
+            .and_then(|e| usize::try_from(e).ok())
+            .filter(|&e| e <= self.bytes.len());
+        start
+            .zip(end)
+            .map(|(s, e)| &self.bytes[s..e])
             .ok_or_else(|| {
                 std::io::Error::other(format!(
                     "range {offset}+{length} beyond the end of the file"
@@ -232,7 +287,7 @@ impl Archive {
             if run_length == 0 {
                 self.read_directory(
                     at(self.header.leaf_offset, off)?,
-                    len as u64,
+                    u64::from(len),
                     depth + 1,
                     out,
                 )?;
@@ -240,7 +295,7 @@ impl Archive {
                 // Tile ids beyond z26 are not PMTiles clearmap reads (it writes
                 // z0–z24), and bounding them keeps every id arithmetic in range.
                 if tile_id
-                    .checked_add(run_length as u64)
+                    .checked_add(u64::from(run_length))
                     .is_none_or(|end| end > grid::zoom_base(27))
                 {
                     return Err(std::io::Error::other("directory entry beyond zoom 26"));
@@ -256,6 +311,11 @@ impl Archive {
         Ok(())
     }
 
+    /// The archive's size in bytes.
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The metadata JSON.
     pub fn metadata(&self) -> Result<serde_json::Value> {
         let raw = self
@@ -269,7 +329,7 @@ impl Archive {
     /// Every addressed tile (runs expanded) with its compressed size.
     pub fn tiles(&self) -> impl Iterator<Item = ((u8, u32, u32), u32)> + '_ {
         self.entries.iter().flat_map(|e| {
-            (0..e.run_length as u64).map(move |k| (tile_coord(e.tile_id + k), e.length))
+            (0..u64::from(e.run_length)).map(move |k| (tile_coord(e.tile_id + k), e.length))
         })
     }
 
@@ -280,11 +340,11 @@ impl Archive {
         let Some(e) = i.checked_sub(1).map(|i| self.entries[i]) else {
             return Ok(None);
         };
-        if id >= e.tile_id + e.run_length as u64 {
+        if id >= e.tile_id + u64::from(e.run_length) {
             return Ok(None);
         }
         let data = self
-            .slice(e.offset, e.length as u64)
+            .slice(e.offset, u64::from(e.length))
             .and_then(|s| decompress(s, self.header.tile_compression))
             .map_err(|err| Error::input(&self.path, format!("tile {z}/{x}/{y}: {err}")))?;
         Ok(Some(data))
@@ -302,155 +362,4 @@ impl Archive {
             }),
         }
     }
-}
-
-/// Parse "Z/X/Y".
-pub fn parse_zxy(s: &str) -> Result<(u8, u32, u32)> {
-    let parts: Vec<&str> = s.trim().split('/').collect();
-    let usage = || {
-        Error::Usage(format!(
-            "tile must be Z/X/Y (e.g. 12/3423/1763), got \"{s}\""
-        ))
-    };
-    if parts.len() != 3 {
-        return Err(usage());
-    }
-    let z: u8 = parts[0].parse().map_err(|_| usage())?;
-    let x: u32 = parts[1].parse().map_err(|_| usage())?;
-    let y: u32 = parts[2].parse().map_err(|_| usage())?;
-    if z > 31 || (x as u64) >= (1u64 << z) || (y as u64) >= (1u64 << z) {
-        return Err(Error::Usage(format!(
-            "tile {s} is outside the grid of zoom {z}"
-        )));
-    }
-    Ok((z, x, y))
-}
-
-fn compression_name(c: u8) -> &'static str {
-    match c {
-        1 => "none",
-        2 => "gzip",
-        3 => "brotli",
-        4 => "zstd",
-        _ => "unknown",
-    }
-}
-
-/// The human summary of `clearmap inspect FILE.pmtiles`.
-pub fn summary(a: &Archive) -> Result<String> {
-    let h = &a.header;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}: PMTiles v{}, {} bytes",
-        a.path.display(),
-        h.version,
-        a.bytes.len()
-    );
-    let _ = writeln!(
-        s,
-        "tile type {} ({}), tile compression {}, internal compression {}, clustered {}",
-        h.tile_type,
-        if h.tile_type == 1 { "mvt" } else { "other" },
-        compression_name(h.tile_compression),
-        compression_name(h.internal_compression),
-        h.clustered
-    );
-    let _ = writeln!(
-        s,
-        "zooms {}–{}; bounds {:?}; center {:?} z{}",
-        h.min_zoom, h.max_zoom, h.bounds, h.center, h.center_zoom
-    );
-    let _ = writeln!(
-        s,
-        "tiles addressed {}, entries {}, distinct contents {}; root dir {} B, metadata {} B, leaf dirs {} B, tile data {} B",
-        h.addressed_tiles, h.tile_entries, h.tile_contents, h.root_length, h.metadata_length, h.leaf_length, h.data_length
-    );
-    // Runs are counted by the zoom ranges they overlap, never expanded: a run
-    // may address billions of tiles (found by fuzzing).
-    let mut per_zoom: BTreeMap<u8, (u64, u64, u32)> = BTreeMap::new();
-    for e in &a.entries {
-        let (start, end) = (e.tile_id, e.tile_id + e.run_length as u64);
-        for z in 0..=26u8 {
-            let (lo, hi) = (grid::zoom_base(z), grid::zoom_base(z + 1));
-            let n = end.min(hi).saturating_sub(start.max(lo));
-            if n > 0 {
-                let v = per_zoom.entry(z).or_default();
-                v.0 += n;
-                v.1 = v.1.saturating_add(n.saturating_mul(e.length as u64));
-                v.2 = v.2.max(e.length);
-            }
-        }
-    }
-    let _ = writeln!(s, "zoom  tiles  bytes(compressed)  largest");
-    for (z, (n, bytes, max)) in per_zoom {
-        let _ = writeln!(s, "{z:>4} {n:>6} {bytes:>18} {max:>8}");
-    }
-    let _ = writeln!(
-        s,
-        "metadata: {}",
-        serde_json::to_string_pretty(&a.metadata()?).unwrap_or_default()
-    );
-    Ok(s)
-}
-
-/// One tile decoded to a GeoJSON FeatureCollection in lon/lat; each feature
-/// carries its layer in the `layer` property.
-pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_json::Value>> {
-    let Some(layers) = a.decoded(z, x, y)? else {
-        return Ok(None);
-    };
-    let bad = |m: String| Error::input(&a.path, format!("tile {z}/{x}/{y}: {m}"));
-    let mut features = Vec::new();
-    for l in &layers {
-        let ll = |(px, py): (i32, i32)| {
-            let (lon, lat) = pixel_to_lonlat(z, x, y, l.extent, px as f64, py as f64);
-            json!([lon, lat])
-        };
-        for f in &l.features {
-            let geometry = match f.geom_type {
-                1 => {
-                    let pts: Vec<_> = decode_commands(&f.commands)
-                        .map_err(|e| bad(e.to_string()))?
-                        .into_iter()
-                        .flat_map(|(p, _)| p)
-                        .map(ll)
-                        .collect();
-                    if pts.len() == 1 {
-                        json!({"type": "Point", "coordinates": pts[0]})
-                    } else {
-                        json!({"type": "MultiPoint", "coordinates": pts})
-                    }
-                }
-                3 => {
-                    let polys = polygons(&f.commands).map_err(|e| bad(e.to_string()))?;
-                    // RFC 7946 wants exteriors counter-clockwise in lon/lat: the MVT
-                    // exterior (clockwise on screen, y down) is that once unprojected.
-                    let coords: Vec<Vec<Vec<serde_json::Value>>> = polys
-                        .iter()
-                        .map(|p| {
-                            p.iter()
-                                .map(|r| r.iter().chain(r.first()).map(|&c| ll(c)).collect())
-                                .collect()
-                        })
-                        .collect();
-                    json!({"type": "MultiPolygon", "coordinates": coords})
-                }
-                t => return Err(bad(format!("geometry type {t} is not used by clearmap"))),
-            };
-            let mut props = Map::new();
-            props.insert("layer".into(), json!(l.name));
-            for (k, v) in &f.properties {
-                props.insert(k.clone(), v.to_json());
-            }
-            let mut feature = json!({"type": "Feature", "properties": props, "geometry": geometry});
-            if let Some(id) = f.id {
-                feature["id"] = json!(id);
-            }
-            features.push(feature);
-        }
-    }
-    Ok(Some(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
 }

@@ -1,25 +1,29 @@
-//! The tiler: from profile features to encoded, gzipped tiles, zoom by zoom.
+//! The tiler: from a profile's features to encoded, gzipped tiles, zoom by
+//! zoom. It knows no layer by name: the [`Profile`] names the layers, orders
+//! the features ([`Feature::sort_key`]), says which layers share borders and
+//! merges the points of a cell ([`Profile::cluster`], as planetiler's
+//! `postProcess`).
 //!
 //! 1. Project every feature once to Web Mercator unit coordinates and keep its
 //!    bounding box ([`Prepared`]).
 //! 2. Per zoom, assign each feature to the tiles its buffered bounding box
 //!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
-//!    profile order, whatever the thread count.
+//!    the order of their sort keys, whatever the thread count.
 //! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: skip the
 //!    polygons whose every vertex rounds to one row or column or whose area is
 //!    under [`MIN_AREA_UNITS2`]; clip each ring
 //!    to the buffered tile, go to tile units, round, keep a ring that is still
 //!    simple as it is or clean with i_overlay ([`crate::geometry::clean`]); place points,
-//!    one per two-pixel cell (clusters, [`super::profile`]); encode the MVT
-//!    and gzip it.
+//!    one per cell of the layers the profile clusters ([`Profile::cluster`]);
+//!    encode the MVT and gzip it.
 //!
 //! Rounding to each zoom's tile grid is the per-zoom simplification: vertices
 //! closer than a tile unit merge, straight-through vertices of simple rings
 //! are dropped, and parts that collapse or shrink under a sixteenth of a
-//! pixel vanish (their hazard point stays). It is a function of
-//! each vertex alone, so a border shared by a remaining part and a release
-//! piece rounds to the same points in both and stays shared at every zoom;
+//! pixel vanish (a profile may give such features a point in a layer of
+//! points). It is a function of each vertex alone, so a border shared by two
+//! features rounds to the same points in both and stays shared at every zoom;
 //! line simplification (Douglas–Peucker and kin) would move the two copies of
 //! a border independently and open gaps between the layers.
 //! 4. Hand each chunk's tiles, in order, to the sink (the PMTiles writer), so
@@ -32,15 +36,109 @@
 //! tile is what keeps z14 cheap.
 
 use super::clip::{clip_ring, Rect};
-use super::grid::{tile_id, to_unit};
-use super::mvt::{LayerBuilder, TileGeometry};
-use super::profile::{
-    cluster_properties, remaining_m2, SourceFeature, SourceGeometry, TileConfig, HAZARDS, LAYERS,
-    POINT_CELL,
-};
+use super::grid::{tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
+use super::mvt::{LayerBuilder, TileGeometry, Value};
+use super::tileset::LayerSpec;
 use crate::geometry::{clean, quantise, quantise_iter, ring_area2, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
+use geo::{MultiPolygon, Point};
 use rayon::prelude::*;
+
+/// Zooms and tile geometry of a tileset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileConfig {
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+    /// Tile units drawn beyond each edge, so that strokes do not show seams.
+    pub buffer: u32,
+    /// Tile units per tile side.
+    pub extent: u32,
+}
+
+impl Default for TileConfig {
+    fn default() -> Self {
+        TileConfig {
+            min_zoom: 0,
+            max_zoom: 14,
+            buffer: 64,
+            extent: 4096,
+        }
+    }
+}
+
+impl TileConfig {
+    /// An error unless the zooms are in order and at most 24, and the extent
+    /// is not zero.
+    pub fn check(&self) -> crate::error::Result<()> {
+        if self.min_zoom > self.max_zoom || self.max_zoom > 24 || self.extent == 0 {
+            return Err(crate::error::Error::Internal(format!(
+                "invalid tile config {self:?}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A feature's geometry in WGS84 lon/lat.
+/// Polygons are borrowed: a copy of every polygon of a large tileset would
+/// double its memory.
+#[derive(Debug, Clone)]
+pub enum FeatureGeometry<'a> {
+    Polygons(&'a MultiPolygon<f64>),
+    Point(Point<f64>),
+}
+
+/// A feature as a profile hands it to the tiler.
+#[derive(Debug, Clone)]
+pub struct Feature<'a> {
+    /// Index into [`Profile::layers`].
+    pub layer: usize,
+    /// The MVT feature id.
+    pub id: u64,
+    /// The feature's place in its layer, in every tile: ascending.
+    pub sort_key: u64,
+    pub properties: Vec<(&'static str, Value)>,
+    pub geometry: FeatureGeometry<'a>,
+}
+
+/// The point a profile draws for the points of one cell ([`Profile::cluster`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// Index into the members of the one whose position and layer it takes.
+    pub lead: usize,
+    /// Its attributes (it has no id).
+    pub properties: Vec<(&'static str, Value)>,
+}
+
+/// The policy the tiler follows: which layers, which features share borders,
+/// which points are drawn as one (planetiler's `Profile` and `postProcess`).
+pub trait Profile: Sync {
+    /// The layers, in the order they are written in a tile.
+    fn layers(&self) -> &[LayerSpec];
+
+    /// Whether polygons of layers `a` and `b` share borders: a vertex of one
+    /// lying on an edge of the other is added to that edge, so that the border
+    /// rounds to the same points in both ([`JUNCTION_EPS`]). Layers whose
+    /// features may overlap each other say no.
+    fn shares_borders(&self, a: usize, b: usize) -> bool {
+        let _ = (a, b);
+        true
+    }
+
+    /// Side of the square cells, in tile units, within which the points of
+    /// `layer` are drawn as one ([`Profile::cluster`]); `None` draws every
+    /// point. A divisor of the extent, so that cells never straddle tiles and
+    /// a tile's buffer holds whole cells of its neighbours.
+    fn point_cell(&self, layer: usize) -> Option<i32> {
+        let _ = layer;
+        None
+    }
+
+    /// The one point standing for `members`, two or more points of one cell
+    /// of one layer in sort-key order; the same members give the same point
+    /// in every tile whose buffer holds the cell.
+    fn cluster(&self, members: &[&Feature]) -> Cluster;
+}
 
 /// Tiles encoded per parallel batch.
 const CHUNK: usize = 1024;
@@ -56,7 +154,7 @@ enum UnitGeometry {
 
 /// A feature ready for tiling.
 pub struct Prepared<'a> {
-    source: &'a SourceFeature<'a>,
+    source: &'a Feature<'a>,
     geometry: UnitGeometry,
     /// min x, min y, max x, max y in unit coordinates.
     bbox: [f64; 4],
@@ -66,12 +164,13 @@ pub struct Prepared<'a> {
 
 /// Polygon features smaller than this many square tile units (1/16 of a
 /// pixel on a 512-pixel tile) are left out of a tile: rounded to the grid they
-/// would be a speck or a scribble, and the hazard point stands for a hazard.
+/// would be a speck or a scribble.
 const MIN_AREA_UNITS2: f64 = 4.0;
 
-/// Project features to unit coordinates (in parallel; order kept), and give
-/// neighbouring polygons their shared vertices ([`insert_junctions`]).
-pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
+/// Project features to unit coordinates (in parallel), put them in
+/// (layer, sort key) order, and give neighbouring polygons their shared
+/// vertices ([`insert_junctions`]).
+pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<Prepared<'a>> {
     let mut prepared: Vec<Prepared> = features
         .par_iter()
         .map(|f| {
@@ -89,7 +188,7 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
                 (x, y)
             };
             let geometry = match &f.geometry {
-                SourceGeometry::Point(p) => {
+                FeatureGeometry::Point(p) => {
                     let (x, y) = grow(to_unit(p.x(), p.y()));
                     UnitGeometry::Point(x, y)
                 }
@@ -98,7 +197,7 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
                 // Exteriors counter-clockwise and holes clockwise (in lon/lat),
                 // as geo's `orient(Direction::Default)` makes them, without
                 // copying the polygons first.
-                SourceGeometry::Polygons(mp) => UnitGeometry::Polygons(
+                FeatureGeometry::Polygons(mp) => UnitGeometry::Polygons(
                     mp.0.iter()
                         .map(|poly| {
                             std::iter::once((poly.exterior(), WindingOrder::CounterClockwise))
@@ -147,24 +246,27 @@ pub fn prepare<'a>(features: &'a [SourceFeature<'a>]) -> Vec<Prepared<'a>> {
         })
         .filter(|p| p.bbox[0].is_finite())
         .collect();
-    insert_junctions(&mut prepared);
+    // Stable: features with equal keys keep the profile's order.
+    prepared.par_sort_by_key(|p| (p.source.layer, p.source.sort_key));
+    insert_junctions(&mut prepared, profile);
     prepared
 }
 
 /// How near (unit coordinates: 8 cm on the ground at the equator; a tile
 /// unit at z14 is 60 cm) a vertex of one polygon must lie to another's edge
 /// to count as lying on it. Boolean-op output puts junction vertices within
-/// micrometres; source releases digitised along a hazard's border put theirs
+/// micrometres; source polygons digitised along another's border put theirs
 /// within centimetres, and need it as much.
 const JUNCTION_EPS: f64 = 2e-9;
 
 /// Add to each polygon's edges the vertices of neighbouring polygons that lie
-/// on them (T-junctions: where a release's border meets a hazard's, the
-/// remaining part has a vertex that the piece next to it, cut by another
-/// release, runs straight through). Rounded to a tile grid, such a vertex
+/// on them (T-junctions: where the borders of three polygons meet, one has a
+/// vertex that its neighbour, cut along another border, runs straight
+/// through), among the layers that share borders
+/// ([`Profile::shares_borders`]). Rounded to a tile grid, such a vertex
 /// moves off the neighbour's straight edge and opens a sliver between the
 /// layers; present in both, it rounds to the same point in both.
-fn insert_junctions(prepared: &mut [Prepared]) {
+fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     use rstar::primitives::{GeomWithData, Rectangle};
     use rstar::{RTree, AABB};
     let e = JUNCTION_EPS;
@@ -191,11 +293,9 @@ fn insert_junctions(prepared: &mut [Prepared]) {
                 |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
             let mut others: Vec<(f64, f64)> = Vec::new();
             for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
-                // Junctions are where release pieces meet remaining parts or
-                // each other; two hazards' remaining parts may overlap anyway.
-                let both_hazards =
-                    p.source.layer == HAZARDS && prepared[n.data].source.layer == HAZARDS;
-                if n.data == i || both_hazards {
+                if n.data == i
+                    || !profile.shares_borders(p.source.layer, prepared[n.data].source.layer)
+                {
                     continue;
                 }
                 if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
@@ -295,6 +395,7 @@ pub struct EncodedTile {
 /// Tile every zoom of `cfg`, handing tiles to `sink` in ascending TileID order.
 pub fn tile_all<E>(
     prepared: &[Prepared],
+    profile: &impl Profile,
     cfg: &TileConfig,
     mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -308,7 +409,12 @@ pub fn tile_all<E>(
                 .map(|g| {
                     let (_, x, y, _) = g[0];
                     let feats = g.iter().map(|a| &prepared[a.3]);
-                    encode_tile(feats, z, x, y, cfg).map(|data| EncodedTile { z, x, y, data })
+                    encode_tile(feats, profile, z, x, y, cfg).map(|data| EncodedTile {
+                        z,
+                        x,
+                        y,
+                        data,
+                    })
                 })
                 .collect();
             for t in tiles.into_iter().flatten() {
@@ -321,14 +427,10 @@ pub fn tile_all<E>(
 
 /// (TileID, x, y, feature index) for every tile a feature's buffered bbox touches.
 fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32, usize)> {
-    let n = (1u64 << z) as f64;
+    let n = world_size(z);
     let max = (1u32 << z) - 1;
-    let b = cfg.buffer as f64 / cfg.extent as f64;
-    let range = |lo: f64, hi: f64| {
-        let a = ((lo * n - b).floor().max(0.0) as u32).min(max);
-        let c = ((hi * n + b).floor().max(0.0) as u32).min(max);
-        (a, c)
-    };
+    let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
+    let range = |lo: f64, hi: f64| (tile_index(lo * n - b, max), tile_index(hi * n + b, max));
     let mut out: Vec<(u64, u32, u32, usize)> = prepared
         .par_iter()
         .enumerate()
@@ -342,15 +444,16 @@ fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32,
     out
 }
 
-/// A point in a tile: its cell, its position in tile units, its feature.
-type PlacedPoint<'a> = ((i32, i32), (i32, i32), &'a Prepared<'a>);
+/// A point in a tile: its layer and cell, its position in tile units, its
+/// feature.
+type PlacedPoint<'a> = ((usize, i32, i32), (i32, i32), &'a Prepared<'a>);
 
-/// Add the tile's points, one per cell: a lone point as it is, several as one
-/// cluster point at the place of the one with the most land remaining (the
-/// same point, found the same way, in every tile whose buffer holds the cell).
-fn add_points(layers: &mut [LayerBuilder], mut points: Vec<PlacedPoint>) {
-    // Cells in the order of their first point (profile order: by id).
-    let mut first: std::collections::HashMap<(i32, i32), usize> = std::collections::HashMap::new();
+/// Add the tile's clustered points, one per cell: a lone point as it is,
+/// several as the profile's cluster point.
+fn add_points(layers: &mut [LayerBuilder], profile: &impl Profile, mut points: Vec<PlacedPoint>) {
+    // Cells in the order of their first point (sort-key order).
+    let mut first: std::collections::HashMap<(usize, i32, i32), usize> =
+        std::collections::HashMap::new();
     for (i, (cell, _, _)) in points.iter().enumerate() {
         first.entry(*cell).or_insert(i);
     }
@@ -361,18 +464,14 @@ fn add_points(layers: &mut [LayerBuilder], mut points: Vec<PlacedPoint>) {
             layers[s.layer].add_feature(Some(s.id), &s.properties, &TileGeometry::Point(*x, *y));
             continue;
         }
-        let members: Vec<&SourceFeature> = group.iter().map(|(_, _, p)| p.source).collect();
-        // The largest first; among equals, the lowest id.
-        let Some((_, (x, y), lead)) = group.iter().max_by(|a, b| {
-            remaining_m2(a.2.source)
-                .total_cmp(&remaining_m2(b.2.source))
-                .then(b.2.source.id.cmp(&a.2.source.id))
-        }) else {
+        let members: Vec<&Feature> = group.iter().map(|(_, _, p)| p.source).collect();
+        let cluster = profile.cluster(&members);
+        let Some((_, (x, y), lead)) = group.get(cluster.lead) else {
             continue;
         };
         layers[lead.source.layer].add_feature(
             None,
-            &cluster_properties(&members),
+            &cluster.properties,
             &TileGeometry::Point(*x, *y),
         );
     }
@@ -381,22 +480,24 @@ fn add_points(layers: &mut [LayerBuilder], mut points: Vec<PlacedPoint>) {
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
     feats: impl Iterator<Item = &'a Prepared<'a>>,
+    profile: &impl Profile,
     z: u8,
     x: u32,
     y: u32,
     cfg: &TileConfig,
 ) -> Option<Vec<u8>> {
-    let n = (1u64 << z) as f64;
-    let ext = cfg.extent as f64;
-    let to_tile = |(ux, uy): (f64, f64)| ((ux * n - x as f64) * ext, (uy * n - y as f64) * ext);
-    let buf = cfg.buffer as f64;
+    let frame = TileFrame::new(z, x, y, cfg.extent);
+    let to_tile = |u: (f64, f64)| frame.to_tile(u);
+    let (n, ext) = (world_size(z), f64::from(cfg.extent));
+    let buf = f64::from(cfg.buffer);
     let rect = Rect {
         min_x: -buf,
         min_y: -buf,
         max_x: ext + buf,
         max_y: ext + buf,
     };
-    let mut layers: Vec<LayerBuilder> = LAYERS
+    let mut layers: Vec<LayerBuilder> = profile
+        .layers()
         .iter()
         .map(|l| LayerBuilder::new(l.id, cfg.extent))
         .collect();
@@ -408,14 +509,20 @@ fn encode_tile<'a>(
                 if px < rect.min_x || px > rect.max_x || py < rect.min_y || py > rect.max_y {
                     continue;
                 }
-                let (px, py) = (px.round() as i32, py.round() as i32);
-                let cell = (px.div_euclid(POINT_CELL), py.div_euclid(POINT_CELL));
-                points.push((cell, (px, py), p));
-                continue;
+                let (px, py) = (tile_unit(px), tile_unit(py));
+                let layer = p.source.layer;
+                match profile.point_cell(layer) {
+                    Some(c) => {
+                        let cell = (layer, px.div_euclid(c), py.div_euclid(c));
+                        points.push((cell, (px, py), p));
+                        continue;
+                    }
+                    None => TileGeometry::Point(px, py),
+                }
             }
             UnitGeometry::Polygons(polys) => {
                 // Every vertex rounds to one column or one row: nothing of the
-                // polygon survives quantisation (its hazard point stands for it).
+                // polygon survives quantisation.
                 let (x0, y0) = to_tile((p.bbox[0], p.bbox[1]));
                 let (x1, y1) = to_tile((p.bbox[2], p.bbox[3]));
                 let scale = n * ext;
@@ -469,7 +576,7 @@ fn encode_tile<'a>(
         let s = p.source;
         layers[s.layer].add_feature(Some(s.id), &s.properties, &geometry);
     }
-    add_points(&mut layers, points);
+    add_points(&mut layers, profile, points);
     if layers.iter().all(LayerBuilder::is_empty) {
         return None;
     }

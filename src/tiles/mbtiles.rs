@@ -30,7 +30,10 @@ fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// The TMS row of XYZ row `y` at zoom `z` (and back: the flip is its own inverse).
 pub fn tms_row(z: u8, y: u32) -> u32 {
-    ((1u64 << z) - 1 - y as u64) as u32
+    // Below 2^z, and MBTiles zooms are at most 30 here (read_tiles checks).
+    #[allow(clippy::cast_possible_truncation)]
+    let row = ((1u64 << z) - 1 - u64::from(y)) as u32;
+    row
 }
 
 /// An MBTiles database being filled.
@@ -125,7 +128,7 @@ pub fn read_tiles(path: &Path) -> Result<BTreeMap<(u8, u32, u32), Vec<u8>>> {
     let mut out = BTreeMap::new();
     for row in rows {
         let (z, x, row, data) = row.map_err(err)?;
-        if z > 30 || row as u64 >= 1u64 << z {
+        if z > 30 || u64::from(row) >= 1u64 << z {
             return Err(Error::input(
                 path,
                 format!("tile row {row} outside zoom {z}"),

@@ -1,0 +1,28 @@
+//! Vector tiles, apart from what goes in them: the machinery knows no layer
+//! and no attribute; a [`Profile`] (the emit stage's) chooses them.
+//!
+//! Files are named after the parts of the formats they implement:
+//! - [`grid`]: lon/lat, the Web Mercator world square, tile-local units, and
+//!   the PMTiles TileID;
+//! - `clip`: clipping rings to the buffered tile and integer cleaning;
+//! - `tiler`: the features of a [`Profile`], zoom by zoom, in parallel, to
+//!   gzipped tiles;
+//! - [`mvt`]: the Mapbox Vector Tile 2.1 encoder and decoder;
+//! - [`pmtiles`]: the PMTiles v3 writer and reader; [`mbtiles`]: MBTiles 1.3;
+//! - `tileset`: the tiler's stream into an archive, with its TileJSON;
+//! - [`inspect`]: what `clearmap inspect` prints of an archive.
+
+pub(crate) mod clip;
+pub mod grid;
+pub mod inspect;
+pub mod mbtiles;
+pub mod mvt;
+pub mod pmtiles;
+mod tiler;
+mod tileset;
+
+pub use tiler::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
+pub use tileset::{
+    write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_URL,
+    TILE_URL,
+};

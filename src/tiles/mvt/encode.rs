@@ -1,0 +1,381 @@
+//! Writing a tile (MVT 2.1 "4. Internal Structure"): layers with shared
+//! key/value tables, typed values, feature ids and geometry command streams
+//! (MVT "4.3 Geometry Encoding"), protobuf varints and zigzag by hand.
+
+use super::{
+    command, GeomType, TileGeometry, Value, CMD_CLOSE_PATH, CMD_LINE_TO, CMD_MOVE_TO, FIXED64, LEN,
+    VARINT,
+};
+use crate::geometry::ring_area2;
+
+/// `Value` as a hash key: doubles by their bits, so equal values share a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ValueKey<'a> {
+    String(&'a str),
+    Double(u64),
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+}
+
+impl<'a> ValueKey<'a> {
+    fn from_ref(v: &'a Value) -> Self {
+        match v {
+            Value::String(s) => ValueKey::String(s),
+            Value::Double(d) => ValueKey::Double(d.to_bits()),
+            Value::Int(i) => ValueKey::Int(*i),
+            Value::Uint(u) => ValueKey::Uint(*u),
+            Value::Bool(b) => ValueKey::Bool(*b),
+        }
+    }
+}
+
+pub(crate) fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)).cast_unsigned()
+}
+
+pub(crate) fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push(low_byte(v) | 0x80);
+        v >>= 7;
+    }
+    buf.push(low_byte(v));
+}
+
+/// The lowest 8 bits of `v` (the varint's next 7 bits, below the
+/// continuation bit).
+fn low_byte(v: u64) -> u8 {
+    v.to_le_bytes()[0]
+}
+
+/// An MVT parameter integer (MVT 4.3.2): the zigzag of a coordinate or a
+/// delta, as the uint32 the command stream holds.
+fn parameter(v: i64) -> u32 {
+    // Tile coordinates stay within a tile and its buffer (a few thousand
+    // units), so the zigzag of any delta between them fits 32 bits.
+    #[allow(clippy::cast_possible_truncation)]
+    let p = zigzag(v) as u32;
+    p
+}
+
+/// A count or a table index of one tile as the uint32 MVT stores: a tile
+/// holds far fewer than 2^32 of anything (its buffers would not fit in
+/// memory first).
+#[allow(clippy::cast_possible_truncation)]
+fn tile_u32(n: usize) -> u32 {
+    n as u32
+}
+
+fn put_tag(buf: &mut Vec<u8>, field: u64, wire: u64) {
+    put_varint(buf, (field << 3) | wire);
+}
+
+fn put_bytes(buf: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+    put_tag(buf, field, LEN);
+    put_varint(buf, bytes.len() as u64);
+    buf.extend_from_slice(bytes);
+}
+
+fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
+    let mut inner = Vec::with_capacity(values.len() * 2);
+    for &v in values {
+        put_varint(&mut inner, u64::from(v));
+    }
+    put_bytes(buf, field, &inner);
+}
+
+/// Encode a geometry as an MVT command stream. Polygon rings with fewer than
+/// three distinct points or zero area are refused (they would make the feature
+/// invalid); `None` when nothing valid is left.
+pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
+    match g {
+        TileGeometry::Point(x, y) => Some((
+            GeomType::Point,
+            vec![
+                command(CMD_MOVE_TO, 1),
+                parameter(i64::from(*x)),
+                parameter(i64::from(*y)),
+            ],
+        )),
+        TileGeometry::Polygons(rings) => {
+            let mut out = Vec::new();
+            let (mut cx, mut cy) = (0i64, 0i64);
+            for ring in rings {
+                let mut pts: Vec<(i32, i32)> = Vec::with_capacity(ring.len());
+                for &p in ring {
+                    if pts.last() != Some(&p) {
+                        pts.push(p);
+                    }
+                }
+                while pts.len() > 1 && pts.first() == pts.last() {
+                    pts.pop();
+                }
+                if pts.len() < 3 || ring_area2(&pts) == 0 {
+                    continue;
+                }
+                let mut delta = |(x, y): (i32, i32), out: &mut Vec<u32>| {
+                    out.push(parameter(i64::from(x) - cx));
+                    out.push(parameter(i64::from(y) - cy));
+                    cx = i64::from(x);
+                    cy = i64::from(y);
+                };
+                out.push(command(CMD_MOVE_TO, 1));
+                delta(pts[0], &mut out);
+                out.push(command(CMD_LINE_TO, tile_u32(pts.len() - 1)));
+                for &p in &pts[1..] {
+                    delta(p, &mut out);
+                }
+                out.push(command(CMD_CLOSE_PATH, 1));
+            }
+            (!out.is_empty()).then_some((GeomType::Polygon, out))
+        }
+    }
+}
+
+/// One layer being filled: features are encoded as they come, keys and values
+/// go into tables shared by the layer's features, in order of first use.
+///
+/// Built once per layer per tile, hundreds of thousands of times a build: the
+/// value table is looked up by hash without copying the value, keys (a layer
+/// has a handful) by a linear scan, and the encoded features go into one
+/// buffer.
+pub struct LayerBuilder {
+    name: String,
+    extent: u32,
+    keys: Vec<String>,
+    values: Vec<Value>,
+    value_index: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    /// The features, each already framed as a `Layer.features` field.
+    features: Vec<u8>,
+    scratch: Vec<u8>,
+    tags: Vec<u32>,
+}
+
+impl LayerBuilder {
+    pub fn new(name: &str, extent: u32) -> Self {
+        LayerBuilder {
+            name: name.to_string(),
+            extent,
+            keys: Vec::new(),
+            values: Vec::new(),
+            value_index: hashbrown::HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            features: Vec::new(),
+            scratch: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// The index of `v` in the value table, added on first use.
+    fn value_slot(&mut self, v: &Value) -> u32 {
+        let hash = Self::hash_with(&self.hasher, v);
+        let values = &self.values;
+        let same = |&i: &u32| ValueKey::from_ref(&values[i as usize]) == ValueKey::from_ref(v);
+        if let Some(&i) = self.value_index.find(hash, same) {
+            return i;
+        }
+        let i = tile_u32(self.values.len());
+        self.values.push(v.clone());
+        let (values, hasher) = (&self.values, &self.hasher);
+        self.value_index
+            .insert_unique(hash, i, |&j| Self::hash_with(hasher, &values[j as usize]));
+        i
+    }
+
+    fn hash_with(hasher: &hashbrown::DefaultHashBuilder, v: &Value) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = hasher.build_hasher();
+        match v {
+            Value::String(s) => (0u8, s.as_str()).hash(&mut h),
+            Value::Double(d) => (1u8, d.to_bits()).hash(&mut h),
+            Value::Int(i) => (2u8, *i).hash(&mut h),
+            Value::Uint(u) => (3u8, *u).hash(&mut h),
+            Value::Bool(b) => (4u8, *b).hash(&mut h),
+        }
+        h.finish()
+    }
+
+    /// Add a feature; returns false (and adds nothing) when its geometry has
+    /// nothing valid left to encode.
+    pub fn add_feature(
+        &mut self,
+        id: Option<u64>,
+        properties: &[(&str, Value)],
+        geometry: &TileGeometry,
+    ) -> bool {
+        let Some((gtype, cmds)) = encode_geometry(geometry) else {
+            return false;
+        };
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
+        for (k, v) in properties {
+            let ki = match self.keys.iter().position(|x| x == k) {
+                Some(i) => tile_u32(i),
+                None => {
+                    self.keys.push(k.to_string());
+                    tile_u32(self.keys.len() - 1)
+                }
+            };
+            let vi = self.value_slot(v);
+            tags.push(ki);
+            tags.push(vi);
+        }
+        let f = &mut self.scratch;
+        f.clear();
+        if let Some(id) = id {
+            put_tag(f, 1, VARINT);
+            put_varint(f, id);
+        }
+        if !tags.is_empty() {
+            put_packed(f, 2, &tags);
+        }
+        put_tag(f, 3, VARINT);
+        put_varint(f, gtype as u64);
+        put_packed(f, 4, &cmds);
+        put_bytes(&mut self.features, 2, f);
+        self.tags = tags;
+        true
+    }
+
+    /// Append this layer (a `Tile.layers` entry) to `tile`.
+    pub fn write_to(&self, tile: &mut Vec<u8>) {
+        let mut l = Vec::new();
+        put_tag(&mut l, 15, VARINT);
+        put_varint(&mut l, 2);
+        put_bytes(&mut l, 1, self.name.as_bytes());
+        l.extend_from_slice(&self.features);
+        for k in &self.keys {
+            put_bytes(&mut l, 3, k.as_bytes());
+        }
+        for v in &self.values {
+            let mut vb = Vec::new();
+            match v {
+                Value::String(s) => put_bytes(&mut vb, 1, s.as_bytes()),
+                Value::Double(d) => {
+                    put_tag(&mut vb, 3, FIXED64);
+                    vb.extend_from_slice(&d.to_le_bytes());
+                }
+                Value::Int(i) => {
+                    put_tag(&mut vb, 6, VARINT);
+                    put_varint(&mut vb, zigzag(*i));
+                }
+                Value::Uint(u) => {
+                    put_tag(&mut vb, 5, VARINT);
+                    put_varint(&mut vb, *u);
+                }
+                Value::Bool(b) => {
+                    put_tag(&mut vb, 7, VARINT);
+                    put_varint(&mut vb, u64::from(*b));
+                }
+            }
+            put_bytes(&mut l, 4, &vb);
+        }
+        put_tag(&mut l, 5, VARINT);
+        put_varint(&mut l, u64::from(self.extent));
+        put_bytes(tile, 3, &l);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiles::mvt::{decode_commands, decode_tile};
+
+    #[test]
+    fn command_integers() {
+        assert_eq!(command(CMD_MOVE_TO, 1), 9);
+        assert_eq!(command(CMD_LINE_TO, 3), 26);
+        assert_eq!(command(CMD_CLOSE_PATH, 1), 15);
+    }
+
+    #[test]
+    fn square_encodes_to_the_spec_stream() {
+        // The MVT 2.1 spec's example polygon: (3,6) (8,12) (20,34), then a
+        // square, clockwise on screen (positive surveyor's area in y-down).
+        let sq = TileGeometry::Polygons(vec![vec![(0, 0), (10, 0), (10, 10), (0, 10)]]);
+        let (t, cmds) = encode_geometry(&sq).unwrap();
+        assert_eq!(t, GeomType::Polygon);
+        assert_eq!(cmds, vec![9, 0, 0, 26, 20, 0, 0, 20, 19, 0, 15]);
+        let tri = TileGeometry::Polygons(vec![vec![(3, 6), (8, 12), (20, 34)]]);
+        assert_eq!(
+            encode_geometry(&tri).unwrap().1,
+            vec![9, 6, 12, 18, 10, 12, 24, 44, 15]
+        );
+    }
+
+    #[test]
+    fn cursor_carries_across_rings_and_degenerate_rings_vanish() {
+        let g = TileGeometry::Polygons(vec![
+            vec![(0, 0), (10, 0), (10, 10), (0, 10)],
+            vec![(5, 5), (5, 5), (6, 5)], // collapsed: fewer than 3 distinct points
+            vec![(2, 2), (2, 8), (8, 8), (8, 2)],
+        ]);
+        let (_, cmds) = encode_geometry(&g).unwrap();
+        let rings = decode_commands(&cmds).unwrap();
+        assert_eq!(rings.len(), 2);
+        assert_eq!(rings[1].0, vec![(2, 2), (2, 8), (8, 8), (8, 2)]);
+        assert!(rings.iter().all(|(_, closed)| *closed));
+        assert!(
+            encode_geometry(&TileGeometry::Polygons(vec![vec![(1, 1), (2, 2), (3, 3)]])).is_none()
+        );
+    }
+
+    #[test]
+    fn layer_roundtrip_with_shared_tables() {
+        let mut l = LayerBuilder::new("areas", 4096);
+        let sq = TileGeometry::Polygons(vec![vec![(0, 0), (10, 0), (10, 10), (0, 10)]]);
+        assert!(l.add_feature(
+            Some(7),
+            &[
+                ("id", Value::String("A-1".into())),
+                ("area_m2", Value::Double(12.5))
+            ],
+            &sq
+        ));
+        assert!(l.add_feature(
+            Some(8),
+            &[
+                ("id", Value::String("A-2".into())),
+                ("area_m2", Value::Double(12.5)),
+                ("year", Value::Uint(2019)),
+                ("d", Value::Int(-3)),
+                ("b", Value::Bool(true))
+            ],
+            &TileGeometry::Point(-5, 4100)
+        ));
+        let mut tile = Vec::new();
+        l.write_to(&mut tile);
+        let layers = decode_tile(&tile).unwrap();
+        assert_eq!(layers.len(), 1);
+        let d = &layers[0];
+        assert_eq!((d.version, d.name.as_str(), d.extent), (2, "areas", 4096));
+        assert_eq!(d.features[0].id, Some(7));
+        assert_eq!(
+            d.features[1].properties[1],
+            ("area_m2".into(), Value::Double(12.5))
+        );
+        assert_eq!(
+            d.features[1].properties[2],
+            ("year".into(), Value::Uint(2019))
+        );
+        assert_eq!(d.features[1].properties[3], ("d".into(), Value::Int(-3)));
+        assert_eq!(d.features[1].geom_type, 1);
+        assert_eq!(
+            decode_commands(&d.features[1].commands).unwrap()[0].0,
+            vec![(-5, 4100)]
+        );
+        // 12.5 is stored once.
+        assert_eq!(
+            l.values
+                .iter()
+                .filter(|v| **v == Value::Double(12.5))
+                .count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! Writing a tileset: a profile's features tiled ([`super::tiler`]) straight
+//! into the archive of the chosen format — PMTiles v3 ([`super::pmtiles`]) or
+//! MBTiles 1.3 ([`super::mbtiles`]), the very same gzipped MVT tiles — with
+//! the TileJSON 3.0.0 that describes it.
+//!
+//! An MBTiles file is not served by a static file server: its TileJSON points
+//! at [`MBTILES_TILE_URL`], a placeholder on the reserved `.invalid` domain,
+//! to be replaced with the URL template of the tile server that serves the
+//! file (tileserver-gl, martin, mbtileserver…).
+
+use super::grid;
+use super::mbtiles::MbtilesWriter;
+use super::pmtiles::PmtilesWriter;
+use super::tiler::{self, EncodedTile, Feature, Profile, TileConfig};
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+/// What a tiling run produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TileStats {
+    /// Non-empty tiles written, per zoom.
+    pub tiles_per_zoom: BTreeMap<u8, u64>,
+    /// Compressed tile bytes, per zoom (before deduplication).
+    pub tile_bytes_per_zoom: BTreeMap<u8, u64>,
+    /// Size of the archive.
+    pub archive_bytes: u64,
+}
+
+impl TileStats {
+    /// Non-empty tiles written, all zooms.
+    pub fn tiles(&self) -> u64 {
+        self.tiles_per_zoom.values().sum()
+    }
+}
+
+/// The container the tiles are written in (`clearmap build --format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TileFormat {
+    /// tiles.pmtiles (PMTiles v3), read by the map page with range requests.
+    #[default]
+    Pmtiles,
+    /// tiles.mbtiles (MBTiles 1.3, SQLite), for tile servers and GIS.
+    Mbtiles,
+}
+
+impl TileFormat {
+    /// The archive's file name in the bundle.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            TileFormat::Pmtiles => "tiles.pmtiles",
+            TileFormat::Mbtiles => "tiles.mbtiles",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TileFormat::Pmtiles => "pmtiles",
+            TileFormat::Mbtiles => "mbtiles",
+        }
+    }
+
+    /// The URL template of the tiles in the TileJSON.
+    fn tile_url(self) -> &'static str {
+        match self {
+            TileFormat::Pmtiles => TILE_URL,
+            TileFormat::Mbtiles => MBTILES_TILE_URL,
+        }
+    }
+}
+
+/// The URL template written into tiles.json: the `pmtiles://` protocol of the
+/// PMTiles JS library (`maplibregl.addProtocol("pmtiles", …)`) resolves
+/// `pmtiles://URL/{z}/{x}/{y}` by range requests on URL; "tiles.pmtiles" is
+/// relative, so the bundle works wherever it is served from.
+pub const TILE_URL: &str = "pmtiles://tiles.pmtiles/{z}/{x}/{y}";
+
+/// The URL template in an MBTiles bundle's tiles.json: a placeholder (the
+/// `.invalid` top-level domain never resolves) for the template of the server
+/// that serves tiles.mbtiles; replace it when deploying.
+pub const MBTILES_TILE_URL: &str = "https://tile-server.invalid/clearmap/{z}/{x}/{y}.pbf";
+
+/// Attribute types as TileJSON `vector_layers.fields` names them.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldType {
+    String,
+    Number,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "String",
+            FieldType::Number => "Number",
+        }
+    }
+}
+
+/// One layer of the tiles, as TileJSON `vector_layers` describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerSpec {
+    pub id: &'static str,
+    pub description: &'static str,
+    pub fields: &'static [(&'static str, FieldType)],
+}
+
+/// Descriptive metadata of a tileset (archive metadata and TileJSON).
+#[derive(Debug, Clone)]
+pub struct TilesetMeta {
+    pub name: String,
+    pub description: String,
+    pub attribution: Option<String>,
+}
+
+/// Where the tiles lie: the lon/lat bounds (west, south, east, north) and the
+/// centre, to 7 decimals as the PMTiles header stores them, and a zoom at
+/// which the whole extent fits in about one tile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Envelope {
+    pub bounds: [f64; 4],
+    pub center: [f64; 2],
+    pub center_zoom: u8,
+}
+
+fn vector_layers(layers: &[LayerSpec], cfg: &TileConfig) -> Value {
+    Value::Array(
+        layers
+            .iter()
+            .map(|l| {
+                let fields: serde_json::Map<String, Value> = l
+                    .fields
+                    .iter()
+                    .map(|(k, t)| (k.to_string(), json!(t.as_str())))
+                    .collect();
+                json!({
+                    "id": l.id,
+                    "description": l.description,
+                    "fields": fields,
+                    "minzoom": cfg.min_zoom,
+                    "maxzoom": cfg.max_zoom,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A zoom at which the whole extent fits in about one tile.
+fn center_zoom(b: &[f64; 4], cfg: &TileConfig) -> u8 {
+    let (x0, y0) = grid::to_unit(b[0], b[3]);
+    let (x1, y1) = grid::to_unit(b[2], b[1]);
+    let span = (x1 - x0).max(y1 - y0).max(1e-12);
+    grid::zoom_of_span(span).clamp(cfg.min_zoom, cfg.max_zoom)
+}
+
+/// An output error on `path`.
+pub(crate) fn output_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Where the tiler's tiles go: one of the two archive writers.
+trait TileSink {
+    fn add(&mut self, t: &EncodedTile) -> Result<()>;
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+impl TileSink for PmtilesWriter {
+    fn add(&mut self, t: &EncodedTile) -> Result<()> {
+        self.add_tile(t.z, t.x, t.y, &t.data)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        PmtilesWriter::finish(*self)
+    }
+}
+
+impl TileSink for MbtilesWriter {
+    fn add(&mut self, t: &EncodedTile) -> Result<()> {
+        self.add_tile(t.z, t.x, t.y, &t.data)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        MbtilesWriter::finish(*self)
+    }
+}
+
+/// Tile `features` as `profile` says, z`min_zoom`..=z`max_zoom` of `cfg`,
+/// into the archive of `format` at `tmp` (errors name `target`, the archive's
+/// final path), synced; the run's figures and the TileJSON of the tileset.
+pub fn write_tileset(
+    features: &[Feature],
+    profile: &impl Profile,
+    cfg: &TileConfig,
+    meta: &TilesetMeta,
+    format: TileFormat,
+    tmp: &Path,
+    target: &Path,
+) -> Result<(TileStats, Value)> {
+    cfg.check()?;
+    let prepared = tiler::prepare(features, profile);
+    // 7 decimals (~1 cm), as the PMTiles header stores them.
+    let bounds = tiler::bounds(&prepared)
+        .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])
+        .map(|v| crate::geometry::round(v, 7));
+    let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0]
+        .map(|v| crate::geometry::round(v, 7));
+    let envelope = Envelope {
+        bounds,
+        center,
+        center_zoom: center_zoom(&bounds, cfg),
+    };
+    let layers = vector_layers(profile.layers(), cfg);
+    let metadata = json!({
+        "name": meta.name,
+        "attribution": meta.attribution,
+        "description": meta.description,
+        "generator": concat!("clearmap ", env!("CARGO_PKG_VERSION")),
+        "type": "overlay",
+        "format": "pbf",
+        "vector_layers": layers,
+    });
+
+    let mut stats = TileStats::default();
+    let mut sink: Box<dyn TileSink> = match format {
+        TileFormat::Pmtiles => Box::new(PmtilesWriter::create(
+            tmp,
+            target,
+            cfg,
+            &envelope,
+            &metadata.to_string(),
+        )?),
+        TileFormat::Mbtiles => {
+            let list = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+            let mut rows = vec![
+                ("name", meta.name.clone()),
+                ("format", "pbf".to_string()),
+                ("bounds", list(&bounds)),
+                (
+                    "center",
+                    format!("{},{}", list(&center), envelope.center_zoom),
+                ),
+                ("minzoom", cfg.min_zoom.to_string()),
+                ("maxzoom", cfg.max_zoom.to_string()),
+                ("json", json!({ "vector_layers": layers }).to_string()),
+                ("type", "overlay".to_string()),
+                ("description", meta.description.clone()),
+                (
+                    "generator",
+                    metadata["generator"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+            ];
+            if let Some(a) = &meta.attribution {
+                rows.push(("attribution", a.clone()));
+            }
+            Box::new(MbtilesWriter::create(tmp, target, &rows)?)
+        }
+    };
+    tiler::tile_all(&prepared, profile, cfg, |t| {
+        *stats.tiles_per_zoom.entry(t.z).or_default() += 1;
+        *stats.tile_bytes_per_zoom.entry(t.z).or_default() += t.data.len() as u64;
+        sink.add(&t)
+    })?;
+    sink.finish()?;
+    File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| output_err(target, e))?;
+    stats.archive_bytes = std::fs::metadata(tmp)
+        .map_err(|e| output_err(target, e))?
+        .len();
+
+    let tilejson = json!({
+        "tilejson": "3.0.0",
+        "name": meta.name,
+        "attribution": meta.attribution,
+        "scheme": "xyz",
+        "tiles": [format.tile_url()],
+        "vector_layers": layers,
+        "bounds": bounds,
+        "center": [center[0], center[1], envelope.center_zoom],
+        "minzoom": cfg.min_zoom,
+        "maxzoom": cfg.max_zoom,
+    });
+    Ok((stats, tilejson))
+}
