@@ -53,9 +53,9 @@ pub enum Command {
     /// Preview a bundle: a static server with HTTP range requests (loopback).
     #[command(after_help = "Example:\n  clearmap serve out/ --addr 127.0.0.1:8080")]
     Serve(ServeArgs),
-    /// Show a PMTiles archive (header, metadata, tiles per zoom), or one tile as GeoJSON.
+    /// Show a PMTiles or MBTiles archive (header, metadata, tiles per zoom), or one tile as GeoJSON.
     #[command(
-        after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson"
+        after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson\n  clearmap inspect out/tiles.mbtiles 10/811/478"
     )]
     Inspect(InspectArgs),
     /// Print a shell completion script.
@@ -76,7 +76,7 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The archive (tiles.pmtiles of a bundle).
+    /// The archive: tiles.pmtiles, or tiles.mbtiles (`--format mbtiles`).
     pub file: PathBuf,
     /// A tile as Z/X/Y: print it decoded to GeoJSON (lon/lat) on stdout.
     pub tile: Option<String>,
@@ -191,13 +191,12 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn inspect(a: InspectArgs) -> Result<i32> {
-    use crate::tiles::inspect::{parse_zxy, summary, tile_geojson};
-    use crate::tiles::pmtiles::Archive;
+    use crate::tiles::inspect::{parse_zxy, TileArchive};
     let zxy = a.tile.as_deref().map(parse_zxy).transpose()?;
-    let archive = Archive::open(&a.file)?;
+    let archive = TileArchive::open(&a.file)?;
     match zxy {
-        None => print!("{}", summary(&archive)?),
-        Some((z, x, y)) => match tile_geojson(&archive, z, x, y)? {
+        None => print!("{}", archive.summary()?),
+        Some((z, x, y)) => match archive.tile_geojson(z, x, y)? {
             Some(fc) => println!("{}", serde_json::to_string_pretty(&fc).unwrap_or_default()),
             None => {
                 return Err(Error::input(

@@ -1,14 +1,98 @@
-//! What `clearmap inspect` prints of a PMTiles archive: a summary of the
-//! header, the tiles per zoom and the metadata, or one tile decoded to
-//! GeoJSON in lon/lat.
+//! What `clearmap inspect` prints of a tile archive (PMTiles or MBTiles, told
+//! apart by their first bytes): a summary of the header, the tiles per zoom
+//! and the metadata, or one tile decoded to GeoJSON in lon/lat.
 
 use super::grid::{self, pixel_to_lonlat};
-use super::mvt::{decode_commands, polygons};
+use super::mbtiles::MbtilesReader;
+use super::mvt::{decode_commands, decode_tile, polygons, DecodedLayer};
 use super::pmtiles::Archive;
 use crate::error::{Error, Result};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::Path;
+
+/// An archive `clearmap inspect` reads.
+pub enum TileArchive {
+    Pmtiles(Archive),
+    Mbtiles(MbtilesReader),
+}
+
+impl TileArchive {
+    /// Open `path` as PMTiles (magic `PMTiles`) or MBTiles (an SQLite
+    /// database); anything else is an error naming both.
+    pub fn open(path: &Path) -> Result<TileArchive> {
+        let mut head = [0u8; 16];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| Error::input(path, format!("cannot read it: {e}")))?;
+        if head[..n].starts_with(b"PMTiles") {
+            Archive::open(path).map(TileArchive::Pmtiles)
+        } else if head[..n].starts_with(b"SQLite format 3\0") {
+            MbtilesReader::open(path).map(TileArchive::Mbtiles)
+        } else {
+            Err(Error::input(
+                path,
+                "is neither a PMTiles archive nor an MBTiles database",
+            ))
+        }
+    }
+
+    /// The human summary.
+    pub fn summary(&self) -> Result<String> {
+        match self {
+            TileArchive::Pmtiles(a) => summary(a),
+            TileArchive::Mbtiles(m) => mbtiles_summary(m),
+        }
+    }
+
+    /// One tile decoded to GeoJSON, if the archive has it.
+    pub fn tile_geojson(&self, z: u8, x: u32, y: u32) -> Result<Option<serde_json::Value>> {
+        match self {
+            TileArchive::Pmtiles(a) => tile_geojson(a, z, x, y),
+            TileArchive::Mbtiles(m) => {
+                let Some(stored) = m.tile(z, x, y)? else {
+                    return Ok(None);
+                };
+                let bad = |e: String| Error::input(&m.path, format!("tile {z}/{x}/{y}: {e}"));
+                // clearmap gzips its MBTiles tiles; other writers may not.
+                let raw = if stored.starts_with(&[0x1f, 0x8b]) {
+                    let mut out = Vec::new();
+                    flate2::read::GzDecoder::new(stored.as_slice())
+                        .read_to_end(&mut out)
+                        .map_err(|e| bad(format!("gzip: {e}")))?;
+                    out
+                } else {
+                    stored
+                };
+                let layers = decode_tile(&raw).map_err(|e| bad(format!("not a valid MVT: {e}")))?;
+                layers_geojson(&m.path, z, x, y, &layers).map(Some)
+            }
+        }
+    }
+}
+
+/// The human summary of an MBTiles database: its tiles per zoom and its
+/// metadata table.
+fn mbtiles_summary(m: &MbtilesReader) -> Result<String> {
+    let mut s = String::new();
+    let size = std::fs::metadata(&m.path).map(|md| md.len()).unwrap_or(0);
+    let _ = writeln!(s, "{}: MBTiles, {size} bytes", m.path.display());
+    let _ = writeln!(s, "zoom  tiles  bytes(stored)  largest");
+    for z in m.zoom_stats()? {
+        let _ = writeln!(
+            s,
+            "{:>4} {:>6} {:>14} {:>8}",
+            z.zoom, z.tiles, z.bytes, z.largest
+        );
+    }
+    let _ = writeln!(s, "metadata:");
+    for (k, v) in m.metadata()? {
+        let _ = writeln!(s, "  {k}: {v}");
+    }
+    Ok(s)
+}
 
 /// Parse "Z/X/Y".
 pub fn parse_zxy(s: &str) -> Result<(u8, u32, u32)> {
@@ -106,9 +190,20 @@ pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_j
     let Some(layers) = a.decoded(z, x, y)? else {
         return Ok(None);
     };
-    let bad = |m: String| Error::input(&a.path, format!("tile {z}/{x}/{y}: {m}"));
+    layers_geojson(&a.path, z, x, y, &layers).map(Some)
+}
+
+/// Decoded layers of tile z/x/y as a GeoJSON FeatureCollection in lon/lat.
+fn layers_geojson(
+    path: &Path,
+    z: u8,
+    x: u32,
+    y: u32,
+    layers: &[DecodedLayer],
+) -> Result<serde_json::Value> {
+    let bad = |m: String| Error::input(path, format!("tile {z}/{x}/{y}: {m}"));
     let mut features = Vec::new();
-    for l in &layers {
+    for l in layers {
         let ll = |(px, py): (i32, i32)| {
             let (lon, lat) = pixel_to_lonlat(z, x, y, l.extent, f64::from(px), f64::from(py));
             json!([lon, lat])
@@ -156,7 +251,5 @@ pub fn tile_geojson(a: &Archive, z: u8, x: u32, y: u32) -> Result<Option<serde_j
             features.push(feature);
         }
     }
-    Ok(Some(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(json!({"type": "FeatureCollection", "features": features}))
 }

@@ -141,9 +141,92 @@ pub fn read_tiles(path: &Path) -> Result<BTreeMap<(u8, u32, u32), Vec<u8>>> {
 
 /// The `metadata` table as name → value.
 pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
-    let err = |e: rusqlite::Error| Error::input(path, format!("MBTiles: {e}"));
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(err)?;
+    MbtilesReader::open(path)?.metadata()
+}
+
+/// An MBTiles database opened read-only, for `clearmap inspect`.
+pub struct MbtilesReader {
+    pub path: std::path::PathBuf,
+    conn: Connection,
+}
+
+/// Tiles of one zoom: how many, their stored bytes, the largest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoomStats {
+    pub zoom: u8,
+    pub tiles: u64,
+    pub bytes: u64,
+    pub largest: u64,
+}
+
+impl MbtilesReader {
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| read_err(path, e))?;
+        Ok(MbtilesReader {
+            path: path.to_path_buf(),
+            conn,
+        })
+    }
+
+    /// The `metadata` table as name → value.
+    pub fn metadata(&self) -> Result<BTreeMap<String, String>> {
+        metadata_of(&self.conn, &self.path)
+    }
+
+    /// Tile counts and sizes per zoom, lowest zoom first (one aggregate
+    /// query: the tiles are not read).
+    pub fn zoom_stats(&self) -> Result<Vec<ZoomStats>> {
+        let err = |e| read_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT zoom_level, count(*), sum(length(tile_data)), max(length(tile_data))
+                 FROM tiles GROUP BY zoom_level ORDER BY zoom_level",
+            )
+            .map_err(err)?;
+        let rows = st
+            .query_map([], |r| {
+                // SQLite integers are i64; counts and lengths are never negative.
+                let n = |i: usize| {
+                    r.get::<_, Option<i64>>(i)
+                        .map(|v| v.unwrap_or(0).unsigned_abs())
+                };
+                Ok(ZoomStats {
+                    zoom: r.get(0)?,
+                    tiles: n(1)?,
+                    bytes: n(2)?,
+                    largest: n(3)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(err)
+    }
+
+    /// The stored bytes of XYZ tile z/x/y (gzipped MVT as clearmap writes
+    /// it), if the database has it.
+    pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<Option<Vec<u8>>> {
+        let err = |e| read_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+            )
+            .map_err(err)?;
+        let mut rows = st.query(params![z, x, tms_row(z, y)]).map_err(err)?;
+        match rows.next().map_err(err)? {
+            Some(row) => Ok(Some(row.get(0).map_err(err)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn read_err(path: &Path, e: rusqlite::Error) -> Error {
+    Error::input(path, format!("MBTiles: {e}"))
+}
+
+fn metadata_of(conn: &Connection, path: &Path) -> Result<BTreeMap<String, String>> {
+    let err = |e| read_err(path, e);
     let mut st = conn
         .prepare("SELECT name, value FROM metadata")
         .map_err(err)?;

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod external;
 mod ingest;
+mod inspect;
 mod mvt_fixtures;
 mod ops;
 mod paper_cuts_e;
