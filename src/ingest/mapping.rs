@@ -14,10 +14,11 @@
 //! warning per record. Coded-value domains of the layer (File Geodatabase,
 //! GeoPackage) turn codes into their labels before the lookup.
 
+use super::error::{IngestError, UnmappedValue, ValueMappingError};
 use super::presets::Preset;
 use super::{Field, SourceConfig};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Classification, Outcome, Provenance, Status, CONTAMINATION_TYPES};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -72,16 +73,12 @@ fn parse_contamination(s: &str) -> Option<String> {
 /// Check a source's `[source.values]`: only enumerated fields, every mapped
 /// value canonical, `"*"` a canonical value (or `"quarantine"` for outcomes),
 /// no raw value mapped twice under spellings that compare equal.
-pub fn check_values(source: &SourceConfig) -> std::result::Result<(), String> {
-    for (field, m) in &source.values {
-        let field = field.name();
+pub fn check_values(source: &SourceConfig) -> std::result::Result<(), ValueMappingError> {
+    for (&f, m) in &source.values {
+        let field = f.name();
         if !ENUM_FIELDS.contains(&field) {
-            return Err(format!(
-                "[source.values.{field}] has no effect: only {} have value mappings",
-                ENUM_FIELDS.join(", ")
-            ));
+            return Err(ValueMappingError::NoEffect { field: f });
         }
-        let choices = canonical_choices(field).join(", ");
         let mut seen: BTreeMap<String, (&str, &str)> = BTreeMap::new();
         for (raw, canon) in m {
             if raw.trim() == ANY {
@@ -89,24 +86,30 @@ pub fn check_values(source: &SourceConfig) -> std::result::Result<(), String> {
                     continue;
                 }
                 if !is_canonical(field, canon) {
-                    return Err(format!(
-                        "[source.values.{field}] \"*\" = \"{canon}\": the fallback must be one of {choices}{}",
-                        if field == "outcome" { ", or \"quarantine\"" } else { "" }
-                    ));
+                    return Err(ValueMappingError::BadFallback {
+                        field: f,
+                        value: canon.clone(),
+                    });
                 }
                 continue;
             }
             if !is_canonical(field, canon) {
-                return Err(format!(
-                    "[source.values.{field}] \"{raw}\" = \"{canon}\": \"{canon}\" is not a canonical {field}; use one of {choices}"
-                ));
+                return Err(ValueMappingError::NotCanonical {
+                    field: f,
+                    raw: raw.clone(),
+                    value: canon.clone(),
+                });
             }
             let key = normalise_key(raw);
             if let Some((other, other_canon)) = seen.get(&key) {
                 if !canon.trim().eq_ignore_ascii_case(other_canon.trim()) {
-                    return Err(format!(
-                        "[source.values.{field}] maps \"{other}\" to \"{other_canon}\" and \"{raw}\" to \"{canon}\", but values are compared ignoring case and surrounding spaces; keep one"
-                    ));
+                    return Err(ValueMappingError::Conflict {
+                        field: f,
+                        first_raw: other.to_string(),
+                        first_value: other_canon.to_string(),
+                        raw: raw.clone(),
+                        value: canon.clone(),
+                    });
                 }
             }
             seen.insert(key, (raw, canon));
@@ -247,13 +250,14 @@ impl Mapper {
                         columns.insert(field, i);
                     }
                     None => {
-                        return Err(Error::config(
-                            config_path,
-                            format!(
-                                "{source_desc}: [source.fields] {field} = \"{col}\" but the layer has no column \"{col}\"; its columns are: {}",
-                                layer_columns.join(", ")
-                            ),
-                        ))
+                        return Err(IngestError::NoSuchColumn {
+                            config: config_path.to_path_buf(),
+                            desc: source_desc.to_string(),
+                            field: f,
+                            column: col.clone(),
+                            columns: layer_columns.to_vec(),
+                        }
+                        .into())
                     }
                 },
                 None => {
@@ -295,16 +299,18 @@ impl Mapper {
             && !columns.contains_key("outcome")
             && !defaults.contains_key("outcome")
         {
-            return Err(Error::config(
-                config_path,
-                format!(
-                    "{source_desc}: releases need an outcome; the layer has no \"outcome\" column. Map one with [source.fields] outcome = \"COLUMN\" or set [source.defaults] outcome = \"cleared\" (or reduced / cancelled). Columns: {}",
-                    layer_columns.join(", ")
-                ),
-            ));
+            return Err(IngestError::NoOutcome {
+                config: config_path.to_path_buf(),
+                desc: source_desc.to_string(),
+                columns: layer_columns.to_vec(),
+            }
+            .into());
         }
-        check_values(source)
-            .map_err(|m| Error::config(config_path, format!("{source_desc}: {m}")))?;
+        check_values(source).map_err(|error| IngestError::BadValueMapping {
+            config: config_path.to_path_buf(),
+            desc: source_desc.to_string(),
+            error: Box::new(error),
+        })?;
         let mut fallback = BTreeMap::new();
         let values = source
             .values
@@ -386,60 +392,37 @@ impl Mapper {
         if unmapped.is_empty() {
             return Ok(());
         }
-        const SHOWN: usize = 40;
-        let total: usize = unmapped.len();
-        let mut text = format!(
-            "{}: {total} raw value(s) have no mapping, so their records would be counted wrongly (a cleared release as not released, a closed hazard as open). Map each under the [[source]] with path = {}:",
-            self.source_desc,
-            toml_string(&self.source_path)
-        );
+        let mut values = Vec::new();
         for field in ENUM_FIELDS {
+            let Some(f) = Field::by_name(field) else {
+                continue;
+            };
             let mut rows: Vec<&Unmapped> = unmapped
                 .iter()
-                .filter(|((f, _), _)| f == field)
+                .filter(|((name, _), _)| name == field)
                 .map(|(_, u)| u)
                 .collect();
-            if rows.is_empty() {
-                continue;
-            }
             rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.shown.cmp(&b.shown)));
-            let choices = canonical_choices(field);
-            text.push_str(&format!("\n[source.values.{field}]"));
-            for u in rows.iter().take(SHOWN) {
-                let guess = Preset::NgGis
-                    .value(field, &u.shown)
-                    .filter(|g| is_canonical(field, g));
-                text.push_str(&format!(
-                    "\n{} = {}   # {} record{}{}{}",
-                    toml_string(&u.shown),
-                    toml_string(&guess.map_or_else(|| choices.join("|"), str::to_string)),
-                    u.count,
-                    if u.count == 1 { "" } else { "s" },
-                    u.code
-                        .as_ref()
-                        .map(|c| format!(", code {c} of the column's domain"))
-                        .unwrap_or_default(),
-                    if guess.is_some() {
-                        "; a guess from the IMSMA vocabulary, check it"
-                    } else {
-                        "; keep the one it means"
-                    }
-                ));
-            }
-            if rows.len() > SHOWN {
-                let rest: usize = rows[SHOWN..].iter().map(|u| u.count).sum();
-                text.push_str(&format!(
-                    "\n# … and {} more values ({rest} records)",
-                    rows.len() - SHOWN
-                ));
-            }
-            text.push_str(&format!(
-                "\n# or, to keep every such {field} as {} with a warning per record: \"*\" = \"{}\"",
-                fallback_name(field),
-                fallback_value(field)
-            ));
+            values.extend(rows.into_iter().map(|u| {
+                UnmappedValue {
+                    field: f,
+                    raw: u.shown.clone(),
+                    count: u.count,
+                    code: u.code.clone(),
+                    guess: Preset::NgGis
+                        .value(field, &u.shown)
+                        .filter(|g| is_canonical(field, g))
+                        .map(str::to_string),
+                }
+            }));
         }
-        Err(Error::config(&self.config_path, text))
+        Err(IngestError::UnmappedValues {
+            config: self.config_path.clone(),
+            desc: self.source_desc.clone(),
+            source_path: self.source_path.clone(),
+            values,
+        }
+        .into())
     }
 
     /// The column index read for a canonical field, if any.
@@ -655,6 +638,57 @@ impl Mapper {
         );
         result
     }
+}
+
+/// The message of [`IngestError::UnmappedValues`]: every raw value nothing
+/// maps (at most 40 a field) with its count and the TOML line that would map
+/// it, field by field, and the `"*"` line that would keep them all.
+pub(super) fn unmapped_text(desc: &str, source_path: &str, values: &[UnmappedValue]) -> String {
+    const SHOWN: usize = 40;
+    let mut text = format!(
+        "{desc}: {} raw value(s) have no mapping, so their records would be counted wrongly (a cleared release as not released, a closed hazard as open). Map each under the [[source]] with path = {}:",
+        values.len(),
+        toml_string(source_path)
+    );
+    for field in ENUM_FIELDS {
+        let rows: Vec<&UnmappedValue> = values.iter().filter(|u| u.field.name() == field).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let choices = canonical_choices(field);
+        text.push_str(&format!("\n[source.values.{field}]"));
+        for u in rows.iter().take(SHOWN) {
+            text.push_str(&format!(
+                "\n{} = {}   # {} record{}{}{}",
+                toml_string(&u.raw),
+                toml_string(&u.guess.clone().unwrap_or_else(|| choices.join("|"))),
+                u.count,
+                if u.count == 1 { "" } else { "s" },
+                u.code
+                    .as_ref()
+                    .map(|c| format!(", code {c} of the column's domain"))
+                    .unwrap_or_default(),
+                if u.guess.is_some() {
+                    "; a guess from the IMSMA vocabulary, check it"
+                } else {
+                    "; keep the one it means"
+                }
+            ));
+        }
+        if rows.len() > SHOWN {
+            let rest: usize = rows[SHOWN..].iter().map(|u| u.count).sum();
+            text.push_str(&format!(
+                "\n# … and {} more values ({rest} records)",
+                rows.len() - SHOWN
+            ));
+        }
+        text.push_str(&format!(
+            "\n# or, to keep every such {field} as {} with a warning per record: \"*\" = \"{}\"",
+            fallback_name(field),
+            fallback_value(field)
+        ));
+    }
+    text
 }
 
 /// What an unmapped value of a field was taken as before unmapped values were

@@ -18,6 +18,7 @@
 //! (`fingerprint.rs`), computed once per build and read by the manifest.
 
 mod crs;
+mod error;
 mod field;
 mod fingerprint;
 mod gdal;
@@ -31,6 +32,9 @@ mod source;
 
 use crate::diagnostics::Diagnostics;
 use crate::error::Result;
+pub use error::{
+    IngestError, LimitsError, ReadStop, SourceConfigError, UnmappedValue, ValueMappingError,
+};
 pub use field::Field;
 pub(crate) use fingerprint::hex;
 #[cfg(test)]
