@@ -139,3 +139,77 @@ impl IngestError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ConfigProblem};
+    use crate::ingest::ReadStop;
+
+    #[test]
+    fn a_country_name_is_a_usage_error_naming_its_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let toml = "country = \"Cambodia\"\n[[source]]\npath = \"h.geojson\"\nrole = \"hazard\"\n";
+        std::fs::write(&path, toml).unwrap();
+        let err = Config::load(&path).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Config(ConfigError::Invalid {
+                    problem: ConfigProblem::Country {
+                        means: Some(("KHM", _)),
+                        ..
+                    },
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_code(), exit::USAGE);
+    }
+
+    #[test]
+    fn a_csv_cut_inside_a_quoted_field_is_a_runtime_error_where_reading_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.csv");
+        let text =
+            "id,status,WKT\nH1,open,\"POLYGON((0 0,1 0,1 1,0 0))\"\nH2,open,\"POLYGON((0 0,1";
+        std::fs::write(&path, text).unwrap();
+        let cfg = Config::from_files(None, std::slice::from_ref(&path), &[]);
+        let err = crate::ingest::ingest(&cfg).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Ingest(IngestError::ReadStopped {
+                    why: ReadStop::InsideQuotedField,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_code(), exit::RUNTIME);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_stage_variant() {
+        let path = PathBuf::from("x");
+        let config_fault = IngestError::NoOutcome {
+            config: path.clone(),
+            desc: "x".into(),
+            columns: Vec::new(),
+        };
+        let source_fault = IngestError::NotFound { path: path.clone() };
+        assert_eq!(Error::from(config_fault).exit_code(), exit::USAGE);
+        assert_eq!(Error::from(source_fault).exit_code(), exit::RUNTIME);
+        let said = IngestError::GdalSaid {
+            error: Box::new(IngestError::NoLayer { path }),
+            said: "x".into(),
+        };
+        assert_eq!(Error::from(said).exit_code(), exit::RUNTIME);
+        let conservation = MeasureError::Conservation {
+            details: String::new(),
+        };
+        assert_eq!(Error::from(conservation).exit_code(), exit::RUNTIME);
+    }
+}

@@ -370,6 +370,7 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        assert!(matches!(err, Error::Ingest(IngestError::NoCrs { .. })));
     }
 
     #[test]

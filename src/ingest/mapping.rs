@@ -897,6 +897,14 @@ mod tests {
         assert_eq!(a[1].outcome, None);
         let err = m.finish().unwrap_err();
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        let crate::error::Error::Ingest(IngestError::UnmappedValues { values, .. }) = &err else {
+            panic!("{err:?}");
+        };
+        let seen: Vec<(Field, &str, usize)> = values
+            .iter()
+            .map(|u| (u.field, u.raw.as_str(), u.count))
+            .collect();
+        assert_eq!(seen, [(Field::Outcome, "XX", 2), (Field::Outcome, "Y", 1)]);
         let text = err.to_string();
         assert!(text.contains("r.geojson layer r: 2 raw value(s)"), "{text}");
         assert!(text.contains("path = \"r.geojson\""), "{text}");
@@ -972,6 +980,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        assert!(matches!(
+            &err,
+            crate::error::Error::Ingest(IngestError::BadValueMapping { error, .. })
+                if matches!(**error, ValueMappingError::NotCanonical { field: Field::Outcome, .. })
+        ));
         let text = err.to_string();
         assert!(
             text.contains("\"NonTechSurvey\" = \"cancel\"")

@@ -14,8 +14,9 @@
 //! Shared by them: the config sections ingest owns ([`SourceConfig`],
 //! [`Limits`], [`Field`], [`Preset`]), the CRS of a source (`crs.rs`), the
 //! field and value mappings (`mapping.rs`, `presets.rs`), what every reader
-//! does with a record (`record.rs`), and the input fingerprints
-//! (`fingerprint.rs`), computed once per build and read by the manifest.
+//! does with a record (`record.rs`), the input fingerprints
+//! (`fingerprint.rs`), computed once per build and read by the manifest, and
+//! what stops a read ([`IngestError`], `error.rs`).
 
 mod crs;
 mod error;
