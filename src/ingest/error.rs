@@ -268,11 +268,11 @@ pub struct UnmappedValue {
 /// A `[source.values.FIELD]` table clearmap cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueMappingError {
-    #[error("[source.values.{field}] has no effect: only {} have value mappings", super::mapping::ENUM_FIELDS.join(", "))]
+    #[error("[source.values.{field}] has no effect: only {} have value mappings", super::mapping::ENUM_FIELDS.map(super::Field::name).join(", "))]
     NoEffect { field: super::Field },
-    #[error("[source.values.{field}] \"*\" = \"{value}\": the fallback must be one of {}{}", super::mapping::canonical_choices(.field.name()).join(", "), if .field.name() == "outcome" { ", or \"quarantine\"" } else { "" })]
+    #[error("[source.values.{field}] \"*\" = \"{value}\": the fallback must be one of {}{}", super::mapping::canonical_choices(*.field).join(", "), if *.field == super::Field::Outcome { ", or \"quarantine\"" } else { "" })]
     BadFallback { field: super::Field, value: String },
-    #[error("[source.values.{field}] \"{raw}\" = \"{value}\": \"{value}\" is not a canonical {field}; use one of {}", super::mapping::canonical_choices(.field.name()).join(", "))]
+    #[error("[source.values.{field}] \"{raw}\" = \"{value}\": \"{value}\" is not a canonical {field}; use one of {}", super::mapping::canonical_choices(*.field).join(", "))]
     NotCanonical {
         field: super::Field,
         raw: String,

@@ -5,6 +5,7 @@ use super::mapper::{Fallback, Mapper, Unmapped};
 use super::raw::{parse_date, DateError, RawValue};
 use super::vocabulary::{canonical_choices, normalise_key, parse_contamination, toml_string};
 use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::ingest::Field;
 use crate::model::{Classification, Outcome, Provenance, Status};
 use chrono::NaiveDate;
 
@@ -30,31 +31,31 @@ impl Mapper {
         prov: &Provenance,
         diags: &mut Vec<Diagnostic>,
     ) -> CanonicalAttrs {
-        let raw = |field: &str| -> Option<RawValue> {
+        let raw = |field: Field| -> Option<RawValue> {
             self.column(field)
                 .and_then(get)
                 .filter(|v| !v.is_blank())
-                .or_else(|| self.defaults.get(field).cloned())
+                .or_else(|| self.defaults.get(&field).cloned())
         };
         // An enumerated field's value, through the column's coded-value
         // domain: (label or value, the code it stood for).
-        let coded = |field: &str| -> Option<(RawValue, Option<String>)> {
+        let coded = |field: Field| -> Option<(RawValue, Option<String>)> {
             match self.column(field) {
                 Some(c) => match get(c).filter(|v| !v.is_blank()) {
                     Some(v) => Some(self.decode(c, v)),
-                    None => self.defaults.get(field).cloned().map(|v| (v, None)),
+                    None => self.defaults.get(&field).cloned().map(|v| (v, None)),
                 },
-                None => self.defaults.get(field).cloned().map(|v| (v, None)),
+                None => self.defaults.get(&field).cloned().map(|v| (v, None)),
             }
         };
         let mut a = CanonicalAttrs {
-            id: raw("id")
+            id: raw(Field::Id)
                 .map(|v| v.to_text().trim().to_string())
                 .filter(|s| !s.is_empty()),
-            region: coded("region")
+            region: coded(Field::Region)
                 .map(|(v, _)| v.to_text().trim().to_string())
                 .filter(|s| !s.is_empty()),
-            hazard_ids: raw("hazard_ids")
+            hazard_ids: raw(Field::HazardIds)
                 .map(|v| v.tokens())
                 .unwrap_or_default()
                 .into_iter()
@@ -62,9 +63,9 @@ impl Mapper {
                 .collect(),
             ..Default::default()
         };
-        if let Some((v, code)) = coded("classification") {
+        if let Some((v, code)) = coded(Field::Classification) {
             a.classification = self.enum_value(
-                "classification",
+                Field::Classification,
                 &v,
                 code.as_deref(),
                 prov,
@@ -72,20 +73,33 @@ impl Mapper {
                 Classification::parse,
             );
         }
-        if let Some((v, code)) = coded("status") {
-            a.status = self.enum_value("status", &v, code.as_deref(), prov, diags, Status::parse);
+        if let Some((v, code)) = coded(Field::Status) {
+            a.status = self.enum_value(
+                Field::Status,
+                &v,
+                code.as_deref(),
+                prov,
+                diags,
+                Status::parse,
+            );
         }
-        if let Some((v, code)) = coded("outcome") {
-            a.outcome =
-                self.enum_value("outcome", &v, code.as_deref(), prov, diags, Outcome::parse);
+        if let Some((v, code)) = coded(Field::Outcome) {
+            a.outcome = self.enum_value(
+                Field::Outcome,
+                &v,
+                code.as_deref(),
+                prov,
+                diags,
+                Outcome::parse,
+            );
         }
-        if let Some((v, code)) = coded("contamination") {
+        if let Some((v, code)) = coded(Field::Contamination) {
             // A multi-valued column: a code of the domain stands for the whole
             // value, else each token may be one.
             let tokens: Vec<(RawValue, Option<String>)> = match code {
                 Some(c) => vec![(v, Some(c))],
                 None => {
-                    let col = self.column("contamination");
+                    let col = self.column(Field::Contamination);
                     v.tokens()
                         .into_iter()
                         .map(|t| match col {
@@ -98,7 +112,7 @@ impl Mapper {
             let mut set: Vec<String> = Vec::new();
             for (t, code) in tokens {
                 let mapped = self.enum_value(
-                    "contamination",
+                    Field::Contamination,
                     &t,
                     code.as_deref(),
                     prov,
@@ -111,7 +125,7 @@ impl Mapper {
             set.dedup();
             a.contamination = set;
         }
-        if let Some(v) = raw("date") {
+        if let Some(v) = raw(Field::Date) {
             match parse_date(&v, self.date_format.as_deref()) {
                 Ok(d) => a.date = Some(d),
                 Err(e) => {
@@ -138,7 +152,7 @@ impl Mapper {
                 }
             }
         }
-        if let Some(v) = raw("area_reported_m2") {
+        if let Some(v) = raw(Field::AreaReportedM2) {
             a.area_reported_m2 = match &v {
                 RawValue::Int(i) => Some(*i as f64),
                 RawValue::Real(f) => Some(*f),
@@ -166,7 +180,7 @@ impl Mapper {
     /// none of these maps is counted for [`Mapper::finish`].
     fn enum_value<T>(
         &self,
-        field: &str,
+        field: Field,
         v: &RawValue,
         code: Option<&str>,
         prov: &Provenance,
@@ -175,7 +189,7 @@ impl Mapper {
     ) -> Option<T> {
         let text = v.to_text();
         let key = normalise_key(&text);
-        let configured = self.values.get(field).and_then(|m| {
+        let configured = self.values.get(&field).and_then(|m| {
             m.get(&key)
                 .or_else(|| code.and_then(|c| m.get(&normalise_key(c))))
         });
@@ -186,11 +200,11 @@ impl Mapper {
         if let Some(t) = parse(&text) {
             return Some(t);
         }
-        if let Some(t) = self.preset.value(field, &text).and_then(&parse) {
+        if let Some(t) = self.preset.value(field.name(), &text).and_then(&parse) {
             return Some(t);
         }
         let shown = text.trim();
-        let fallback = self.fallback.get(field);
+        let fallback = self.fallback.get(&field);
         let (result, became) = match fallback {
             Some(Fallback::Value(canon)) => (
                 parse(canon),
@@ -202,13 +216,11 @@ impl Mapper {
             ),
             None => {
                 let mut unmapped = self.unmapped();
-                let u = unmapped
-                    .entry((field.to_string(), key))
-                    .or_insert_with(|| Unmapped {
-                        shown: shown.to_string(),
-                        count: 0,
-                        code: code.map(str::to_string),
-                    });
+                let u = unmapped.entry((field, key)).or_insert_with(|| Unmapped {
+                    shown: shown.to_string(),
+                    count: 0,
+                    code: code.map(str::to_string),
+                });
                 u.count += 1;
                 (None, "the build stops once the source is read".to_string())
             }

@@ -36,20 +36,20 @@ pub(super) struct Unmapped {
 #[derive(Debug)]
 pub struct Mapper {
     /// canonical field → column index in the layer
-    pub(super) columns: BTreeMap<&'static str, usize>,
+    pub(super) columns: BTreeMap<Field, usize>,
     /// canonical field → (lower-cased trimmed raw value → canonical value)
-    pub(super) values: BTreeMap<String, BTreeMap<String, String>>,
-    pub(super) defaults: BTreeMap<String, RawValue>,
+    pub(super) values: BTreeMap<Field, BTreeMap<String, String>>,
+    pub(super) defaults: BTreeMap<Field, RawValue>,
     pub(super) preset: Preset,
     /// `date_format` of the source, for dates such as "03/04/2021".
     pub(super) date_format: Option<String>,
     /// canonical field → what a value nothing maps becomes (`"*"`).
-    pub(super) fallback: BTreeMap<String, Fallback>,
+    pub(super) fallback: BTreeMap<Field, Fallback>,
     /// column index → (code → label) of the layer's coded-value domains.
     pub(super) domains: BTreeMap<usize, BTreeMap<String, String>>,
     /// (field, normalised raw value) → what was seen; filled while records are
     /// mapped (in parallel by the GeoJSON reader), reported by [`Mapper::finish`].
-    pub(super) unmapped: Mutex<BTreeMap<(String, String), Unmapped>>,
+    pub(super) unmapped: Mutex<BTreeMap<(Field, String), Unmapped>>,
     pub(super) config_path: std::path::PathBuf,
     pub(super) source_desc: String,
     pub(super) source_path: String,
@@ -75,11 +75,10 @@ impl Mapper {
         let preset = source.preset.unwrap_or_default();
         let mut columns = BTreeMap::new();
         for f in Field::ALL {
-            let field = f.name();
             match source.fields.get(&f) {
                 Some(col) => match find(col) {
                     Some(i) => {
-                        columns.insert(field, i);
+                        columns.insert(f, i);
                     }
                     None => {
                         return Err(IngestError::NoSuchColumn {
@@ -94,24 +93,24 @@ impl Mapper {
                 },
                 None => {
                     let found = preset
-                        .columns(field, source.role)
+                        .columns(f.name(), source.role)
                         .iter()
                         .find_map(|c| find(c))
-                        .or_else(|| find(field));
+                        .or_else(|| find(f.name()));
                     if let Some(i) = found {
-                        columns.insert(field, i);
+                        columns.insert(f, i);
                     }
                 }
             }
         }
-        let defaults: BTreeMap<String, RawValue> = source
+        let defaults: BTreeMap<Field, RawValue> = source
             .defaults
             .iter()
-            .map(|(k, v)| (k.name().to_string(), toml_to_raw(v)))
+            .map(|(&k, v)| (k, toml_to_raw(v)))
             .collect();
-        for field in ["classification", "status"] {
-            if !columns.contains_key(field)
-                && !defaults.contains_key(field)
+        for field in [Field::Classification, Field::Status] {
+            if !columns.contains_key(&field)
+                && !defaults.contains_key(&field)
                 && source.role == crate::model::Role::Hazard
             {
                 source_diags.push(
@@ -122,14 +121,14 @@ impl Mapper {
                     )
                     .fix(format!(
                         "{}; map a column with [source.fields] {field} = \"COLUMN\" or set [source.defaults] {field} = \"…\"",
-                        if field == "status" { "every hazard is taken as open" } else { "every hazard is classified as other" }
+                        if field == Field::Status { "every hazard is taken as open" } else { "every hazard is classified as other" }
                     )),
                 );
             }
         }
         if source.role == crate::model::Role::Release
-            && !columns.contains_key("outcome")
-            && !defaults.contains_key("outcome")
+            && !columns.contains_key(&Field::Outcome)
+            && !defaults.contains_key(&Field::Outcome)
         {
             return Err(IngestError::NoOutcome {
                 config: config_path.to_path_buf(),
@@ -147,9 +146,9 @@ impl Mapper {
         let values = source
             .values
             .iter()
-            .map(|(field, m)| {
+            .map(|(&field, m)| {
                 (
-                    field.name().to_string(),
+                    field,
                     m.iter()
                         .filter(|(raw, canon)| {
                             if raw.trim() != ANY {
@@ -160,7 +159,7 @@ impl Mapper {
                             } else {
                                 Fallback::Value(canon.to_string())
                             };
-                            fallback.insert(field.name().to_string(), f);
+                            fallback.insert(field, f);
                             false
                         })
                         .map(|(raw, canon)| (normalise_key(raw), canon.clone()))
@@ -188,7 +187,7 @@ impl Mapper {
     pub fn decoded_columns(&self) -> Vec<usize> {
         DECODED_FIELDS
             .iter()
-            .filter_map(|f| self.column(f))
+            .filter_map(|&f| self.column(f))
             .collect()
     }
 
@@ -211,7 +210,7 @@ impl Mapper {
         }
     }
 
-    pub(super) fn unmapped(&self) -> MutexGuard<'_, BTreeMap<(String, String), Unmapped>> {
+    pub(super) fn unmapped(&self) -> MutexGuard<'_, BTreeMap<(Field, String), Unmapped>> {
         // A panic elsewhere while holding the lock leaves a valid map.
         self.unmapped.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -226,23 +225,20 @@ impl Mapper {
         }
         let mut values = Vec::new();
         for field in ENUM_FIELDS {
-            let Some(f) = Field::by_name(field) else {
-                continue;
-            };
             let mut rows: Vec<&Unmapped> = unmapped
                 .iter()
-                .filter(|((name, _), _)| name == field)
+                .filter(|((f, _), _)| *f == field)
                 .map(|(_, u)| u)
                 .collect();
             rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.shown.cmp(&b.shown)));
             values.extend(rows.into_iter().map(|u| {
                 UnmappedValue {
-                    field: f,
+                    field,
                     raw: u.shown.clone(),
                     count: u.count,
                     code: u.code.clone(),
                     guess: Preset::NgGis
-                        .value(field, &u.shown)
+                        .value(field.name(), &u.shown)
                         .filter(|g| is_canonical(field, g))
                         .map(str::to_string),
                 }
@@ -258,8 +254,8 @@ impl Mapper {
     }
 
     /// The column index read for a canonical field, if any.
-    pub fn column(&self, field: &str) -> Option<usize> {
-        self.columns.get(field).copied()
+    pub fn column(&self, field: Field) -> Option<usize> {
+        self.columns.get(&field).copied()
     }
 }
 

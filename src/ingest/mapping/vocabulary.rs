@@ -2,13 +2,18 @@
 //! source's `[source.values]`, and the message listing the raw values nothing
 //! maps.
 
-use crate::ingest::{SourceConfig, UnmappedValue, ValueMappingError};
+use crate::ingest::{Field, SourceConfig, UnmappedValue, ValueMappingError};
 use crate::model::{Classification, Outcome, Status, CONTAMINATION_TYPES};
 use std::collections::BTreeMap;
 
 /// Fields whose raw values go through a vocabulary, in the order the error
 /// lists them.
-pub const ENUM_FIELDS: [&str; 4] = ["classification", "status", "outcome", "contamination"];
+pub const ENUM_FIELDS: [Field; 4] = [
+    Field::Classification,
+    Field::Status,
+    Field::Outcome,
+    Field::Contamination,
+];
 
 /// The `[source.values.FIELD]` key that catches every value nothing else maps.
 pub const ANY: &str = "*";
@@ -18,31 +23,31 @@ pub const ANY: &str = "*";
 pub const QUARANTINE: &str = "quarantine";
 
 /// Fields whose column values are translated through a coded-value domain.
-pub(super) const DECODED_FIELDS: [&str; 5] = [
-    "classification",
-    "status",
-    "outcome",
-    "contamination",
-    "region",
+pub(super) const DECODED_FIELDS: [Field; 5] = [
+    Field::Classification,
+    Field::Status,
+    Field::Outcome,
+    Field::Contamination,
+    Field::Region,
 ];
 
 /// The canonical values of an enumerated field.
-pub fn canonical_choices(field: &str) -> &'static [&'static str] {
+pub fn canonical_choices(field: Field) -> &'static [&'static str] {
     match field {
-        "classification" => &["SHA", "CHA", "other"],
-        "status" => &["open", "worked_on", "closed"],
-        "outcome" => &["cancelled", "reduced", "cleared"],
-        "contamination" => &CONTAMINATION_TYPES,
+        Field::Classification => &["SHA", "CHA", "other"],
+        Field::Status => &["open", "worked_on", "closed"],
+        Field::Outcome => &["cancelled", "reduced", "cleared"],
+        Field::Contamination => &CONTAMINATION_TYPES,
         _ => &[],
     }
 }
 
-pub(super) fn is_canonical(field: &str, v: &str) -> bool {
+pub(super) fn is_canonical(field: Field, v: &str) -> bool {
     match field {
-        "classification" => Classification::parse(v).is_some(),
-        "status" => Status::parse(v).is_some(),
-        "outcome" => Outcome::parse(v).is_some(),
-        "contamination" => parse_contamination(v).is_some(),
+        Field::Classification => Classification::parse(v).is_some(),
+        Field::Status => Status::parse(v).is_some(),
+        Field::Outcome => Outcome::parse(v).is_some(),
+        Field::Contamination => parse_contamination(v).is_some(),
         _ => false,
     }
 }
@@ -56,20 +61,19 @@ pub(super) fn parse_contamination(s: &str) -> Option<String> {
 /// value canonical, `"*"` a canonical value (or `"quarantine"` for outcomes),
 /// no raw value mapped twice under spellings that compare equal.
 pub fn check_values(source: &SourceConfig) -> std::result::Result<(), ValueMappingError> {
-    for (&f, m) in &source.values {
-        let field = f.name();
+    for (&field, m) in &source.values {
         if !ENUM_FIELDS.contains(&field) {
-            return Err(ValueMappingError::NoEffect { field: f });
+            return Err(ValueMappingError::NoEffect { field });
         }
         let mut seen: BTreeMap<String, (&str, &str)> = BTreeMap::new();
         for (raw, canon) in m {
             if raw.trim() == ANY {
-                if field == "outcome" && canon.trim() == QUARANTINE {
+                if field == Field::Outcome && canon.trim() == QUARANTINE {
                     continue;
                 }
                 if !is_canonical(field, canon) {
                     return Err(ValueMappingError::BadFallback {
-                        field: f,
+                        field,
                         value: canon.clone(),
                     });
                 }
@@ -77,7 +81,7 @@ pub fn check_values(source: &SourceConfig) -> std::result::Result<(), ValueMappi
             }
             if !is_canonical(field, canon) {
                 return Err(ValueMappingError::NotCanonical {
-                    field: f,
+                    field,
                     raw: raw.clone(),
                     value: canon.clone(),
                 });
@@ -86,7 +90,7 @@ pub fn check_values(source: &SourceConfig) -> std::result::Result<(), ValueMappi
             if let Some((other, other_canon)) = seen.get(&key) {
                 if !canon.trim().eq_ignore_ascii_case(other_canon.trim()) {
                     return Err(ValueMappingError::Conflict {
-                        field: f,
+                        field,
                         first_raw: other.to_string(),
                         first_value: other_canon.to_string(),
                         raw: raw.clone(),
@@ -115,7 +119,7 @@ pub(in crate::ingest) fn unmapped_text(
         toml_string(source_path)
     );
     for field in ENUM_FIELDS {
-        let rows: Vec<&UnmappedValue> = values.iter().filter(|u| u.field.name() == field).collect();
+        let rows: Vec<&UnmappedValue> = values.iter().filter(|u| u.field == field).collect();
         if rows.is_empty() {
             continue;
         }
@@ -157,20 +161,20 @@ pub(in crate::ingest) fn unmapped_text(
 
 /// What an unmapped value of a field was taken as before unmapped values were
 /// errors, in words and as the `"*"` value that keeps it.
-fn fallback_name(field: &str) -> &'static str {
+fn fallback_name(field: Field) -> &'static str {
     match field {
-        "status" => "open",
-        "classification" => "other",
-        "outcome" => "quarantined",
+        Field::Status => "open",
+        Field::Classification => "other",
+        Field::Outcome => "quarantined",
         _ => "unknown",
     }
 }
 
-fn fallback_value(field: &str) -> &'static str {
+fn fallback_value(field: Field) -> &'static str {
     match field {
-        "status" => "open",
-        "classification" => "other",
-        "outcome" => QUARANTINE,
+        Field::Status => "open",
+        Field::Classification => "other",
+        Field::Outcome => QUARANTINE,
         _ => "unknown",
     }
 }

@@ -173,7 +173,7 @@ pub(super) fn read(
     let mapper = Mapper::new(source, &columns, &config_path, &desc, &mut source_diags)?;
     diags.extend(source_diags);
     let mut attr_rows: HashMap<String, usize> = HashMap::new();
-    if let (Some(t), Some(id_col)) = (&attr_table, mapper.column("id")) {
+    if let (Some(t), Some(id_col)) = (&attr_table, mapper.column(crate::ingest::Field::Id)) {
         for (i, r) in t.rows.iter().enumerate() {
             if let Some(id) = text(r.get(id_col).and_then(Option::as_ref)) {
                 attr_rows.entry(id).or_insert(i);
