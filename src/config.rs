@@ -6,7 +6,9 @@
 //! `as_of`, `language`, `[basemap]`, `[output]`); each stage owns the type of
 //! its own section ([`SourceConfig`] and [`Limits`] of ingest,
 //! [`ReconcileConfig`] of reconcile) and checks it, and [`Config`] assembles
-//! them ([`Config::ingest`] hands ingest its part).
+//! them ([`Config::ingest`] hands ingest its part). What is wrong with a
+//! config is a [`ConfigError`]; a value [`Config::check`] refuses is a
+//! [`ConfigProblem`] (the sections' own: [`SourceConfigError`], [`LimitsError`]).
 
 use crate::error::Result;
 use crate::ingest::{IngestConfig, Limits, LimitsError, SourceConfig, SourceConfigError};
