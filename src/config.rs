@@ -6,10 +6,12 @@
 //! `as_of`, `language`, `[basemap]`, `[output]`); each stage owns the type of
 //! its own section ([`SourceConfig`] and [`Limits`] of ingest,
 //! [`ReconcileConfig`] of reconcile) and checks it, and [`Config`] assembles
-//! them ([`Config::ingest`] hands ingest its part).
+//! them ([`Config::ingest`] hands ingest its part). What is wrong with a
+//! config is a [`ConfigError`]; a value [`Config::check`] refuses is a
+//! [`ConfigProblem`] (the sections' own: [`SourceConfigError`], [`LimitsError`]).
 
-use crate::error::{Error, Result};
-use crate::ingest::{IngestConfig, Limits, SourceConfig};
+use crate::error::Result;
+use crate::ingest::{IngestConfig, Limits, LimitsError, SourceConfig, SourceConfigError};
 use crate::model::Role;
 use crate::reconcile::ReconcileConfig;
 use chrono::{Datelike, NaiveDate};
@@ -17,6 +19,79 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 mod iso3166;
+
+/// What is wrong with a config file: it cannot be read, it is not TOML of
+/// the config's shape, or a value in it is out of range.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not TOML of the config's shape: a syntax error, or an unknown key,
+    /// preset, language, canonical field or `as_of` that serde refused, in
+    /// its words with the line.
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// Read, but a value is one clearmap cannot use ([`Config::check`]).
+    #[error("config {path}: {problem}")]
+    Invalid {
+        path: PathBuf,
+        problem: ConfigProblem,
+    },
+}
+
+/// A value of a parsed config that [`Config::check`] refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// `country` is no ISO 3166-1 alpha-3 code; `means` is the code (and the
+    /// country's name) it stands for when it is a name, an alpha-2 code or a
+    /// code in lower case.
+    #[error("{}", country_message(.given, *.means))]
+    Country {
+        given: String,
+        means: Option<(&'static str, &'static str)>,
+    },
+    /// `as_of` outside `min ..= max` (tomorrow); `example_year` is last year.
+    #[error("as_of = \"{date}\" is outside {min} .. {max} (tomorrow); set it to the last day of the reporting period, e.g. as_of = \"{example_year}-12-31\"")]
+    AsOf {
+        date: NaiveDate,
+        min: NaiveDate,
+        max: NaiveDate,
+        example_year: i32,
+    },
+    #[error("no [[source]] with role = \"hazard\": add at least one hazard source")]
+    NoHazardSource,
+    #[error("[basemap] url = \"{url}\" must be an http(s) tile URL with {{z}}, {{x}} and {{y}}, e.g. \"https://tiles.example.org/{{z}}/{{x}}/{{y}}.png\"")]
+    BasemapUrl { url: String },
+    #[error("[basemap] tile_size = {tile_size} must be 256 or 512")]
+    BasemapTileSize { tile_size: u32 },
+    #[error("[reconcile] duplicate_iou must be within 0..1, area_mismatch and min_overlap_m2 not negative")]
+    ReconcileThresholds,
+    #[error(transparent)]
+    Limits(#[from] LimitsError),
+    #[error("[output] precision = {precision} is more than 12 decimals")]
+    Precision { precision: u8 },
+    /// The `index`-th `[[source]]` (from 1), of `path`.
+    #[error("[[source]] #{index} ({path}): {error}", path = .path.display())]
+    Source {
+        index: usize,
+        path: PathBuf,
+        error: SourceConfigError,
+    },
+}
+
+fn country_message(given: &str, means: Option<(&str, &str)>) -> String {
+    match means {
+        Some((a3, name)) => format!(
+            "country = \"{given}\" is not an ISO 3166-1 alpha-3 code; {name} is country = \"{a3}\""
+        ),
+        None => format!(
+            "country = \"{given}\" is not an ISO 3166-1 alpha-3 code (three capital letters such as \"KHM\" for Cambodia; codes XAA–XZZ are free for a region ISO does not list)"
+        ),
+    }
+}
 
 /// The earliest `as_of` taken: the Ottawa Convention is of 1997, and no
 /// mine-action database holds releases from before 1990.
@@ -176,18 +251,24 @@ fn de_date<'de, D: serde::Deserializer<'de>>(
 impl Config {
     /// Read and check a config file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut cfg = Config::parse(&text).map_err(|m| Error::config(path, m))?;
+        let mut cfg = Config::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })?;
         cfg.base_dir = path
             .parent()
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
         cfg.path = Some(path.to_path_buf());
-        cfg.check().map_err(|m| Error::config(path, m))?;
+        cfg.check().map_err(|problem| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })?;
         Ok(cfg)
     }
 
@@ -225,7 +306,7 @@ impl Config {
 
     /// Semantic checks serde cannot express: a hazard source, `as_of`,
     /// `country`, and each section's own checks.
-    pub fn check(&self) -> std::result::Result<(), String> {
+    pub fn check(&self) -> std::result::Result<(), ConfigProblem> {
         if let Some(c) = &self.country {
             check_country(c)?;
         }
@@ -233,23 +314,17 @@ impl Config {
             check_as_of(d, today())?;
         }
         if !self.sources.iter().any(|s| s.role == Role::Hazard) {
-            return Err(
-                "no [[source]] with role = \"hazard\": add at least one hazard source".into(),
-            );
+            return Err(ConfigProblem::NoHazardSource);
         }
         if let Some(b) = &self.basemap {
             let templated = ["{z}", "{x}", "{y}"].iter().all(|t| b.url.contains(t));
             if !(b.url.starts_with("https://") || b.url.starts_with("http://")) || !templated {
-                return Err(format!(
-                    "[basemap] url = \"{}\" must be an http(s) tile URL with {{z}}, {{x}} and {{y}}, e.g. \"https://tiles.example.org/{{z}}/{{x}}/{{y}}.png\"",
-                    b.url
-                ));
+                return Err(ConfigProblem::BasemapUrl { url: b.url.clone() });
             }
             if ![256, 512].contains(&b.tile_size) {
-                return Err(format!(
-                    "[basemap] tile_size = {} must be 256 or 512",
-                    b.tile_size
-                ));
+                return Err(ConfigProblem::BasemapTileSize {
+                    tile_size: b.tile_size,
+                });
             }
         }
         let r = &self.reconcile;
@@ -257,18 +332,20 @@ impl Config {
             || r.area_mismatch < 0.0
             || r.min_overlap_m2 < 0.0
         {
-            return Err("[reconcile] duplicate_iou must be within 0..1, area_mismatch and min_overlap_m2 not negative".into());
+            return Err(ConfigProblem::ReconcileThresholds);
         }
         self.limits.check()?;
         if self.output.precision > 12 {
-            return Err(format!(
-                "[output] precision = {} is more than 12 decimals",
-                self.output.precision
-            ));
+            return Err(ConfigProblem::Precision {
+                precision: self.output.precision,
+            });
         }
         for (i, s) in self.sources.iter().enumerate() {
-            let at = format!("[[source]] #{} ({})", i + 1, s.path.display());
-            s.check().map_err(|m| format!("{at}: {m}"))?;
+            s.check().map_err(|error| ConfigProblem::Source {
+                index: i + 1,
+                path: s.path.clone(),
+                error,
+            })?;
         }
         Ok(())
     }
@@ -315,15 +392,17 @@ fn today() -> NaiveDate {
 
 /// `as_of` must lie within 1990-01-01 ..= tomorrow: anything else is a typo
 /// (`0000-01-01`, `2205-12-31`) that would count no release or every one.
-fn check_as_of(d: NaiveDate, today: NaiveDate) -> std::result::Result<(), String> {
+fn check_as_of(d: NaiveDate, today: NaiveDate) -> std::result::Result<(), ConfigProblem> {
     let (y, m, day) = AS_OF_MIN;
     let min = NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
     let max = today.succ_opt().unwrap_or(today);
     if d < min || d > max {
-        return Err(format!(
-            "as_of = \"{d}\" is outside {min} .. {max} (tomorrow); set it to the last day of the reporting period, e.g. as_of = \"{}-12-31\"",
-            today.year() - 1
-        ));
+        return Err(ConfigProblem::AsOf {
+            date: d,
+            min,
+            max,
+            example_year: today.year() - 1,
+        });
     }
     Ok(())
 }
@@ -352,7 +431,7 @@ fn is_user_assigned(c: &str) -> bool {
 /// `country` must be an ISO 3166-1 alpha-3 code (upper case) or a
 /// user-assigned one; a country name, an alpha-2 code or a lower-case code
 /// gets the code it stands for in the message.
-pub fn check_country(c: &str) -> std::result::Result<(), String> {
+pub fn check_country(c: &str) -> std::result::Result<(), ConfigProblem> {
     if iso3166::COUNTRIES.iter().any(|(a3, _, _)| *a3 == c) || is_user_assigned(c) {
         return Ok(());
     }
@@ -362,14 +441,9 @@ pub fn check_country(c: &str) -> std::result::Result<(), String> {
             || a2.eq_ignore_ascii_case(c.trim())
             || names.iter().any(|n| !key.is_empty() && compact(n) == key)
     });
-    Err(match by_name {
-        Some((a3, _, names)) => format!(
-            "country = \"{c}\" is not an ISO 3166-1 alpha-3 code; {} is country = \"{a3}\"",
-            names.first().copied().unwrap_or(a3)
-        ),
-        None => format!(
-            "country = \"{c}\" is not an ISO 3166-1 alpha-3 code (three capital letters such as \"KHM\" for Cambodia; codes XAA–XZZ are free for a region ISO does not list)"
-        ),
+    Err(ConfigProblem::Country {
+        given: c.to_string(),
+        means: by_name.map(|(a3, _, names)| (*a3, names.first().copied().unwrap_or(a3))),
     })
 }
 
@@ -456,13 +530,13 @@ classification = "SHA"
         assert!(check_as_of(d(1990, 1, 1), today).is_ok());
         assert!(check_as_of(d(2026, 3, 11), today).is_ok());
         let err = check_as_of(d(2026, 3, 12), today).unwrap_err();
-        assert!(err.contains("as_of = \"2026-03-12\""), "{err}");
+        assert!(err.to_string().contains("as_of = \"2026-03-12\""), "{err}");
         let err = check_as_of(d(0, 1, 1), today).unwrap_err();
-        assert!(err.contains("1990-01-01"), "{err}");
+        assert!(err.to_string().contains("1990-01-01"), "{err}");
         // Through the whole check, as Config::load runs it.
         let hazard = "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n";
         let cfg = Config::parse(&format!("as_of = \"0000-01-01\"\n{hazard}")).unwrap();
-        assert!(cfg.check().unwrap_err().contains("as_of"));
+        assert!(matches!(cfg.check(), Err(ConfigProblem::AsOf { .. })));
     }
 
     #[test]
@@ -471,12 +545,21 @@ classification = "SHA"
             assert_eq!(check_country(ok), Ok(()), "{ok}");
         }
         let err = check_country("Cambodia").unwrap_err();
-        assert!(err.contains("country = \"KHM\""), "{err}");
+        assert!(err.to_string().contains("country = \"KHM\""), "{err}");
         let err = check_country("bosnia and herzegovina").unwrap_err();
-        assert!(err.contains("\"BIH\""), "{err}");
-        assert!(check_country("KH").unwrap_err().contains("\"KHM\""));
-        assert!(check_country("khm").unwrap_err().contains("\"KHM\""));
-        assert!(check_country("Bolivia").unwrap_err().contains("\"BOL\""));
+        assert!(err.to_string().contains("\"BIH\""), "{err}");
+        assert!(check_country("KH")
+            .unwrap_err()
+            .to_string()
+            .contains("\"KHM\""));
+        assert!(check_country("khm")
+            .unwrap_err()
+            .to_string()
+            .contains("\"KHM\""));
+        assert!(check_country("Bolivia")
+            .unwrap_err()
+            .to_string()
+            .contains("\"BOL\""));
         for bad in ["ABC", "QAA", "X", "", "KHMR"] {
             assert!(check_country(bad).is_err(), "{bad}");
         }

@@ -59,7 +59,7 @@ impl Manifest {
     pub fn of(cfg: &Config, inputs: &[InputFile]) -> Result<Manifest> {
         let config_sha256 = match &cfg.path {
             Some(p) => {
-                let bytes = std::fs::read(p).map_err(|e| crate::error::Error::ConfigRead {
+                let bytes = std::fs::read(p).map_err(|e| crate::config::ConfigError::Read {
                     path: p.clone(),
                     source: e,
                 })?;

@@ -7,6 +7,7 @@
 //! the config's `country` tells which zone); lat/lon swapped and metres in a
 //! degree CRS are reported, never silently fixed.
 
+use super::IngestError;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
@@ -85,14 +86,15 @@ pub fn plan(
     config_path: &Path,
 ) -> Result<CrsPlan> {
     let srs = match config_crs {
-        Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
-            Error::config(
-                config_path,
-                format!(
-                    "crs = \"{def}\" is not a CRS PROJ knows ({e}); use e.g. crs = \"EPSG:32648\""
-                ),
+        Some(def) => {
+            Some(
+                SpatialRef::from_definition(def).map_err(|e| IngestError::UnknownCrs {
+                    config: config_path.to_path_buf(),
+                    crs: def.to_string(),
+                    reason: e.to_string(),
+                })?,
             )
-        })?),
+        }
         None => layer_srs,
     };
     let mut plan = CrsPlan {
@@ -106,12 +108,12 @@ pub fn plan(
     if let (Some(e), true) = (extent, geographic) {
         let suggestion = suggest(&e, country);
         if srs.is_none() && !e.within(180.0, 90.0) && !swapped(&e) {
-            return Err(Error::config(
-                config_path,
-                format!(
-                    "{desc} has no CRS (no .prj, or a format that stores none) and its coordinates are not longitude/latitude; add to its [[source]]: {suggestion}"
-                ),
-            ));
+            return Err(IngestError::NoCrs {
+                config: config_path.to_path_buf(),
+                desc: desc.to_string(),
+                suggestion,
+            }
+            .into());
         }
         if srs.is_none() && e.within(180.0, 90.0) && !swapped(&e) {
             // Said, not silent: a projected export whose numbers happen to
@@ -159,12 +161,13 @@ pub fn plan(
     let mut wgs84 = SpatialRef::from_epsg(4326)
         .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    plan.to_wgs84 = Some(CoordTransform::new(&srs, &wgs84).map_err(|e| {
-        Error::input(
-            path,
-            format!("no transformation from its CRS to WGS84: {e}"),
-        )
-    })?);
+    plan.to_wgs84 =
+        Some(
+            CoordTransform::new(&srs, &wgs84).map_err(|e| IngestError::NoTransformation {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?,
+        );
     plan.srs = Some(srs);
     Ok(plan)
 }
@@ -367,6 +370,7 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        assert!(matches!(err, Error::Ingest(IngestError::NoCrs { .. })));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 
 use super::gdal::open::{not_found, shapefile_files, sidecar, Format};
 use super::IngestConfig;
-use crate::error::{Error, Result};
+use super::IngestError;
+use crate::error::Result;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -77,12 +78,15 @@ fn sidecars(path: &Path) -> Vec<PathBuf> {
 /// summary.json's `inputs` both come from here.
 fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     if !path.exists() {
-        return Err(not_found(path));
+        return Err(not_found(path).into());
     }
     let mut files = Vec::new();
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| Error::input(path, e.to_string()))?
+            .map_err(|source| IngestError::Fingerprint {
+                path: path.to_path_buf(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
             .collect();
@@ -132,12 +136,14 @@ thread_local! {
 fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
     #[cfg(test)]
     HASHED.with(|n| n.set(n.get() + 1));
-    let mut f = std::fs::File::open(p).map_err(|e| Error::input(p, e.to_string()))?;
+    let failed = |source| IngestError::Fingerprint {
+        path: p.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(p).map_err(failed)?;
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::input(p, e.to_string()))?;
+        let n = f.read(&mut buf).map_err(failed)?;
         if n == 0 {
             break;
         }

@@ -11,8 +11,9 @@
 //! decompression happens here. A zip crate would do the same with more
 //! surface than this needs.
 
+use super::error::{IngestError, LimitsError};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -53,14 +54,14 @@ impl Default for Limits {
 
 impl Limits {
     /// Limits that leave room for any usable input.
-    pub fn check(&self) -> std::result::Result<(), String> {
+    pub fn check(&self) -> std::result::Result<(), LimitsError> {
         if self.max_vertices < 4
             || self.max_file_mb == 0
             || self.max_zip_uncompressed_mb == 0
             || self.max_zip_ratio.is_nan()
             || self.max_zip_ratio < 1.0
         {
-            return Err("[limits] max_vertices must be at least 4, max_file_mb and max_zip_uncompressed_mb at least 1, max_zip_ratio at least 1".into());
+            return Err(LimitsError);
         }
         Ok(())
     }
@@ -114,17 +115,18 @@ pub fn check_file_size(path: &Path, limits: &Limits) -> Result<()> {
         return Ok(());
     }
     let len = std::fs::metadata(path)
-        .map_err(|e| Error::input(path, e.to_string()))?
+        .map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
         .len();
     if len > limits.max_file_mb.saturating_mul(MIB) {
-        return Err(Error::input(
-            path,
-            format!(
-                "is {} MB, over the limit of {} MB for formats read whole into memory; convert it to GeoPackage (ogr2ogr out.gpkg IN) or raise [limits] max_file_mb in the config",
-                len.div_ceil(MIB),
-                limits.max_file_mb
-            ),
-        ));
+        return Err(IngestError::FileTooLarge {
+            path: path.to_path_buf(),
+            mb: len.div_ceil(MIB),
+            limit_mb: limits.max_file_mb,
+        }
+        .into());
     }
     Ok(())
 }
@@ -258,47 +260,43 @@ pub fn escapes(name: &str) -> bool {
 /// Refuse a zip whose entries climb out of it or that unpacks to more than
 /// the `[limits]` allow; checked on the central directory before GDAL opens it.
 pub fn check_zip(path: &Path, limits: &Limits) -> Result<()> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::input(path, e.to_string()))?;
-    let entries = zip_entries(&mut f).map_err(|m| {
-        Error::input(
-            path,
-            format!("is not a zip archive clearmap can read: {m}; re-create the zip"),
-        )
+    let mut f = std::fs::File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let entries = zip_entries(&mut f).map_err(|m| IngestError::NotAZip {
+        path: path.to_path_buf(),
+        reason: m,
     })?;
     if let Some(e) = entries.iter().find(|e| escapes(&e.name)) {
-        return Err(Error::input(
-            path,
-            format!(
-                "zip entry \"{}\" points outside the archive (\"..\" or an absolute path), which clearmap refuses; re-create the zip with plain file names",
-                e.name
-            ),
-        ));
+        return Err(IngestError::ZipEntryEscapes {
+            path: path.to_path_buf(),
+            entry: e.name.clone(),
+        }
+        .into());
     }
     let total: u64 = entries
         .iter()
         .fold(0u64, |s, e| s.saturating_add(e.uncompressed));
     let len = f.metadata().map(|m| m.len()).unwrap_or(0).max(1);
     if total > limits.max_zip_uncompressed_mb.saturating_mul(MIB) {
-        return Err(Error::input(
-            path,
-            format!(
-                "unpacks to {} MB, over the limit of {} MB; unzip it and point `path` at the shapefile, or raise [limits] max_zip_uncompressed_mb in the config",
-                total.div_ceil(MIB),
-                limits.max_zip_uncompressed_mb
-            ),
-        ));
+        return Err(IngestError::ZipTooLarge {
+            path: path.to_path_buf(),
+            mb: total.div_ceil(MIB),
+            limit_mb: limits.max_zip_uncompressed_mb,
+        }
+        .into());
     }
     let ratio = total as f64 / len as f64;
     if total > RATIO_FLOOR && ratio > limits.max_zip_ratio {
-        return Err(Error::input(
-            path,
-            format!(
-                "unpacks to {} MB from {} KB, a compression ratio of {ratio:.0}× (limit {}×): it looks like a zip bomb; unzip it yourself and point `path` at the shapefile, or raise [limits] max_zip_ratio in the config",
-                total.div_ceil(MIB),
-                len.div_ceil(1024),
-                limits.max_zip_ratio
-            ),
-        ));
+        return Err(IngestError::ZipBomb {
+            path: path.to_path_buf(),
+            mb: total.div_ceil(MIB),
+            kb: len.div_ceil(1024),
+            ratio,
+            limit: limits.max_zip_ratio,
+        }
+        .into());
     }
     Ok(())
 }

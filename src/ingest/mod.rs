@@ -14,10 +14,12 @@
 //! Shared by them: the config sections ingest owns ([`SourceConfig`],
 //! [`Limits`], [`Field`], [`Preset`]), the CRS of a source (`crs.rs`), the
 //! field and value mappings (`mapping.rs`, `presets.rs`), what every reader
-//! does with a record (`record.rs`), and the input fingerprints
-//! (`fingerprint.rs`), computed once per build and read by the manifest.
+//! does with a record (`record.rs`), the input fingerprints
+//! (`fingerprint.rs`), computed once per build and read by the manifest, and
+//! what stops a read ([`IngestError`], `error.rs`).
 
 mod crs;
+mod error;
 mod field;
 mod fingerprint;
 mod gdal;
@@ -31,6 +33,9 @@ mod source;
 
 use crate::diagnostics::Diagnostics;
 use crate::error::Result;
+pub use error::{
+    IngestError, LimitsError, ReadStop, SourceConfigError, UnmappedValue, ValueMappingError,
+};
 pub use field::Field;
 pub(crate) use fingerprint::hex;
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub(crate) fn provenance(
         layer: layer.to_string(),
         row: row as u64,
         source_id: mapper
-            .column("id")
+            .column(super::Field::Id)
             .and_then(get)
             .map(|v| v.to_text().trim().to_string())
             .filter(|s| !s.is_empty()),

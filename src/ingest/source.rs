@@ -1,6 +1,7 @@
 //! One `[[source]]` of the config: ingest's own section, read by serde and
 //! checked here ([`SourceConfig::check`]) for what serde cannot say.
 
+use super::error::SourceConfigError;
 use super::field::{de_fields, Field};
 use super::mapping::check_values;
 use super::presets::Preset;
@@ -73,19 +74,19 @@ impl SourceConfig {
     /// Checks serde cannot express: the separator, encoding and date format
     /// are ones clearmap reads, the point template has its CRS, the value
     /// mappings are canonical and the defaults are values.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SourceConfigError> {
         if let Some(sep) = &self.separator {
             if !SEPARATORS.contains(&sep.as_str()) {
-                return Err(format!(
-                    "separator = {sep:?} is not one clearmap reads; use one of \",\", \";\", \"|\" or \"\\t\" (tab)"
-                ));
+                return Err(SourceConfigError::Separator {
+                    separator: sep.clone(),
+                });
             }
         }
         if let Some(e) = &self.encoding {
             if encoding_rs::Encoding::for_label(e.trim().as_bytes()).is_none() {
-                return Err(format!(
-                    "encoding = \"{e}\" is not an encoding name clearmap knows; use e.g. encoding = \"windows-1252\""
-                ));
+                return Err(SourceConfigError::Encoding {
+                    encoding: e.clone(),
+                });
             }
         }
         if let Some(f) = &self.date_format {
@@ -95,15 +96,11 @@ impl SourceConfig {
             // An unknown `%` item makes Display fail, which `to_string` would panic on.
             let written = write!(shown, "{}", probe.format(f)).is_ok();
             if !written || NaiveDate::parse_from_str(&shown, f) != Ok(probe) {
-                return Err(format!(
-                    "date_format = \"{f}\" does not read back a whole date; use chrono syntax such as \"%d/%m/%Y\""
-                ));
+                return Err(SourceConfigError::DateFormat { format: f.clone() });
             }
         }
         if self.preset == Some(Preset::NgPoints) && self.crs.is_none() {
-            return Err(
-                "preset \"imsma-ng-points\" needs the CRS of Xcoord/Ycoord (IMSMA ignores ProjName); add e.g. crs = \"EPSG:32648\" to the [[source]]".into(),
-            );
+            return Err(SourceConfigError::PointsWithoutCrs);
         }
         check_values(self)?;
         for (key, v) in &self.defaults {
@@ -115,9 +112,7 @@ impl SourceConfig {
                     | toml::Value::Datetime(_)
                     | toml::Value::Array(_)
             ) {
-                return Err(format!(
-                    "[source.defaults] {key} must be a string, number, date or list"
-                ));
+                return Err(SourceConfigError::Default { field: *key });
             }
         }
         Ok(())

@@ -19,7 +19,7 @@
 //! geodesic.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::error::{Error, Result};
+use crate::error::{Error, MeasureError, Result};
 use crate::geometry::{self, area};
 use crate::model::{Classification, Outcome, Release};
 use crate::reconcile::{Cluster, Reconciled};
@@ -74,7 +74,7 @@ impl Figures {
         if diff <= CONSERVATION_TOLERANCE * self.total.max(1.0) {
             return Ok(());
         }
-        Err(Error::Conservation {
+        Err(MeasureError::Conservation {
             details: format!(
                 "total {:.3} m² but remaining {:.3} + cleared {:.3} + reduced {:.3} + cancelled {:.3} + closed_unreleased {:.3} = {:.3} m² (difference {:.3e} relative)",
                 self.total,
@@ -86,7 +86,8 @@ impl Figures {
                 self.accounted(),
                 diff / self.total.max(1.0)
             ),
-        })
+        }
+        .into())
     }
 }
 
@@ -273,9 +274,10 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
     }
     acc.pieces.sort_by_key(|p| p.release);
     acc.figures.check_conservation().map_err(|e| match e {
-        Error::Conservation { details } => Error::Conservation {
+        Error::Measure(MeasureError::Conservation { details }) => MeasureError::Conservation {
             details: format!("{details}; largest residuals: {}", worst.join("; ")),
-        },
+        }
+        .into(),
         other => other,
     })?;
     Ok(acc)

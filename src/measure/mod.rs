@@ -3,5 +3,7 @@
 //! the breakdowns of summary.json.
 
 pub mod accounting;
+mod error;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
+pub use error::MeasureError;

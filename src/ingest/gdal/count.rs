@@ -5,6 +5,7 @@
 use super::messages::read_failure;
 use super::open::{sidecar, Format};
 use crate::error::Result;
+use crate::ingest::ReadStop;
 use gdal::vector::LayerAccess;
 use std::io::Read;
 use std::path::Path;
@@ -26,12 +27,9 @@ pub(super) fn check_count(
     // quoted field (an odd number of quotes: "" inside a field counts two),
     // which GDAL reads as a last, shorter record without a word.
     if Format::of(path) == Format::Csv && odd_quotes(path) {
-        return Err(read_failure(
-            path,
-            desc,
-            after,
-            "the file ends inside a quoted field, so it was cut short",
-        ));
+        return Err(
+            read_failure(path, desc, after.to_string(), ReadStop::InsideQuotedField).into(),
+        );
     }
     let Some(declared) = layer.try_feature_count() else {
         return Ok(());
@@ -60,9 +58,10 @@ pub(super) fn check_count(
     Err(read_failure(
         path,
         desc,
-        after,
-        &format!("{read} of the {declared} records the layer declares were read"),
-    ))
+        after.to_string(),
+        ReadStop::Short { read, declared },
+    )
+    .into())
 }
 
 /// Whether a file holds an odd number of `"` (false when it cannot be read).

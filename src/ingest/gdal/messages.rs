@@ -6,6 +6,7 @@
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::{Error, Result};
+use crate::ingest::{IngestError, ReadStop};
 use crate::ingest::{SourceBatch, SourceConfig};
 use crate::model::Provenance;
 use gdal::errors::CplErrType;
@@ -95,23 +96,18 @@ impl FailureWatch {
         }
         self.seen = now;
         let said = LAST_FAILURE.with(|l| l.borrow().chars().take(300).collect::<String>());
-        Err(read_failure(
-            path,
-            desc,
-            &after(),
-            &format!("GDAL failed: {said}"),
-        ))
+        Err(read_failure(path, desc, after(), ReadStop::Gdal(said)).into())
     }
 }
 
 /// The error for a layer GDAL could not read to its end.
-pub(super) fn read_failure(path: &Path, desc: &str, after: &str, why: &str) -> Error {
-    Error::input(
-        path,
-        format!(
-            "{desc}: reading stopped {after}: {why}; the file is damaged or incomplete (nothing was measured): export it again, or copy it again if it came through a download or a zip"
-        ),
-    )
+pub(super) fn read_failure(path: &Path, desc: &str, after: String, why: ReadStop) -> IngestError {
+    IngestError::ReadStopped {
+        path: path.to_path_buf(),
+        desc: desc.to_string(),
+        after,
+        why,
+    }
 }
 
 /// Where reading stood, for an error: after which record.
@@ -140,21 +136,29 @@ pub(crate) fn report(
     // A source that cannot be read: what GDAL said on the way is the detail
     // the user needs (the error itself holds only GDAL's last message).
     let batch = batch.map_err(|e| match e {
-        Error::Input { path, message } if !messages.is_empty() => {
+        Error::Ingest(error) if !messages.is_empty() && !error.is_config_fault() => {
+            // Compared with the message without the file's path, which GDAL's
+            // own messages often name.
+            let message = error.to_string();
+            let message = error
+                .path()
+                .and_then(|p| message.strip_prefix(&format!("{}: ", p.display())))
+                .unwrap_or(&message);
             let mut said: Vec<&str> = Vec::new();
             for m in &messages {
                 if !said.contains(&m.as_str()) && !message.contains(m.as_str()) && said.len() < 3 {
                     said.push(m);
                 }
             }
-            let detail: String = said.join("; ").chars().take(400).collect();
-            Error::Input {
-                path,
-                message: if detail.is_empty() {
-                    message
-                } else {
-                    format!("{message} (GDAL said: {detail})")
-                },
+            let said: String = said.join("; ").chars().take(400).collect();
+            if said.is_empty() {
+                Error::Ingest(error)
+            } else {
+                IngestError::GdalSaid {
+                    error: Box::new(error),
+                    said,
+                }
+                .into()
             }
         }
         e => e,

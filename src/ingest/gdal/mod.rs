@@ -24,12 +24,12 @@ pub(crate) mod open;
 mod table;
 
 use crate::diagnostics::Diagnostics;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::crs;
 use crate::ingest::limits::too_large;
 use crate::ingest::mapping::Mapper;
 use crate::ingest::record::{empty_batch, encoding_diagnostic, has_mangled_text, provenance};
-use crate::ingest::{IngestConfig, RawGeometry, RawRecord, SourceBatch, SourceConfig};
+use crate::ingest::{IngestConfig, IngestError, RawGeometry, RawRecord, SourceBatch, SourceConfig};
 use count::check_count;
 use fields::{has_geometry, read_geometry, row_values, vertex_count};
 use gdal::vector::LayerAccess;
@@ -50,26 +50,30 @@ fn select_layer<'a>(
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     match wanted {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
-            Error::input(
-                path,
-                format!(
-                    "has no layer \"{name}\"; its layers are: {}",
-                    names.join(", ")
-                ),
-            )
+            IngestError::NoSuchLayer {
+                path: path.to_path_buf(),
+                layer: name.to_string(),
+                layers: names,
+            }
+            .into()
         }),
-        None if names.len() == 1 => ds
-            .layer(0)
-            .map_err(|e| Error::input(path, format!("cannot read its layer: {e}"))),
-        None if names.is_empty() => Err(Error::input(path, "holds no vector layer")),
-        None => Err(Error::config(
-            config_path,
-            format!(
-                "{shown} holds {} layers; choose one with layer = \"…\" in its [[source]]: {}",
-                names.len(),
-                names.join(", ")
-            ),
-        )),
+        None if names.len() == 1 => ds.layer(0).map_err(|e| {
+            IngestError::LayerUnreadable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+            .into()
+        }),
+        None if names.is_empty() => Err(IngestError::NoLayer {
+            path: path.to_path_buf(),
+        }
+        .into()),
+        None => Err(IngestError::ManyLayers {
+            config: config_path.to_path_buf(),
+            desc: shown.to_string(),
+            layers: names,
+        }
+        .into()),
     }
 }
 
@@ -170,18 +174,19 @@ pub(super) fn read(
             .then(|| open::separator_hint(&path))
             .flatten()
         {
-            return Err(Error::config(
-                &config_path,
-                format!("{source_desc}: {hint}"),
-            ));
+            return Err(IngestError::CsvSeparator {
+                config: config_path.to_path_buf(),
+                desc: source_desc,
+                hint,
+            }
+            .into());
         }
-        return Err(Error::config(
-            &config_path,
-            format!(
-                "{source_desc} has no geometry column GDAL recognised; name it in the [[source]] with wkt = \"COLUMN\" (WKT text) or x = \"COLUMN\" and y = \"COLUMN\" (point coordinates). Columns: {}",
-                columns.join(", ")
-            ),
-        ));
+        return Err(IngestError::NoGeometryColumn {
+            config: config_path.to_path_buf(),
+            desc: source_desc,
+            columns,
+        }
+        .into());
     }
     let mut source_diags = Vec::new();
     let mut mapper = Mapper::new(

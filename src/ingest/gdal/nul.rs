@@ -2,8 +2,8 @@
 //! so the records concerned are quarantined rather than read cut short.
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::{Error, Result};
-use crate::ingest::{RawGeometry, RawRecord};
+use crate::error::Result;
+use crate::ingest::{IngestError, RawGeometry, RawRecord};
 use std::io::Read;
 use std::path::Path;
 
@@ -41,11 +41,9 @@ pub(super) fn quarantine_nul_rows(
                     .collect::<Vec<usize>>()
             })
         })
-        .ok_or_else(|| {
-            Error::input(
-                path,
-                format!("{desc}: a text value holds a NUL character (\\u0000), which GDAL's reader would cut short there (merging ids); remove the NUL characters from the export"),
-            )
+        .ok_or_else(|| IngestError::NulInText {
+            path: path.to_path_buf(),
+            desc: desc.to_string(),
         })?;
     for i in rows {
         let Some(r) = records.get_mut(i) else {

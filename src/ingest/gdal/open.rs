@@ -22,7 +22,7 @@
 //!   `.cpg` are honoured as for a plain shapefile.
 
 use crate::error::{Error, Result};
-use crate::ingest::{Limits, SourceConfig};
+use crate::ingest::{IngestError, Limits, SourceConfig};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -110,11 +110,10 @@ fn encoding_of(source: &SourceConfig) -> Option<&'static encoding_rs::Encoding> 
 
 /// Open `path` (already resolved) for `source`.
 /// The error for a source file that is not there.
-pub fn not_found(path: &Path) -> Error {
-    Error::input(
-        path,
-        "file not found; check `path` in the config (relative paths are relative to the config file)",
-    )
+pub fn not_found(path: &Path) -> IngestError {
+    IngestError::NotFound {
+        path: path.to_path_buf(),
+    }
 }
 
 /// The checks made before any reader sees a file: that it is there, that it
@@ -122,14 +121,14 @@ pub fn not_found(path: &Path) -> Error {
 /// read whole into memory.
 pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
     if !path.exists() {
-        return Err(not_found(path));
+        return Err(not_found(path).into());
     }
     let format = Format::of(path);
     if path.is_dir() && (format != Format::Other || crate::ingest::limits::read_into_memory(path)) {
-        return Err(Error::input(
-            path,
-            "is a directory, not a file; point `path` at the file itself (a File Geodatabase .gdb is the only directory clearmap reads)",
-        ));
+        return Err(IngestError::IsDirectory {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     crate::ingest::limits::check_file_size(path, limits)
 }
@@ -174,13 +173,11 @@ pub fn open(
                             .unwrap_or("WKT,geometry,geom,the_geom,shape")
                     )),
                     _ => {
-                        return Err(Error::config(
-                            config_path,
-                            format!(
-                            "{}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]",
-                            source.path.display()
-                        ),
-                        ))
+                        return Err(IngestError::HalfCoordinatePair {
+                            config: config_path.to_path_buf(),
+                            file: source.path.clone(),
+                        }
+                        .into())
                     }
                 }
                 open_options.push("KEEP_GEOM_COLUMNS=NO".into());
@@ -244,21 +241,23 @@ pub fn open(
 }
 
 /// Why GDAL could not open a file, in words that say what to do.
-fn open_error(path: &Path, gdal_message: &str) -> Error {
+fn open_error(path: &Path, gdal_message: &str) -> IngestError {
     // The gdal crate wraps the reason as "… returned a NULL pointer. Error msg: '…'".
     let reason = gdal_message
         .split_once("Error msg: '")
         .map(|(_, r)| r.trim_end_matches('\'').trim())
         .unwrap_or(gdal_message.trim());
     if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
-        return Error::input(
-            path,
-            "is empty (0 bytes); the export did not complete: export it again",
-        );
+        return IngestError::EmptyFile {
+            path: path.to_path_buf(),
+        };
     }
     if Format::of(path) == Format::Csv {
         if let Some(hint) = separator_hint(path) {
-            return Error::input(path, format!("GDAL cannot open it as a CSV table: {hint}"));
+            return IngestError::CsvUnopenable {
+                path: path.to_path_buf(),
+                hint,
+            };
         }
     }
     let what = match Format::of(path) {
@@ -268,17 +267,11 @@ fn open_error(path: &Path, gdal_message: &str) -> Error {
         Format::ZippedShapefile => "a zipped shapefile",
         Format::Other => "vector data",
     };
-    Error::input(
-        path,
-        format!(
-            "GDAL cannot open it as {what}: {}; check that the file is complete and in the format its extension says, or export it again",
-            if reason.is_empty() {
-                "the content is not in a format GDAL recognises, or it is corrupt or truncated"
-            } else {
-                reason
-            }
-        ),
-    )
+    IngestError::Unopenable {
+        path: path.to_path_buf(),
+        what,
+        reason: reason.to_string(),
+    }
 }
 
 /// The `.shp` inside a zip: the one there is, or the one named by `layer`.
@@ -287,10 +280,15 @@ fn shapefile_in_zip(
     source: &SourceConfig,
     config_path: &Path,
 ) -> Result<(PathBuf, String)> {
-    let abs = std::fs::canonicalize(path).map_err(|e| Error::input(path, e.to_string()))?;
+    let abs = std::fs::canonicalize(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let root = PathBuf::from(format!("/vsizip/{}", abs.display()));
-    let entries = gdal::vsi::read_dir(&root, true)
-        .map_err(|e| Error::input(path, format!("cannot list the zip: {e}")))?;
+    let entries = gdal::vsi::read_dir(&root, true).map_err(|e| IngestError::ZipUnlistable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     let mut shps: Vec<PathBuf> = entries
         .into_iter()
         .filter(|e| {
@@ -305,28 +303,30 @@ fn shapefile_in_zip(
             .unwrap_or_default()
     };
     let chosen = match &source.layer {
-        Some(l) => shps.iter().find(|p| stem(p) == *l).ok_or_else(|| {
-            Error::input(
-                path,
-                format!(
-                    "holds no shapefile \"{l}\"; its shapefiles are: {}",
-                    shps.iter().map(stem).collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })?,
+        Some(l) => {
+            shps.iter()
+                .find(|p| stem(p) == *l)
+                .ok_or_else(|| IngestError::NoSuchShapefile {
+                    path: path.to_path_buf(),
+                    layer: l.clone(),
+                    shapefiles: shps.iter().map(stem).collect(),
+                })?
+        }
         None => match shps.as_slice() {
             [one] => one,
-            [] => return Err(Error::input(path, "the zip holds no .shp file")),
+            [] => {
+                return Err(IngestError::NoShapefile {
+                    path: path.to_path_buf(),
+                }
+                .into())
+            }
             many => {
-                return Err(Error::config(
-                    config_path,
-                    format!(
-                    "{} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}",
-                    source.path.display(),
-                    many.len(),
-                    many.iter().map(stem).collect::<Vec<_>>().join(", ")
-                ),
-                ))
+                return Err(IngestError::ManyShapefiles {
+                    config: config_path.to_path_buf(),
+                    file: source.path.clone(),
+                    shapefiles: many.iter().map(stem).collect(),
+                }
+                .into())
             }
         },
     };
@@ -419,7 +419,10 @@ fn transcode_to_memory(
     sep: Option<char>,
 ) -> Result<PathBuf> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let bytes = std::fs::read(path).map_err(|e| Error::input(path, e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (text, _, _) = enc.decode(&bytes);
     let text = match sep {
         Some(sep) => std::borrow::Cow::Owned(to_comma_separated(&text, sep)),

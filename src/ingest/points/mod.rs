@@ -26,11 +26,11 @@
 mod template;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::crs::{self, CrsPlan};
 use crate::ingest::gdal::{read_table, Table};
 use crate::ingest::mapping::Mapper;
-use crate::ingest::{IngestConfig, SourceConfig};
+use crate::ingest::{IngestConfig, IngestError, SourceConfig};
 use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
 use crate::model::Provenance;
 use geo::{Coord, LineString, Polygon};
@@ -53,17 +53,15 @@ fn parse_rows(
     let x_col = source.x.as_deref().unwrap_or("Xcoord");
     let y_col = source.y.as_deref().unwrap_or("Ycoord");
     let need = |name: &str| {
-        table.column(name).ok_or_else(|| {
-            Error::config(
-                config_path,
-                format!(
-                    "{} layer {} is read with preset \"imsma-ng-points\" but has no column \"{name}\"; its columns are: {}",
-                    table.shown,
-                    table.layer,
-                    table.columns.join(", ")
-                ),
-            )
-        })
+        table
+            .column(name)
+            .ok_or_else(|| IngestError::NoTemplateColumn {
+                config: config_path.to_path_buf(),
+                table: table.shown.clone(),
+                layer: table.layer.clone(),
+                column: name.to_string(),
+                columns: table.columns.clone(),
+            })
     };
     let (poly_i, no_i, x_i, y_i) = (
         need(poly_col)?,
@@ -175,21 +173,19 @@ pub(super) fn read(
     let mapper = Mapper::new(source, &columns, &config_path, &desc, &mut source_diags)?;
     diags.extend(source_diags);
     let mut attr_rows: HashMap<String, usize> = HashMap::new();
-    if let (Some(t), Some(id_col)) = (&attr_table, mapper.column("id")) {
+    if let (Some(t), Some(id_col)) = (&attr_table, mapper.column(crate::ingest::Field::Id)) {
         for (i, r) in t.rows.iter().enumerate() {
             if let Some(id) = text(r.get(id_col).and_then(Option::as_ref)) {
                 attr_rows.entry(id).or_insert(i);
             }
         }
     } else if let Some(t) = &attr_table {
-        return Err(Error::config(
-            &config_path,
-            format!(
-                "{} has no id column to join the polygons on; name it with [source.fields] id = \"COLUMN\". Columns: {}",
-                t.shown,
-                t.columns.join(", ")
-            ),
-        ));
+        return Err(IngestError::NoJoinColumn {
+            config: config_path.to_path_buf(),
+            table: t.shown.clone(),
+            columns: t.columns.clone(),
+        }
+        .into());
     }
 
     let mut records = Vec::new();
