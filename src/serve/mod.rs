@@ -121,10 +121,8 @@ impl Drop for Slot {
     }
 }
 
-async fn accept(listener: tokio::net::TcpListener, root: Arc<PathBuf>) {
-    let max = max_connections();
-    let serving = Arc::new(AtomicUsize::new(0));
-    let refusing = Arc::new(AtomicUsize::new(0));
+/// hyper's HTTP/1.1 server with this server's limits.
+fn http1_builder() -> http1::Builder {
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -132,7 +130,48 @@ async fn accept(listener: tokio::net::TcpListener, root: Arc<PathBuf>) {
         .max_header_size(MAX_HEAD)
         .max_headers(MAX_HEADERS)
         .max_buf_size(2 * MAX_HEAD);
-    let builder = Arc::new(builder);
+    builder
+}
+
+/// Everything the server sends back on a connection on which a client sent
+/// `request` and then closed its side: the whole HTTP stack, in memory, for
+/// the fuzz target (`root` must be canonical). Bounded to 10 s.
+pub fn answer_bytes(root: &Path, request: &[u8]) -> Vec<u8> {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
+        return Vec::new();
+    };
+    let root = Arc::new(root.to_path_buf());
+    let request = request.to_vec();
+    runtime.block_on(async move {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let service = hyper::service::service_fn(move |req| {
+            let res = respond::respond(&root, &req);
+            std::future::ready(Ok::<_, std::convert::Infallible>(res))
+        });
+        tokio::spawn(async move {
+            let _ = http1_builder()
+                .serve_connection(TokioIo::new(server), service)
+                .await;
+        });
+        let (mut rx, mut tx) = tokio::io::split(client);
+        tokio::spawn(async move {
+            let _ = tx.write_all(&request).await;
+            let _ = tx.shutdown().await;
+        });
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), rx.read_to_end(&mut out)).await;
+        out
+    })
+}
+
+async fn accept(listener: tokio::net::TcpListener, root: Arc<PathBuf>) {
+    let max = max_connections();
+    let serving = Arc::new(AtomicUsize::new(0));
+    let refusing = Arc::new(AtomicUsize::new(0));
+    let builder = Arc::new(http1_builder());
     let mut backoff = Duration::from_millis(10);
     loop {
         let stream = match listener.accept().await {
