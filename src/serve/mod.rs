@@ -27,8 +27,9 @@
 //! Why hyper: tiny_http has no header size limit nor timeouts and grows its
 //! thread pool without bound; axum adds routing and tower layers that a
 //! static server does not need. hyper (http1 server only) with tokio's
-//! current-thread runtime (rt, net, time) adds 12 crates, about 0.3 MB to the
-//! release binary and about 25 s of one core to a clean build.
+//! current-thread runtime (rt, net, time, io-util) adds 12 crates, about
+//! 0.3 MB of code to the release binary and about 30 s of one core to a
+//! clean release build (tokio 15 s, hyper 5 s, http 3 s).
 
 mod files;
 mod io;
