@@ -15,13 +15,14 @@ use std::path::PathBuf;
 pub type Body = fn(&[u8]);
 
 /// The targets, by name, for the seed-corpus tests and scripts/fuzz.
-pub const TARGETS: [(&str, Body); 6] = [
+pub const TARGETS: [(&str, Body); 7] = [
     ("geojson", geojson),
     ("csv_wkt", csv_wkt),
     ("points", points),
     ("config", config),
     ("mvt", mvt),
     ("pmtiles", pmtiles),
+    ("serve", serve),
 ];
 
 /// A scratch file of this process and thread.
@@ -251,4 +252,55 @@ pub fn pmtiles(data: &[u8]) {
         assert_eq!(a.tile(*z, *x, *y).expect("reads").as_ref(), Some(body));
     }
     let _ = std::fs::remove_file(&path);
+}
+
+/// `clearmap serve`'s own parsing: the bytes as a `Range` header against a
+/// file length (a range served lies inside the file), as a request target
+/// (a path resolved lies inside the root, and never through the symlink
+/// that points out), and as everything a client sends on a connection,
+/// through hyper and the server's answers (whatever comes back starts as an
+/// HTTP/1.1 response and never holds the file outside).
+pub fn serve(data: &[u8]) {
+    use clearmap::serve::{answer_bytes, range, resolve, Range};
+    static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let Some(root) = ROOT.get_or_init(serve_root) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(data);
+    let len = data.len() as u64 * 7 / 3;
+    match range(&text, len) {
+        Range::Part { start, end } => assert!(start <= end && end < len, "{text:?}"),
+        Range::Whole | Range::Unsatisfiable => {}
+    }
+    if let Ok(p) = resolve(root, &text) {
+        assert!(p.starts_with(root) && p.is_file(), "{text:?} -> {p:?}");
+    }
+    let out = answer_bytes(root, data);
+    assert!(
+        out.is_empty() || out.starts_with(b"HTTP/1.1 "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    assert!(
+        !out.windows(7).any(|w| w == b"OUTSIDE"),
+        "served the file outside"
+    );
+}
+
+/// A bundle to serve (index.html, tiles, a subfolder, a symlink out) in a
+/// directory of this process, made once.
+fn serve_root() -> Option<PathBuf> {
+    let base = std::env::temp_dir().join(format!("clearmap-fuzz-serve-{}", std::process::id()));
+    let root = base.join("bundle");
+    std::fs::create_dir_all(root.join("sub")).ok()?;
+    std::fs::write(base.join("secret"), "OUTSIDE").ok()?;
+    std::fs::write(root.join("index.html"), "<p>map</p>").ok()?;
+    std::fs::write(root.join("sub/index.html"), "sub").ok()?;
+    std::fs::write(root.join("tiles.pmtiles"), [7u8; 300]).ok()?;
+    #[cfg(unix)]
+    {
+        let _ = std::os::unix::fs::symlink(base.join("secret"), root.join("leak"));
+        let _ = std::os::unix::fs::symlink(&base, root.join("up"));
+    }
+    root.canonicalize().ok()
 }

@@ -14,6 +14,7 @@ mod paper_cuts_e;
 mod paper_cuts_f;
 mod props;
 mod reconcile;
+mod serve_limits;
 mod shared_borders;
 mod tables;
 mod tile_cases;
