@@ -5,7 +5,7 @@
 //! → [`emit`]; [`pipeline`] runs them and [`cli`] is the command line. The
 //! stages share their geometric primitives through [`geometry`].
 
-pub mod batch;
+mod batch;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;
@@ -14,8 +14,8 @@ pub mod error;
 pub mod geometry;
 mod guard;
 pub mod ingest;
-pub mod log;
-pub mod manifest;
+mod log;
+mod manifest;
 pub mod measure;
 pub mod model;
 pub mod normalize;

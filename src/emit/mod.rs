@@ -4,9 +4,9 @@
 //! directory whole ([`atomic`]) once every figure has been computed and checked.
 
 pub mod atomic;
-pub mod changes;
-pub mod geojson;
-pub mod page;
+pub(crate) mod changes;
+pub(crate) mod geojson;
+pub(crate) mod page;
 pub mod tables;
 pub mod tiles;
 

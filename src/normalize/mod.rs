@@ -2,7 +2,7 @@
 //! oriented WGS84 geometry. Records that cannot be used are quarantined here with
 //! a diagnostic that names them; nothing leaves this stage unaccounted for.
 
-pub mod repair;
+mod repair;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::ingest::limits::too_large;

@@ -16,7 +16,7 @@
 //! 6. Report overlaps, duplicate geometries, wrong release links and area
 //!    mismatches ([`checks`]).
 
-pub mod checks;
+mod checks;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::geometry::area;
