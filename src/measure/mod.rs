@@ -4,6 +4,7 @@
 
 pub mod accounting;
 pub mod area;
+mod cluster;
 pub mod ops;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
