@@ -13,8 +13,8 @@ pub mod tiles;
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::ingest::InputFile;
-use crate::measure::Accounting;
-use crate::model::Role;
+use crate::measure::{Accounting, Region, Year};
+use crate::model::{Classification, Role};
 use crate::normalize::RecordCounts;
 use crate::reconcile::Reconciled;
 use atomic::Staging;
@@ -59,11 +59,12 @@ pub struct Summary {
     pub name: Option<String>,
     pub as_of: Option<String>,
     pub area_m2: BTreeMap<&'static str, f64>,
-    pub remaining_by_classification: BTreeMap<&'static str, ShareOut>,
-    pub remaining_by_region: BTreeMap<String, ShareOut>,
+    pub remaining_by_classification: BTreeMap<Classification, ShareOut>,
+    pub remaining_by_region: BTreeMap<Region, ShareOut>,
     /// Not additive: a hazard with several contamination types counts under each.
     pub remaining_by_contamination: BTreeMap<String, ShareOut>,
-    pub released_by_year: BTreeMap<String, BTreeMap<&'static str, f64>>,
+    /// Year → outcome and `total` → m².
+    pub released_by_year: BTreeMap<Year, BTreeMap<&'static str, f64>>,
     pub records: BTreeMap<&'static str, RecordCounts>,
     pub diagnostics: BTreeMap<&'static str, usize>,
     pub inputs: Vec<InputFile>,
@@ -105,9 +106,9 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             .accounting
             .by_classification
             .iter()
-            .map(|(k, v)| (*k, share(v)))
+            .map(|(c, v)| (*c, share(v)))
             .collect(),
-        remaining_by_region: b.accounting.by_region.iter().map(|(k, v)| (k.clone(), share(v))).collect(),
+        remaining_by_region: b.accounting.by_region.iter().map(|(r, v)| (r.clone(), share(v))).collect(),
         remaining_by_contamination: b
             .accounting
             .by_contamination
@@ -119,15 +120,10 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             .released_by_year
             .iter()
             .map(|(y, v)| {
-                (
-                    y.clone(),
-                    BTreeMap::from([
-                        ("cancelled", round_area(v.cancelled)),
-                        ("reduced", round_area(v.reduced)),
-                        ("cleared", round_area(v.cleared)),
-                        ("total", round_area(v.total)),
-                    ]),
-                )
+                let mut by_outcome: BTreeMap<&'static str, f64> =
+                    v.released.iter().map(|(o, a)| (o.as_str(), round_area(*a))).collect();
+                by_outcome.insert("total", round_area(v.total));
+                (*y, by_outcome)
             })
             .collect(),
         records: b.reconciled.counts.iter().map(|(r, c)| (r.as_str(), *c)).collect(),
@@ -245,18 +241,9 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
             props.insert("region".into(), json!(h.region));
             props.insert("area_m2".into(), json!(round_area(r.area_m2)));
             props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
-            props.insert(
-                "released_cancelled_m2".into(),
-                json!(round_area(r.released_m2[0])),
-            );
-            props.insert(
-                "released_reduced_m2".into(),
-                json!(round_area(r.released_m2[1])),
-            );
-            props.insert(
-                "released_cleared_m2".into(),
-                json!(round_area(r.released_m2[2])),
-            );
+            for (o, a) in r.released_m2.iter() {
+                props.insert(format!("released_{}_m2", o.as_str()), json!(round_area(*a)));
+            }
             props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
             fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
         }

@@ -8,6 +8,7 @@
 //! (`remaining_by_class_region`), for tables that cross the two.
 
 use super::cluster::{measure_cluster, ClusterOut};
+use super::keys::{ByOutcome, Region, Year};
 use crate::diagnostics::Diagnostics;
 use crate::error::{Error, Result};
 use crate::model::{Classification, Outcome};
@@ -88,11 +89,11 @@ pub struct Share {
 }
 
 /// Released area of one year, m², by outcome.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct YearReleased {
-    pub cancelled: f64,
-    pub reduced: f64,
-    pub cleared: f64,
+    pub released: ByOutcome<f64>,
+    /// The year's pieces added up as they come (not the sum of `released`,
+    /// which adds in another order).
     pub total: f64,
 }
 
@@ -103,8 +104,8 @@ pub struct HazardResult {
     pub remaining_m2: f64,
     /// The hazard's land no release covers; empty for closed hazards.
     pub remaining: MultiPolygon<f64>,
-    /// Land of this hazard released, by outcome (cancelled, reduced, cleared).
-    pub released_m2: [f64; 3],
+    /// Land of this hazard released, by outcome.
+    pub released_m2: ByOutcome<f64>,
 }
 
 /// One attributed release piece (releases.geojson).
@@ -121,17 +122,17 @@ pub struct ReleasePiece {
 #[derive(Debug, Default)]
 pub struct Accounting {
     pub figures: Figures,
-    pub by_classification: BTreeMap<&'static str, Share>,
-    pub by_region: BTreeMap<String, Share>,
+    pub by_classification: BTreeMap<Classification, Share>,
+    pub by_region: BTreeMap<Region, Share>,
     /// (classification, region) → remaining area of that atom, m². Summed over
     /// classifications it gives `by_region`, over regions `by_classification`
     /// (the same atoms, so the cells of a class × region table add up).
-    pub remaining_by_class_region: BTreeMap<(&'static str, String), f64>,
+    pub remaining_by_class_region: BTreeMap<(Classification, Region), f64>,
     /// Contamination type → remaining land of hazards with that type. Not
     /// additive: a hazard with several types counts under each.
     pub by_contamination: BTreeMap<String, Share>,
-    /// Year ("2019", or "undated") → released area by outcome.
-    pub released_by_year: BTreeMap<String, YearReleased>,
+    /// Year of the release date → released area by outcome.
+    pub released_by_year: BTreeMap<Year, YearReleased>,
     /// Parallel to `Reconciled::hazards`.
     pub hazards: Vec<HazardResult>,
     /// In release order (by id).
@@ -141,9 +142,6 @@ pub struct Accounting {
 
 /// The contamination key for hazards that name none.
 pub const UNSPECIFIED: &str = "unspecified";
-
-/// The region name used for hazards without one.
-pub const NO_REGION: &str = "(no region)";
 
 /// Measure every cluster and add up the results.
 pub fn measure(rec: &Reconciled) -> Result<Accounting> {
@@ -205,14 +203,14 @@ impl Accounting {
                     area_m2: 0.0,
                     remaining_m2: 0.0,
                     remaining: MultiPolygon::new(vec![]),
-                    released_m2: [0.0; 3],
+                    released_m2: ByOutcome::default(),
                 };
                 hazards
             ],
             ..Default::default()
         };
         for c in Classification::ALL {
-            acc.by_classification.insert(c.as_str(), Share::default());
+            acc.by_classification.insert(c, Share::default());
         }
         acc
     }
@@ -234,9 +232,7 @@ impl Accounting {
         }
         for (k, v) in out.by_year {
             let e = self.released_by_year.entry(k).or_default();
-            e.cancelled += v.cancelled;
-            e.reduced += v.reduced;
-            e.cleared += v.cleared;
+            e.released += v.released;
             e.total += v.total;
         }
         for (i, h) in out.hazards {
@@ -253,11 +249,11 @@ impl Accounting {
                 continue;
             }
             self.by_classification
-                .entry(h.classification.as_str())
+                .entry(h.classification)
                 .or_default()
                 .count += 1;
             self.by_region
-                .entry(h.region.clone().unwrap_or_else(|| NO_REGION.into()))
+                .entry(Region::of(h.region.as_deref()))
                 .or_default()
                 .count += 1;
             if h.contamination.is_empty() {

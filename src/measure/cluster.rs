@@ -22,13 +22,12 @@
 //! Boolean operations are planar in lon/lat (as GEOS/shapely do); every area is
 //! geodesic.
 
-use super::accounting::{
-    Figures, HazardResult, ReleasePiece, YearReleased, NO_REGION, UNSPECIFIED,
-};
+use super::accounting::{Figures, HazardResult, ReleasePiece, YearReleased, UNSPECIFIED};
 use super::area::area;
+use super::keys::{ByOutcome, Region, Year};
 use super::ops;
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::model::{Classification, Outcome, Release};
+use crate::model::{Classification, Release};
 use crate::reconcile::{Cluster, Reconciled};
 use geo::MultiPolygon;
 use std::collections::{BTreeMap, HashMap};
@@ -37,10 +36,10 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Default)]
 pub(super) struct ClusterOut {
     pub(super) figures: Figures,
-    pub(super) by_class: BTreeMap<&'static str, f64>,
-    pub(super) by_region: BTreeMap<String, f64>,
-    pub(super) by_class_region: BTreeMap<(&'static str, String), f64>,
-    pub(super) by_year: BTreeMap<String, YearReleased>,
+    pub(super) by_class: BTreeMap<Classification, f64>,
+    pub(super) by_region: BTreeMap<Region, f64>,
+    pub(super) by_class_region: BTreeMap<(Classification, Region), f64>,
+    pub(super) by_year: BTreeMap<Year, YearReleased>,
     pub(super) hazards: Vec<(usize, HazardResult)>,
     pub(super) pieces: Vec<ReleasePiece>,
     pub(super) by_contamination: BTreeMap<String, f64>,
@@ -229,12 +228,8 @@ fn release_pieces(
             continue;
         }
         *out.figures.released_mut(r.outcome) += a;
-        let y = out.by_year.entry(year_key(r)).or_default();
-        match r.outcome {
-            Outcome::Cancelled => y.cancelled += a,
-            Outcome::Reduced => y.reduced += a,
-            Outcome::Cleared => y.cleared += a,
-        }
+        let y = out.by_year.entry(Year::of(r.date)).or_default();
+        y.released[r.outcome] += a;
         y.total += a;
         piece_of.insert(ri, out.pieces.len());
         out.pieces.push(ReleasePiece {
@@ -261,20 +256,6 @@ fn not_attributed(r: &Release, outside_every_hazard: bool) -> Diagnostic {
     )
     .record(&r.provenance)
     .fix("no land attributed to it")
-}
-
-fn year_key(r: &Release) -> String {
-    r.date
-        .map(|d| d.format("%Y").to_string())
-        .unwrap_or_else(|| "undated".into())
-}
-
-fn outcome_slot(o: Outcome) -> usize {
-    match o {
-        Outcome::Cancelled => 0,
-        Outcome::Reduced => 1,
-        Outcome::Cleared => 2,
-    }
 }
 
 /// Step 3: per hazard, its remaining part (the hazard minus the releases near
@@ -310,7 +291,7 @@ fn hazard_results(
             let a = area(&rem);
             (rem, a)
         };
-        let mut released_m2 = [0.0; 3];
+        let mut released_m2 = ByOutcome::default();
         for ri in &near {
             let Some(&p) = piece_of.get(ri) else { continue };
             let piece = &mut out.pieces[p];
@@ -321,7 +302,7 @@ fn hazard_results(
                 area(&ops::intersection(&piece.geometry, &h.geometry))
             };
             if a > 0.0 {
-                released_m2[outcome_slot(rl[*ri].outcome)] += a;
+                released_m2[rl[*ri].outcome] += a;
                 piece.hazards.push(hi);
             }
         }
@@ -349,30 +330,17 @@ fn hazard_results(
     }
 }
 
-/// Where hazards of different classes overlap, the land counts as the first
-/// class of this list.
-const CLASS_PRECEDENCE: [Classification; 3] = [
-    Classification::Cha,
-    Classification::Sha,
-    Classification::Other,
-];
-
-fn class_rank(c: Classification) -> usize {
-    CLASS_PRECEDENCE.iter().position(|&x| x == c).unwrap_or(2)
-}
-
 /// Step 4: the remaining land split into (classification, region) atoms, so
-/// that both breakdowns add up to the same remaining figure exactly.
+/// that both breakdowns add up to the same remaining figure exactly. The
+/// atoms take the land in key order: [`Classification`] orders by precedence
+/// where classes overlap (CHA, SHA, other), [`Region`] by name.
 fn remaining_atoms(rec: &Reconciled, u: &Unions, remaining: f64, out: &mut ClusterOut) {
     let hz = &rec.hazards;
-    let mut groups: BTreeMap<(usize, &str), Vec<&MultiPolygon<f64>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Classification, Region), Vec<&MultiPolygon<f64>>> = BTreeMap::new();
     for &i in &u.open {
         let h = &hz[i];
         groups
-            .entry((
-                class_rank(h.classification),
-                h.region.as_deref().unwrap_or(NO_REGION),
-            ))
+            .entry((h.classification, Region::of(h.region.as_deref())))
             .or_default()
             .push(&h.geometry);
     }
@@ -388,15 +356,11 @@ fn remaining_atoms(rec: &Reconciled, u: &Unions, remaining: f64, out: &mut Clust
     } else {
         1.0
     };
-    for ((rank, region), a) in atoms {
+    for ((class, region), a) in atoms {
         let a = a * scale;
-        *out.by_class
-            .entry(CLASS_PRECEDENCE[rank].as_str())
-            .or_default() += a;
-        *out.by_region.entry(region.to_string()).or_default() += a;
-        *out.by_class_region
-            .entry((CLASS_PRECEDENCE[rank].as_str(), region.to_string()))
-            .or_default() += a;
+        *out.by_class.entry(class).or_default() += a;
+        *out.by_region.entry(region.clone()).or_default() += a;
+        *out.by_class_region.entry((class, region)).or_default() += a;
     }
 }
 
@@ -457,14 +421,14 @@ fn same_set(a: &[usize], b: &[usize]) -> bool {
 
 /// Split the remaining land (∪ groups − releases) among groups in priority
 /// order: each group gets what no earlier group and no release covers.
-fn partition<K: Copy>(
+fn partition<K: Clone>(
     groups: Vec<(K, Vec<&MultiPolygon<f64>>)>,
     releases: &MultiPolygon<f64>,
     remaining_total: f64,
 ) -> Vec<(K, f64)> {
-    if groups.len() == 1 {
+    if let [(k, _)] = groups.as_slice() {
         // One group holds all remaining land: no boolean work needed.
-        return vec![(groups[0].0, remaining_total)];
+        return vec![(k.clone(), remaining_total)];
     }
     let mut taken = releases.clone();
     let mut out = Vec::with_capacity(groups.len());

@@ -5,6 +5,8 @@
 pub mod accounting;
 pub mod area;
 mod cluster;
+pub mod keys;
 pub mod ops;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
+pub use keys::{ByOutcome, Region, Year};
