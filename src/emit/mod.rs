@@ -13,7 +13,7 @@ pub mod tiles;
 use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::ingest::InputFile;
-use crate::measure::{Accounting, Region, Year};
+use crate::measure::{Accounting, Figures, Region, Year};
 use crate::model::{Classification, Role};
 use crate::normalize::RecordCounts;
 use crate::reconcile::Reconciled;
@@ -77,10 +77,9 @@ pub struct ShareOut {
     pub area_m2: f64,
 }
 
-/// Build the summary document.
-pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
-    let f = &b.accounting.figures;
-    let area_m2 = BTreeMap::from([
+/// summary.json's `area_m2`: the headline figures, rounded.
+pub(crate) fn area_m2(f: &Figures) -> BTreeMap<&'static str, f64> {
+    BTreeMap::from([
         ("total", round_area(f.total)),
         ("remaining", round_area(f.remaining)),
         ("cleared", round_area(f.cleared)),
@@ -91,7 +90,16 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             "released_outside_hazards",
             round_area(f.released_outside_hazards),
         ),
-    ]);
+    ])
+}
+
+/// summary.json's `as_of`.
+pub(crate) fn as_of(cfg: &EmitConfig) -> Option<String> {
+    cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Build the summary document.
+pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
     let share = |s: &crate::measure::accounting::Share| ShareOut {
         count: s.count,
         area_m2: round_area(s.area_m2),
@@ -100,8 +108,8 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
         clearmap_version: env!("CARGO_PKG_VERSION"),
         country: cfg.country.clone(),
         name: cfg.name.clone(),
-        as_of: cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
-        area_m2,
+        as_of: as_of(cfg),
+        area_m2: area_m2(&b.accounting.figures),
         remaining_by_classification: b
             .accounting
             .by_classification
