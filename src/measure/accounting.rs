@@ -1,5 +1,5 @@
 //! The product of measure, [`Accounting`], and its sum over clusters: each
-//! cluster is measured apart ([`super::cluster`]: clusters share no land) and
+//! cluster is measured apart (`cluster.rs`: clusters share no land) and
 //! the results are added in cluster order, so the figures do not depend on the
 //! thread count; then docs/design.md's conservation is checked on the whole.
 //!

@@ -10,20 +10,21 @@
 //!    for the first release that covers it.
 //! 3. [`hazard_results`]: each hazard's remaining part and the land of it
 //!    released, by outcome.
-//! 4. [`remaining_atoms`] partition the remaining land into atoms keyed by
-//!    (classification, region): where hazards of different classes overlap the
-//!    land counts as CHA, then SHA, then other; among hazards of its class it
-//!    counts for the region first in name order. remaining and both breakdowns
-//!    are sums of the same atoms, so they agree exactly.
-//!    [`contamination_shares`] give each contamination type the remaining land
-//!    of its hazards (not additive).
+//! 4. The breakdowns ([`super::breakdown`]): [`remaining_atoms`] partition
+//!    the remaining land into atoms keyed by (classification, region): where
+//!    hazards of different classes overlap the land counts as CHA, then SHA,
+//!    then other; among hazards of its class it counts for the region first
+//!    in name order. remaining and both breakdowns are sums of the same atoms,
+//!    so they agree exactly. [`contamination_shares`] give each contamination
+//!    type the remaining land of its hazards (not additive).
 //!
 //! Conservation is checked on the sum of all clusters ([`super::accounting`]).
 //! Boolean operations are planar in lon/lat (as GEOS/shapely do); every area is
 //! geodesic.
 
-use super::accounting::{Figures, HazardResult, ReleasePiece, YearReleased, UNSPECIFIED};
+use super::accounting::{Figures, HazardResult, ReleasePiece, YearReleased};
 use super::area::area;
+use super::breakdown::{contamination_shares, remaining_atoms};
 use super::keys::{ByOutcome, Region, Year};
 use super::ops;
 use crate::diagnostics::{Code, Diagnostic, Severity};
@@ -59,8 +60,8 @@ pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let area = remaining.area;
     hazard_results(c, rec, &piece_of, remaining, &mut out);
     out.figures.remaining = area;
-    remaining_atoms(rec, &u, area, &mut out);
-    contamination_shares(rec, &u, area, &mut out);
+    remaining_atoms(rec, &u.open, &u.releases, area, &mut out);
+    contamination_shares(rec, &u.open, &u.releases, area, &mut out);
     out
 }
 
@@ -330,77 +331,9 @@ fn hazard_results(
     }
 }
 
-/// Step 4: the remaining land split into (classification, region) atoms, so
-/// that both breakdowns add up to the same remaining figure exactly. The
-/// atoms take the land in key order: [`Classification`] orders by precedence
-/// where classes overlap (CHA, SHA, other), [`Region`] by name.
-fn remaining_atoms(rec: &Reconciled, u: &Unions, remaining: f64, out: &mut ClusterOut) {
-    let hz = &rec.hazards;
-    let mut groups: BTreeMap<(Classification, Region), Vec<&MultiPolygon<f64>>> = BTreeMap::new();
-    for &i in &u.open {
-        let h = &hz[i];
-        groups
-            .entry((h.classification, Region::of(h.region.as_deref())))
-            .or_default()
-            .push(&h.geometry);
-    }
-    let atoms = partition(groups.into_iter().collect(), &u.releases, remaining);
-    // The atoms are measured apart, so their sum differs from |Hₒ − R| by the
-    // overlay's rounding (~1e-9 relative): enough to print a remaining larger
-    // than the total where nothing is released. The headline figure is the
-    // union's own area, and the atoms share out that noise in proportion, so
-    // both breakdowns still add up to it.
-    let atoms_sum: f64 = atoms.iter().map(|(_, a)| a).sum();
-    let scale = if atoms_sum > 0.0 {
-        remaining / atoms_sum
-    } else {
-        1.0
-    };
-    for ((class, region), a) in atoms {
-        let a = a * scale;
-        *out.by_class.entry(class).or_default() += a;
-        *out.by_region.entry(region.clone()).or_default() += a;
-        *out.by_class_region.entry((class, region)).or_default() += a;
-    }
-}
-
-/// Step 4, contamination: types overlap by nature (one hazard, several types),
-/// so each type gets all the remaining land of its hazards and these do not
-/// add up.
-fn contamination_shares(rec: &Reconciled, u: &Unions, remaining: f64, out: &mut ClusterOut) {
-    let hz = &rec.hazards;
-    let mut contamination: BTreeMap<&str, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
-    for &i in &u.open {
-        let h = &hz[i];
-        if h.contamination.is_empty() {
-            contamination
-                .entry(UNSPECIFIED)
-                .or_default()
-                .push(&h.geometry);
-        }
-        for t in &h.contamination {
-            contamination
-                .entry(t.as_str())
-                .or_default()
-                .push(&h.geometry);
-        }
-    }
-    for (t, parts) in contamination {
-        let a = if parts.len() == u.open.len() {
-            remaining
-        } else {
-            let g = union(parts);
-            if u.no_releases() {
-                area(&g)
-            } else {
-                area(&ops::difference(&g, &u.releases))
-            }
-        };
-        *out.by_contamination.entry(t.to_string()).or_default() += a;
-    }
-}
-
-fn union<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPolygon<f64> {
+pub(super) fn union<'a>(
+    parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>,
+) -> MultiPolygon<f64> {
     let parts: Vec<&MultiPolygon<f64>> = parts.into_iter().filter(|m| !m.0.is_empty()).collect();
     match parts.len() {
         0 => MultiPolygon::new(vec![]),
@@ -417,30 +350,4 @@ fn same_set(a: &[usize], b: &[usize]) -> bool {
     let mut b = b.to_vec();
     b.sort_unstable();
     a == b.as_slice()
-}
-
-/// Split the remaining land (∪ groups − releases) among groups in priority
-/// order: each group gets what no earlier group and no release covers.
-fn partition<K: Clone>(
-    groups: Vec<(K, Vec<&MultiPolygon<f64>>)>,
-    releases: &MultiPolygon<f64>,
-    remaining_total: f64,
-) -> Vec<(K, f64)> {
-    if let [(k, _)] = groups.as_slice() {
-        // One group holds all remaining land: no boolean work needed.
-        return vec![(k.clone(), remaining_total)];
-    }
-    let mut taken = releases.clone();
-    let mut out = Vec::with_capacity(groups.len());
-    for (k, parts) in groups {
-        let g = union(parts);
-        let share = if taken.0.is_empty() {
-            g.clone()
-        } else {
-            ops::difference(&g, &taken)
-        };
-        out.push((k, area(&share)));
-        taken = union([&taken, &g]);
-    }
-    out
 }

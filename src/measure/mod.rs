@@ -4,8 +4,9 @@
 
 pub mod accounting;
 pub mod area;
+mod breakdown;
 mod cluster;
-pub mod keys;
+mod keys;
 pub mod ops;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
