@@ -24,11 +24,13 @@ impl Role {
     }
 }
 
-/// IMAS land classification.
+/// IMAS land classification. The derived order is the precedence where
+/// hazards of different classes overlap (CHA, then SHA, then other), which is
+/// also the order of the names summary.json lists them by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Classification {
-    Sha,
     Cha,
+    Sha,
     Other,
 }
 
@@ -54,6 +56,13 @@ impl Classification {
             "other" => Some(Classification::Other),
             _ => None,
         }
+    }
+}
+
+/// As its name (`SHA`, `CHA`, `other`): a key of summary.json.
+impl Serialize for Classification {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

@@ -324,17 +324,12 @@ pub fn build_incremental(
     // without a previous bundle there is no change report in the new tree.
     let written = emit::write_bundle_with(&dir, &lock, &emit_cfg, &bundle, |staging, stage| {
         if let Some(prev) = &previous {
-            let area = emit::summary(&emit_cfg, &bundle).area_m2;
-            let as_of = cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string());
-            changes = Some(changes::write_changes(
-                staging,
-                stage,
-                prev,
-                &bundle,
-                &area,
-                as_of.as_deref(),
-                emit_cfg.precision,
-            )?);
+            let comparison = changes::Comparison {
+                previous: prev,
+                cfg: &emit_cfg,
+                bundle: &bundle,
+            };
+            changes = Some(changes::write_changes(staging, stage, comparison)?);
         }
         let text = manifest.to_json();
         staging.write(&stage.join(manifest::FILE), |w| {

@@ -18,7 +18,7 @@
 
 use super::atomic::Staging;
 use super::geojson::write_geometry;
-use super::Bundle;
+use super::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::geometry::round_area;
 use serde::Deserialize;
@@ -182,19 +182,28 @@ struct Listed<'a> {
     geometry: &'a geo::MultiPolygon<f64>,
 }
 
+/// What the change report compares: the previous bundle, and the bundle being
+/// written with its config.
+#[derive(Clone, Copy)]
+pub struct Comparison<'a> {
+    pub previous: &'a Previous,
+    pub cfg: &'a EmitConfig,
+    pub bundle: &'a Bundle<'a>,
+}
+
 /// Stage changes.json and changes.geojson into `out`.
-/// `area_m2` is the current summary's `area_m2`, as written.
-pub fn write_changes(
-    staging: &mut Staging,
-    out: &Path,
-    prev: &Previous,
-    b: &Bundle,
-    area_m2: &BTreeMap<&'static str, f64>,
-    as_of: Option<&str>,
-    precision: u8,
-) -> Result<ChangeCounts> {
+pub fn write_changes(staging: &mut Staging, out: &Path, c: Comparison) -> Result<ChangeCounts> {
+    let Comparison {
+        previous: prev,
+        cfg,
+        bundle: b,
+    } = c;
     let rec = b.reconciled;
     let acc = b.accounting;
+    // The current figures and date as summary.json writes them.
+    let area_m2 = &super::area_m2(&acc.figures);
+    let as_of = super::as_of(cfg);
+    let precision = cfg.precision;
     // The current listing: exactly the hazards hazards.geojson holds.
     let mut now: BTreeMap<&str, Listed> = BTreeMap::new();
     for (h, r) in rec.hazards.iter().zip(&acc.hazards) {

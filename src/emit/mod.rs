@@ -14,8 +14,8 @@ use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::error::{Error, Result};
 use crate::geometry::round_area;
 use crate::ingest::InputFile;
-use crate::measure::Accounting;
-use crate::model::Role;
+use crate::measure::{Accounting, Figures, Region, Year};
+use crate::model::{Classification, Role};
 use crate::normalize::RecordCounts;
 use crate::reconcile::Reconciled;
 use atomic::Staging;
@@ -60,11 +60,12 @@ pub struct Summary {
     pub name: Option<String>,
     pub as_of: Option<String>,
     pub area_m2: BTreeMap<&'static str, f64>,
-    pub remaining_by_classification: BTreeMap<&'static str, ShareOut>,
-    pub remaining_by_region: BTreeMap<String, ShareOut>,
+    pub remaining_by_classification: BTreeMap<Classification, ShareOut>,
+    pub remaining_by_region: BTreeMap<Region, ShareOut>,
     /// Not additive: a hazard with several contamination types counts under each.
     pub remaining_by_contamination: BTreeMap<String, ShareOut>,
-    pub released_by_year: BTreeMap<String, BTreeMap<&'static str, f64>>,
+    /// Year → outcome and `total` → m².
+    pub released_by_year: BTreeMap<Year, BTreeMap<&'static str, f64>>,
     pub records: BTreeMap<&'static str, RecordCounts>,
     pub diagnostics: BTreeMap<&'static str, usize>,
     pub inputs: Vec<InputFile>,
@@ -77,10 +78,9 @@ pub struct ShareOut {
     pub area_m2: f64,
 }
 
-/// Build the summary document.
-pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
-    let f = &b.accounting.figures;
-    let area_m2 = BTreeMap::from([
+/// summary.json's `area_m2`: the headline figures, rounded.
+pub(crate) fn area_m2(f: &Figures) -> BTreeMap<&'static str, f64> {
+    BTreeMap::from([
         ("total", round_area(f.total)),
         ("remaining", round_area(f.remaining)),
         ("cleared", round_area(f.cleared)),
@@ -91,7 +91,16 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             "released_outside_hazards",
             round_area(f.released_outside_hazards),
         ),
-    ]);
+    ])
+}
+
+/// summary.json's `as_of`.
+pub(crate) fn as_of(cfg: &EmitConfig) -> Option<String> {
+    cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Build the summary document.
+pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
     let share = |s: &crate::measure::accounting::Share| ShareOut {
         count: s.count,
         area_m2: round_area(s.area_m2),
@@ -100,15 +109,15 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
         clearmap_version: env!("CARGO_PKG_VERSION"),
         country: cfg.country.clone(),
         name: cfg.name.clone(),
-        as_of: cfg.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
-        area_m2,
+        as_of: as_of(cfg),
+        area_m2: area_m2(&b.accounting.figures),
         remaining_by_classification: b
             .accounting
             .by_classification
             .iter()
-            .map(|(k, v)| (*k, share(v)))
+            .map(|(c, v)| (*c, share(v)))
             .collect(),
-        remaining_by_region: b.accounting.by_region.iter().map(|(k, v)| (k.clone(), share(v))).collect(),
+        remaining_by_region: b.accounting.by_region.iter().map(|(r, v)| (r.clone(), share(v))).collect(),
         remaining_by_contamination: b
             .accounting
             .by_contamination
@@ -120,15 +129,10 @@ pub fn summary(cfg: &EmitConfig, b: &Bundle) -> Summary {
             .released_by_year
             .iter()
             .map(|(y, v)| {
-                (
-                    y.clone(),
-                    BTreeMap::from([
-                        ("cancelled", round_area(v.cancelled)),
-                        ("reduced", round_area(v.reduced)),
-                        ("cleared", round_area(v.cleared)),
-                        ("total", round_area(v.total)),
-                    ]),
-                )
+                let mut by_outcome: BTreeMap<&'static str, f64> =
+                    v.released.iter().map(|(o, a)| (o.as_str(), round_area(*a))).collect();
+                by_outcome.insert("total", round_area(v.total));
+                (*y, by_outcome)
             })
             .collect(),
         records: b.reconciled.counts.iter().map(|(r, c)| (r.as_str(), *c)).collect(),
@@ -246,18 +250,9 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
             props.insert("region".into(), json!(h.region));
             props.insert("area_m2".into(), json!(round_area(r.area_m2)));
             props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
-            props.insert(
-                "released_cancelled_m2".into(),
-                json!(round_area(r.released_m2[0])),
-            );
-            props.insert(
-                "released_reduced_m2".into(),
-                json!(round_area(r.released_m2[1])),
-            );
-            props.insert(
-                "released_cleared_m2".into(),
-                json!(round_area(r.released_m2[2])),
-            );
+            for (o, a) in r.released_m2.iter() {
+                props.insert(format!("released_{}_m2", o.as_str()), json!(round_area(*a)));
+            }
             props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
             fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
         }

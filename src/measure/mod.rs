@@ -3,7 +3,11 @@
 //! the breakdowns of summary.json.
 
 pub mod accounting;
+mod breakdown;
+mod cluster;
 mod error;
+mod keys;
 
 pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
 pub use error::MeasureError;
+pub use keys::{ByOutcome, Region, Year};

@@ -556,6 +556,14 @@ fn hand_made_cells_follow_the_atoms() {
     assert_close!(rt[7], acc.figures.remaining, 1e-9);
     assert_close!(rt[7], cha + sha_only + lone, 1e-6);
 
+    // summary.json lists the same keys as their text sorts: `(no region)`
+    // before the named regions there, CHA before SHA before other.
+    let summary = serde_json::to_string(&clearmap::emit::summary(&cfg, &b)).unwrap();
+    let at = |k: &str| summary.find(k).unwrap();
+    assert!(at("\"(no region)\":") < at("\"A\":") && at("\"A\":") < at("\"B\":"));
+    assert!(at("\"CHA\":") < at("\"SHA\":") && at("\"SHA\":") < at("\"other\":"));
+    assert!(at("\"2020\":") > at("\"released_by_year\""));
+
     let y = tables::released_by_year(&cfg, &b);
     assert_eq!(y.rows.len(), 2);
     assert_eq!(y.rows[0][0], text("2020"));

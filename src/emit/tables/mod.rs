@@ -33,7 +33,8 @@ use super::atomic::{self, Staging};
 use super::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::geometry::{round, round_area};
-use crate::measure::accounting::{NO_REGION, UNSPECIFIED};
+use crate::measure::accounting::UNSPECIFIED;
+use crate::measure::Region;
 use crate::model::Classification;
 use std::collections::BTreeMap;
 use std::io;
@@ -136,8 +137,8 @@ fn as_of(cfg: &EmitConfig) -> String {
 }
 
 /// Regions by name, the no-region bucket last.
-fn region_order(a: &str, b: &str) -> std::cmp::Ordering {
-    (a == NO_REGION, a).cmp(&(b == NO_REGION, b))
+fn region_order(a: &Region, b: &Region) -> std::cmp::Ordering {
+    (a.is_unassigned(), a).cmp(&(b.is_unassigned(), b))
 }
 
 /// Classifications in the column order of the region table.
@@ -152,33 +153,29 @@ const CLASSES: [Classification; 3] = [
 pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
     let acc = b.accounting;
     // Hazards with land remaining, per (classification, region).
-    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut counts: BTreeMap<(Classification, Region), usize> = BTreeMap::new();
     for (h, r) in b.reconciled.hazards.iter().zip(&acc.hazards) {
         if r.remaining_m2 > 0.0 {
-            let region = h.region.as_deref().unwrap_or(NO_REGION);
             *counts
-                .entry((h.classification.as_str(), region))
+                .entry((h.classification, Region::of(h.region.as_deref())))
                 .or_default() += 1;
         }
     }
-    let mut regions: Vec<&str> = acc.by_region.keys().map(String::as_str).collect();
-    regions.extend(
-        acc.remaining_by_class_region
-            .keys()
-            .map(|(_, r)| r.as_str()),
-    );
+    let mut regions: Vec<&Region> = acc.by_region.keys().collect();
+    regions.extend(acc.remaining_by_class_region.keys().map(|(_, r)| r));
     regions.sort_by(|a, b| region_order(a, b));
     regions.dedup();
 
     let mut rows = Vec::with_capacity(regions.len() + 1);
     for region in regions {
-        let mut row = vec![Cell::text(region)];
+        let mut row = vec![Cell::text(region.name())];
         let mut count = 0;
         for c in CLASSES {
-            let n = counts.get(&(c.as_str(), region)).copied().unwrap_or(0);
+            let key = (c, region.clone());
+            let n = counts.get(&key).copied().unwrap_or(0);
             let a = acc
                 .remaining_by_class_region
-                .get(&(c.as_str(), region.to_string()))
+                .get(&key)
                 .copied()
                 .unwrap_or(0.0);
             count += n;
@@ -191,11 +188,7 @@ pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
     let mut total = vec![Cell::text(TOTAL)];
     let mut count = 0;
     for c in CLASSES {
-        let s = acc
-            .by_classification
-            .get(c.as_str())
-            .copied()
-            .unwrap_or_default();
+        let s = acc.by_classification.get(&c).copied().unwrap_or_default();
         count += s.count;
         total.extend([Cell::Count(s.count), Cell::m2(s.area_m2)]);
     }
@@ -236,19 +229,15 @@ pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
 /// Year of the release end date × outcome, a total row equal to summary.json.
 pub fn released_by_year(cfg: &EmitConfig, b: &Bundle) -> Table {
     let acc = b.accounting;
-    let mut years: Vec<(&String, _)> = acc.released_by_year.iter().collect();
-    years.sort_by(|a, b| (a.0 == "undated", a.0).cmp(&(b.0 == "undated", b.0)));
-    let mut rows: Vec<Vec<Cell>> = years
-        .into_iter()
+    // Years ascending, undated last: the order of `Year`.
+    let mut rows: Vec<Vec<Cell>> = acc
+        .released_by_year
+        .iter()
         .map(|(y, v)| {
-            vec![
-                Cell::text(y.as_str()),
-                Cell::m2(v.cancelled),
-                Cell::m2(v.reduced),
-                Cell::m2(v.cleared),
-                Cell::m2(v.total),
-                Cell::km2(v.total),
-            ]
+            let mut row = vec![Cell::text(y.to_string())];
+            row.extend(v.released.iter().map(|(_, a)| Cell::m2(*a)));
+            row.extend([Cell::m2(v.total), Cell::km2(v.total)]);
+            row
         })
         .collect();
     let f = &acc.figures;
@@ -490,8 +479,12 @@ mod tests {
 
     #[test]
     fn regions_sort_by_name_with_no_region_last() {
-        let mut r = vec![NO_REGION, "Zeta", "Alpha", "(a)"];
-        r.sort_by(|a, b| region_order(a, b));
-        assert_eq!(r, vec!["(a)", "Alpha", "Zeta", NO_REGION]);
+        let mut r: Vec<Region> = [None, Some("Zeta"), Some("Alpha"), Some("(a)")]
+            .into_iter()
+            .map(Region::of)
+            .collect();
+        r.sort_by(region_order);
+        let names: Vec<&str> = r.iter().map(Region::name).collect();
+        assert_eq!(names, vec!["(a)", "Alpha", "Zeta", "(no region)"]);
     }
 }

@@ -1,0 +1,355 @@
+//! One cluster's accounting (docs/design.md, "Accounting (normative)"), in the
+//! order of its rules; [`super::accounting`] adds the clusters up.
+//!
+//! With H = ∪ hazards, Hₒ = ∪ non-closed hazards, R = ∪ releases:
+//! 1. [`Unions`] and the headline figures: total = |H|; remaining = |Hₒ − R|;
+//!    closed_unreleased = |(H − Hₒ) − R|; released_outside_hazards = |R − H|.
+//! 2. [`release_pieces`] in priority order (dated, earliest, on one date
+//!    cleared, reduced, cancelled; undated last); each gets the piece
+//!    (r ∩ H) − ∪(earlier releases): every released square metre counts once,
+//!    for the first release that covers it.
+//! 3. [`hazard_results`]: each hazard's remaining part and the land of it
+//!    released, by outcome.
+//! 4. The breakdowns ([`super::breakdown`]): [`remaining_atoms`] partition
+//!    the remaining land into atoms keyed by (classification, region): where
+//!    hazards of different classes overlap the land counts as CHA, then SHA,
+//!    then other; among hazards of its class it counts for the region first
+//!    in name order. remaining and both breakdowns are sums of the same atoms,
+//!    so they agree exactly. [`contamination_shares`] give each contamination
+//!    type the remaining land of its hazards (not additive).
+//!
+//! Conservation is checked on the sum of all clusters ([`super::accounting`]).
+//! Boolean operations are planar in lon/lat (as GEOS/shapely do); every area is
+//! geodesic.
+
+use super::accounting::{Figures, HazardResult, ReleasePiece, YearReleased};
+use super::breakdown::{contamination_shares, remaining_atoms};
+use super::keys::{ByOutcome, Region, Year};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::geometry;
+use crate::geometry::area;
+use crate::model::{Classification, Release};
+use crate::reconcile::{Cluster, Reconciled};
+use geo::MultiPolygon;
+use std::collections::{BTreeMap, HashMap};
+
+/// What one cluster adds to the accounting.
+#[derive(Default)]
+pub(super) struct ClusterOut {
+    pub(super) figures: Figures,
+    pub(super) by_class: BTreeMap<Classification, f64>,
+    pub(super) by_region: BTreeMap<Region, f64>,
+    pub(super) by_class_region: BTreeMap<(Classification, Region), f64>,
+    pub(super) by_year: BTreeMap<Year, YearReleased>,
+    pub(super) hazards: Vec<(usize, HazardResult)>,
+    pub(super) pieces: Vec<ReleasePiece>,
+    pub(super) by_contamination: BTreeMap<String, f64>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+/// The accounting of one cluster, its rules in order.
+pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
+    let mut out = ClusterOut::default();
+    let u = Unions::of(c, rec);
+    let total = total(c, rec, &u);
+    let remaining = remaining(c, &u, total);
+    out.figures.total = total;
+    out.figures.closed_unreleased = closed_unreleased(&u);
+    out.figures.released_outside_hazards = released_outside_hazards(&u);
+    let piece_of = release_pieces(c, rec, &u.hazards, &mut out);
+    let area = remaining.area;
+    hazard_results(c, rec, &piece_of, remaining, &mut out);
+    out.figures.remaining = area;
+    remaining_atoms(rec, &u.open, &u.releases, area, &mut out);
+    contamination_shares(rec, &u.open, &u.releases, area, &mut out);
+    out
+}
+
+/// Step 1: the unions of the cluster's records.
+struct Unions {
+    /// H: every hazard.
+    hazards: MultiPolygon<f64>,
+    /// Hₒ: the hazards whose status is not closed.
+    open_hazards: MultiPolygon<f64>,
+    /// R: every release.
+    releases: MultiPolygon<f64>,
+    /// The open hazards (indices into `Reconciled::hazards`).
+    open: Vec<usize>,
+    /// Whether every hazard of the cluster is open (then Hₒ = H).
+    all_open: bool,
+}
+
+impl Unions {
+    fn of(c: &Cluster, rec: &Reconciled) -> Unions {
+        let (hz, rl) = (&rec.hazards, &rec.releases);
+        let hazards = union(c.hazards.iter().map(|&i| &hz[i].geometry));
+        let open: Vec<usize> = c
+            .hazards
+            .iter()
+            .copied()
+            .filter(|&i| !hz[i].status.is_closed())
+            .collect();
+        let all_open = open.len() == c.hazards.len();
+        let open_hazards = if all_open {
+            hazards.clone()
+        } else {
+            union(open.iter().map(|&i| &hz[i].geometry))
+        };
+        let releases = union(c.releases.iter().map(|&i| &rl[i].geometry));
+        Unions {
+            hazards,
+            open_hazards,
+            releases,
+            open,
+            all_open,
+        }
+    }
+
+    fn no_releases(&self) -> bool {
+        self.releases.0.is_empty()
+    }
+}
+
+/// total = |H|. A lone hazard's union is the hazard itself, measured by
+/// reconcile already.
+fn total(c: &Cluster, rec: &Reconciled, u: &Unions) -> f64 {
+    match c.hazards.as_slice() {
+        [one] => rec.hazard_areas[*one],
+        _ => area(&u.hazards),
+    }
+}
+
+/// remaining = |Hₒ − R|, and the difference itself where step 3 would compute
+/// it again.
+struct Remaining {
+    area: f64,
+    /// Hₒ − R of a cluster of one open hazard: that hazard's remaining part,
+    /// kept for step 3 rather than computed and measured twice.
+    lone: Option<MultiPolygon<f64>>,
+}
+
+/// |Hₒ − R|; step 4 splits it into breakdown atoms and sums them back. Never
+/// more than the total: Hₒ − R lies in H, and two overlays measured apart must
+/// not say otherwise by their rounding.
+fn remaining(c: &Cluster, u: &Unions, total: f64) -> Remaining {
+    if u.no_releases() && u.all_open {
+        return Remaining {
+            area: total,
+            lone: None,
+        };
+    }
+    if u.no_releases() {
+        return Remaining {
+            area: area(&u.open_hazards).min(total),
+            lone: None,
+        };
+    }
+    let rem = geometry::difference(&u.open_hazards, &u.releases);
+    let a = area(&rem).min(total);
+    let lone = (c.hazards.len() == 1 && u.open.len() == 1).then_some(rem);
+    Remaining { area: a, lone }
+}
+
+/// closed_unreleased = |(H − Hₒ) − R|: land of closed hazards that no open
+/// hazard and no release covers.
+fn closed_unreleased(u: &Unions) -> f64 {
+    if u.all_open {
+        return 0.0;
+    }
+    let closed_only = if u.open.is_empty() {
+        u.hazards.clone()
+    } else {
+        geometry::difference(&u.hazards, &u.open_hazards)
+    };
+    if u.no_releases() {
+        area(&closed_only)
+    } else {
+        area(&geometry::difference(&closed_only, &u.releases))
+    }
+}
+
+/// released_outside_hazards = |R − H|, reported apart from the conservation.
+fn released_outside_hazards(u: &Unions) -> f64 {
+    if u.no_releases() {
+        0.0
+    } else if u.hazards.0.is_empty() {
+        area(&u.releases)
+    } else {
+        area(&geometry::difference(&u.releases, &u.hazards))
+    }
+}
+
+/// The cluster's releases in priority order. `c.releases` ascends in
+/// reconcile's canonical order, and the sort is stable, so releases equal on
+/// the key (one id shared by disjoint records) keep that order, not the
+/// input's.
+fn priority_order(c: &Cluster, rl: &[Release]) -> Vec<usize> {
+    let mut order: Vec<usize> = c.releases.clone();
+    order.sort_by(|&a, &b| rl[a].priority_key().cmp(&rl[b].priority_key()));
+    order
+}
+
+/// Step 2: each release's piece, (r ∩ H) − ∪(earlier releases), added to the
+/// released figures and `released_by_year`; a release left with no land is
+/// reported. Neighbours come from the R-trees (an envelope that meets a
+/// cluster member is in the cluster). Returns release → index of its piece.
+fn release_pieces(
+    c: &Cluster,
+    rec: &Reconciled,
+    h_all: &MultiPolygon<f64>,
+    out: &mut ClusterOut,
+) -> HashMap<usize, usize> {
+    let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
+    let order = priority_order(c, rl);
+    let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(k, &r)| (r, k)).collect();
+    let mut piece_of: HashMap<usize, usize> = HashMap::new();
+    for (k, &ri) in order.iter().enumerate() {
+        let r = &rl[ri];
+        let Some(rbox) = index.release_boxes[ri] else {
+            continue;
+        };
+        let mut local: Vec<usize> = index.hazards_in(rbox).collect();
+        local.sort_unstable();
+        let inside = if local.is_empty() {
+            MultiPolygon::new(vec![])
+        } else {
+            geometry::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
+        };
+        let mut earlier: Vec<usize> = index.releases_in(rbox).filter(|j| rank[j] < k).collect();
+        earlier.sort_unstable_by_key(|j| rank[j]);
+        let piece = if earlier.is_empty() || inside.0.is_empty() {
+            inside
+        } else {
+            geometry::difference(&inside, &union(earlier.iter().map(|&j| &rl[j].geometry)))
+        };
+        let a = area(&piece);
+        if piece.0.is_empty() || a <= 0.0 {
+            let outside =
+                local.is_empty() || area(&geometry::intersection(&r.geometry, h_all)) <= 0.0;
+            out.diagnostics.push(not_attributed(r, outside));
+            continue;
+        }
+        *out.figures.released_mut(r.outcome) += a;
+        let y = out.by_year.entry(Year::of(r.date)).or_default();
+        y.released[r.outcome] += a;
+        y.total += a;
+        piece_of.insert(ri, out.pieces.len());
+        out.pieces.push(ReleasePiece {
+            release: ri,
+            geometry: piece,
+            area_m2: a,
+            hazards: Vec::new(),
+        });
+    }
+    piece_of
+}
+
+/// The report of a release that gets no land.
+fn not_attributed(r: &Release, outside_every_hazard: bool) -> Diagnostic {
+    let why = if outside_every_hazard {
+        "lies entirely outside every hazard"
+    } else {
+        "covers only land already released by earlier releases"
+    };
+    Diagnostic::new(
+        Code::ReleaseNotAttributed,
+        Severity::Info,
+        format!("release {why}"),
+    )
+    .record(&r.provenance)
+    .fix("no land attributed to it")
+}
+
+/// Step 3: per hazard, its remaining part (the hazard minus the releases near
+/// it) and the land of it each piece releases, by outcome; the pieces learn
+/// which hazards they release.
+fn hazard_results(
+    c: &Cluster,
+    rec: &Reconciled,
+    piece_of: &HashMap<usize, usize>,
+    mut remaining: Remaining,
+    out: &mut ClusterOut,
+) {
+    let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
+    for &hi in &c.hazards {
+        let h = &hz[hi];
+        let mut near: Vec<usize> = index.hazard_boxes[hi]
+            .map(|b| index.releases_in(b).collect())
+            .unwrap_or_default();
+        near.sort_unstable();
+        let area_m2 = rec.hazard_areas[hi];
+        let (remaining_part, remaining_m2) = if h.status.is_closed() {
+            (MultiPolygon::new(vec![]), 0.0)
+        } else if near.is_empty() {
+            (h.geometry.clone(), area_m2)
+        } else if let Some(rem) = remaining
+            .lone
+            .take()
+            .filter(|_| same_set(&near, &c.releases))
+        {
+            (rem, remaining.area)
+        } else {
+            let rem =
+                geometry::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
+            let a = area(&rem);
+            (rem, a)
+        };
+        let mut released_m2 = ByOutcome::default();
+        for ri in &near {
+            let Some(&p) = piece_of.get(ri) else { continue };
+            let piece = &mut out.pieces[p];
+            // In a one-hazard cluster every piece lies inside that hazard.
+            let a = if c.hazards.len() == 1 {
+                piece.area_m2
+            } else {
+                area(&geometry::intersection(&piece.geometry, &h.geometry))
+            };
+            if a > 0.0 {
+                released_m2[rl[*ri].outcome] += a;
+                piece.hazards.push(hi);
+            }
+        }
+        if remaining_m2 <= 0.0 {
+            let why = if h.status.is_closed() {
+                "hazard is closed"
+            } else {
+                "all of the hazard's land is released"
+            };
+            out.diagnostics.push(
+                Diagnostic::new(Code::NoLandRemaining, Severity::Info, why)
+                    .record(&h.provenance)
+                    .fix("not in hazards.geojson; counted in the totals"),
+            );
+        }
+        out.hazards.push((
+            hi,
+            HazardResult {
+                area_m2,
+                remaining_m2,
+                remaining: remaining_part,
+                released_m2,
+            },
+        ));
+    }
+}
+
+pub(super) fn union<'a>(
+    parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>,
+) -> MultiPolygon<f64> {
+    let parts: Vec<&MultiPolygon<f64>> = parts.into_iter().filter(|m| !m.0.is_empty()).collect();
+    match parts.len() {
+        0 => MultiPolygon::new(vec![]),
+        1 => parts[0].clone(),
+        _ => geometry::union_all(parts),
+    }
+}
+
+/// Whether sorted `a` holds the same indices as `b` (in any order).
+fn same_set(a: &[usize], b: &[usize]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut b = b.to_vec();
+    b.sort_unstable();
+    a == b.as_slice()
+}
