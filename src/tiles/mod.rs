@@ -5,6 +5,8 @@
 //! - [`grid`]: lon/lat, the Web Mercator world square, tile-local units, and
 //!   the PMTiles TileID;
 //! - `clip`: clipping rings to the buffered tile and integer cleaning;
+//! - `profile`: what the tiler is handed: [`TileConfig`], [`Feature`]s and
+//!   the [`Profile`] they follow;
 //! - `tiler`: the features of a [`Profile`], zoom by zoom, in parallel, to
 //!   gzipped tiles;
 //! - [`mvt`]: the Mapbox Vector Tile 2.1 encoder and decoder;
@@ -18,10 +20,11 @@ pub mod inspect;
 pub mod mbtiles;
 pub mod mvt;
 pub mod pmtiles;
+mod profile;
 mod tiler;
 mod tileset;
 
-pub use tiler::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
+pub use profile::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
 pub use tileset::{
     write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_URL,
     TILE_URL,

@@ -9,7 +9,7 @@
 
 use super::grid::{self, tile_coord, tile_id};
 use super::mvt::{decode_tile, varint, DecodeError, DecodedLayer};
-use super::tiler::TileConfig;
+use super::profile::TileConfig;
 use super::tileset::{output_err, Envelope};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;

@@ -11,7 +11,8 @@
 use super::grid;
 use super::mbtiles::MbtilesWriter;
 use super::pmtiles::PmtilesWriter;
-use super::tiler::{self, EncodedTile, Feature, Profile, TileConfig};
+use super::profile::{Feature, Profile, TileConfig};
+use super::tiler::{self, EncodedTile};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
