@@ -10,7 +10,6 @@
 //! config is a [`ConfigError`]; a value [`Config::check`] refuses is a
 //! [`ConfigProblem`] (the sections' own: [`SourceConfigError`], [`LimitsError`]).
 
-use crate::error::Result;
 use crate::ingest::{IngestConfig, Limits, LimitsError, SourceConfig, SourceConfigError};
 use crate::model::Role;
 use crate::reconcile::ReconcileConfig;
@@ -250,7 +249,7 @@ fn de_date<'de, D: serde::Deserializer<'de>>(
 
 impl Config {
     /// Read and check a config file.
-    pub fn load(path: &Path) -> Result<Config> {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,

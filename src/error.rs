@@ -43,6 +43,9 @@ pub enum Error {
     /// The accounting.
     #[error(transparent)]
     Measure(#[from] MeasureError),
+    /// Records lost between reading and the accounting (a bug).
+    #[error(transparent)]
+    Records(#[from] crate::normalize::RecordConservationError),
     /// The command line itself (arguments that do not fit together, a
     /// directory that is not one clearmap can use).
     #[error("{0}")]
@@ -76,6 +79,7 @@ impl Error {
             Error::Ingest(e) if e.is_config_fault() => exit::USAGE,
             Error::Ingest(_)
             | Error::Measure(_)
+            | Error::Records(_)
             | Error::Input { .. }
             | Error::Output { .. }
             | Error::Environment(_)
@@ -152,7 +156,7 @@ mod tests {
         let path = dir.path().join("c.toml");
         let toml = "country = \"Cambodia\"\n[[source]]\npath = \"h.geojson\"\nrole = \"hazard\"\n";
         std::fs::write(&path, toml).unwrap();
-        let err = Config::load(&path).unwrap_err();
+        let err = Error::from(Config::load(&path).unwrap_err());
         assert!(
             matches!(
                 &err,
@@ -211,5 +215,9 @@ mod tests {
             details: String::new(),
         };
         assert_eq!(Error::from(conservation).exit_code(), exit::RUNTIME);
+        let records = crate::normalize::RecordConservationError {
+            details: String::new(),
+        };
+        assert_eq!(Error::from(records).exit_code(), exit::RUNTIME);
     }
 }

@@ -10,7 +10,7 @@
 use super::cluster::{measure_cluster, ClusterOut};
 use super::keys::{ByOutcome, Region, Year};
 use crate::diagnostics::Diagnostics;
-use crate::error::{Error, MeasureError, Result};
+use super::MeasureError;
 use crate::model::{Classification, Outcome};
 use crate::reconcile::Reconciled;
 use geo::MultiPolygon;
@@ -59,7 +59,7 @@ impl Figures {
 
     /// docs/design.md's conservation: total = remaining + cleared + reduced +
     /// cancelled + closed_unreleased, to 1e-6 relative.
-    pub fn check_conservation(&self) -> Result<()> {
+    pub fn check_conservation(&self) -> Result<(), MeasureError> {
         let diff = (self.total - self.accounted()).abs();
         if diff <= CONSERVATION_TOLERANCE * self.total.max(1.0) {
             return Ok(());
@@ -76,8 +76,7 @@ impl Figures {
                 self.accounted(),
                 diff / self.total.max(1.0)
             ),
-        }
-        .into())
+        })
     }
 }
 
@@ -145,7 +144,7 @@ pub struct Accounting {
 pub const UNSPECIFIED: &str = "unspecified";
 
 /// Measure every cluster and add up the results.
-pub fn measure(rec: &Reconciled) -> Result<Accounting> {
+pub fn measure(rec: &Reconciled) -> Result<Accounting, MeasureError> {
     let outs: Vec<ClusterOut> = rec
         .clusters
         .par_iter()
@@ -159,11 +158,9 @@ pub fn measure(rec: &Reconciled) -> Result<Accounting> {
     acc.count_hazards(rec);
     acc.pieces.sort_by_key(|p| p.release);
     acc.figures.check_conservation().map_err(|e| match e {
-        Error::Measure(MeasureError::Conservation { details }) => MeasureError::Conservation {
+        MeasureError::Conservation { details } => MeasureError::Conservation {
             details: format!("{details}; largest residuals: {}", worst.join("; ")),
-        }
-        .into(),
-        other => other,
+        },
     })?;
     Ok(acc)
 }

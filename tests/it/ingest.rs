@@ -41,7 +41,7 @@ fn fixtures() -> &'static Path {
 fn config(name: &str, toml: &str) -> clearmap::error::Result<Config> {
     let p = fixtures().join(format!("{name}.toml"));
     std::fs::write(&p, toml).unwrap();
-    Config::load(&p)
+    Ok(Config::load(&p)?)
 }
 
 struct Read {
