@@ -9,8 +9,8 @@
 
 use super::cluster::{measure_cluster, ClusterOut};
 use super::keys::{ByOutcome, Region, Year};
-use crate::diagnostics::Diagnostics;
 use super::MeasureError;
+use crate::diagnostics::Diagnostics;
 use crate::model::{Classification, Outcome};
 use crate::reconcile::Reconciled;
 use geo::MultiPolygon;

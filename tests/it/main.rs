@@ -3,6 +3,7 @@
 
 mod accounting;
 mod bad_inputs;
+mod blank_values;
 mod cli;
 mod common;
 mod external;

@@ -31,6 +31,23 @@ impl Mapper {
         prov: &Provenance,
         diags: &mut Vec<Diagnostic>,
     ) -> CanonicalAttrs {
+        self.map_row(get, true, prov, diags)
+    }
+
+    /// Map a record that has no attribute row at all (a polygon of the NG
+    /// point template missing from its attributes table): the defaults
+    /// only, its own diagnostic already said so.
+    pub fn map_no_row(&self, prov: &Provenance, diags: &mut Vec<Diagnostic>) -> CanonicalAttrs {
+        self.map_row(&|_| None, false, prov, diags)
+    }
+
+    fn map_row(
+        &self,
+        get: &dyn Fn(usize) -> Option<RawValue>,
+        has_row: bool,
+        prov: &Provenance,
+        diags: &mut Vec<Diagnostic>,
+    ) -> CanonicalAttrs {
         let raw = |field: Field| -> Option<RawValue> {
             self.column(field)
                 .and_then(get)
@@ -39,11 +56,24 @@ impl Mapper {
         };
         // An enumerated field's value, through the column's coded-value
         // domain: (label or value, the code it stood for).
+        //
+        // A blank cell of a mapped status or classification column with no
+        // default is a raw value like any other (""), mapped or not: left
+        // empty it would count a closed hazard as open, or a CHA as "other",
+        // without a word.
         let coded = |field: Field| -> Option<(RawValue, Option<String>)> {
             match self.column(field) {
                 Some(c) => match get(c).filter(|v| !v.is_blank()) {
                     Some(v) => Some(self.decode(c, v)),
-                    None => self.defaults.get(&field).cloned().map(|v| (v, None)),
+                    None => self
+                        .defaults
+                        .get(&field)
+                        .cloned()
+                        .map(|v| (v, None))
+                        .or_else(|| {
+                            (has_row && matches!(field, Field::Status | Field::Classification))
+                                .then(|| (RawValue::Text(String::new()), None))
+                        }),
                 },
                 None => self.defaults.get(&field).cloned().map(|v| (v, None)),
             }
@@ -229,10 +259,14 @@ impl Mapper {
             Diagnostic::new(
                 Code::UnmappedValue,
                 Severity::Warning,
-                format!(
-                    "{field} value \"{shown}\"{} is not mapped",
-                    code.map(|c| format!(" (code {c})")).unwrap_or_default()
-                ),
+                if shown.is_empty() {
+                    format!("{field} is blank and not mapped")
+                } else {
+                    format!(
+                        "{field} value \"{shown}\"{} is not mapped",
+                        code.map(|c| format!(" (code {c})")).unwrap_or_default()
+                    )
+                },
             )
             .record(prov)
             .fix(format!(

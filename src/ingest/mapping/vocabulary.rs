@@ -136,7 +136,9 @@ pub(in crate::ingest) fn unmapped_text(
                     .as_ref()
                     .map(|c| format!(", code {c} of the column's domain"))
                     .unwrap_or_default(),
-                if u.guess.is_some() {
+                if u.raw.trim().is_empty() {
+                    " with a blank cell (or set [source.defaults]); keep the one a blank means"
+                } else if u.guess.is_some() {
                     "; a guess from the IMSMA vocabulary, check it"
                 } else {
                     "; keep the one it means"

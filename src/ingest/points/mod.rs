@@ -197,7 +197,6 @@ pub(super) fn read(
             row: b.row as u64,
             source_id: Some(b.poly.clone()),
         };
-        let no_values = |_: usize| None;
         let mut attrs = match (&attr_table, attr_rows.get(&b.poly)) {
             (Some(t), Some(&r)) => {
                 let get = |i: usize| t.rows[r].get(i).cloned().flatten();
@@ -213,9 +212,9 @@ pub(super) fn read(
                     .record(&prov)
                     .fix("defaults used for its attributes"),
                 );
-                mapper.map(&no_values, &prov, &mut record_diags)
+                mapper.map_no_row(&prov, &mut record_diags)
             }
-            (None, _) => mapper.map(&no_values, &prov, &mut record_diags),
+            (None, _) => mapper.map_no_row(&prov, &mut record_diags),
         };
         attrs.id = Some(b.poly.clone());
         let geometry = match (&b.ring, &plan.quarantine) {
