@@ -5,6 +5,7 @@ mod accounting;
 mod bad_inputs;
 mod cli;
 mod common;
+mod container_limits;
 mod external;
 mod ingest;
 mod inspect;
