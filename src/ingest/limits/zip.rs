@@ -5,12 +5,14 @@
 //! climb out of the archive (zip slip).
 //!
 //! The central directory is parsed here by hand ([`zip_entries`]), not with
-//! the `zip` crate (in the tree through rust_xlsxwriter) nor GDAL's
-//! `/vsizip/`: the records needed are a few fixed-offset fields, the parser
-//! is small enough to fuzz on its own (fuzz target `zip`), the names must be
-//! the raw bytes (`/vsizip/` normalises `..` away, and the crate's reader
-//! validates and rewrites names on the way in), and refusing an archive must
-//! not depend on reading it the way a general reader does.
+//! the `zip` crate nor GDAL's `/vsizip/`. `/vsizip/` normalises `..` away in
+//! the names it lists, so it cannot see zip slip. The `zip` crate is in the
+//! tree only through rust_xlsxwriter, as a writer: reading with it would tie
+//! this check to the workbook writer's version and bring a general reader's
+//! surface (and its own view of what a valid archive is) where a few
+//! fixed-offset fields are needed. The parser is about a hundred lines, never
+//! inflates anything, allocates at most the file's size, and has its own
+//! fuzz target (`zip`, seeds in fuzz/corpus/zip).
 //!
 //! The sizes a directory declares can lie, and GDAL does not hold an entry to
 //! its declared size (measured: an XLSX whose sheet declares 2,000 bytes and
