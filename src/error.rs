@@ -137,6 +137,10 @@ impl IngestError {
             | E::ZipEntryEscapes { .. }
             | E::ZipTooLarge { .. }
             | E::ZipBomb { .. }
+            | E::NotAFile { .. }
+            | E::ZipEntryTooLarge { .. }
+            | E::ZipEntryBomb { .. }
+            | E::ZipEntryLies { .. }
             | E::NoTransformation { .. } => false,
         }
     }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub type Body = fn(&[u8]);
 
 /// The targets, by name, for the seed-corpus tests and scripts/fuzz.
-pub const TARGETS: [(&str, Body); 7] = [
+pub const TARGETS: [(&str, Body); 8] = [
     ("geojson", geojson),
     ("csv_wkt", csv_wkt),
     ("points", points),
@@ -23,6 +23,7 @@ pub const TARGETS: [(&str, Body); 7] = [
     ("mvt", mvt),
     ("pmtiles", pmtiles),
     ("serve", serve),
+    ("zip", zip),
 ];
 
 /// A scratch file of this process and thread.
@@ -285,6 +286,33 @@ pub fn serve(data: &[u8]) {
         !out.windows(7).any(|w| w == b"OUTSIDE"),
         "served the file outside"
     );
+}
+
+/// The zip container pre-check: the central directory parser on any bytes
+/// (records it returns fit in the input) and the whole check, inflation
+/// included, on them as a workbook, under the default limits and tiny ones;
+/// errors are fine, panics are not.
+pub fn zip(data: &[u8]) {
+    use clearmap::ingest::{check_container, zip_entries, Limits};
+    if let Ok(entries) = zip_entries(&mut std::io::Cursor::new(data)) {
+        assert!(
+            entries.len() * 46 <= data.len(),
+            "{} entries",
+            entries.len()
+        );
+    }
+    let path = scratch("xlsx");
+    if std::fs::write(&path, data).is_ok() {
+        let _ = check_container(&path, &Limits::default());
+        let tiny = Limits {
+            max_file_mb: 1,
+            max_zip_uncompressed_mb: 1,
+            max_zip_ratio: 1.0,
+            ..Limits::default()
+        };
+        let _ = check_container(&path, &tiny);
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 /// A bundle to serve (index.html, tiles, a subfolder, a symlink out) in a

@@ -28,6 +28,13 @@ pub enum IngestError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A source that is neither a regular file nor a directory: a FIFO,
+    /// a device, a socket. A fault of what is at the path, not of the
+    /// config (exit 1, as for a path not found or a directory): the same
+    /// path may hold the export tomorrow, and the zero-config form has no
+    /// config to blame.
+    #[error("{path}: is {kind}, not a regular file; clearmap reads sources whole (to fingerprint them, then to read them), which on this could block forever or never end: point `path` at the exported file itself")]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("{path}: is empty (0 bytes); the export did not complete: export it again")]
     EmptyFile { path: PathBuf },
     /// GDAL could not open a CSV whose header a separator it does not detect splits.
@@ -97,19 +104,51 @@ pub enum IngestError {
     NotAZip { path: PathBuf, reason: String },
     #[error("{path}: zip entry \"{entry}\" points outside the archive (\"..\" or an absolute path), which clearmap refuses; re-create the zip with plain file names")]
     ZipEntryEscapes { path: PathBuf, entry: String },
-    #[error("{path}: unpacks to {mb} MB, over the limit of {limit_mb} MB; unzip it and point `path` at the shapefile, or raise [limits] max_zip_uncompressed_mb in the config")]
+    /// The total a zip container's directory declares, over the limit;
+    /// `advice` is what to do instead, by the kind of container.
+    #[error("{path}: unpacks to {mb} MB, over the limit of {limit_mb} MB; {advice}, or raise [limits] max_zip_uncompressed_mb in the config")]
     ZipTooLarge {
         path: PathBuf,
         mb: u64,
         limit_mb: u64,
+        advice: &'static str,
     },
-    #[error("{path}: unpacks to {mb} MB from {kb} KB, a compression ratio of {ratio:.0}× (limit {limit}×): it looks like a zip bomb; unzip it yourself and point `path` at the shapefile, or raise [limits] max_zip_ratio in the config")]
+    #[error("{path}: unpacks to {mb} MB from {kb} KB, a compression ratio of {ratio:.0}× (limit {limit}×): it looks like a zip bomb; {advice}, or raise [limits] max_zip_ratio in the config")]
     ZipBomb {
         path: PathBuf,
         mb: u64,
         kb: u64,
         ratio: f64,
         limit: f64,
+        advice: &'static str,
+    },
+    /// One entry GDAL would read whole into memory (a workbook's sheet, a
+    /// KMZ's KML) over `max_file_mb`, by the size it declares.
+    #[error("{path}: entry \"{entry}\" unpacks to {mb} MB, over the limit of {limit_mb} MB for what is read whole into memory; {advice}, or raise [limits] max_file_mb in the config")]
+    ZipEntryTooLarge {
+        path: PathBuf,
+        entry: String,
+        mb: u64,
+        limit_mb: u64,
+        advice: &'static str,
+    },
+    #[error("{path}: entry \"{entry}\" unpacks to {mb} MB from {kb} KB, a compression ratio of {ratio:.0}× (limit {limit}×): it looks like a zip bomb; {advice}, or raise [limits] max_zip_ratio in the config")]
+    ZipEntryBomb {
+        path: PathBuf,
+        entry: String,
+        mb: u64,
+        kb: u64,
+        ratio: f64,
+        limit: f64,
+        advice: &'static str,
+    },
+    /// An entry that inflates to more than the size its directory declares,
+    /// which every limit above was checked on.
+    #[error("{path}: entry \"{entry}\" unpacks to more than the {declared} bytes the zip's directory declares, so none of its sizes can be trusted (a damaged archive, or a zip bomb); re-create the archive")]
+    ZipEntryLies {
+        path: PathBuf,
+        entry: String,
+        declared: u64,
     },
 
     // The CRS.
@@ -232,6 +271,10 @@ impl IngestError {
             | E::ZipEntryEscapes { path, .. }
             | E::ZipTooLarge { path, .. }
             | E::ZipBomb { path, .. }
+            | E::NotAFile { path, .. }
+            | E::ZipEntryTooLarge { path, .. }
+            | E::ZipEntryBomb { path, .. }
+            | E::ZipEntryLies { path, .. }
             | E::NoTransformation { path, .. } => Some(path),
             E::GdalSaid { error, .. } => error.path(),
             _ => None,

@@ -2,9 +2,11 @@
 //! made of (a shapefile's sidecars, a File Geodatabase folder whole), hashed
 //! once per build, before anything is read. The manifest compares them to
 //! decide whether a rebuild can be skipped; summary.json lists them as
-//! `inputs`.
+//! `inputs`. A file that is not a regular file (a FIFO, `/dev/zero`) is
+//! refused before it is opened, since hashing it may never end.
 
 use super::gdal::open::{not_found, shapefile_files, sidecar, Format};
+use super::limits::check_source_kind;
 use super::IngestConfig;
 use super::IngestError;
 use crate::error::Result;
@@ -65,7 +67,9 @@ fn sidecars(path: &Path) -> Vec<PathBuf> {
         .filter_map(|p| p.file_name())
         .filter(|n| Some(*n) != own)
         .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
+        // Anything there but a directory: a sidecar that is a FIFO is
+        // refused by hash_file rather than left for GDAL to block on.
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
         .collect();
     found.sort();
     found.dedup();
@@ -80,6 +84,7 @@ fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     if !path.exists() {
         return Err(not_found(path).into());
     }
+    check_source_kind(path)?;
     let mut files = Vec::new();
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
@@ -88,7 +93,7 @@ fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
                 source,
             })?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
             .collect();
         entries.sort();
         let mut h = Sha256::new();
@@ -140,6 +145,8 @@ fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
         path: p.to_path_buf(),
         source,
     };
+    // Before opening: opening a FIFO blocks until a writer comes.
+    check_source_kind(p)?;
     let mut f = std::fs::File::open(p).map_err(failed)?;
     let mut buf = vec![0u8; 1 << 16];
     loop {

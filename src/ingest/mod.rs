@@ -41,7 +41,7 @@ pub(crate) use fingerprint::hex;
 #[cfg(test)]
 pub(crate) use fingerprint::HASHED;
 pub use fingerprint::{fingerprints, InputFile};
-pub use limits::Limits;
+pub use limits::{check_container, zip_entries, Limits, ZipEntry};
 pub use mapping::CanonicalAttrs;
 pub use presets::Preset;
 pub use record::{RawGeometry, RawRecord, SourceBatch};

@@ -6,6 +6,7 @@ mod bad_inputs;
 mod blank_values;
 mod cli;
 mod common;
+mod container_limits;
 mod external;
 mod ingest;
 mod inspect;

@@ -117,20 +117,27 @@ pub fn not_found(path: &Path) -> IngestError {
 }
 
 /// The checks made before any reader sees a file: that it is there, that it
-/// is not a directory where a file is expected, and the size limit of formats
-/// read whole into memory.
+/// is a regular file (or a directory where one is read), the size limit of
+/// formats read whole into memory, and the limits on what a zip container
+/// unpacks to.
 pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
+    use crate::ingest::limits;
     if !path.exists() {
         return Err(not_found(path).into());
     }
+    limits::check_source_kind(path)?;
     let format = Format::of(path);
-    if path.is_dir() && (format != Format::Other || crate::ingest::limits::read_into_memory(path)) {
+    if path.is_dir() && (format != Format::Other || limits::read_into_memory(path)) {
         return Err(IngestError::IsDirectory {
             path: path.to_path_buf(),
         }
         .into());
     }
-    crate::ingest::limits::check_file_size(path, limits)
+    limits::check_file_size(path, limits)?;
+    if path.is_file() {
+        limits::check_container(path, limits)?;
+    }
+    Ok(())
 }
 
 pub fn open(
@@ -142,9 +149,6 @@ pub fn open(
 ) -> Result<Opened> {
     check_before_open(path, limits)?;
     let format = Format::of(path);
-    if format == Format::ZippedShapefile {
-        crate::ingest::limits::check_zip(path, limits)?;
-    }
     let mut open_options: Vec<String> = Vec::new();
     let mut config_keys = Vec::new();
     let mut mem_file = None;
