@@ -117,6 +117,7 @@ impl IngestError {
             | E::NoTemplateColumn { .. }
             | E::NoJoinColumn { .. } => true,
             E::GdalSaid { error, .. } => error.is_config_fault(),
+            E::Internal(_) => false,
             E::NotFound { .. }
             | E::IsDirectory { .. }
             | E::Io { .. }
@@ -189,14 +190,14 @@ mod tests {
         assert!(
             matches!(
                 &err,
-                Error::Ingest(IngestError::ReadStopped {
+                IngestError::ReadStopped {
                     why: ReadStop::InsideQuotedField,
                     ..
-                })
+                }
             ),
             "{err:?}"
         );
-        assert_eq!(err.exit_code(), exit::RUNTIME);
+        assert_eq!(Error::from(err).exit_code(), exit::RUNTIME);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use super::IngestError;
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::{Error, Result};
+use crate::ingest::error::Result;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use std::path::Path;
 
@@ -112,8 +112,7 @@ pub fn plan(
                 config: config_path.to_path_buf(),
                 desc: desc.to_string(),
                 suggestion,
-            }
-            .into());
+            });
         }
         if srs.is_none() && e.within(180.0, 90.0) && !swapped(&e) {
             // Said, not silent: a projected export whose numbers happen to
@@ -159,7 +158,7 @@ pub fn plan(
     let Some(mut srs) = srs else { return Ok(plan) };
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let mut wgs84 = SpatialRef::from_epsg(4326)
-        .map_err(|e| Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
+        .map_err(|e| IngestError::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     plan.to_wgs84 =
         Some(
@@ -369,8 +368,11 @@ mod tests {
         .expect("error");
         let msg = err.to_string();
         assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
-        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
-        assert!(matches!(err, Error::Ingest(IngestError::NoCrs { .. })));
+        assert!(matches!(err, IngestError::NoCrs { .. }));
+        assert_eq!(
+            crate::error::Error::from(err).exit_code(),
+            crate::error::exit::USAGE
+        );
     }
 
     #[test]

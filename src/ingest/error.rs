@@ -9,8 +9,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// What ingest's functions return: the stage's own error, which the caller
+/// turns into [`crate::error::Error`] with `?`.
+pub type Result<T, E = IngestError> = std::result::Result<T, E>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// What the machine, not the input, failed at (PROJ without EPSG:4326,
+    /// a GDAL option refused): a runtime failure.
+    #[error("{0}")]
+    Internal(String),
     // The file.
     #[error("{path}: file not found; check `path` in the config (relative paths are relative to the config file)")]
     NotFound { path: PathBuf },

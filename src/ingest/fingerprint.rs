@@ -9,7 +9,7 @@ use super::gdal::open::{not_found, shapefile_files, sidecar, Format};
 use super::limits::check_source_kind;
 use super::IngestConfig;
 use super::IngestError;
-use crate::error::Result;
+use crate::ingest::error::Result;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ fn sidecars(path: &Path) -> Vec<PathBuf> {
 /// summary.json's `inputs` both come from here.
 fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
     if !path.exists() {
-        return Err(not_found(path).into());
+        return Err(not_found(path));
     }
     check_source_kind(path)?;
     let mut files = Vec::new();

@@ -32,7 +32,7 @@ mod record;
 mod source;
 
 use crate::diagnostics::Diagnostics;
-use crate::error::Result;
+use crate::ingest::error::Result;
 pub use error::{
     IngestError, LimitsError, ReadStop, SourceConfigError, UnmappedValue, ValueMappingError,
 };

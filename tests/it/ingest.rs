@@ -157,7 +157,7 @@ fn csv_points_from_configured_xy_columns() {
 #[test]
 fn csv_without_a_geometry_column_names_the_options() {
     let err = config("csv-nogeom", &hazard_source("points-xy.csv", ""))
-        .and_then(|c| ingest::ingest(&c).map(|_| ()))
+        .and_then(|c| Ok(ingest::ingest(&c).map(|_| ())?))
         .unwrap_err();
     let m = err.to_string();
     assert!(m.contains("wkt = ") && m.contains("x = "), "{m}");
@@ -202,7 +202,7 @@ fn missing_prj_is_filled_by_crs_or_is_an_error_naming_it() {
 
     let toml = format!("country = \"KHM\"\n{}", hazard_source("noprj.shp", ""));
     let err = config("noprj-none", &toml)
-        .and_then(|c| ingest::ingest(&c).map(|_| ()))
+        .and_then(|c| Ok(ingest::ingest(&c).map(|_| ())?))
         .unwrap_err();
     let m = err.to_string();
     assert!(m.contains("crs = \"EPSG:32648\""), "{m}");

@@ -4,7 +4,7 @@
 
 use super::messages::read_failure;
 use super::open::{sidecar, Format};
-use crate::error::Result;
+use crate::ingest::error::Result;
 use crate::ingest::ReadStop;
 use gdal::vector::LayerAccess;
 use std::io::Read;
@@ -27,9 +27,12 @@ pub(super) fn check_count(
     // quoted field (an odd number of quotes: "" inside a field counts two),
     // which GDAL reads as a last, shorter record without a word.
     if Format::of(path) == Format::Csv && odd_quotes(path) {
-        return Err(
-            read_failure(path, desc, after.to_string(), ReadStop::InsideQuotedField).into(),
-        );
+        return Err(read_failure(
+            path,
+            desc,
+            after.to_string(),
+            ReadStop::InsideQuotedField,
+        ));
     }
     let Some(declared) = layer.try_feature_count() else {
         return Ok(());
@@ -60,8 +63,7 @@ pub(super) fn check_count(
         desc,
         after.to_string(),
         ReadStop::Short { read, declared },
-    )
-    .into())
+    ))
 }
 
 /// Whether a file holds an odd number of `"` (false when it cannot be read).

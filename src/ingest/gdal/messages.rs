@@ -5,7 +5,7 @@
 //! ([`report`]).
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::error::{Error, Result};
+use crate::ingest::error::Result;
 use crate::ingest::{IngestError, ReadStop};
 use crate::ingest::{SourceBatch, SourceConfig};
 use crate::model::Provenance;
@@ -96,7 +96,7 @@ impl FailureWatch {
         }
         self.seen = now;
         let said = LAST_FAILURE.with(|l| l.borrow().chars().take(300).collect::<String>());
-        Err(read_failure(path, desc, after(), ReadStop::Gdal(said)).into())
+        Err(read_failure(path, desc, after(), ReadStop::Gdal(said)))
     }
 }
 
@@ -136,7 +136,7 @@ pub(crate) fn report(
     // A source that cannot be read: what GDAL said on the way is the detail
     // the user needs (the error itself holds only GDAL's last message).
     let batch = batch.map_err(|e| match e {
-        Error::Ingest(error) if !messages.is_empty() && !error.is_config_fault() => {
+        error if !messages.is_empty() && !error.is_config_fault() => {
             // Compared with the message without the file's path, which GDAL's
             // own messages often name.
             let message = error.to_string();
@@ -152,13 +152,12 @@ pub(crate) fn report(
             }
             let said: String = said.join("; ").chars().take(400).collect();
             if said.is_empty() {
-                Error::Ingest(error)
+                error
             } else {
                 IngestError::GdalSaid {
                     error: Box::new(error),
                     said,
                 }
-                .into()
             }
         }
         e => e,

@@ -24,8 +24,8 @@ pub(crate) mod open;
 mod table;
 
 use crate::diagnostics::Diagnostics;
-use crate::error::Result;
 use crate::ingest::crs;
+use crate::ingest::error::Result;
 use crate::ingest::limits::too_large;
 use crate::ingest::mapping::Mapper;
 use crate::ingest::record::{empty_batch, encoding_diagnostic, has_mangled_text, provenance};
@@ -49,31 +49,25 @@ fn select_layer<'a>(
 ) -> Result<gdal::vector::Layer<'a>> {
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     match wanted {
-        Some(name) => ds.layer_by_name(name).map_err(|_| {
-            IngestError::NoSuchLayer {
+        Some(name) => ds
+            .layer_by_name(name)
+            .map_err(|_| IngestError::NoSuchLayer {
                 path: path.to_path_buf(),
                 layer: name.to_string(),
                 layers: names,
-            }
-            .into()
-        }),
-        None if names.len() == 1 => ds.layer(0).map_err(|e| {
-            IngestError::LayerUnreadable {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }
-            .into()
+            }),
+        None if names.len() == 1 => ds.layer(0).map_err(|e| IngestError::LayerUnreadable {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
         }),
         None if names.is_empty() => Err(IngestError::NoLayer {
             path: path.to_path_buf(),
-        }
-        .into()),
+        }),
         None => Err(IngestError::ManyLayers {
             config: config_path.to_path_buf(),
             desc: shown.to_string(),
             layers: names,
-        }
-        .into()),
+        }),
     }
 }
 
@@ -178,15 +172,13 @@ pub(super) fn read(
                 config: config_path.to_path_buf(),
                 desc: source_desc,
                 hint,
-            }
-            .into());
+            });
         }
         return Err(IngestError::NoGeometryColumn {
             config: config_path.to_path_buf(),
             desc: source_desc,
             columns,
-        }
-        .into());
+        });
     }
     let mut source_diags = Vec::new();
     let mut mapper = Mapper::new(

@@ -2,7 +2,7 @@
 //! so the records concerned are quarantined rather than read cut short.
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::Result;
+use crate::ingest::error::Result;
 use crate::ingest::{IngestError, RawGeometry, RawRecord};
 use std::io::Read;
 use std::path::Path;

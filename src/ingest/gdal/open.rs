@@ -21,7 +21,7 @@
 //!   opened through `/vsizip/` with the `.shp` found inside, so its `.prj` and
 //!   `.cpg` are honoured as for a plain shapefile.
 
-use crate::error::{Error, Result};
+use crate::ingest::error::Result;
 use crate::ingest::{IngestError, Limits, SourceConfig};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use std::path::{Path, PathBuf};
@@ -123,15 +123,14 @@ pub fn not_found(path: &Path) -> IngestError {
 pub fn check_before_open(path: &Path, limits: &Limits) -> Result<()> {
     use crate::ingest::limits;
     if !path.exists() {
-        return Err(not_found(path).into());
+        return Err(not_found(path));
     }
     limits::check_source_kind(path)?;
     let format = Format::of(path);
     if path.is_dir() && (format != Format::Other || limits::read_into_memory(path)) {
         return Err(IngestError::IsDirectory {
             path: path.to_path_buf(),
-        }
-        .into());
+        });
     }
     limits::check_file_size(path, limits)?;
     if path.is_file() {
@@ -180,8 +179,7 @@ pub fn open(
                         return Err(IngestError::HalfCoordinatePair {
                             config: config_path.to_path_buf(),
                             file: source.path.clone(),
-                        }
-                        .into())
+                        })
                     }
                 }
                 open_options.push("KEEP_GEOM_COLUMNS=NO".into());
@@ -204,7 +202,7 @@ pub fn open(
                 ("OGR_XLSX_FIELD_TYPES", "STRING"),
             ] {
                 gdal::config::set_thread_local_config_option(k, v)
-                    .map_err(|e| Error::Internal(format!("setting {k}: {e}")))?;
+                    .map_err(|e| IngestError::Internal(format!("setting {k}: {e}")))?;
                 config_keys.push(k);
             }
         }
@@ -321,16 +319,14 @@ fn shapefile_in_zip(
             [] => {
                 return Err(IngestError::NoShapefile {
                     path: path.to_path_buf(),
-                }
-                .into())
+                })
             }
             many => {
                 return Err(IngestError::ManyShapefiles {
                     config: config_path.to_path_buf(),
                     file: source.path.clone(),
                     shapefiles: many.iter().map(stem).collect(),
-                }
-                .into())
+                })
             }
         },
     };
@@ -440,7 +436,7 @@ fn transcode_to_memory(
     ))
     .join(name);
     mem_file_owned_by_gdal(&mem, text.as_bytes())
-        .map_err(|e| Error::Internal(format!("in-memory copy of {}: {e}", path.display())))?;
+        .map_err(|e| IngestError::Internal(format!("in-memory copy of {}: {e}", path.display())))?;
     Ok(mem)
 }
 

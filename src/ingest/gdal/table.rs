@@ -7,7 +7,7 @@ use super::messages::FailureWatch;
 use super::open::{self, Purpose};
 use super::select_layer;
 use crate::diagnostics::Diagnostics;
-use crate::error::Result;
+use crate::ingest::error::Result;
 use crate::ingest::mapping::RawValue;
 use crate::ingest::record::{encoding_diagnostic, has_mangled_text};
 use crate::ingest::{IngestConfig, SourceConfig};

@@ -37,8 +37,8 @@
 //! collection is a source with no records (there are no columns to map).
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::error::Result;
 use crate::ingest::crs;
+use crate::ingest::error::Result;
 use crate::ingest::limits::too_large;
 use crate::ingest::mapping::Mapper;
 use crate::ingest::record::{empty_batch, encoding_diagnostic, has_mangled_text, provenance};
@@ -215,8 +215,9 @@ fn build(
 
 /// The SRS GDAL gives a GeoJSON layer without a `crs` (or naming WGS84).
 fn wgs84() -> Result<gdal::spatial_ref::SpatialRef> {
-    let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326)
-        .map_err(|e| crate::error::Error::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
+    let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(|e| {
+        crate::ingest::IngestError::Internal(format!("EPSG:4326 unknown to PROJ: {e}"))
+    })?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     Ok(srs)
 }

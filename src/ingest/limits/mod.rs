@@ -10,7 +10,7 @@ mod zip;
 
 use super::error::{IngestError, LimitsError};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::Result;
+use crate::ingest::error::Result;
 use std::path::Path;
 pub use zip::{check_container, zip_entries, ZipEntry};
 
@@ -122,8 +122,7 @@ pub fn check_file_size(path: &Path, limits: &Limits) -> Result<()> {
             path: path.to_path_buf(),
             mb: len.div_ceil(MIB),
             limit_mb: limits.max_file_mb,
-        }
-        .into());
+        });
     }
     Ok(())
 }
@@ -145,8 +144,7 @@ pub fn check_source_kind(path: &Path) -> Result<()> {
     Err(IngestError::NotAFile {
         path: path.to_path_buf(),
         kind: kind_name(t),
-    }
-    .into())
+    })
 }
 
 /// What a file that is neither a regular file nor a directory is, in words.

@@ -30,8 +30,8 @@
 //! large zipped shapefile about a second per 200 MB.
 
 use super::{Limits, MIB, RATIO_FLOOR};
-use crate::error::Result;
 use crate::ingest::error::IngestError;
+use crate::ingest::error::Result;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -246,15 +246,13 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
             return Err(IngestError::ZipEntryEscapes {
                 path: path_buf(),
                 entry: e.name.clone(),
-            }
-            .into());
+            });
         }
         if e.offset.saturating_add(e.compressed) > len {
             return Err(not_a_zip(format!(
                 "entry \"{}\" lies outside the file (truncated zip)",
                 e.name
-            ))
-            .into());
+            )));
         }
         if kind.read_whole(&e.name) && e.uncompressed > limits.max_file_mb.saturating_mul(MIB) {
             return Err(IngestError::ZipEntryTooLarge {
@@ -263,8 +261,7 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
                 mb: e.uncompressed.div_ceil(MIB),
                 limit_mb: limits.max_file_mb,
                 advice,
-            }
-            .into());
+            });
         }
         let ratio = e.uncompressed as f64 / e.compressed.max(1) as f64;
         if e.uncompressed > RATIO_FLOOR && ratio > limits.max_zip_ratio {
@@ -276,8 +273,7 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
                 ratio,
                 limit: limits.max_zip_ratio,
                 advice,
-            }
-            .into());
+            });
         }
     }
     let total: u64 = entries
@@ -289,8 +285,7 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
             mb: total.div_ceil(MIB),
             limit_mb: limits.max_zip_uncompressed_mb,
             advice,
-        }
-        .into());
+        });
     }
     let ratio = total as f64 / len as f64;
     if total > RATIO_FLOOR && ratio > limits.max_zip_ratio {
@@ -301,8 +296,7 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
             ratio,
             limit: limits.max_zip_ratio,
             advice,
-        }
-        .into());
+        });
     }
     // The declared sizes pass: now hold each entry GDAL reads whole to its own.
     for e in entries.iter().filter(|e| kind.read_whole(&e.name)) {
@@ -311,8 +305,7 @@ pub fn check_container(path: &Path, limits: &Limits) -> Result<()> {
                 path: path_buf(),
                 entry: e.name.clone(),
                 declared: e.uncompressed,
-            }
-            .into());
+            });
         }
     }
     Ok(())

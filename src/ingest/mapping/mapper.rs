@@ -8,7 +8,7 @@ use super::vocabulary::{
     check_values, is_canonical, normalise_key, ANY, DECODED_FIELDS, ENUM_FIELDS, QUARANTINE,
 };
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::error::Result;
+use crate::ingest::error::Result;
 use crate::ingest::presets::Preset;
 use crate::ingest::{Field, IngestError, SourceConfig, UnmappedValue};
 use std::collections::BTreeMap;
@@ -87,8 +87,7 @@ impl Mapper {
                             field: f,
                             column: col.clone(),
                             columns: layer_columns.to_vec(),
-                        }
-                        .into())
+                        })
                     }
                 },
                 None => {
@@ -134,8 +133,7 @@ impl Mapper {
                 config: config_path.to_path_buf(),
                 desc: source_desc.to_string(),
                 columns: layer_columns.to_vec(),
-            }
-            .into());
+            });
         }
         check_values(source).map_err(|error| IngestError::BadValueMapping {
             config: config_path.to_path_buf(),
@@ -249,8 +247,7 @@ impl Mapper {
             desc: self.source_desc.clone(),
             source_path: self.source_path.clone(),
             values,
-        }
-        .into())
+        })
     }
 
     /// The column index read for a canonical field, if any.
@@ -327,8 +324,8 @@ pub(super) mod tests {
         assert_eq!(a[3].outcome, Some(Outcome::Cancelled));
         assert_eq!(a[1].outcome, None);
         let err = m.finish().unwrap_err();
-        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
-        let crate::error::Error::Ingest(IngestError::UnmappedValues { values, .. }) = &err else {
+        assert!(err.is_config_fault());
+        let IngestError::UnmappedValues { values, .. } = &err else {
             panic!("{err:?}");
         };
         let seen: Vec<(Field, &str, usize)> = values
@@ -374,10 +371,10 @@ pub(super) mod tests {
             &["outcome"],
         )
         .unwrap_err();
-        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        assert!(err.is_config_fault());
         assert!(matches!(
             &err,
-            crate::error::Error::Ingest(IngestError::BadValueMapping { error, .. })
+            IngestError::BadValueMapping { error, .. }
                 if matches!(**error, ValueMappingError::NotCanonical { field: Field::Outcome, .. })
         ));
         let text = err.to_string();

@@ -26,8 +26,8 @@
 mod template;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::error::Result;
 use crate::ingest::crs::{self, CrsPlan};
+use crate::ingest::error::Result;
 use crate::ingest::gdal::{read_table, Table};
 use crate::ingest::mapping::Mapper;
 use crate::ingest::{IngestConfig, IngestError, SourceConfig};
@@ -184,8 +184,7 @@ pub(super) fn read(
             config: config_path.to_path_buf(),
             table: t.shown.clone(),
             columns: t.columns.clone(),
-        }
-        .into());
+        });
     }
 
     let mut records = Vec::new();
