@@ -23,6 +23,6 @@ mod tileset;
 
 pub use tiler::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
 pub use tileset::{
-    write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_URL,
+    write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_PATH,
     TILE_URL,
 };
