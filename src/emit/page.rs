@@ -121,24 +121,41 @@ fn style_json(cfg: &PageConfig) -> Option<String> {
     if cfg.basemap.is_none() && cfg.attribution.is_none() && cfg.base_url.is_none() {
         return None;
     }
-    let mut style: Value = serde_json::from_str(include_str!("../../styles/clearmap.json"))
-        .expect("the style is JSON");
+    let url = match cfg.base_url {
+        Some(base) => format!("pmtiles://{}", base.join("tiles.pmtiles")),
+        None => "pmtiles://tiles.pmtiles".to_string(),
+    };
+    // Explicit source options take precedence in MapLibre over the TileJSON
+    // the pmtiles protocol makes of the archive's metadata.
+    let attribution = cfg.attribution.map(attribution_html);
+    if cfg.basemap.is_none() && STYLE.matches(STYLE_SOURCE_URL).count() == 1 {
+        // The style as written but for its source's lines, so that it reads
+        // as styles/clearmap.json does.
+        let mut lines = format!("\"url\": {}", Value::from(url));
+        if let Some(a) = attribution {
+            lines.push_str(&format!(",\n      \"attribution\": {}", Value::from(a)));
+        }
+        return Some(STYLE.replacen(STYLE_SOURCE_URL, &lines, 1));
+    }
+    let mut style: Value = serde_json::from_str(STYLE).expect("the style is JSON");
     if let Some(b) = cfg.basemap {
         add_basemap(&mut style, b);
     }
     let source = &mut style["sources"]["clearmap"];
-    if let Some(base) = cfg.base_url {
-        source["url"] = Value::from(format!("pmtiles://{}", base.join("tiles.pmtiles")));
-    }
-    // Explicit source options take precedence in MapLibre over the TileJSON
-    // the pmtiles protocol makes of the archive's metadata.
-    if let Some(a) = cfg.attribution {
-        source["attribution"] = Value::from(attribution_html(a));
+    source["url"] = Value::from(url);
+    if let Some(a) = attribution {
+        source["attribution"] = Value::from(a);
     }
     let mut s = serde_json::to_string_pretty(&style).expect("a JSON value serialises");
     s.push('\n');
     Some(s)
 }
+
+/// The style of every bundle, before the build's own settings.
+const STYLE: &str = include_str!("../../styles/clearmap.json");
+
+/// The line of [`STYLE`] that names the archive of its `clearmap` source.
+const STYLE_SOURCE_URL: &str = "\"url\": \"pmtiles://tiles.pmtiles\"";
 
 /// The style with a raster `basemap` source and layer drawn right above the
 /// background, under every clearmap layer.

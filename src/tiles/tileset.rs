@@ -308,7 +308,10 @@ pub fn write_tileset(
     let mut tilejson = json!({
         "tilejson": "3.0.0",
         "name": meta.name,
-        "description": format!("{}{}", meta.description, format.url_note(base)),
+        "description": match format.url_note(base) {
+            "" => meta.description.clone(),
+            note => format!("{}.{note}", meta.description.trim_end_matches('.')),
+        },
         "scheme": "xyz",
         "tiles": [format.tile_url(base)],
         "vector_layers": layers,
