@@ -79,6 +79,7 @@ fn tiles_z0_z14(b: Bencher) {
     let meta = TileMeta {
         name: None,
         attribution: None,
+        base_url: None,
     };
     b.bench(|| {
         let mut staging = Staging::new();

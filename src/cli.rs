@@ -125,6 +125,9 @@ pub struct BuildArgs {
     /// Container of the vector tiles: tiles.pmtiles (read by the map page) or tiles.mbtiles (for tile servers; its tiles.json holds a placeholder URL to replace).
     #[arg(long, value_enum, default_value_t)]
     pub format: crate::tiles::TileFormat,
+    /// URL the bundle is published at (http or https): tiles.json, style.json and the page name its files by absolute URLs under it (overrides [publish] base_url). With --format mbtiles, where the tile server serves the tiles (URL{z}/{x}/{y}.pbf).
+    #[arg(long, value_name = "URL", conflicts_with = "all")]
+    pub base_url: Option<crate::config::BaseUrl>,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +149,9 @@ pub struct TilesArgs {
     /// Container of the vector tiles, as for `clearmap build --format`.
     #[arg(long, value_enum, default_value_t)]
     pub format: crate::tiles::TileFormat,
+    /// URL the bundle is published at, as for `clearmap build --base-url`.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<crate::config::BaseUrl>,
 }
 
 #[derive(Debug, Args)]
@@ -218,7 +224,7 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
     if let Some(dir) = &a.all {
         return build_all(dir, &a, &opts, log);
     }
-    let cfg = match &a.config {
+    let mut cfg = match &a.config {
         Some(path) => Config::load(path)?,
         None if a.hazards.is_empty() => {
             return Err(Error::Usage(
@@ -233,6 +239,9 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
             Config::from_files(a.country.clone(), &a.hazards, &a.releases)
         }
     };
+    if let Some(u) = &a.base_url {
+        cfg.publish.base_url = Some(u.clone());
+    }
     let label = cfg
         .country
         .clone()
@@ -300,7 +309,10 @@ fn tables(a: TablesArgs, log: &Logger) -> Result<i32> {
 }
 
 fn tiles(a: TilesArgs, log: &Logger) -> Result<i32> {
-    let cfg = Config::load(&a.config)?;
+    let mut cfg = Config::load(&a.config)?;
+    if let Some(u) = &a.base_url {
+        cfg.publish.base_url = Some(u.clone());
+    }
     let label = cfg.country.clone().unwrap_or_else(|| "tiles".into());
     let stats = pipeline::tiles(&cfg, &a.out, a.format, log, &label)?;
     log.line(&format!(

@@ -3,7 +3,7 @@
 //! typo never silently changes a figure.
 //!
 //! Owns parsing the file and the keys of the country itself (`country`,
-//! `as_of`, `language`, `[basemap]`, `[output]`); each stage owns the type of
+//! `as_of`, `language`, `[basemap]`, `[output]`, `[publish]`); each stage owns the type of
 //! its own section ([`SourceConfig`] and [`Limits`] of ingest,
 //! [`ReconcileConfig`] of reconcile) and checks it, and [`Config`] assembles
 //! them ([`Config::ingest`] hands ingest its part). What is wrong with a
@@ -168,6 +168,9 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub output: OutputConfig,
+    /// Where the bundle is published (`[publish]`).
+    #[serde(default)]
+    pub publish: PublishConfig,
     /// Thresholds of the reconcile checks.
     #[serde(default)]
     pub reconcile: ReconcileConfig,
@@ -217,6 +220,88 @@ impl Default for OutputConfig {
 
 fn default_precision() -> u8 {
     7
+}
+
+/// `[publish]`: where the bundle is served from. With `base_url`, tiles.json,
+/// style.json and the page name the bundle's files by absolute URLs under
+/// it; without, they stay relative (the bundle works from any folder).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    pub base_url: Option<BaseUrl>,
+}
+
+/// The URL of the bundle's folder as it is published: http or https, with a
+/// host, no query or fragment, ending with `/` (added when missing), so that
+/// a file name appended to it names the file in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Check `url` and give it its final `/`.
+    pub fn parse(url: &str) -> std::result::Result<BaseUrl, String> {
+        let bad = |why: &str| {
+            Err(format!(
+                "base_url = \"{url}\" {why}; give the URL of the bundle's folder, e.g. \"https://maps.example.org/khm/\""
+            ))
+        };
+        let Some(rest) = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+        else {
+            return bad("is not an http:// or https:// URL");
+        };
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() || host.starts_with(':') || host.contains('@') {
+            return bad("names no host");
+        }
+        // Characters that would end the URL where it is written (an HTML
+        // attribute, a `url(...)`) or change what appending a name means.
+        if let Some(c) = url
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`^{}|?#".contains(*c))
+        {
+            return bad(&format!("holds {c:?}, which a base URL cannot"));
+        }
+        let mut s = url.to_string();
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        Ok(BaseUrl(s))
+    }
+
+    /// The URL, ending with `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL of the bundle file `name`.
+    pub fn join(&self, name: &str) -> String {
+        format!("{}{name}", self.0)
+    }
+}
+
+impl TryFrom<String> for BaseUrl {
+    type Error = String;
+
+    fn try_from(s: String) -> std::result::Result<BaseUrl, String> {
+        BaseUrl::parse(&s)
+    }
+}
+
+impl std::str::FromStr for BaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<BaseUrl, String> {
+        BaseUrl::parse(s)
+    }
+}
+
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 fn de_date<'de, D: serde::Deserializer<'de>>(
@@ -295,6 +380,7 @@ impl Config {
                 .chain(releases.iter().map(|p| source(p, Role::Release)))
                 .collect(),
             output: OutputConfig::default(),
+            publish: PublishConfig::default(),
             basemap: None,
             reconcile: Default::default(),
             limits: Limits::default(),
@@ -567,6 +653,48 @@ classification = "SHA"
     #[test]
     fn languages_are_the_codes_of_the_enum() {
         assert_eq!(Language::ALL.map(Language::code), LANGUAGES);
+    }
+
+    #[test]
+    fn base_url_is_checked_and_ends_with_a_slash() {
+        let ok = |u: &str| BaseUrl::parse(u).map(|b| b.as_str().to_string());
+        assert_eq!(
+            ok("https://maps.example.org/khm").unwrap(),
+            "https://maps.example.org/khm/"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            BaseUrl::parse("https://a.org/b")
+                .unwrap()
+                .join("tiles.pmtiles"),
+            "https://a.org/b/tiles.pmtiles"
+        );
+        for bad in [
+            "ftp://a.org/",
+            "maps.example.org/khm/",
+            "/khm/",
+            "https:///khm/",
+            "https://a.org/k hm/",
+            "https://a.org/?x=1",
+            "https://a.org/#top",
+            "https://a.org/\"onload=\"x",
+            "javascript:alert(1)",
+        ] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        let cfg =
+            Config::parse("[publish]\nbase_url = \"https://maps.example.org/khm\"\n").unwrap();
+        assert_eq!(
+            cfg.publish.base_url.map(|b| b.to_string()).as_deref(),
+            Some("https://maps.example.org/khm/")
+        );
+        let err = Config::parse("[publish]\nbase_url = \"file:///srv/khm/\"\n").unwrap_err();
+        assert!(err.contains("base_url") && err.contains("http"), "{err}");
+        let err = Config::parse("[publish]\nbase = \"https://a.org/\"\n").unwrap_err();
+        assert!(err.contains("base"), "{err}");
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
         language: cfg.language().to_string(),
         basemap: cfg.basemap.clone(),
         tile_format: Default::default(),
+        base_url: cfg.publish.base_url.clone(),
     }
 }
 
@@ -292,6 +293,10 @@ pub fn build_incremental(
         manifest
             .options
             .insert("format".into(), opts.tile_format.as_str().into());
+    }
+    if let Some(b) = &cfg.publish.base_url {
+        // `--base-url` changes outputs the config file's hash does not cover.
+        manifest.options.insert("base_url".into(), b.to_string());
     }
     let current = !opts.force && manifest.is_current(out);
     st.done(json!({ "inputs": manifest.inputs.len(), "up_to_date": current }));

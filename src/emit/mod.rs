@@ -42,6 +42,8 @@ pub struct EmitConfig {
     pub basemap: Option<crate::config::Basemap>,
     /// The container of the tiles (`--format`).
     pub tile_format: crate::tiles::TileFormat,
+    /// Where the bundle is published (`--base-url`, `[publish] base_url`).
+    pub base_url: Option<crate::config::BaseUrl>,
 }
 
 /// Everything a build produced, ready to be written.
@@ -289,7 +291,7 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     let s = summary(cfg, b);
     write_json(staging, &out.join("summary.json"), &s)?;
     write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
-    page::write_page(staging, out, &cfg.language, cfg.basemap.as_ref())?;
+    page::write_page(staging, out, &page::PageConfig::of(cfg))?;
     Ok(())
 }
 

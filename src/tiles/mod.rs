@@ -26,6 +26,6 @@ mod tileset;
 
 pub use profile::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
 pub use tileset::{
-    write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_URL,
+    write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_PATH,
     TILE_URL,
 };

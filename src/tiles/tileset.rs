@@ -3,10 +3,16 @@
 //! MBTiles 1.3 ([`super::mbtiles`]), the very same gzipped MVT tiles — with
 //! the TileJSON 3.0.0 that describes it.
 //!
-//! An MBTiles file is not served by a static file server: its TileJSON points
-//! at [`MBTILES_TILE_URL`], a placeholder on the reserved `.invalid` domain,
-//! to be replaced with the URL template of the tile server that serves the
-//! file (tileserver-gl, martin, mbtileserver…).
+//! TileJSON 3.0.0 §3.2 wants absolute tile URLs. Given the URL the tileset's
+//! folder is published at ([`TilesetMeta::base_url`]), the URLs are absolute
+//! under it; without one they stay relative to tiles.json, so that a bundle
+//! works from any folder, and tiles.json's `description` says so.
+//!
+//! An MBTiles file is not served by a static file server but by a tile
+//! server (tileserver-gl, martin, mbtileserver…): with a base URL, the tiles
+//! are expected at `BASE{z}/{x}/{y}.pbf`; without one, the template is the
+//! relative `{z}/{x}/{y}.pbf` (no made-up host) and the description says that
+//! the file needs a tile server.
 
 use super::grid;
 use super::mbtiles::MbtilesWriter;
@@ -63,25 +69,45 @@ impl TileFormat {
         }
     }
 
-    /// The URL template of the tiles in the TileJSON.
-    fn tile_url(self) -> &'static str {
+    /// The URL template of the tiles in the TileJSON, under `base` (the
+    /// published folder, ending with `/`) or relative without one.
+    pub fn tile_url(self, base: Option<&str>) -> String {
+        let base = base.unwrap_or_default();
         match self {
-            TileFormat::Pmtiles => TILE_URL,
-            TileFormat::Mbtiles => MBTILES_TILE_URL,
+            TileFormat::Pmtiles => {
+                format!("pmtiles://{base}{}/{{z}}/{{x}}/{{y}}", self.file_name())
+            }
+            TileFormat::Mbtiles => format!("{base}{MBTILES_TILE_PATH}"),
+        }
+    }
+
+    /// What tiles.json's description adds about its tile URL.
+    fn url_note(self, base: Option<&str>) -> &'static str {
+        match (self, base) {
+            (TileFormat::Pmtiles, Some(_)) => "",
+            (TileFormat::Pmtiles, None) => {
+                " Tile URLs are relative to this file (no base URL was given), so the bundle works from any folder; TileJSON 3.0.0 asks for absolute URLs: build with --base-url URL (or [publish] base_url) to write them."
+            }
+            (TileFormat::Mbtiles, Some(_)) => {
+                " tiles.mbtiles is served by a tile server at the base URL."
+            }
+            (TileFormat::Mbtiles, None) => {
+                " MBTiles needs a tile server (tileserver-gl, martin, mbtileserver…) to serve tiles.mbtiles: the tile URL is relative until the build is given its URL with --base-url URL (or [publish] base_url)."
+            }
         }
     }
 }
 
-/// The URL template written into tiles.json: the `pmtiles://` protocol of the
-/// PMTiles JS library (`maplibregl.addProtocol("pmtiles", …)`) resolves
-/// `pmtiles://URL/{z}/{x}/{y}` by range requests on URL; "tiles.pmtiles" is
-/// relative, so the bundle works wherever it is served from.
+/// The URL template written into tiles.json without a base URL: the
+/// `pmtiles://` protocol of the PMTiles JS library
+/// (`maplibregl.addProtocol("pmtiles", …)`) resolves `pmtiles://URL/{z}/{x}/{y}`
+/// by range requests on URL; "tiles.pmtiles" is relative, so the bundle works
+/// wherever it is served from.
 pub const TILE_URL: &str = "pmtiles://tiles.pmtiles/{z}/{x}/{y}";
 
-/// The URL template in an MBTiles bundle's tiles.json: a placeholder (the
-/// `.invalid` top-level domain never resolves) for the template of the server
-/// that serves tiles.mbtiles; replace it when deploying.
-pub const MBTILES_TILE_URL: &str = "https://tile-server.invalid/clearmap/{z}/{x}/{y}.pbf";
+/// Where a tile server is expected to serve tiles.mbtiles' tiles, under the
+/// base URL (`BASE{z}/{x}/{y}.pbf`).
+pub const MBTILES_TILE_PATH: &str = "{z}/{x}/{y}.pbf";
 
 /// Attribute types as TileJSON `vector_layers.fields` names them.
 #[derive(Debug, Clone, Copy)]
@@ -112,7 +138,10 @@ pub struct LayerSpec {
 pub struct TilesetMeta {
     pub name: String,
     pub description: String,
+    /// Shown by map clients as HTML: escaped by the caller.
     pub attribution: Option<String>,
+    /// The URL the tileset's folder is published at, ending with `/`.
+    pub base_url: Option<String>,
 }
 
 /// Where the tiles lie: the lon/lat bounds (west, south, east, north) and the
@@ -276,17 +305,49 @@ pub fn write_tileset(
         .map_err(|e| output_err(target, e))?
         .len();
 
-    let tilejson = json!({
+    let base = meta.base_url.as_deref();
+    let mut tilejson = json!({
         "tilejson": "3.0.0",
         "name": meta.name,
-        "attribution": meta.attribution,
+        "description": match format.url_note(base) {
+            "" => meta.description.clone(),
+            note => format!("{}.{note}", meta.description.trim_end_matches('.')),
+        },
         "scheme": "xyz",
-        "tiles": [format.tile_url()],
+        "tiles": [format.tile_url(base)],
         "vector_layers": layers,
         "bounds": bounds,
         "center": [center[0], center[1], envelope.center_zoom],
         "minzoom": cfg.min_zoom,
         "maxzoom": cfg.max_zoom,
     });
+    // The schema's attribution is a string: absent rather than null.
+    if let Some(a) = &meta.attribution {
+        tilejson["attribution"] = json!(a);
+    }
     Ok((stats, tilejson))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_urls_relative_or_under_the_base() {
+        assert_eq!(TileFormat::Pmtiles.tile_url(None), TILE_URL);
+        assert_eq!(
+            TileFormat::Pmtiles.tile_url(Some("https://maps.example.org/khm/")),
+            "pmtiles://https://maps.example.org/khm/tiles.pmtiles/{z}/{x}/{y}"
+        );
+        assert_eq!(TileFormat::Mbtiles.tile_url(None), "{z}/{x}/{y}.pbf");
+        assert_eq!(
+            TileFormat::Mbtiles.tile_url(Some("https://tiles.example.org/khm/")),
+            "https://tiles.example.org/khm/{z}/{x}/{y}.pbf"
+        );
+        assert!(TileFormat::Pmtiles.url_note(None).contains("relative"));
+        assert!(TileFormat::Mbtiles.url_note(None).contains("tile server"));
+        assert!(TileFormat::Pmtiles
+            .url_note(Some("https://a.org/"))
+            .is_empty());
+    }
 }

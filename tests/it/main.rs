@@ -25,3 +25,4 @@ mod trust_bundle;
 mod trust_mapping;
 mod trust_readers;
 mod trust_records;
+mod web_embed;

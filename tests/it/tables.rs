@@ -512,6 +512,7 @@ fn hand_made_cells_follow_the_atoms() {
         language: "en".into(),
         basemap: None,
         tile_format: Default::default(),
+        base_url: None,
     };
     let diagnostics = Diagnostics::default();
     let b = Bundle {

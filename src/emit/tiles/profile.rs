@@ -32,7 +32,10 @@ use rayon::prelude::*;
 #[derive(Debug, Clone, Default)]
 pub struct TileMeta {
     pub name: Option<String>,
+    /// The config's attribution, as text (see [`crate::emit::page::attribution_html`]).
     pub attribution: Option<String>,
+    /// Where the bundle is published: tiles.json's tile URL is absolute under it.
+    pub base_url: Option<crate::config::BaseUrl>,
 }
 
 impl TileMeta {
@@ -41,6 +44,7 @@ impl TileMeta {
         TileMeta {
             name: cfg.name.clone(),
             attribution: cfg.attribution.clone(),
+            base_url: cfg.base_url.clone(),
         }
     }
 
@@ -49,7 +53,12 @@ impl TileMeta {
         TilesetMeta {
             name: self.name.clone().unwrap_or_else(|| "clearmap".into()),
             description: "Hazardous areas remaining and land released (clearmap)".into(),
-            attribution: self.attribution.clone(),
+            // Shown as HTML by map clients (TileJSON `attribution`).
+            attribution: self
+                .attribution
+                .as_deref()
+                .map(crate::emit::page::attribution_html),
+            base_url: self.base_url.as_ref().map(|b| b.as_str().to_string()),
         }
     }
 }
