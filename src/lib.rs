@@ -8,12 +8,14 @@
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod describe;
 pub mod diagnostics;
 pub mod emit;
 pub mod error;
 pub mod geometry;
 mod guard;
 pub mod ingest;
+pub mod init;
 pub mod log;
 pub mod manifest;
 pub mod measure;
