@@ -5,6 +5,7 @@ mod accounting;
 mod bad_inputs;
 mod cli;
 mod common;
+mod describe_init;
 mod external;
 mod ingest;
 mod mvt_fixtures;
