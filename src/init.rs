@@ -120,6 +120,17 @@ pub fn config_text(dir: &Path, files: &[FileDescription], base: &Path) -> (Strin
                         .copied()
                 })
                 .flatten();
+            // A template's rows tell no role; its attributes may.
+            let role = role.or_else(|| {
+                attributes.and_then(|(af, al)| {
+                    let stem = af
+                        .path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    crate::describe::guess_role(&stem, &al.name, &names(al))
+                })
+            });
             chosen.push(Chosen {
                 file: f,
                 layer: l,
