@@ -58,6 +58,21 @@ pub enum Command {
         after_help = "Examples:\n  clearmap inspect out/tiles.pmtiles\n  clearmap inspect out/tiles.pmtiles 10/811/478 > tile.geojson\n  clearmap inspect out/tiles.mbtiles 10/811/478"
     )]
     Inspect(InspectArgs),
+    /// List the layers, columns and values of a file or export folder, marking the columns presets read.
+    #[command(
+        after_help = "Results on stdout; --format json for scripts.\n\nExamples:\n  clearmap describe exports/\n  clearmap describe IMSMA.gdb --layer Hazards_polygon\n  clearmap describe hazards.shp --format json > hazards.json"
+    )]
+    Describe(DescribeArgs),
+    /// List the presets, or print one as the TOML it is equivalent to.
+    #[command(
+        after_help = "Examples:\n  clearmap presets\n  clearmap presets imsma-ng-gis > mapping.toml"
+    )]
+    Presets(PresetsArgs),
+    /// Write a commented config for an export folder; fill its TODO lines, then build.
+    #[command(
+        after_help = "Detects which layers hold hazards and releases and which preset fits each, and writes\nevery mapping it is sure of; every raw value it cannot place is a commented TODO line\nwith its count. Remove the \"# \" of each TODO line and keep the value it means.\n\nExample:\n  clearmap init exports/ -o clearmap.toml && clearmap validate clearmap.toml"
+    )]
+    Init(InitArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  clearmap completions bash > /etc/bash_completion.d/clearmap\n  clearmap completions zsh > ~/.zfunc/_clearmap\n  clearmap completions fish > ~/.config/fish/completions/clearmap.fish"
@@ -66,6 +81,43 @@ pub enum Command {
     /// Print the man page (roff) on stdout.
     #[command(after_help = "Example:\n  clearmap man > clearmap.1 && man ./clearmap.1")]
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// A file, a File Geodatabase (.gdb) or a folder of exports.
+    pub path: PathBuf,
+    /// Only this layer.
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// Plain text or JSON.
+    #[arg(long, value_enum, default_value_t = DescribeFormat::Text)]
+    pub format: DescribeFormat,
+}
+
+/// The printout of `clearmap describe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DescribeFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// A preset to print as TOML.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder of the export (or one file, or a .gdb).
+    pub dir: PathBuf,
+    /// The config to write.
+    #[arg(short, long, default_value = "clearmap.toml")]
+    pub out: PathBuf,
+    /// Overwrite the config if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +224,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Tiles(a) => tiles(a, &log),
         Command::Serve(a) => crate::serve::serve(&a.dir, &a.addr).map(|()| exit::SUCCESS),
         Command::Inspect(a) => inspect(a),
+        Command::Describe(a) => describe(a),
+        Command::Presets(a) => presets(a),
+        Command::Init(a) => init(a, &log),
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "clearmap", &mut std::io::stdout());
@@ -194,6 +249,48 @@ pub fn run(cli: Cli) -> Result<i32> {
         log.event("error", f);
     }
     result
+}
+
+fn describe(a: DescribeArgs) -> Result<i32> {
+    let d = crate::describe::describe(&a.path, a.layer.as_deref(), &Default::default())?;
+    match a.format {
+        DescribeFormat::Text => print!("{}", crate::describe::to_text(&d)),
+        DescribeFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&d).map_err(|e| Error::Internal(e.to_string()))?
+        ),
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn presets(a: PresetsArgs) -> Result<i32> {
+    match a.name.as_deref() {
+        None => print!("{}", crate::ingest::preset_list()),
+        Some(name) => {
+            let p = crate::ingest::Preset::try_from(name.to_string()).map_err(Error::Usage)?;
+            print!("{}", crate::ingest::preset_toml(p));
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn init(a: InitArgs, log: &Logger) -> Result<i32> {
+    let w = crate::init::init(&a.dir, &a.out, a.force, &Default::default())?;
+    log.line(&format!(
+        "wrote {}: {} source(s), {} TODO line(s) to fill{}",
+        a.out.display(),
+        w.sources,
+        w.todos,
+        if w.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} layer(s) not read (listed at its top)",
+                w.skipped.len()
+            )
+        }
+    ));
+    Ok(exit::SUCCESS)
 }
 
 fn inspect(a: InspectArgs) -> Result<i32> {

@@ -8,12 +8,14 @@
 mod batch;
 pub mod cli;
 pub mod config;
+mod describe;
 pub mod diagnostics;
 pub mod emit;
 pub mod error;
 pub mod geometry;
 mod guard;
 pub mod ingest;
+mod init;
 mod log;
 mod manifest;
 pub mod measure;

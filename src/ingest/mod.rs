@@ -27,6 +27,7 @@ mod geojson;
 pub(crate) mod limits;
 mod mapping;
 pub mod points;
+mod preset_toml;
 mod presets;
 mod record;
 mod source;
@@ -44,6 +45,13 @@ pub use fingerprint::{fingerprints, InputFile};
 pub use limits::{check_container, zip_entries, Limits, ZipEntry};
 pub use mapping::CanonicalAttrs;
 pub use presets::Preset;
+// For `clearmap describe`, `init` and `presets`.
+pub(crate) use crs::{suggest as suggest_crs, Extent};
+pub(crate) use gdal::layers;
+pub(crate) use mapping::{canonical_choices, parse_date, DateError, RawValue};
+pub(crate) use preset_toml::{
+    list as preset_list, role_fields, role_value_fields, to_toml as preset_toml,
+};
 pub use record::{RawGeometry, RawRecord, SourceBatch};
 pub use source::SourceConfig;
 use std::path::{Path, PathBuf};

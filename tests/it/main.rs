@@ -7,6 +7,7 @@ mod blank_values;
 mod cli;
 mod common;
 mod container_limits;
+mod describe_init;
 mod external;
 mod ingest;
 mod inspect;

@@ -18,6 +18,7 @@
 mod count;
 mod domains;
 mod fields;
+pub(crate) mod layers;
 pub(crate) mod messages;
 mod nul;
 pub(crate) mod open;

@@ -57,8 +57,8 @@ impl Mapper {
         // An enumerated field's value, through the column's coded-value
         // domain: (label or value, the code it stood for).
         //
-        // A blank cell of a mapped status or classification column with no
-        // default is a raw value like any other (""), mapped or not: left
+        // A blank cell of a hazard's mapped status or classification column
+        // with no default is a raw value like any other (""), mapped or not: left
         // empty it would count a closed hazard as open, or a CHA as "other",
         // without a word.
         let coded = |field: Field| -> Option<(RawValue, Option<String>)> {
@@ -71,8 +71,10 @@ impl Mapper {
                         .cloned()
                         .map(|v| (v, None))
                         .or_else(|| {
-                            (has_row && matches!(field, Field::Status | Field::Classification))
-                                .then(|| (RawValue::Text(String::new()), None))
+                            (has_row
+                                && self.role == crate::model::Role::Hazard
+                                && matches!(field, Field::Status | Field::Classification))
+                            .then(|| (RawValue::Text(String::new()), None))
                         }),
                 },
                 None => self.defaults.get(&field).cloned().map(|v| (v, None)),

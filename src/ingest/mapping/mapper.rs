@@ -53,6 +53,9 @@ pub struct Mapper {
     pub(super) config_path: std::path::PathBuf,
     pub(super) source_desc: String,
     pub(super) source_path: String,
+    /// Whether the source holds hazards or releases: a blank status or
+    /// classification matters for hazards only.
+    pub(super) role: crate::model::Role,
 }
 
 impl Mapper {
@@ -177,6 +180,7 @@ impl Mapper {
             config_path: config_path.to_path_buf(),
             source_desc: source_desc.to_string(),
             source_path: source.path.display().to_string(),
+            role: source.role,
         })
     }
 

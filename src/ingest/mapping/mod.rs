@@ -29,4 +29,6 @@ mod vocabulary;
 pub use apply::CanonicalAttrs;
 pub use mapper::Mapper;
 pub use raw::RawValue;
-pub(super) use vocabulary::{canonical_choices, check_values, unmapped_text, ENUM_FIELDS};
+pub(crate) use raw::{parse_date, DateError};
+pub(crate) use vocabulary::canonical_choices;
+pub(super) use vocabulary::{check_values, unmapped_text, ENUM_FIELDS};
