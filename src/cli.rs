@@ -37,8 +37,10 @@ pub enum Command {
         after_help = "Examples:\n  clearmap build clearmap.toml --out out/\n  clearmap build --hazards sha.geojson cha.gpkg --releases cleared.shp --country KHM --out out/\n  clearmap build --all countries/ --out bundles/ --jobs 2\n\nA bundle whose manifest.json matches its inputs is not rebuilt (\"unchanged\"); --force\nrebuilds. Against the bundle being replaced (or --previous DIR), changes.json and\nchanges.geojson report hazards added, removed and re-drawn and the land released since.\n\nThe bundle is written beside --out and swapped in whole, under a lock on --out. --out\nmust be an empty or new folder or a bundle: not an input's folder, nor one holding an input."
     )]
     Build(BuildArgs),
-    /// Read and check the sources only; print the diagnostics table.
-    #[command(after_help = "Example:\n  clearmap validate clearmap.toml")]
+    /// Check a config and its sources as a build would; print the diagnostics table.
+    #[command(
+        after_help = "Runs every check a build runs (reading, repairs, duplicates, as_of, overlaps,\nrelease attribution, the accounting and its conservation) and writes nothing but --report.\n\nExamples:\n  clearmap validate clearmap.toml\n  clearmap validate -v clearmap.toml --report report.json"
+    )]
     Validate(ValidateArgs),
     /// Write only the Article 7-style tables (CSV and article7.xlsx) into --out/tables/.
     #[command(
@@ -212,6 +214,9 @@ pub struct ValidateArgs {
     /// Exit with 3 when any record would be quarantined.
     #[arg(long)]
     pub strict: bool,
+    /// Also write the diagnostics as FILE, in report.json's form.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Run a parsed command line; the result is the process exit code.
@@ -482,11 +487,21 @@ fn build_all(
 
 fn validate(a: ValidateArgs, log: &Logger) -> Result<i32> {
     let cfg = Config::load(&a.config)?;
-    let (diags, counts) = pipeline::validate(&cfg)?;
-    log.line(&crate::emit::records_line(&counts));
+    let v = pipeline::validate(&cfg)?;
+    log.line(&crate::emit::records_line(&v.counts));
     let label = cfg.country.clone().unwrap_or_else(|| "validate".into());
-    log.diagnostics(&label, &diags);
-    let quarantined: usize = counts.values().map(|c| c.quarantined).sum();
+    log.diagnostics(&label, &v.diagnostics);
+    if log.verbosity >= 1 && !v.diagnostics.is_empty() {
+        log.line(v.diagnostics.listing().trim_end());
+    }
+    if let Some(path) = &a.report {
+        let report = crate::emit::report(&v.diagnostics);
+        crate::emit::atomic::write_atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            writeln!(w)
+        })?;
+    }
+    let quarantined: usize = v.counts.values().map(|c| c.quarantined).sum();
     Ok(exit::success(a.strict, quarantined > 0))
 }
 

@@ -236,4 +236,22 @@ impl Diagnostics {
         }
         s
     }
+
+    /// Every diagnostic on one line each, in report order: code, record,
+    /// message and what was done (`validate -v`).
+    pub fn listing(&self) -> String {
+        let mut s = String::new();
+        for d in &self.items {
+            s.push_str(d.code.as_str());
+            if let Some(r) = &d.record {
+                s.push_str(&format!(" {r}"));
+            }
+            s.push_str(&format!(": {}", d.message));
+            if let Some(fix) = &d.fix {
+                s.push_str(&format!(" ({fix})"));
+            }
+            s.push('\n');
+        }
+        s
+    }
 }

@@ -26,4 +26,5 @@ mod trust_bundle;
 mod trust_mapping;
 mod trust_readers;
 mod trust_records;
+mod validate;
 mod web_embed;
