@@ -7,6 +7,7 @@ mod blank_values;
 mod cli;
 mod common;
 mod external;
+mod gpkg;
 mod ingest;
 mod inspect;
 mod mvt_fixtures;
