@@ -38,9 +38,9 @@ def numeric(key):
 
 
 def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    rows = list(csv.reader(lines))
+    # The CSVs start with a byte order mark (for Excel), then the header.
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
     return rows[0], rows[1:]
 
 

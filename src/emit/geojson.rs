@@ -1,5 +1,5 @@
 //! RFC 7946 GeoJSON writers for hazards.geojson and releases.geojson: WGS84,
-//! counter-clockwise exteriors, no `crs` member, coordinates rounded to the
+//! every geometry a MultiPolygon, counter-clockwise exteriors, no `crs` member, coordinates rounded to the
 //! configured precision, features in id order, properties in a fixed order, so
 //! the bytes are identical across runs and thread counts.
 //!
@@ -48,7 +48,9 @@ fn write_num(w: &mut dyn Write, x: f64) -> io::Result<()> {
     }
 }
 
-/// Write a MultiPolygon geometry object (a Polygon when it has one part).
+/// Write a MultiPolygon geometry object, also when it has one part: one
+/// geometry type per file, so that GDAL and QGIS type the layer MultiPolygon
+/// rather than "Unknown (any)".
 pub fn write_geometry(w: &mut dyn Write, mp: &MultiPolygon<f64>, precision: u8) -> io::Result<()> {
     let mp = mp.orient(Direction::Default);
     let polygon = |w: &mut dyn Write, p: &geo::Polygon<f64>| -> io::Result<()> {
@@ -60,20 +62,14 @@ pub fn write_geometry(w: &mut dyn Write, mp: &MultiPolygon<f64>, precision: u8) 
         }
         w.write_all(b"]")
     };
-    if mp.0.len() == 1 {
-        w.write_all(br#"{"type":"Polygon","coordinates":"#)?;
-        polygon(w, &mp.0[0])?;
-    } else {
-        w.write_all(br#"{"type":"MultiPolygon","coordinates":["#)?;
-        for (i, p) in mp.0.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",")?;
-            }
-            polygon(w, p)?;
+    w.write_all(br#"{"type":"MultiPolygon","coordinates":["#)?;
+    for (i, p) in mp.0.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
         }
-        w.write_all(b"]")?;
+        polygon(w, p)?;
     }
-    w.write_all(b"}")
+    w.write_all(b"]}")
 }
 
 /// A streaming FeatureCollection writer.
@@ -139,9 +135,9 @@ mod tests {
         let s = String::from_utf8(buf).unwrap();
         assert_eq!(
             s,
-            r#"{"type":"Polygon","coordinates":[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,1.0],[0.0,0.0]]]}"#
+            r#"{"type":"MultiPolygon","coordinates":[[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,1.0],[0.0,0.0]]]]}"#
         );
         let v: Value = serde_json::from_str(&s).unwrap();
-        assert_eq!(v["type"], "Polygon");
+        assert_eq!(v["type"], "MultiPolygon", "one part is a MultiPolygon too");
     }
 }

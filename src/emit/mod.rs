@@ -1,11 +1,13 @@
 //! Emit: the bundle of docs/design.md "Outputs" — hazards.geojson, releases.geojson,
-//! summary.json, report.json, the page, the tiles and the tables (`tables/`) —
+//! summary.json, report.json, the page, the tiles, the tables (`tables/`) and
+//! bundle.gpkg ([`gpkg`]) —
 //! written together into a staging directory and swapped in for the output
 //! directory whole ([`atomic`]) once every figure has been computed and checked.
 
 pub mod atomic;
 pub(crate) mod changes;
 pub(crate) mod geojson;
+pub(crate) mod gpkg;
 pub(crate) mod page;
 pub mod tables;
 pub mod tiles;
@@ -165,7 +167,7 @@ pub fn write_bundle(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Written>
 pub struct Written {
     pub tiles: crate::tiles::TileStats,
     /// Milliseconds per part: documents (GeoJSON, summary, report, page),
-    /// tiles, tables, commit.
+    /// tiles, tables, gpkg, commit.
     pub durations_ms: BTreeMap<&'static str, u64>,
 }
 
@@ -215,6 +217,11 @@ pub fn write_bundle_with(
             let t = std::time::Instant::now();
             tables::write_tables(&mut staging, stage, cfg, b)?;
             timed("tables", t, &mut w);
+            // GDAL is not thread-safe: the GeoPackage is written here, on the
+            // one thread that uses it (the tiles do not).
+            let t = std::time::Instant::now();
+            gpkg::write_gpkg(&mut staging, stage, cfg, b, &tables::tables(cfg, b))?;
+            timed("gpkg", t, &mut w);
             Ok::<_, Error>((staging, w))
         },
     );
@@ -241,21 +248,10 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     staging.write(&out.join("hazards.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (i, (h, r)) in rec.hazards.iter().zip(&acc.hazards).enumerate() {
-            if r.remaining_m2 <= 0.0 || r.remaining.0.is_empty() {
+            if !has_land(r) {
                 continue;
             }
-            let mut props = Map::new();
-            props.insert("id".into(), json!(h.id));
-            props.insert("classification".into(), json!(h.classification.as_str()));
-            props.insert("status".into(), json!(h.status.as_str()));
-            props.insert("contamination".into(), json!(h.contamination));
-            props.insert("region".into(), json!(h.region));
-            props.insert("area_m2".into(), json!(round_area(r.area_m2)));
-            props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
-            for (o, a) in r.released_m2.iter() {
-                props.insert(format!("released_{}_m2", o.as_str()), json!(round_area(*a)));
-            }
-            props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
+            let props = hazard_properties(h, r);
             fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
         }
         fw.finish()
@@ -264,25 +260,7 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     staging.write(&out.join("releases.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (k, piece) in acc.pieces.iter().enumerate() {
-            let r = &rec.releases[piece.release];
-            let mut props = Map::new();
-            props.insert("id".into(), json!(r.id));
-            props.insert("hazard_ids".into(), json!(r.hazard_ids));
-            // The hazards whose land this piece releases, whatever the links say
-            // (unlinked releases are attributed by their land).
-            let covered: Vec<&str> = piece
-                .hazards
-                .iter()
-                .map(|&h| rec.hazards[h].id.as_str())
-                .collect();
-            props.insert("hazards_covered".into(), json!(covered));
-            props.insert("outcome".into(), json!(r.outcome.as_str()));
-            props.insert(
-                "date".into(),
-                json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())),
-            );
-            props.insert("area_m2".into(), json!(round_area(piece.area_m2)));
-            props.insert("area_reported_m2".into(), json!(r.area_reported_m2));
+            let props = release_properties(rec, piece);
             fw.feature(Some(k as u64 + 1), &props, &piece.geometry)?;
         }
         fw.finish()
@@ -293,6 +271,59 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
     page::write_page(staging, out, &page::PageConfig::of(cfg))?;
     Ok(())
+}
+
+/// Whether hazards.geojson (and the gpkg's `hazards`) has a feature for the
+/// hazard: only one with land remaining.
+pub(crate) fn has_land(r: &crate::measure::HazardResult) -> bool {
+    r.remaining_m2 > 0.0 && !r.remaining.0.is_empty()
+}
+
+/// The properties of a hazard's feature (hazards.geojson, bundle.gpkg).
+pub(crate) fn hazard_properties(
+    h: &crate::model::Hazard,
+    r: &crate::measure::HazardResult,
+) -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert("id".into(), json!(h.id));
+    props.insert("classification".into(), json!(h.classification.as_str()));
+    props.insert("status".into(), json!(h.status.as_str()));
+    props.insert("contamination".into(), json!(h.contamination));
+    props.insert("region".into(), json!(h.region));
+    props.insert("area_m2".into(), json!(round_area(r.area_m2)));
+    props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
+    for (o, a) in r.released_m2.iter() {
+        props.insert(format!("released_{}_m2", o.as_str()), json!(round_area(*a)));
+    }
+    props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
+    props
+}
+
+/// The properties of a release piece's feature (releases.geojson, bundle.gpkg).
+pub(crate) fn release_properties(
+    rec: &Reconciled,
+    piece: &crate::measure::ReleasePiece,
+) -> Map<String, Value> {
+    let r = &rec.releases[piece.release];
+    let mut props = Map::new();
+    props.insert("id".into(), json!(r.id));
+    props.insert("hazard_ids".into(), json!(r.hazard_ids));
+    // The hazards whose land this piece releases, whatever the links say
+    // (unlinked releases are attributed by their land).
+    let covered: Vec<&str> = piece
+        .hazards
+        .iter()
+        .map(|&h| rec.hazards[h].id.as_str())
+        .collect();
+    props.insert("hazards_covered".into(), json!(covered));
+    props.insert("outcome".into(), json!(r.outcome.as_str()));
+    props.insert(
+        "date".into(),
+        json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())),
+    );
+    props.insert("area_m2".into(), json!(round_area(piece.area_m2)));
+    props.insert("area_reported_m2".into(), json!(r.area_reported_m2));
+    props
 }
 
 fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result<()> {

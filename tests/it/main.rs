@@ -9,6 +9,7 @@ mod common;
 mod container_limits;
 mod describe_init;
 mod external;
+mod gpkg;
 mod ingest;
 mod inspect;
 mod mvt_fixtures;

@@ -39,9 +39,8 @@ fn example(cmd: &str, out: &Path, threads: Option<&str>) {
     );
 }
 
-/// A CSV as written: comment lines, header, rows (RFC 4180 quoting).
+/// A CSV as written: byte order mark, header, rows (RFC 4180 quoting).
 struct Csv {
-    comments: Vec<String>,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
@@ -49,15 +48,10 @@ struct Csv {
 impl Csv {
     fn read(path: &Path) -> Csv {
         let text = std::fs::read_to_string(path).unwrap();
-        let mut comments = Vec::new();
-        let mut records = Vec::new();
-        for line in text.lines() {
-            if records.is_empty() && line.starts_with('#') {
-                comments.push(line.to_string());
-            } else {
-                records.push(split(line));
-            }
-        }
+        let text = text
+            .strip_prefix('\u{feff}')
+            .unwrap_or_else(|| panic!("{}: no byte order mark", path.display()));
+        let mut records: Vec<Vec<String>> = text.lines().map(split).collect();
         let header = records.remove(0);
         for r in &records {
             assert_eq!(
@@ -68,7 +62,6 @@ impl Csv {
             );
         }
         Csv {
-            comments,
             header,
             rows: records,
         }
@@ -153,8 +146,11 @@ fn totals_and_rows_agree_with_summary() {
     let area = &s["area_m2"];
 
     // remaining_by_region
+    let meta = json(&t.join("meta.json"));
+    assert_eq!(meta["as_of"], "2025-12-31");
+    assert_eq!(meta["country"], "XEX");
     let r = Csv::read(&t.join("remaining_by_region.csv"));
-    assert!(r.comments.iter().any(|c| c == "# as_of: 2025-12-31"));
+    assert_eq!(r.header[0], "region", "the header is the first line");
     let total = r.rows.len() - 1;
     assert_eq!(r.rows[total][0], "total", "the total row comes last");
     assert_same(
@@ -229,7 +225,7 @@ fn totals_and_rows_agree_with_summary() {
 
     // released_by_year
     let y = Csv::read(&t.join("released_by_year.csv"));
-    assert!(y.comments.iter().any(|c| c == "# as_of: 2025-12-31"));
+    assert_eq!(y.header[0], "year");
     let total = y.row("total");
     assert_eq!(total, y.rows.len() - 1);
     for k in ["cancelled", "reduced", "cleared"] {
@@ -265,10 +261,14 @@ fn totals_and_rows_agree_with_summary() {
 
     // remaining_by_contamination: not additive, closed by the remaining total.
     let c = Csv::read(&t.join("remaining_by_contamination.csv"));
-    assert!(c
-        .comments
+    let notes = meta["tables"]
+        .as_array()
+        .unwrap()
         .iter()
-        .any(|x| x.contains("not additive") || x.contains("NOT ADDITIVE")));
+        .find(|t| t["name"] == "remaining_by_contamination")
+        .unwrap()["notes"]
+        .to_string();
+    assert!(notes.contains("NOT ADDITIVE"), "{notes}");
     let all = c.row("all hazards");
     assert_eq!(all, c.rows.len() - 1);
     assert_same(
@@ -362,7 +362,17 @@ fn workbook_equals_the_csvs_cell_by_cell() {
     let t = dir.path().join("tables");
     let mut wb: Xlsx<_> = open_workbook(t.join("article7.xlsx")).unwrap();
     let names = wb.sheet_names();
-    assert_eq!(&names[..4], &TABLES, "one sheet per table, in order");
+    assert_eq!(names[0], "notes", "the notes come first");
+    assert_eq!(&names[1..5], &TABLES, "then one sheet per table, in order");
+    let notes = wb.worksheet_range("notes").unwrap();
+    assert_eq!(
+        notes.get_value((0, 1)),
+        Some(&Data::String("XEX (Examplestan)".into()))
+    );
+    assert_eq!(
+        notes.get_value((1, 1)),
+        Some(&Data::String("2025-12-31".into()))
+    );
     let mut numbers = 0;
     for name in TABLES {
         let csv = Csv::read(&t.join(format!("{name}.csv")));
@@ -455,7 +465,7 @@ fn tables_are_byte_identical_across_runs_and_commands() {
 
 fn names() -> Vec<String> {
     let mut n: Vec<String> = TABLES.iter().map(|t| format!("{t}.csv")).collect();
-    n.push("article7.xlsx".into());
+    n.extend(["article7.xlsx", "meta.json", "README.md"].map(String::from));
     n
 }
 
@@ -527,8 +537,10 @@ fn hand_made_cells_follow_the_atoms() {
         other => panic!("not a number: {other:?}"),
     };
 
-    let t = tables::remaining_by_region(&cfg, &b);
-    assert!(t.notes.contains(&"as_of: none".to_string()));
+    let t = tables::remaining_by_region(&b);
+    let m = tables::meta(&cfg, std::slice::from_ref(&t));
+    assert_eq!((m.as_of, m.country.as_deref()), (None, Some("XEX")));
+    assert_eq!(m.tables[0].notes, t.notes);
     let labels: Vec<&Cell> = t.rows.iter().map(|r| &r[0]).collect();
     let text = |s: &str| Cell::Text(s.into());
     assert_eq!(
@@ -565,7 +577,7 @@ fn hand_made_cells_follow_the_atoms() {
     assert!(at("\"CHA\":") < at("\"SHA\":") && at("\"SHA\":") < at("\"other\":"));
     assert!(at("\"2020\":") > at("\"released_by_year\""));
 
-    let y = tables::released_by_year(&cfg, &b);
+    let y = tables::released_by_year(&b);
     assert_eq!(y.rows.len(), 2);
     assert_eq!(y.rows[0][0], text("2020"));
     assert_close!(num(&y.rows[0][3]), a(&rect(40., 0., 50., 10.)), 1e-6);
@@ -675,4 +687,83 @@ fn an_unwritable_temp_dir_is_an_error_naming_it() {
         let written = std::fs::read_dir(&out).map(|e| e.count()).unwrap_or(0);
         assert_eq!(written, 0, "clearmap {cmd} wrote into --out");
     }
+}
+
+/// Field names as `ogrinfo -al -so` reports them for a CSV.
+fn ogr_fields(csv: &Path) -> Vec<String> {
+    let o = Command::new("ogrinfo")
+        .args(["-al", "-so", "-ro"])
+        .arg(csv)
+        .output()
+        .expect("ogrinfo runs (gdal-bin, installed by scripts/setup)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    // Fields follow the layer's summary, one "name: Type (w.p)" per line.
+    text.lines()
+        .filter_map(|l| l.split_once(": String ("))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+#[test]
+fn gdal_reads_the_header_of_every_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    example("tables", dir.path(), None);
+    let t = dir.path().join("tables");
+    for name in TABLES {
+        let path = t.join(format!("{name}.csv"));
+        let csv = Csv::read(&path);
+        assert_eq!(ogr_fields(&path), csv.header, "{name}: GDAL's field names");
+    }
+}
+
+/// Region names in Cyrillic and Arabic: written once after the byte order
+/// mark Excel needs to read them as UTF-8, read back by GDAL unchanged.
+#[test]
+fn non_ascii_regions_survive_gdal() {
+    use clearmap::diagnostics::Diagnostics;
+    use clearmap::emit::tables;
+    use clearmap::emit::Bundle;
+    use clearmap::model::{Classification, Status};
+
+    let mut h1 = hazard(
+        "H1",
+        Status::Open,
+        Classification::Sha,
+        rect(0., 0., 1., 1.),
+    );
+    h1.region = Some("Брчко".into());
+    let mut h2 = hazard(
+        "H2",
+        Status::Open,
+        Classification::Cha,
+        rect(2., 0., 3., 1.),
+    );
+    h2.region = Some("حلب".into());
+    let (rec, acc) = account(vec![h1, h2], vec![], None);
+    let diagnostics = Diagnostics::default();
+    let b = Bundle {
+        reconciled: &rec,
+        accounting: &acc,
+        diagnostics: &diagnostics,
+        inputs: &[],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("remaining_by_region.csv");
+    let mut bytes = Vec::new();
+    tables::remaining_by_region(&b)
+        .write_csv(&mut bytes)
+        .unwrap();
+    assert!(bytes.starts_with(tables::BOM));
+    assert_eq!(bytes.iter().filter(|&&c| c == 0xEF).count(), 1, "one BOM");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(ogr_fields(&path)[0], "region");
+    let o = Command::new("ogrinfo")
+        .args(["-al", "-ro", "-q"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("region (String) = Брчко"), "{text}");
+    assert!(text.contains("region (String) = حلب"), "{text}");
 }

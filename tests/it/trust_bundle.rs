@@ -244,10 +244,10 @@ fn concurrent_builds_never_mix_bundles() {
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
         let as_of = summary["as_of"].as_str().unwrap().to_string();
-        let table = std::fs::read_to_string(out.join("tables/released_by_year.csv")).unwrap();
+        let tables = std::fs::read_to_string(out.join("tables/meta.json")).unwrap();
         assert!(
-            table.contains(&as_of),
-            "summary as_of {as_of}, table:\n{table}"
+            tables.contains(&format!("\"as_of\": \"{as_of}\"")),
+            "summary as_of {as_of}, tables/meta.json:\n{tables}"
         );
         let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
         let cfg_sha = if as_of == "2025-12-31" { &a } else { &b };

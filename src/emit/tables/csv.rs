@@ -1,6 +1,13 @@
-//! The tables' CSV form (`tables/NAME.csv`): UTF-8, comma-separated, `\n`
-//! line ends, RFC 4180 quoting, `#` comment lines before the header, numbers
-//! in their shortest round-trip notation.
+//! The tables' CSV form (`tables/NAME.csv`): UTF-8 after a byte order mark,
+//! comma-separated, `\n` line ends, RFC 4180 quoting, the header on the first
+//! line (the notes are in `meta.json`), numbers in their shortest round-trip
+//! notation.
+//!
+//! The byte order mark is there for Excel, which reads a CSV without one in
+//! the system's ANSI code page and garbles region names in Arabic, Cyrillic or
+//! with accents; GDAL's CSV driver, LibreOffice and pandas skip it. It is
+//! written whatever the content, so that a reader written against one bundle
+//! reads every other (Python's `csv` reads it with `encoding="utf-8-sig"`).
 
 use super::{Cell, Table};
 use std::io::{self, Write};
@@ -26,12 +33,13 @@ fn quote(s: &str) -> String {
     }
 }
 
+/// UTF-8's byte order mark, first in every CSV.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 impl Table {
     /// The CSV bytes of the table.
     pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
-        for n in &self.notes {
-            writeln!(w, "# {}", n.replace(['\n', '\r'], " "))?;
-        }
+        w.write_all(BOM)?;
         let header: Vec<String> = self.columns.iter().map(|c| quote(c.key)).collect();
         writeln!(w, "{}", header.join(","))?;
         for row in &self.rows {

@@ -6,15 +6,18 @@
 //! - the four tables — `remaining_by_region`, `released_by_year`,
 //!   `remaining_by_contamination`, `reported_vs_computed` — as typed [`Table`]s,
 //!   so the CSV and the spreadsheet are written from the same cells;
-//! - their CSV form (`csv.rs`; `tables/NAME.csv`): UTF-8, comma-separated, `\n` line
-//!   ends, RFC 4180 quoting; lines starting with `#` before the header are
-//!   comments (country, `as_of`, how to read the table); numbers plain (dot
-//!   decimal, no thousands separator), m² rounded to 3 decimals as in
-//!   summary.json, km² to 6, ratios to 6; machine-friendly headers with the
+//! - their CSV form (`csv.rs`; `tables/NAME.csv`): UTF-8 with a byte order
+//!   mark, comma-separated, `\n` line ends, RFC 4180 quoting, the header on the
+//!   first line, so GDAL's CSV driver and Excel read the column names; numbers
+//!   plain (dot decimal, no thousands separator), m² rounded to 3 decimals as
+//!   in summary.json, km² to 6, ratios to 6; machine-friendly headers with the
 //!   unit in the name (`_m2`, `_km2`, `_count`);
+//! - what the CSVs cannot say in their cells — country, `as_of`, how to read
+//!   each table, its columns' labels — in `tables/meta.json` and, for a
+//!   person, `tables/README.md` (`meta.rs`);
 //! - their spreadsheet form (`xlsx.rs`): one sheet per table in `tables/article7.xlsx`
-//!   (written with `rust_xlsxwriter`), plus a `notes` sheet holding the CSVs'
-//!   comment lines. Headers are human labels with units, bold, frozen; numbers
+//!   (written with `rust_xlsxwriter`), after a first `notes` sheet holding
+//!   the country, `as_of` and every table's notes. Headers are human labels with units, bold, frozen; numbers
 //!   are numbers (the same rounded values as the CSVs) with number formats
 //!   (`#,##0` for m² and counts, `0.00` for km², `0.0%` for ratios). The
 //!   workbook's creation date is the `as_of` date (2000-01-01 without one) and
@@ -41,8 +44,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 mod csv;
+mod meta;
 mod xlsx;
 
+pub use csv::BOM;
+pub use meta::{country, meta, readme, META, README};
 pub use xlsx::{check_temp_dir, workbook, workbook_split, SHEET_ROWS};
 
 /// The folder of the tables inside an output directory.
@@ -93,7 +99,7 @@ impl Cell {
 }
 
 /// A column: its CSV header and its spreadsheet label (with the unit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Column {
     pub key: &'static str,
     pub label: &'static str,
@@ -108,32 +114,12 @@ const fn col(key: &'static str, label: &'static str) -> Column {
 pub struct Table {
     /// File stem and sheet name.
     pub name: &'static str,
-    /// Comment lines (CSV `# ...`, the workbook's notes sheet).
+    /// How to read the table (meta.json, README.md, the workbook's notes sheet).
     pub notes: Vec<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     /// Whether the last row is a total (bold in the spreadsheet).
     pub total_row: bool,
-}
-
-/// The comment lines every table starts with.
-fn preamble(cfg: &EmitConfig) -> Vec<String> {
-    let country = match (&cfg.country, &cfg.name) {
-        (Some(c), Some(n)) => format!("{c} ({n})"),
-        (Some(c), None) => c.clone(),
-        (None, Some(n)) => n.clone(),
-        (None, None) => "not given".into(),
-    };
-    vec![
-        format!("country: {country}"),
-        format!("as_of: {}", as_of(cfg)),
-    ]
-}
-
-fn as_of(cfg: &EmitConfig) -> String {
-    cfg.as_of
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| "none".into())
 }
 
 /// Regions by name, the no-region bucket last.
@@ -150,7 +136,7 @@ const CLASSES: [Classification; 3] = [
 
 /// Region × classification: hazards with land remaining and their remaining
 /// m² (the accounting's atoms), a total row equal to summary.json.
-pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
+pub fn remaining_by_region(b: &Bundle) -> Table {
     let acc = b.accounting;
     // Hazards with land remaining, per (classification, region).
     let mut counts: BTreeMap<(Classification, Region), usize> = BTreeMap::new();
@@ -200,12 +186,11 @@ pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
     ]);
     rows.push(total);
 
-    let mut notes = preamble(cfg);
-    notes.extend([
+    let notes = vec![
         "remaining land (m2) by region and classification; counts are hazards with land remaining".to_string(),
         "each remaining m2 counts once: where classifications overlap as CHA, then SHA, then other; where regions overlap for the region first in name order".into(),
         "the total row is summary.json's remaining figure and remaining_by_classification".into(),
-    ]);
+    ];
     Table {
         name: "remaining_by_region",
         notes,
@@ -227,7 +212,7 @@ pub fn remaining_by_region(cfg: &EmitConfig, b: &Bundle) -> Table {
 }
 
 /// Year of the release end date × outcome, a total row equal to summary.json.
-pub fn released_by_year(cfg: &EmitConfig, b: &Bundle) -> Table {
+pub fn released_by_year(b: &Bundle) -> Table {
     let acc = b.accounting;
     // Years ascending, undated last: the order of `Year`.
     let mut rows: Vec<Vec<Cell>> = acc
@@ -250,11 +235,10 @@ pub fn released_by_year(cfg: &EmitConfig, b: &Bundle) -> Table {
         Cell::m2(released),
         Cell::km2(released),
     ]);
-    let mut notes = preamble(cfg);
-    notes.extend([
+    let notes = vec![
         "land released (m2) by year of the release end date and outcome: cancelled = non-technical survey, reduced = technical survey, cleared = clearance".to_string(),
         "each released m2 counts once, for the first release covering it; releases after as_of are not counted".into(),
-    ]);
+    ];
     Table {
         name: "released_by_year",
         notes,
@@ -273,7 +257,7 @@ pub fn released_by_year(cfg: &EmitConfig, b: &Bundle) -> Table {
 
 /// Contamination type → remaining land of hazards with that type; not
 /// additive, closed by an "all hazards" row equal to the remaining total.
-pub fn remaining_by_contamination(cfg: &EmitConfig, b: &Bundle) -> Table {
+pub fn remaining_by_contamination(b: &Bundle) -> Table {
     let acc = b.accounting;
     let mut types: Vec<(&String, _)> = acc.by_contamination.iter().collect();
     types.sort_by(|a, b| (a.0 == UNSPECIFIED, a.0).cmp(&(b.0 == UNSPECIFIED, b.0)));
@@ -295,11 +279,10 @@ pub fn remaining_by_contamination(cfg: &EmitConfig, b: &Bundle) -> Table {
         Cell::m2(acc.figures.remaining),
         Cell::km2(acc.figures.remaining),
     ]);
-    let mut notes = preamble(cfg);
-    notes.extend([
+    let notes = vec![
         "remaining land (m2) of the hazards with each contamination type; counts are hazards with land remaining".to_string(),
         "NOT ADDITIVE: a hazard counts under each of its contamination types, so the rows do not add up; the 'all hazards' row is the remaining total".into(),
-    ]);
+    ];
     Table {
         name: "remaining_by_contamination",
         notes,
@@ -368,8 +351,7 @@ pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
     for (r, a) in rec.releases.iter().zip(&rec.release_areas) {
         rows.push(row("release", &r.id, &r.provenance, r.area_reported_m2, *a));
     }
-    let mut notes = preamble(cfg);
-    notes.extend([
+    let notes = vec![
         "area reported in the export (m2) against the computed geodesic area of the record's polygon; hazards then releases, by id".to_string(),
         "difference_m2 = reported - computed; relative_difference = difference / computed".into(),
         format!(
@@ -377,7 +359,7 @@ pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
             threshold
         ),
         "figures use the computed areas; correct the flagged records in the database before reporting".into(),
-    ]);
+    ];
     Table {
         name: "reported_vs_computed",
         notes,
@@ -399,14 +381,15 @@ pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
 /// The four tables, in file and sheet order.
 pub fn tables(cfg: &EmitConfig, b: &Bundle) -> Vec<Table> {
     vec![
-        remaining_by_region(cfg, b),
-        released_by_year(cfg, b),
-        remaining_by_contamination(cfg, b),
+        remaining_by_region(b),
+        released_by_year(b),
+        remaining_by_contamination(b),
         reported_vs_computed(cfg, b),
     ]
 }
 
-/// The files the tables are written to, inside `out`.
+/// The files the tables are written to, inside `out`: the CSVs, the
+/// workbook, meta.json and README.md.
 pub fn paths(out: &Path) -> Vec<PathBuf> {
     let dir = out.join(DIR);
     let mut p: Vec<PathBuf> = [
@@ -419,6 +402,8 @@ pub fn paths(out: &Path) -> Vec<PathBuf> {
     .map(|n| dir.join(format!("{n}.csv")))
     .collect();
     p.push(dir.join(WORKBOOK));
+    p.push(dir.join(META));
+    p.push(dir.join(README));
     p
 }
 
@@ -434,6 +419,12 @@ pub fn write_tables(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bun
     for t in &tables {
         staging.write(&dir.join(format!("{}.csv", t.name)), |w| t.write_csv(w))?;
     }
+    let m = meta(cfg, &tables);
+    staging.write(&dir.join(META), |w| {
+        serde_json::to_writer_pretty(&mut *w, &m)?;
+        w.write_all(b"\n")
+    })?;
+    staging.write(&dir.join(README), |w| w.write_all(readme(&m).as_bytes()))?;
     check_temp_dir()?;
     // The rows' temporary files go beside the output, on the disk it is
     // written to, rather than in a temporary directory that may be in memory.

@@ -1,5 +1,6 @@
-//! The tables' spreadsheet form: `tables/article7.xlsx`, one sheet per table
-//! and a `notes` sheet, written with rust_xlsxwriter in its low-memory mode.
+//! The tables' spreadsheet form: `tables/article7.xlsx`, a first `notes`
+//! sheet (country, `as_of`, every table's notes), then one sheet per table,
+//! written with rust_xlsxwriter in its low-memory mode.
 
 use super::{Cell, Table, WORKBOOK};
 use crate::emit::EmitConfig;
@@ -7,7 +8,7 @@ use crate::error::{Error, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
 use std::path::Path;
 
-/// The workbook's bytes: one sheet per table, then the notes.
+/// The workbook's bytes: the notes, then one sheet per table.
 /// Its worksheets' rows are streamed through temporary files in `tempdir`
 /// (the system's temporary directory when `None`).
 pub fn workbook(
@@ -99,7 +100,48 @@ pub fn workbook_split(
         }
     };
 
-    let mut continued: Vec<(&str, String)> = Vec::new();
+    // A table longer than a sheet continues on the next ones, said in the notes.
+    let continued: Vec<(&str, String)> = tables
+        .iter()
+        .filter(|t| t.rows.len() > sheet_rows)
+        .map(|t| {
+            let n = t.rows.len().div_ceil(sheet_rows);
+            let s = format!(
+                "{} rows: continued on sheets {} (2) to {} ({n})",
+                t.rows.len(),
+                t.name,
+                t.name
+            );
+            (t.name, s)
+        })
+        .collect();
+
+    // First, what the CSVs keep in meta.json: the country, as_of and notes.
+    let ws = wb.add_worksheet_with_low_memory();
+    ws.set_name("notes")?;
+    ws.write_string_with_format(0, 0, "Country", &header)?;
+    ws.write_string(0, 1, super::country(cfg))?;
+    ws.write_string_with_format(1, 0, "As of", &header)?;
+    ws.write_string(1, 1, super::meta::as_of_text(cfg))?;
+    ws.write_string_with_format(3, 0, "Table", &header)?;
+    ws.write_string_with_format(3, 1, "Note", &header)?;
+    let mut y = 4;
+    for t in tables {
+        for n in &t.notes {
+            ws.write_string(y, 0, t.name)?;
+            ws.write_string(y, 1, n)?;
+            y += 1;
+        }
+    }
+    for (name, n) in &continued {
+        ws.write_string(y, 0, *name)?;
+        ws.write_string(y, 1, n)?;
+        y += 1;
+    }
+    ws.set_column_width(0, 28)?;
+    ws.set_column_width(1, 120)?;
+    ws.set_freeze_panes(4, 0)?;
+
     for t in tables {
         let widths: Vec<f64> = t
             .columns
@@ -122,18 +164,6 @@ pub fn workbook_split(
         } else {
             t.rows.chunks(sheet_rows).collect()
         };
-        if chunks.len() > 1 {
-            continued.push((
-                t.name,
-                format!(
-                    "{} rows: continued on sheets {} (2) to {} ({})",
-                    t.rows.len(),
-                    t.name,
-                    t.name,
-                    chunks.len()
-                ),
-            ));
-        }
         for (k, rows) in chunks.iter().enumerate() {
             // Low-memory mode: each row goes to a temporary file once the
             // next one starts (rows are written in order), strings to the
@@ -202,26 +232,6 @@ pub fn workbook_split(
         }
     }
 
-    let ws = wb.add_worksheet_with_low_memory();
-    ws.set_name("notes")?;
-    ws.write_string_with_format(0, 0, "Table", &header)?;
-    ws.write_string_with_format(0, 1, "Note", &header)?;
-    let mut y = 1;
-    for t in tables {
-        for n in &t.notes {
-            ws.write_string(y, 0, t.name)?;
-            ws.write_string(y, 1, n)?;
-            y += 1;
-        }
-    }
-    for (name, n) in &continued {
-        ws.write_string(y, 0, *name)?;
-        ws.write_string(y, 1, n)?;
-        y += 1;
-    }
-    ws.set_column_width(0, 28)?;
-    ws.set_column_width(1, 120)?;
-    ws.set_freeze_panes(1, 0)?;
     wb.save_to_buffer()
 }
 

@@ -1,0 +1,253 @@
+//! The bundle as GIS software reads it, through GDAL's own tools: the GeoJSON
+//! layers typed MultiPolygon with numbers as Real; bundle.gpkg with the same
+//! features in typed columns, the tables as attribute tables and QGIS styles;
+//! its layers converted to a Shapefile losing no field.
+
+use crate::common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The example bundle, built once for this file's tests.
+fn bundle() -> &'static Path {
+    static D: OnceLock<tempfile::TempDir> = OnceLock::new();
+    D.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = repo().join("data/example/clearmap.toml");
+        let o = run(&[
+            "build",
+            "--quiet",
+            cfg.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        dir
+    })
+    .path()
+}
+
+/// A layer as `ogrinfo -so` summarises it.
+#[derive(Debug, Default)]
+struct Layer {
+    geometry: String,
+    count: u64,
+    /// Field name → GDAL type as printed ("Real", "String", "StringList"…).
+    fields: BTreeMap<String, String>,
+}
+
+/// `ogrinfo -ro -so -al` (or of the named layers) of `path`, by layer name.
+fn ogrinfo(path: &Path, layers: &[&str]) -> BTreeMap<String, Layer> {
+    let mut c = Command::new("ogrinfo");
+    c.args(["-ro", "-so"]).arg(path);
+    if layers.is_empty() {
+        c.arg("-al");
+    } else {
+        c.args(layers);
+    }
+    let o = c
+        .output()
+        .expect("ogrinfo runs (gdal-bin, installed by scripts/setup)");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut out: BTreeMap<String, Layer> = BTreeMap::new();
+    let mut name = String::new();
+    let mut in_fields = false;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("Layer name: ") {
+            name = n.trim().to_string();
+            out.entry(name.clone()).or_default();
+            in_fields = false;
+        } else if let Some(g) = line.strip_prefix("Geometry: ") {
+            out.entry(name.clone()).or_default().geometry = g.trim().to_string();
+        } else if let Some(n) = line.strip_prefix("Feature Count: ") {
+            out.entry(name.clone()).or_default().count = n.trim().parse().unwrap();
+        } else if line.starts_with("Data axis to CRS axis mapping")
+            || line.starts_with("FID Column")
+            || line.starts_with("Geometry Column")
+        {
+            in_fields = true;
+        } else if in_fields {
+            if let Some((field, ty)) = line.split_once(": ") {
+                let ty = ty.split(" (").next().unwrap_or(ty).to_string();
+                out.entry(name.clone())
+                    .or_default()
+                    .fields
+                    .insert(field.to_string(), ty);
+            }
+        }
+    }
+    out
+}
+
+fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn geojson_layers_are_multipolygon_and_typed() {
+    let dir = bundle();
+    let hazards = &ogrinfo(&dir.join("hazards.geojson"), &[])["hazards"];
+    assert_eq!(hazards.geometry, "Multi Polygon");
+    assert_eq!(
+        hazards.fields,
+        fields(&[
+            ("area_m2", "Real"),
+            ("area_reported_m2", "Real"),
+            ("classification", "String"),
+            ("contamination", "StringList"),
+            ("id", "String"),
+            ("region", "String"),
+            ("released_cancelled_m2", "Real"),
+            ("released_cleared_m2", "Real"),
+            ("released_reduced_m2", "Real"),
+            ("remaining_m2", "Real"),
+            ("status", "String"),
+        ])
+    );
+    let releases = &ogrinfo(&dir.join("releases.geojson"), &[])["releases"];
+    assert_eq!(releases.geometry, "Multi Polygon");
+    assert_eq!(
+        releases.fields,
+        fields(&[
+            ("area_m2", "Real"),
+            ("area_reported_m2", "Real"),
+            ("date", "Date"),
+            ("hazard_ids", "StringList"),
+            ("hazards_covered", "StringList"),
+            ("id", "String"),
+            ("outcome", "String"),
+        ])
+    );
+    assert!(hazards.count > 0 && releases.count > 0);
+}
+
+#[test]
+fn geopackage_has_the_geojson_features_in_typed_columns() {
+    let dir = bundle();
+    let gpkg = dir.join("bundle.gpkg");
+    let all = ogrinfo(&gpkg, &[]);
+    let names: Vec<&str> = all.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "hazards",
+            "layer_styles",
+            "released_by_year",
+            "releases",
+            "remaining_by_contamination",
+            "remaining_by_region",
+            "reported_vs_computed",
+        ]
+    );
+    let geojson = |f: &str| ogrinfo(&dir.join(f), &[]).into_values().next().unwrap();
+    for (layer, file) in [
+        ("hazards", "hazards.geojson"),
+        ("releases", "releases.geojson"),
+    ] {
+        let g = &all[layer];
+        let j = geojson(file);
+        assert_eq!(g.geometry, "Multi Polygon", "{layer}");
+        assert_eq!(g.count, j.count, "{layer}: the GeoJSON's features");
+        // The same properties; lists comma-joined, so String where the
+        // GeoJSON has StringList.
+        let flat: BTreeMap<String, String> = j
+            .fields
+            .into_iter()
+            .map(|(k, t)| {
+                (
+                    k,
+                    if t == "StringList" {
+                        "String".into()
+                    } else {
+                        t
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(g.fields, flat, "{layer}");
+    }
+    let r = &all["remaining_by_region"];
+    assert_eq!(r.geometry, "None");
+    assert_eq!(r.fields["sha_count"], "Integer64");
+    assert_eq!(r.fields["total_area_m2"], "Real");
+    assert_eq!(r.fields["region"], "String");
+    assert_eq!(all["layer_styles"].count, 2, "one style per spatial layer");
+
+    // A list as comma-joined text, a date as a DATE.
+    let o = Command::new("ogrinfo")
+        .args(["-ro", "-q"])
+        .arg(&gpkg)
+        .args([
+            "-sql",
+            "SELECT hazards_covered, typeof(date) AS t FROM releases WHERE hazards_covered LIKE '%,%' LIMIT 1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("hazards_covered (String) = HZ-"), "{text}");
+    assert!(text.contains("t (String) = text"), "{text}");
+}
+
+#[test]
+fn layer_styles_are_qgis_categorised_renderers() {
+    let o = Command::new("ogrinfo")
+        .args(["-ro", "-q"])
+        .arg(bundle().join("bundle.gpkg"))
+        .args([
+            "-sql",
+            "SELECT f_table_name, f_table_schema, f_geometry_column, useAsDefault, styleQML FROM layer_styles",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("f_table_name (String) = hazards"), "{text}");
+    assert!(text.contains("f_table_name (String) = releases"), "{text}");
+    assert!(text.contains("f_geometry_column (String) = geom"), "{text}");
+    assert!(text.contains("useAsDefault (Integer) = 1"), "{text}");
+    assert!(text.contains(r#"type="categorizedSymbol" attr="classification""#));
+    assert!(text.contains(r#"type="categorizedSymbol" attr="outcome""#));
+}
+
+/// Every layer converts to a Shapefile with all its fields: the only warnings
+/// are the field names cut to the format's 10 characters.
+#[test]
+fn geopackage_layers_convert_to_shapefile_without_losing_a_field() {
+    let gpkg = bundle().join("bundle.gpkg");
+    let all = ogrinfo(&gpkg, &[]);
+    for layer in ["hazards", "releases"] {
+        let out = tempfile::tempdir().unwrap();
+        let o = Command::new("ogr2ogr")
+            .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8"])
+            .arg(out.path().join(layer))
+            .arg(&gpkg)
+            .arg(layer)
+            .output()
+            .expect("ogr2ogr runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        for line in err.lines() {
+            assert!(
+                line.contains("Normalized/laundered field name"),
+                "{layer}: {line}"
+            );
+        }
+        let shp = ogrinfo(&out.path().join(layer), &[]);
+        let converted = shp.values().next().unwrap();
+        assert_eq!(converted.count, all[layer].count, "{layer}");
+        assert_eq!(
+            converted.fields.len(),
+            all[layer].fields.len(),
+            "{layer}: {:?}",
+            converted.fields
+        );
+    }
+}
