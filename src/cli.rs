@@ -9,10 +9,25 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use serde_json::{json, Map};
 use std::path::PathBuf;
 
+/// `clearmap --version`: clearmap's, then the GDAL and PROJ it runs on (a
+/// figure depends on PROJ's transformations, a reader on GDAL's drivers).
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let (major, minor, patch) = crate::ingest::proj_version();
+        format!(
+            "{}\n{}\nPROJ {major}.{minor}.{patch}",
+            env!("CARGO_PKG_VERSION"),
+            gdal::version::version_info("--version")
+        )
+    })
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "clearmap",
     version,
+    long_version = long_version(),
     about = "Turn IMSMA mine-action exports into land-release figures, GeoJSON and map bundles",
     after_help = "Examples:\n  clearmap build data/example/clearmap.toml --out out/\n  clearmap build --hazards hazards.geojson --releases releases.geojson --out out/\n  clearmap build --all countries/ --out bundles/ --log-format json\n  clearmap validate data/example/clearmap.toml\n  clearmap tables data/example/clearmap.toml --out out/"
 )]
@@ -171,12 +186,12 @@ pub struct BuildArgs {
     #[arg(long, conflicts_with = "config")]
     pub country: Option<String>,
     /// Output directory.
-    #[arg(long)]
+    #[arg(short, long)]
     pub out: PathBuf,
     /// Exit with 3 when any record was quarantined or superseded.
     #[arg(long)]
     pub strict: bool,
-    /// Container of the vector tiles: tiles.pmtiles (read by the map page) or tiles.mbtiles (for tile servers; its tiles.json holds a placeholder URL to replace).
+    /// Container of the vector tiles: tiles.pmtiles (read by the map page) or tiles.mbtiles (for tile servers: give --base-url for the URL they serve the tiles at).
     #[arg(long, value_enum, default_value_t)]
     pub format: crate::tiles::TileFormat,
     /// URL the bundle is published at (http or https): tiles.json, style.json and the page name its files by absolute URLs under it (overrides [publish] base_url). With --format mbtiles, where the tile server serves the tiles (URL{z}/{x}/{y}.pbf).
@@ -189,7 +204,7 @@ pub struct TablesArgs {
     /// The country config (TOML).
     pub config: PathBuf,
     /// Output directory; the tables go to its tables/ folder.
-    #[arg(long)]
+    #[arg(short, long)]
     pub out: PathBuf,
 }
 
@@ -198,7 +213,7 @@ pub struct TilesArgs {
     /// The country config (TOML).
     pub config: PathBuf,
     /// Output directory.
-    #[arg(long)]
+    #[arg(short, long)]
     pub out: PathBuf,
     /// Container of the vector tiles, as for `clearmap build --format`.
     #[arg(long, value_enum, default_value_t)]

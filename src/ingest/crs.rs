@@ -291,6 +291,15 @@ pub(super) fn is_lon_lat(e: &Extent) -> bool {
     e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0
 }
 
+/// The version of PROJ that GDAL transforms with (major, minor, patch).
+#[allow(unsafe_code)]
+pub fn proj_version() -> (i32, i32, i32) {
+    let (mut major, mut minor, mut patch) = (0, 0, 0);
+    // SAFETY: OSRGetPROJVersion only writes the three integers it is given.
+    unsafe { gdal_sys::OSRGetPROJVersion(&mut major, &mut minor, &mut patch) };
+    (major, minor, patch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

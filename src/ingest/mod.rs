@@ -46,7 +46,7 @@ pub use limits::{check_container, zip_entries, Limits, ZipEntry};
 pub use mapping::CanonicalAttrs;
 pub use presets::Preset;
 // For `clearmap describe`, `init` and `presets`.
-pub(crate) use crs::{suggest as suggest_crs, Extent};
+pub(crate) use crs::{proj_version, suggest as suggest_crs, Extent};
 pub(crate) use gdal::layers;
 pub(crate) use mapping::{canonical_choices, parse_date, DateError, RawValue};
 pub(crate) use preset_toml::{

@@ -272,3 +272,23 @@ fn regression_ogc_difference_lost_land() {
     assert_close!(g("cancelled"), 267_999.5, 1e-6);
     assert_close!(g("reduced"), 10_300.5, 1e-5);
 }
+
+#[test]
+fn version_names_gdal_and_proj_and_out_has_a_short_form() {
+    let o = crate::common::run(&["--version"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("clearmap "), "{text}");
+    assert!(text.contains("GDAL ") && text.contains("PROJ "), "{text}");
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let config = crate::common::repo().join("data/example/clearmap.toml");
+    let o = crate::common::run(&[
+        "tables",
+        config.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    assert!(out.join("tables/article7.xlsx").exists());
+}
