@@ -260,7 +260,7 @@ pub fn pmtiles(data: &[u8]) {
 /// (a path resolved lies inside the root, and never through the symlink
 /// that points out), and as everything a client sends on a connection,
 /// through hyper and the server's answers (whatever comes back starts as an
-/// HTTP/1.1 response and never holds the file outside).
+/// HTTP/1.1 or 1.0 response and never holds the file outside).
 pub fn serve(data: &[u8]) {
     use clearmap::serve::{answer_bytes, range, resolve, Range};
     static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
@@ -277,8 +277,9 @@ pub fn serve(data: &[u8]) {
         assert!(p.starts_with(root) && p.is_file(), "{text:?} -> {p:?}");
     }
     let out = answer_bytes(root, data);
+    // An HTTP/1.0 request is answered in HTTP/1.0, as RFC 9110 asks.
     assert!(
-        out.is_empty() || out.starts_with(b"HTTP/1.1 "),
+        out.is_empty() || out.starts_with(b"HTTP/1.1 ") || out.starts_with(b"HTTP/1.0 "),
         "{:?}",
         String::from_utf8_lossy(&out)
     );
