@@ -5,18 +5,25 @@
 //!
 //! Owns the statistics and their two printouts (text and JSON) and the
 //! guesses `clearmap init` shares ([`guess_role`], [`best_preset`],
-//! [`column_for`]). Files are read through ingest's GDAL reader, opened as a
-//! build opens them.
+//! [`column_for`], in `guess.rs`); the text printout is `text.rs`. Files are
+//! read through ingest's GDAL reader, opened as a build opens them.
 
 use crate::error::{Error, Result};
 use crate::ingest::layers::{self, LayerInfo, Row};
 use crate::ingest::role_fields;
-use crate::ingest::{suggest_crs, Extent, Field, Limits, Preset};
+use crate::ingest::{Extent, Limits, Preset};
 use crate::model::Role;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+mod guess;
+mod text;
+
+pub use guess::{
+    best_preset, column_for, column_for_name, crs_note, guess_role, is_template, lon_lat,
+};
+pub use text::to_text;
 
 /// Values listed per column, most frequent first.
 pub const SHOWN_VALUES: usize = 20;
@@ -408,292 +415,6 @@ fn column_description(c: &layers::ColumnInfo, s: Stats) -> ColumnDescription {
         used_by: Vec::new(),
         all_values: all,
     }
-}
-
-/// What to do about a layer that declares no CRS, from its coordinates.
-pub fn crs_note(e: &Extent) -> String {
-    if lon_lat(e) {
-        "none declared; the coordinates look like longitude/latitude, read as WGS 84 (EPSG:4326)"
-            .into()
-    } else {
-        format!(
-            "none declared and the coordinates are not longitude/latitude; add {}",
-            suggest_crs(e, None)
-        )
-    }
-}
-
-/// Whether an extent lies within longitude/latitude bounds.
-pub fn lon_lat(e: &Extent) -> bool {
-    e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0
-}
-
-/// The index of a column by name: exact first, then ignoring ASCII case (as
-/// the mapping looks columns up).
-pub fn column_for_name(columns: &[String], name: &str) -> Option<usize> {
-    columns
-        .iter()
-        .position(|c| c == name)
-        .or_else(|| columns.iter().position(|c| c.eq_ignore_ascii_case(name)))
-}
-
-/// The column a preset reads for a field: its first listed column the layer
-/// has, else the canonical name.
-pub fn column_for(columns: &[String], preset: Preset, role: Role, field: Field) -> Option<usize> {
-    preset
-        .columns(field.name(), role)
-        .iter()
-        .find_map(|c| column_for_name(columns, c))
-        .or_else(|| column_for_name(columns, field.name()))
-}
-
-/// Whether a table has the columns of the IMSMA NG point template.
-pub fn is_template(columns: &[String]) -> bool {
-    ["PolyID", "PointNo", "Xcoord", "Ycoord"]
-        .iter()
-        .all(|c| column_for_name(columns, c).is_some())
-}
-
-/// The preset whose own columns a layer of `role` has most of (`generic`
-/// when none has more than the canonical names).
-pub fn best_preset(columns: &[String], role: Role) -> Preset {
-    let own = |p: Preset| {
-        role_fields(role)
-            .iter()
-            .filter(|f| {
-                p.columns(f.name(), role)
-                    .iter()
-                    .any(|c| column_for_name(columns, c).is_some())
-            })
-            .count()
-    };
-    let generic = role_fields(role)
-        .iter()
-        .filter(|f| column_for_name(columns, f.name()).is_some())
-        .count();
-    [Preset::NgGis, Preset::Core]
-        .into_iter()
-        .map(|p| (own(p), p))
-        .filter(|(n, _)| *n > 0 && *n >= generic)
-        .max_by_key(|(n, _)| *n)
-        .map_or(Preset::Generic, |(_, p)| p)
-}
-
-/// Whether a layer holds hazards or releases, from its columns (`HR_` report
-/// columns, outcome and date columns) and from its file and layer names;
-/// `None` when nothing tells.
-pub fn guess_role(file_stem: &str, layer: &str, columns: &[String]) -> Option<Role> {
-    let prefixed = |p: &str| {
-        columns
-            .iter()
-            .filter(|c| c.len() > p.len() && c[..p.len()].eq_ignore_ascii_case(p))
-            .count() as i32
-    };
-    let has = |names: &[&str]| {
-        names
-            .iter()
-            .filter(|n| column_for_name(columns, n).is_some())
-            .count() as i32
-    };
-    // `Status` and `Type` are on both NG layers: they tell nothing.
-    let mut score = 3 * (prefixed("HR_") - prefixed("HZ_")).signum();
-    score += 2
-        * (has(&["outcome", "activity_type", "end_date", "enddate", "date"])
-            - has(&["classification", "hazard_type", "status_ha", "type_of_area"]))
-        .signum();
-    let words = format!("{file_stem} {layer}").to_ascii_lowercase();
-    const RELEASE: [&str; 9] = [
-        "reduction",
-        "release",
-        "cleared",
-        "clearance",
-        "activit",
-        "cancel",
-        "survey",
-        "completion",
-        "lifted",
-    ];
-    const HAZARD: [&str; 6] = ["hazard", "suspect", "minefield", "contamin", "land", "sha"];
-    if RELEASE.iter().any(|w| words.contains(w)) {
-        score += 1;
-    } else if HAZARD.iter().any(|w| words.contains(w)) {
-        score -= 1;
-    }
-    match score.signum() {
-        1 => Some(Role::Release),
-        -1 => Some(Role::Hazard),
-        _ => None,
-    }
-}
-
-/// The text printout of a description.
-pub fn to_text(d: &Description) -> String {
-    let mut out = String::new();
-    for f in &d.files {
-        let _ = writeln!(out, "{}", f.path.display());
-        if let Some(e) = &f.error {
-            let _ = writeln!(out, "  cannot be read: {e}\n");
-            continue;
-        }
-        for l in &f.layers {
-            layer_text(&mut out, l);
-        }
-    }
-    out
-}
-
-fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else {
-        let s = format!("{x:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
-/// A value as printed: quoted when spaces around it would not show.
-fn shown(v: &str) -> String {
-    if v.is_empty() {
-        "(empty)".into()
-    } else if v.trim() != v {
-        format!("{v:?}")
-    } else {
-        v.to_string()
-    }
-}
-
-fn layer_text(out: &mut String, l: &LayerDescription) {
-    let geoms: Vec<String> = l
-        .geometries
-        .iter()
-        .map(|(g, n)| format!("{g} {n}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  layer \"{}\" ({}): {} feature{}{}",
-        l.name,
-        l.driver,
-        l.features,
-        if l.features == 1 { "" } else { "s" },
-        match &l.geometry_type {
-            Some(t) if !geoms.is_empty() => format!(", {t} ({})", geoms.join(", ")),
-            Some(t) => format!(", {t}"),
-            None => ", no geometry (a table)".into(),
-        }
-    );
-    if let Some(t) = &l.template {
-        let _ = writeln!(
-            out,
-            "    IMSMA NG point template: {} polygons (PolyID) from {} rows; read it with preset = \"imsma-ng-points\" and its crs",
-            t.polygons, t.rows
-        );
-    }
-    if l.geometry_type.is_some() || l.template.is_some() {
-        let _ = writeln!(
-            out,
-            "    CRS: {}",
-            match (&l.crs, &l.crs_note) {
-                (Some(c), _) => c.clone(),
-                (None, Some(n)) => n.clone(),
-                (None, None) => "none declared".into(),
-            }
-        );
-    }
-    if let Some([x0, y0, x1, y1]) = l.extent {
-        let _ = writeln!(
-            out,
-            "    extent: x {} … {}, y {} … {}",
-            num(x0),
-            num(x1),
-            num(y0),
-            num(y1)
-        );
-    }
-    if let Some(fit) = &l.fit {
-        let fields: Vec<String> = fit
-            .fields
-            .iter()
-            .map(|(f, c)| format!("{f} = {c}"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "    looks like: {} read with preset {}{}",
-            fit.role
-                .map_or("hazards or releases (the names do not tell)", |r| {
-                    if r == "hazard" {
-                        "hazards"
-                    } else {
-                        "releases"
-                    }
-                }),
-            fit.preset,
-            if fields.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", fields.join(", "))
-            }
-        );
-    }
-    let _ = writeln!(out, "    columns:");
-    for c in &l.columns {
-        let _ = writeln!(
-            out,
-            "      {} ({}): {} null, {}{} distinct{}{}",
-            c.name,
-            c.kind,
-            c.nulls,
-            if c.distinct_capped { "over " } else { "" },
-            c.distinct,
-            match (c.min, c.max) {
-                (Some(a), Some(b)) => format!(", {} … {}", num(a), num(b)),
-                _ => String::new(),
-            },
-            if c.used_by.is_empty() {
-                String::new()
-            } else {
-                format!("  [{}]", c.used_by.join(", "))
-            }
-        );
-        let non_null: u64 = c.all_values.iter().map(|v| v.count).sum();
-        if c.distinct > SHOWN_VALUES && (c.distinct as u64) * 2 > non_null {
-            // An id-like column: its repeated values are what matters.
-            let once = c.all_values.iter().filter(|v| v.count == 1).count();
-            let e: Vec<String> = c
-                .all_values
-                .iter()
-                .filter(|v| v.count == 1)
-                .take(3)
-                .map(|v| shown(&v.value))
-                .collect();
-            for v in c.values.iter().filter(|v| v.count > 1) {
-                let _ = writeln!(out, "          {}  {}", v.count, shown(&v.value));
-            }
-            let _ = writeln!(out, "          {once} values once, e.g. {}", e.join(", "));
-            continue;
-        }
-        let width = c.values.first().map_or(1, |v| v.count.to_string().len());
-        for v in &c.values {
-            let _ = writeln!(
-                out,
-                "          {:>width$}  {}{}",
-                v.count,
-                if v.value.is_empty() {
-                    "(empty)"
-                } else {
-                    &v.value
-                },
-                v.code
-                    .as_ref()
-                    .map(|k| format!(" (code {k})"))
-                    .unwrap_or_default()
-            );
-        }
-        if c.more > 0 {
-            let rest: u64 = c.all_values[c.values.len()..].iter().map(|v| v.count).sum();
-            let _ = writeln!(out, "          … {} more ({rest} rows)", c.more);
-        }
-    }
-    out.push('\n');
 }
 
 #[cfg(test)]
