@@ -320,11 +320,7 @@ fn source_text(
         Some(Role::Release) => "releases",
         None => "hazards or releases",
     };
-    let geoms: Vec<String> = l
-        .geometries
-        .iter()
-        .map(|(g, n)| format!("{g} {n}"))
-        .collect();
+    let geoms = l.geometry_counts();
     let _ = writeln!(
         out,
         "\n# {} layer \"{}\": {} ({}), read as {role_word} with preset {}",
@@ -338,7 +334,7 @@ fn source_text(
                 "feature"
             }
         ),
-        geoms.join(", "),
+        geoms,
         c.preset.name()
     );
     out.push_str("[[source]]\n");

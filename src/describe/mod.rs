@@ -140,6 +140,18 @@ struct Stats {
     seen: u64,
 }
 
+impl LayerDescription {
+    /// The features by geometry type, as "POLYGON 296, none 4".
+    pub fn geometry_counts(&self) -> String {
+        let parts: Vec<String> = self
+            .geometries
+            .iter()
+            .map(|(g, n)| format!("{g} {n}"))
+            .collect();
+        parts.join(", ")
+    }
+}
+
 impl Stats {
     fn add(&mut self, v: Option<&crate::ingest::RawValue>) {
         let Some(v) = v else {

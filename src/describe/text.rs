@@ -40,11 +40,7 @@ fn shown(v: &str) -> String {
 }
 
 fn layer_text(out: &mut String, l: &LayerDescription) {
-    let geoms: Vec<String> = l
-        .geometries
-        .iter()
-        .map(|(g, n)| format!("{g} {n}"))
-        .collect();
+    let geoms = l.geometry_counts();
     let _ = writeln!(
         out,
         "  layer \"{}\" ({}): {} feature{}{}",
@@ -53,7 +49,7 @@ fn layer_text(out: &mut String, l: &LayerDescription) {
         l.features,
         if l.features == 1 { "" } else { "s" },
         match &l.geometry_type {
-            Some(t) if !geoms.is_empty() => format!(", {t} ({})", geoms.join(", ")),
+            Some(t) if !geoms.is_empty() => format!(", {t} ({})", geoms),
             Some(t) => format!(", {t}"),
             None => ", no geometry (a table)".into(),
         }

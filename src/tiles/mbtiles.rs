@@ -109,10 +109,10 @@ impl MbtilesWriter {
 /// Every tile of an MBTiles file, keyed by XYZ z/x/y (the TMS row flipped
 /// back), as stored (gzipped MVT): for tests and tools.
 pub fn read_tiles(path: &Path) -> Result<BTreeMap<(u8, u32, u32), Vec<u8>>> {
-    let err = |e: rusqlite::Error| Error::input(path, format!("MBTiles: {e}"));
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(err)?;
-    let mut st = conn
+    let err = |e| read_err(path, e);
+    let reader = MbtilesReader::open(path)?;
+    let mut st = reader
+        .conn
         .prepare("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")
         .map_err(err)?;
     let rows = st
