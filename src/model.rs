@@ -150,16 +150,55 @@ pub struct Provenance {
     /// The source file as written in the config (or on the command line).
     pub file: String,
     pub layer: String,
-    /// Zero-based position of the record in its layer (stable across readers).
+    /// Zero-based position of the record in its layer as read: the order
+    /// records are sorted by, and the number in ids assigned to records that
+    /// have none (so those ids stay what they were). Not shown to people.
+    #[serde(skip)]
     pub row: u64,
+    /// The number a person finds the record by (`fid`, `row` or `feature`).
+    #[serde(flatten)]
+    pub at: RecordRef,
     /// The record's id as found in the source, if it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
 }
 
+/// A record's number as the tools people open the source with count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordRef {
+    /// GDAL's feature id, as `ogrinfo -fid N` and QGIS's attribute table
+    /// show it (GeoPackage and File Geodatabase from 1, Shapefile from 0).
+    Fid(u64),
+    /// The spreadsheet row, the header being row 1, as Excel and LibreOffice
+    /// number it (XLSX, ODS, CSV).
+    Row(u64),
+    /// The feature's position in the file, the first being 1 (where the
+    /// format has no feature id: a GeoJSON read without GDAL).
+    Feature(u64),
+}
+
+impl RecordRef {
+    /// The reference of the record at zero-based `position` when the format
+    /// gives no other.
+    pub fn nth(position: u64) -> Self {
+        RecordRef::Feature(position.saturating_add(1))
+    }
+}
+
+impl fmt::Display for RecordRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordRef::Fid(n) => write!(f, "fid {n}"),
+            RecordRef::Row(n) => write!(f, "row {n}"),
+            RecordRef::Feature(n) => write!(f, "feature {n}"),
+        }
+    }
+}
+
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} layer {} row {}", self.file, self.layer, self.row)?;
+        write!(f, "{} layer {} {}", self.file, self.layer, self.at)?;
         if let Some(id) = &self.source_id {
             write!(f, " (id {id})")?;
         }

@@ -98,6 +98,7 @@ pub fn points(data: &[u8]) {
             let scale = if geographic { 1e-4 } else { 10.0 };
             PointRow {
                 row,
+                at: clearmap::model::RecordRef::Row(row as u64 + 2),
                 poly: (b(0) & 3 != 3).then(|| format!("P{}", b(0) & 3)),
                 no: (b(1) != 255).then(|| f(1)),
                 id: (b(2) & 15 != 15).then(|| format!("{}", b(2) & 15)),

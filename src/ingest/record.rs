@@ -5,7 +5,7 @@
 use super::mapping::{CanonicalAttrs, Mapper, RawValue};
 use super::SourceConfig;
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::model::{Provenance, Role};
+use crate::model::{Provenance, RecordRef, Role};
 use std::path::PathBuf;
 
 /// One feature or row as read, mapped but not yet validated.
@@ -85,11 +85,12 @@ pub(crate) fn empty_batch(source: &SourceConfig, driver: String, max_vertices: u
     }
 }
 
-/// Where a row came from: file, layer, row and the id the export gives it.
+/// Where a row came from: file, layer, position as read, the reference a
+/// person finds it by, and the id the export gives it.
 pub(crate) fn provenance(
     shown: &str,
     layer: &str,
-    row: usize,
+    (row, at): (usize, RecordRef),
     mapper: &Mapper,
     get: impl Fn(usize) -> Option<RawValue>,
 ) -> Provenance {
@@ -97,6 +98,7 @@ pub(crate) fn provenance(
         file: shown.to_string(),
         layer: layer.to_string(),
         row: row as u64,
+        at,
         source_id: mapper
             .column(super::Field::Id)
             .and_then(get)

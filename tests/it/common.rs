@@ -31,6 +31,7 @@ fn prov(id: &str) -> Provenance {
         file: "test".into(),
         layer: "test".into(),
         row: 0,
+        at: clearmap::model::RecordRef::Feature(1),
         source_id: Some(id.into()),
     }
 }

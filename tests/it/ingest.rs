@@ -302,7 +302,7 @@ fn ng_gis_preset_maps_fields_and_values() {
         "{un:?}"
     );
     assert!(
-        un[0].contains("Hazards_polygon.shp layer Hazards_polygon row 1 (id HZ-101)"),
+        un[0].contains("Hazards_polygon.shp layer Hazards_polygon fid 1 (id HZ-101)"),
         "{un:?}"
     );
 }
@@ -354,7 +354,7 @@ fn validate_table_shows_code_count_and_first_record() {
         .unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains(" 1 "), "{line}");
     assert!(
-        line.contains("Hazards_polygon.shp layer Hazards_polygon row 1 (id HZ-101)"),
+        line.contains("Hazards_polygon.shp layer Hazards_polygon fid 1 (id HZ-101)"),
         "{line}"
     );
 }

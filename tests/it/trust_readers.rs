@@ -87,7 +87,7 @@ fn a_dbf_cut_after_three_records_fails_the_build() {
     std::fs::write(&dbf, &bytes[..header + 3 * record + 5]).unwrap();
     let o = build_hazards(dir.path(), "h.shp", "out", &["--strict"]);
     // The last record read whole is named.
-    assert_read_fails(dir.path(), &o, "h.shp layer h", &["row 2", "id H2"]);
+    assert_read_fails(dir.path(), &o, "h.shp layer h", &["fid 2", "id H2"]);
 
     // Cut at a record boundary: still fewer records than the file declares.
     std::fs::write(&dbf, &bytes[..header + 3 * record]).unwrap();

@@ -307,7 +307,7 @@ pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
                prov: &crate::model::Provenance,
                reported: Option<f64>,
                computed: f64| {
-        let source = format!("{} layer {} row {}", prov.file, prov.layer, prov.row);
+        let source = format!("{} layer {} {}", prov.file, prov.layer, prov.at);
         let mut cells = vec![
             Cell::text(role),
             Cell::text(id),

@@ -115,8 +115,8 @@ pub(super) fn position(read: usize, last: Option<&Provenance>) -> String {
     match last {
         None => "before the first record".to_string(),
         Some(p) => format!(
-            "after {read} record(s) (the last: row {}{})",
-            p.row,
+            "after {read} record(s) (the last: {}{})",
+            p.at,
             match &p.source_id {
                 Some(id) => format!(", id {id}"),
                 None => String::new(),

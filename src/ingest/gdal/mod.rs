@@ -22,6 +22,7 @@ pub(crate) mod layers;
 pub(crate) mod messages;
 mod nul;
 pub(crate) mod open;
+mod refs;
 mod table;
 
 use crate::diagnostics::Diagnostics;
@@ -216,6 +217,7 @@ pub(super) fn read(
     let mut record_diags = Vec::new();
     let mut mangled_rows = 0;
     let mut last_fid = None;
+    let refs = refs::RefScheme::for_layer(&driver, &path);
     let mut features = layer.features();
     for row in 0.. {
         let next = features.next();
@@ -224,12 +226,13 @@ pub(super) fn read(
         })?;
         let Some(feature) = next else { break };
         last_fid = feature.fid().or(last_fid);
+        let at = refs.reference(feature.fid(), row);
         let values = row_values(&feature, columns.len());
         if has_mangled_text(&values) {
             mangled_rows += 1;
         }
         let get = |i: usize| values.get(i).cloned().flatten();
-        let prov = provenance(&shown, &layer_name, row, &mapper, get);
+        let prov = provenance(&shown, &layer_name, (row, at), &mapper, get);
         let attrs = mapper.map(&get, &prov, &mut record_diags);
         let geometry = match feature.geometry() {
             _ if !has_geometry(&feature) => RawGeometry::Missing,

@@ -5,12 +5,14 @@ use super::count::check_count;
 use super::fields::row_values;
 use super::messages::FailureWatch;
 use super::open::{self, Purpose};
+use super::refs::RefScheme;
 use super::select_layer;
 use crate::diagnostics::Diagnostics;
 use crate::ingest::error::Result;
 use crate::ingest::mapping::RawValue;
 use crate::ingest::record::{encoding_diagnostic, has_mangled_text};
 use crate::ingest::{IngestConfig, SourceConfig};
+use crate::model::RecordRef;
 use gdal::vector::LayerAccess;
 use std::path::Path;
 
@@ -22,6 +24,8 @@ pub struct Table {
     pub layer: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Option<RawValue>>>,
+    /// Each row's reference as a person finds it (spreadsheet row, FID).
+    pub refs: Vec<RecordRef>,
 }
 
 impl Table {
@@ -62,12 +66,15 @@ pub fn read_table(
         0 => "before the first row".to_string(),
         n => format!("after {n} row(s)"),
     };
+    let scheme = RefScheme::for_layer(&driver, &path);
+    let mut refs = Vec::new();
     let mut features = lyr.features();
     loop {
         let next = features.next();
         watch.check(&path, &desc, || at(rows.len()))?;
         let Some(f) = next else { break };
         last_fid = f.fid().or(last_fid);
+        refs.push(scheme.reference(f.fid(), rows.len()));
         rows.push(row_values(&f, columns.len()));
     }
     drop(features);
@@ -93,5 +100,6 @@ pub fn read_table(
         layer: layer_name,
         columns,
         rows,
+        refs,
     })
 }

@@ -45,6 +45,7 @@ use crate::ingest::record::{empty_batch, encoding_diagnostic, has_mangled_text, 
 use crate::ingest::Preset;
 use crate::ingest::{IngestConfig, SourceConfig};
 use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
+use crate::model::RecordRef;
 use columns::Columns;
 use parse::{parse, Collection, Feature, Geom};
 use rayon::prelude::*;
@@ -163,7 +164,8 @@ fn build(
             let mangled = has_mangled_text(&values);
             let get = |i: usize| values.get(i).cloned().flatten();
             let mut record_diags = Vec::new();
-            let prov = provenance(&shown, &layer_name, row, &mapper, get);
+            let at = RecordRef::nth(row as u64);
+            let prov = provenance(&shown, &layer_name, (row, at), &mapper, get);
             let attrs = mapper.map(&get, &prov, &mut record_diags);
             let geometry = match feature.geometry {
                 None => RawGeometry::Missing,

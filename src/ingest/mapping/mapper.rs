@@ -290,6 +290,7 @@ pub(super) mod tests {
             file: "r.geojson".into(),
             layer: "r".into(),
             row,
+            at: crate::model::RecordRef::nth(row),
             source_id: None,
         }
     }

@@ -32,7 +32,7 @@ use crate::ingest::gdal::{read_table, Table};
 use crate::ingest::mapping::Mapper;
 use crate::ingest::{IngestConfig, IngestError, SourceConfig};
 use crate::ingest::{RawGeometry, RawRecord, SourceBatch};
-use crate::model::Provenance;
+use crate::model::{Provenance, RecordRef};
 use geo::{Coord, LineString, Polygon};
 use std::collections::HashMap;
 use template::text;
@@ -96,6 +96,7 @@ fn parse_rows(
         };
         out.push(PointRow {
             row,
+            at: row_ref(table, row),
             poly,
             no: num(Some(no_i)),
             id,
@@ -194,6 +195,7 @@ pub(super) fn read(
             file: table.shown.clone(),
             layer: table.layer.clone(),
             row: b.row as u64,
+            at: row_ref(&table, b.row),
             source_id: Some(b.poly.clone()),
         };
         let mut attrs = match (&attr_table, attr_rows.get(&b.poly)) {
@@ -235,6 +237,7 @@ pub(super) fn read(
             file: table.shown.clone(),
             layer: table.layer.clone(),
             row: b.row as u64,
+            at: row_ref(&table, b.row),
             source_id: Some(poly.clone()),
         });
         let quarantines =
@@ -291,4 +294,13 @@ fn to_wgs84(
     }
     let ls: LineString<f64> = xs.into_iter().zip(ys).collect();
     RawGeometry::Geo(geo::Geometry::Polygon(Polygon::new(ls, vec![])))
+}
+
+/// The reference of the table's zero-based row `row`.
+fn row_ref(table: &Table, row: usize) -> RecordRef {
+    table
+        .refs
+        .get(row)
+        .copied()
+        .unwrap_or(RecordRef::nth(row as u64))
 }

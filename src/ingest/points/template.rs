@@ -5,6 +5,7 @@
 
 use crate::diagnostics::Code;
 use crate::ingest::mapping::RawValue;
+use crate::model::RecordRef;
 use geo::{Coord, Destination, Geodesic, Point};
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,6 +42,8 @@ impl Kind {
 pub struct PointRow {
     /// Zero-based row in the table.
     pub row: usize,
+    /// The row as a person finds it (spreadsheet row, FID).
+    pub at: RecordRef,
     pub poly: Option<String>,
     pub no: Option<f64>,
     pub id: Option<String>,
@@ -115,7 +118,7 @@ pub fn build(points: &[PointRow], geographic: bool) -> (Vec<Built>, Vec<PointFin
     let label = |p: &PointRow| {
         (
             p.poly.clone().unwrap_or_default(),
-            p.id.clone().or_else(|| Some(format!("row {}", p.row))),
+            p.id.clone().or_else(|| Some(p.at.to_string())),
         )
     };
     for start in 0..points.len() {
@@ -307,6 +310,7 @@ mod tests {
     fn pt(poly: Option<&str>, no: f64, id: &str, kind: Kind, xy: Option<(f64, f64)>) -> PointRow {
         PointRow {
             row: no as usize,
+            at: RecordRef::Row(no as u64 + 2),
             poly: poly.map(str::to_string),
             no: Some(no),
             id: Some(id.into()),
