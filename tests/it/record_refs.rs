@@ -183,13 +183,13 @@ fn a_workbook_reference_is_the_sheet_row() {
     let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let sheet = book.worksheet_range("Points").unwrap();
     let poly_col = (0..sheet.width())
-        .find(|&c| sheet.get((0, c)).is_some_and(|v| v.to_string() == "PolyID"))
+        .find(|&c| sheet.get((0, c)).is_some_and(|v| *v == "PolyID"))
         .unwrap();
     let first = (0..sheet.height())
         .find(|&r| {
             sheet
                 .get((r, poly_col))
-                .is_some_and(|v| v.to_string() == "P3")
+                .is_some_and(|v| *v == "P3")
         })
         .unwrap();
     let start = sheet.start().map_or(0, |(row, _)| row as usize);
