@@ -197,6 +197,37 @@ pub struct BuildArgs {
     /// URL the bundle is published at (http or https): tiles.json, style.json and the page name its files by absolute URLs under it (overrides [publish] base_url). With --format mbtiles, where the tile server serves the tiles (URL{z}/{x}/{y}.pbf).
     #[arg(long, value_name = "URL", conflicts_with = "all")]
     pub base_url: Option<crate::config::BaseUrl>,
+    #[command(flatten)]
+    pub zooms: ZoomArgs,
+}
+
+/// `--minzoom`/`--maxzoom`, over the config's `[output] minzoom/maxzoom`.
+#[derive(Debug, Args)]
+pub struct ZoomArgs {
+    /// Lowest zoom of the vector tiles (default 0, or the config's [output] minzoom).
+    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u8).range(0..=crate::config::MAX_TILE_ZOOM as i64))]
+    pub minzoom: Option<u8>,
+    /// Highest zoom of the vector tiles (default 14, or the config's [output] maxzoom; at most 18).
+    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u8).range(0..=crate::config::MAX_TILE_ZOOM as i64))]
+    pub maxzoom: Option<u8>,
+}
+
+impl ZoomArgs {
+    /// Put the flags given into `cfg`, checking the zooms are in order.
+    fn apply(&self, cfg: &mut Config) -> Result<()> {
+        if let Some(z) = self.minzoom {
+            cfg.output.minzoom = z;
+        }
+        if let Some(z) = self.maxzoom {
+            cfg.output.maxzoom = z;
+        }
+        cfg.output.check_zooms().map_err(|_| {
+            Error::Usage(format!(
+                "--minzoom {} --maxzoom {} (with the config's [output]): the lowest zoom must not be above the highest",
+                cfg.output.minzoom, cfg.output.maxzoom
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +252,8 @@ pub struct TilesArgs {
     /// URL the bundle is published at, as for `clearmap build --base-url`.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<crate::config::BaseUrl>,
+    #[command(flatten)]
+    pub zooms: ZoomArgs,
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +392,7 @@ fn build(a: BuildArgs, log: &Logger) -> Result<i32> {
     if let Some(u) = &a.base_url {
         cfg.publish.base_url = Some(u.clone());
     }
+    a.zooms.apply(&mut cfg)?;
     let label = cfg
         .country
         .clone()
@@ -430,6 +464,7 @@ fn tiles(a: TilesArgs, log: &Logger) -> Result<i32> {
     if let Some(u) = &a.base_url {
         cfg.publish.base_url = Some(u.clone());
     }
+    a.zooms.apply(&mut cfg)?;
     let label = cfg.country.clone().unwrap_or_else(|| "tiles".into());
     let stats = pipeline::tiles(&cfg, &a.out, a.format, log, &label)?;
     log.line(&format!(
@@ -447,6 +482,11 @@ fn build_all(
     opts: &BuildOptions,
     log: &Logger,
 ) -> Result<i32> {
+    if a.zooms.minzoom.is_some() || a.zooms.maxzoom.is_some() {
+        return Err(Error::Usage(
+            "--minzoom/--maxzoom build one config; with --all, set [output] minzoom and maxzoom in each country's config".into(),
+        ));
+    }
     let countries = crate::batch::discover(dir)?;
     let jobs = a.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

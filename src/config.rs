@@ -72,6 +72,8 @@ pub enum ConfigProblem {
     Limits(#[from] LimitsError),
     #[error("[output] precision = {precision} is more than 12 decimals")]
     Precision { precision: u8 },
+    #[error("[output] minzoom = {minzoom}, maxzoom = {maxzoom}: the zooms must be in order and at most {MAX_TILE_ZOOM} (each zoom above 14 multiplies the tiles by about 4)")]
+    Zooms { minzoom: u8, maxzoom: u8 },
     /// The `index`-th `[[source]]` (from 1), of `path`.
     #[error("[[source]] #{index} ({path}): {error}", path = .path.display())]
     Source {
@@ -208,13 +210,48 @@ pub struct OutputConfig {
     /// Decimal places of GeoJSON coordinates.
     #[serde(default = "default_precision")]
     pub precision: u8,
+    /// Lowest zoom of the vector tiles (`--minzoom`).
+    #[serde(default)]
+    pub minzoom: u8,
+    /// Highest zoom of the vector tiles (`--maxzoom`): 14 shows a hazard
+    /// to about 10 m a pixel, and MapLibre over-zooms beyond it.
+    #[serde(default = "default_maxzoom")]
+    pub maxzoom: u8,
 }
 
 impl Default for OutputConfig {
     fn default() -> Self {
         OutputConfig {
             precision: default_precision(),
+            minzoom: 0,
+            maxzoom: default_maxzoom(),
         }
+    }
+}
+
+/// The highest zoom `maxzoom` may be: each zoom above 14 multiplies the
+/// tiles by about 4, and z18 already draws 0.6 m a pixel.
+pub const MAX_TILE_ZOOM: u8 = 18;
+
+fn default_maxzoom() -> u8 {
+    14
+}
+
+impl OutputConfig {
+    /// Zooms in order and within 0..=[`MAX_TILE_ZOOM`].
+    pub fn check_zooms(&self) -> std::result::Result<(), ConfigProblem> {
+        if self.minzoom > self.maxzoom || self.maxzoom > MAX_TILE_ZOOM {
+            return Err(ConfigProblem::Zooms {
+                minzoom: self.minzoom,
+                maxzoom: self.maxzoom,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the zooms are the defaults (a manifest records them otherwise).
+    pub fn default_zooms(&self) -> bool {
+        self.minzoom == 0 && self.maxzoom == default_maxzoom()
     }
 }
 
@@ -425,6 +462,7 @@ impl Config {
                 precision: self.output.precision,
             });
         }
+        self.output.check_zooms()?;
         for (i, s) in self.sources.iter().enumerate() {
             s.check().map_err(|error| ConfigProblem::Source {
                 index: i + 1,

@@ -161,6 +161,8 @@ pub fn emit_config(cfg: &Config) -> EmitConfig {
         basemap: cfg.basemap.clone(),
         tile_format: Default::default(),
         base_url: cfg.publish.base_url.clone(),
+        min_zoom: cfg.output.minzoom,
+        max_zoom: cfg.output.maxzoom,
     }
 }
 
@@ -307,6 +309,12 @@ pub fn build_incremental(
     if let Some(b) = &cfg.publish.base_url {
         // `--base-url` changes outputs the config file's hash does not cover.
         manifest.options.insert("base_url".into(), b.to_string());
+    }
+    if !cfg.output.default_zooms() {
+        // So do `--minzoom`/`--maxzoom`; recorded only when not the
+        // defaults, so that older manifests stay current.
+        let zooms = format!("{}-{}", cfg.output.minzoom, cfg.output.maxzoom);
+        manifest.options.insert("zooms".into(), zooms);
     }
     let current = !opts.force && manifest.is_current(out);
     st.done(json!({ "inputs": manifest.inputs.len(), "up_to_date": current }));

@@ -167,3 +167,18 @@ fn native_toml_date() {
     let cfg = Config::parse("as_of = 2024-06-30\n").unwrap();
     assert_eq!(cfg.as_of, NaiveDate::from_ymd_opt(2024, 6, 30));
 }
+
+#[test]
+fn tile_zooms_default_to_0_14_and_must_be_in_order() {
+    let hazard = "[[source]]\npath = \"a.geojson\"\nrole = \"hazard\"\n";
+    let cfg = Config::parse(hazard).unwrap();
+    assert_eq!((cfg.output.minzoom, cfg.output.maxzoom), (0, 14));
+    assert!(cfg.output.default_zooms());
+    let cfg = Config::parse(&format!("[output]\nminzoom = 4\nmaxzoom = 16\n{hazard}")).unwrap();
+    assert!(cfg.check().is_ok() && !cfg.output.default_zooms());
+    for bad in ["minzoom = 9\nmaxzoom = 8", "maxzoom = 19"] {
+        let cfg = Config::parse(&format!("[output]\n{bad}\n{hazard}")).unwrap();
+        let err = cfg.check().unwrap_err().to_string();
+        assert!(err.contains("[output] minzoom"), "{err}");
+    }
+}

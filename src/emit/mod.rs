@@ -46,6 +46,21 @@ pub struct EmitConfig {
     pub tile_format: crate::tiles::TileFormat,
     /// Where the bundle is published (`--base-url`, `[publish] base_url`).
     pub base_url: Option<crate::config::BaseUrl>,
+    /// The zooms of the tiles (`--minzoom`/`--maxzoom`, `[output]`).
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+}
+
+impl EmitConfig {
+    /// How the tiles are cut: this config's zooms, the tiler's defaults
+    /// for the rest.
+    pub fn tile_config(&self) -> crate::tiles::TileConfig {
+        crate::tiles::TileConfig {
+            min_zoom: self.min_zoom,
+            max_zoom: self.max_zoom,
+            ..Default::default()
+        }
+    }
 }
 
 /// Everything a build produced, ready to be written.
@@ -202,7 +217,7 @@ pub fn write_bundle_with(
                 stage,
                 rec,
                 acc,
-                &crate::tiles::TileConfig::default(),
+                &cfg.tile_config(),
                 &tiles::TileMeta::of(cfg),
                 cfg.tile_format,
             )

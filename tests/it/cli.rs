@@ -292,3 +292,48 @@ fn version_names_gdal_and_proj_and_out_has_a_short_form() {
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
     assert!(out.join("tables/article7.xlsx").exists());
 }
+
+/// `--minzoom/--maxzoom` cut the tiles at those zooms, tiles.json says so,
+/// the manifest records them (a rebuild with other zooms is not skipped),
+/// and zooms out of order are refused before anything is read.
+#[test]
+fn minzoom_and_maxzoom_choose_the_zooms_of_the_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let cfg = repo().join("data/example/clearmap.toml");
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            cfg.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = build(&["--minzoom", "3", "--maxzoom", "9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tj = read_json(&out.join("tiles.json"));
+    assert_eq!(
+        (tj["minzoom"].as_u64(), tj["maxzoom"].as_u64()),
+        (Some(3), Some(9))
+    );
+    let archive = clearmap::tiles::pmtiles::Archive::open(&out.join("tiles.pmtiles")).unwrap();
+    let zooms: std::collections::BTreeSet<u8> = archive.tiles().map(|((z, _, _), _)| z).collect();
+    assert_eq!(zooms.first().zip(zooms.last()), Some((&3, &9)), "{zooms:?}");
+    let o = build(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        read_json(&out.join("tiles.json"))["maxzoom"],
+        14,
+        "not skipped as unchanged"
+    );
+    let o = build(&["--minzoom", "10", "--maxzoom", "9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--minzoom 10 --maxzoom 9"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -186,11 +186,7 @@ fn a_workbook_reference_is_the_sheet_row() {
         .find(|&c| sheet.get((0, c)).is_some_and(|v| *v == "PolyID"))
         .unwrap();
     let first = (0..sheet.height())
-        .find(|&r| {
-            sheet
-                .get((r, poly_col))
-                .is_some_and(|v| *v == "P3")
-        })
+        .find(|&r| sheet.get((r, poly_col)).is_some_and(|v| *v == "P3"))
         .unwrap();
     let start = sheet.start().map_or(0, |(row, _)| row as usize);
     // calamine counts from 0; a spreadsheet from 1.

@@ -523,6 +523,8 @@ fn hand_made_cells_follow_the_atoms() {
         basemap: None,
         tile_format: Default::default(),
         base_url: None,
+        min_zoom: 0,
+        max_zoom: 14,
     };
     let diagnostics = Diagnostics::default();
     let b = Bundle {

@@ -41,7 +41,7 @@ pub fn write_tiles_only(out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<Tile
         out,
         b.reconciled,
         b.accounting,
-        &TileConfig::default(),
+        &cfg.tile_config(),
         &TileMeta::of(cfg),
         cfg.tile_format,
     )?;
