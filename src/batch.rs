@@ -227,7 +227,7 @@ fn report_row(r: &Row, log: &Logger) {
                 eprintln!("clearmap: {}: failed: {message}", r.country.name);
             }
         }
-        _ => log.line(&format!(
+        _ => log.log(&format!(
             "{}: {} in {}",
             r.country.name,
             r.status(),

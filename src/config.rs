@@ -487,6 +487,7 @@ impl Config {
             country: self.country.as_deref(),
             base_dir: &self.base_dir,
             config_path: self.path.as_deref(),
+            progress: crate::progress::Progress::none(),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod measure;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod progress;
 pub mod reconcile;
 pub mod serve;
 pub mod tiles;

@@ -1,15 +1,23 @@
 //! Run logs for the two kinds of users of docs/design.md: people at a terminal and
 //! CI jobs.
 //!
-//! - `human` (default): one plain line per finished stage; on a terminal a
-//!   spinner (indicatif) shows the stage that is running. When stdout is not a
-//!   terminal nothing but plain text is written: no escape codes, no `\r`.
-//! - `json`: one JSON object per line on stdout (`event`, `stage`, `country`,
-//!   `counts`, `duration_ms`, …) for CI; never a spinner.
+//! As ogr2ogr, cargo and ripgrep do, results go to stdout and the log to
+//! stderr, so that `clearmap build … > figures.txt` keeps the figures alone:
 //!
-//! Verbosity: `-q` prints only errors (on stderr), `-v` adds detail lines.
-//! Lines from countries built in parallel are written whole, one call each, so
-//! they never interleave mid-line.
+//! - results ([`Logger::line`]): the records and figures lines, the
+//!   diagnostics table, where the bundle went; with `-vv` every diagnostic;
+//! - the log ([`Logger::log`], [`Logger::detail`]): one line per finished
+//!   stage with its counts and time, notes, and with `-v` detail lines; on a
+//!   terminal (stderr) a bar per running stage (indicatif) with counts,
+//!   percentage and ETA where the stage knows its length, a spinner where it
+//!   does not. When stderr is not a terminal nothing but plain text is
+//!   written: no escape codes, no `\r`.
+//! - `json`: one JSON object per line on stdout (`event`, `stage`, `country`,
+//!   `counts`, `duration_ms`, …) for CI; never a bar.
+//!
+//! Verbosity: `-q` prints only errors (on stderr), `-v` adds detail lines,
+//! `-vv` lists every diagnostic. Lines from countries built in parallel are
+//! written whole, one call each, so they never interleave mid-line.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Map, Value};
@@ -32,7 +40,7 @@ pub struct Logger {
     pub format: LogFormat,
     /// -1 quiet, 0 normal, 1+ verbose.
     pub verbosity: i8,
-    /// Spinners, only for human logs on a terminal.
+    /// Bars, only for human logs with stderr on a terminal.
     progress: Option<MultiProgress>,
 }
 
@@ -40,9 +48,9 @@ impl Logger {
     /// A logger for this process's stdout.
     pub fn new(format: LogFormat, quiet: bool, verbose: u8) -> Self {
         let verbosity = if quiet { -1 } else { verbose.min(3) as i8 };
-        let tty = std::io::stdout().is_terminal();
+        let tty = std::io::stderr().is_terminal();
         let progress = (format == LogFormat::Human && verbosity >= 0 && tty)
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Logger {
             format,
             verbosity,
@@ -67,7 +75,7 @@ impl Logger {
         self.verbosity < 0
     }
 
-    /// Print a line of human output (not in -q, not in json format).
+    /// Print a line of results on stdout (not in -q, not in json format).
     pub fn line(&self, text: &str) {
         if self.is_json() || self.quiet() {
             return;
@@ -75,10 +83,26 @@ impl Logger {
         self.print_raw(text);
     }
 
-    /// Print a detail line (-v only).
+    /// Print a line of the log on stderr (not in -q, not in json format).
+    pub fn log(&self, text: &str) {
+        if self.is_json() || self.quiet() {
+            return;
+        }
+        match &self.progress {
+            Some(mp) => {
+                let _ = mp.println(text);
+            }
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{text}");
+            }
+        }
+    }
+
+    /// Print a detail line of the log (-v only).
     pub fn detail(&self, text: &str) {
         if self.verbosity >= 1 {
-            self.line(text);
+            self.log(text);
         }
     }
 
@@ -109,20 +133,23 @@ impl Logger {
             self.event("diagnostics", f);
         } else {
             self.line(d.table().trim_end());
+            if self.verbosity >= 2 && !d.is_empty() {
+                self.line(d.listing().trim_end());
+            }
         }
     }
 
-    /// Write one whole line on stdout, above any spinner.
+    /// Write one whole line on stdout, with the bars on stderr put aside
+    /// while it is written.
     fn print_raw(&self, text: &str) {
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        };
         match &self.progress {
-            Some(mp) => {
-                let _ = mp.println(text);
-            }
-            None => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{text}");
-                let _ = out.flush();
-            }
+            Some(mp) => mp.suspend(write),
+            None => write(),
         }
     }
 
@@ -159,6 +186,22 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// The stage's counter of `unit`s: its spinner becomes a bar with the
+    /// count, percentage and ETA once the stage adds a length to it.
+    pub fn progress(&self, unit: &'static str) -> crate::progress::Progress {
+        match &self.bar {
+            Some(pb) => {
+                let style = ProgressStyle::with_template(&format!(
+                    "{{spinner}} {{prefix}} {{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ({{percent}}%) ETA {{eta}}"
+                ))
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                pb.set_length(0);
+                crate::progress::Progress::of(pb.clone(), style)
+            }
+            None => crate::progress::Progress::default(),
+        }
+    }
+
     /// Log the finished stage: `counts` is an object of small figures.
     pub fn done(mut self, counts: Value) {
         let ms = self.start.elapsed().as_secs_f64() * 1000.0;
@@ -181,7 +224,7 @@ impl Stage {
                 .join(", "),
             _ => String::new(),
         };
-        self.log.line(
+        self.log.log(
             format!(
                 "{}: {:<9} {:>8}  {counts}",
                 self.country,

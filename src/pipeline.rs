@@ -81,7 +81,11 @@ fn compute_with(
     let st = log.stage(country, "ingest");
     let ingested = {
         let _turn = INGEST.lock().unwrap_or_else(|e| e.into_inner());
-        ingest::ingest(cfg)?
+        let progress = st.progress("records");
+        ingest::ingest(ingest::IngestConfig {
+            progress: &progress,
+            ..cfg.ingest()
+        })?
     };
     st.done(json!({
         "sources": ingested.batches.len(),
@@ -89,7 +93,7 @@ fn compute_with(
     }));
 
     let st = log.stage(country, "normalize");
-    let normalized = normalize::normalize(ingested);
+    let normalized = normalize::normalize_counted(ingested, &st.progress("records"));
     let quarantined: usize = normalized.counts.values().map(|c| c.quarantined).sum();
     st.done(json!({
         "hazards": normalized.hazards.len(),
@@ -114,7 +118,7 @@ fn compute_with(
     }));
 
     let st = log.stage(country, "measure");
-    let accounting = measure::measure(&reconciled)?;
+    let accounting = measure::measure_counted(&reconciled, &st.progress("clusters"))?;
     st.done(json!({
         "total_m2": crate::geometry::round_area(accounting.figures.total),
         "remaining_m2": crate::geometry::round_area(accounting.figures.remaining),
@@ -328,7 +332,7 @@ pub fn build_incremental(
         None if changes::has_bundle(out) => match Previous::load(out) {
             Ok(p) => Some(p),
             Err(e) => {
-                log.line(&format!("{country}: no change report: {e}"));
+                log.log(&format!("{country}: no change report: {e}"));
                 None
             }
         },

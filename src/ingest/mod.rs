@@ -68,6 +68,8 @@ pub struct IngestConfig<'a> {
     pub base_dir: &'a Path,
     /// The config file, named in config errors; `None` for the zero-config form.
     pub config_path: Option<&'a Path>,
+    /// Counts the records read, for a person watching.
+    pub progress: &'a crate::progress::Progress,
 }
 
 impl IngestConfig<'_> {

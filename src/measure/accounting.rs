@@ -145,10 +145,23 @@ pub const UNSPECIFIED: &str = "unspecified";
 
 /// Measure every cluster and add up the results.
 pub fn measure(rec: &Reconciled) -> Result<Accounting, MeasureError> {
+    measure_counted(rec, crate::progress::Progress::none())
+}
+
+/// [`measure`], counting each cluster measured into `progress`.
+pub fn measure_counted(
+    rec: &Reconciled,
+    progress: &crate::progress::Progress,
+) -> Result<Accounting, MeasureError> {
+    progress.add_length(rec.clusters.len() as u64);
     let outs: Vec<ClusterOut> = rec
         .clusters
         .par_iter()
-        .map(|c| measure_cluster(c, rec))
+        .map(|c| {
+            let out = measure_cluster(c, rec);
+            progress.inc(1);
+            out
+        })
         .collect();
     let worst = largest_residuals(rec, &outs);
     let mut acc = Accounting::empty(rec.hazards.len());

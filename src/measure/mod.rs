@@ -8,6 +8,6 @@ mod cluster;
 mod error;
 mod keys;
 
-pub use accounting::{measure, Accounting, Figures, HazardResult, ReleasePiece};
+pub use accounting::{measure, measure_counted, Accounting, Figures, HazardResult, ReleasePiece};
 pub use error::MeasureError;
 pub use keys::{ByOutcome, Region, Year};

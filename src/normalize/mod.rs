@@ -45,6 +45,18 @@ enum Outcome {
 
 /// Normalize every batch, in parallel per record, keeping input order.
 pub fn normalize(ingested: Ingested) -> Normalized {
+    normalize_counted(ingested, crate::progress::Progress::none())
+}
+
+/// [`normalize`], counting each record into `progress`.
+pub fn normalize_counted(ingested: Ingested, progress: &crate::progress::Progress) -> Normalized {
+    progress.add_length(
+        ingested
+            .batches
+            .iter()
+            .map(|b| b.records.len() as u64)
+            .sum(),
+    );
     let mut out = Normalized {
         diagnostics: ingested.diagnostics,
         ..Default::default()
@@ -85,7 +97,11 @@ pub fn normalize(ingested: Ingested) -> Normalized {
         let results: Vec<(Outcome, Vec<Diagnostic>)> = batch
             .records
             .into_par_iter()
-            .map(|r| normalize_record(r, batch.role, &stem, opts, max_vertices))
+            .map(|r| {
+                let done = normalize_record(r, batch.role, &stem, opts, max_vertices);
+                progress.inc(1);
+                done
+            })
             .collect();
         for (outcome, diags) in results {
             out.diagnostics.extend(diags);

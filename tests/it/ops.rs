@@ -272,8 +272,11 @@ fn single_build_skips_when_unchanged_and_logs_json() {
     let o = call(&[]);
     assert!(o.status.success(), "{:?}", text(&o));
     no_escapes(&o);
-    let (stdout, _) = text(&o);
-    assert!(stdout.contains("XEX: measure"), "{stdout}");
+    let (stdout, stderr) = text(&o);
+    // The log (stages) on stderr, the results (figures, table) on stdout.
+    assert!(stderr.contains("XEX: measure"), "{stderr}");
+    assert!(!stdout.contains("XEX: measure"), "{stdout}");
+    assert!(stdout.contains("total "), "figures: {stdout}");
     assert!(
         stdout.contains("NULL_GEOMETRY"),
         "diagnostics table: {stdout}"

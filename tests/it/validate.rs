@@ -52,3 +52,33 @@ fn validate_reports_what_build_reports() {
     );
     assert!(total > listed);
 }
+
+/// `build -vv` lists every diagnostic on stdout, as `validate -v` does; the
+/// stage lines stay on stderr.
+#[test]
+fn build_very_verbose_lists_every_diagnostic() {
+    let d = tempfile::tempdir().unwrap();
+    let config = repo().join("data/example/clearmap.toml");
+    let out = d.path().join("out");
+    let b = run(&[
+        "build",
+        "-vv",
+        config.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    let text = String::from_utf8_lossy(&b.stdout).into_owned();
+    let report = read_json(&out.join("report.json"));
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with("AREA_MISMATCH ") && !l.starts_with("AREA_MISMATCH  "))
+        .count();
+    assert_eq!(
+        listed as u64,
+        report["counts"]["AREA_MISMATCH"]["count"].as_u64().unwrap(),
+        "{text}"
+    );
+    assert!(!text.contains(": measure"), "{text}");
+    assert!(stderr(&b).contains(": measure"), "{}", stderr(&b));
+}

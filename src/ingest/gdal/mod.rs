@@ -218,6 +218,9 @@ pub(super) fn read(
     let mut mangled_rows = 0;
     let mut last_fid = None;
     let refs = refs::RefScheme::for_layer(&driver, &path);
+    if let Some(n) = layer.try_feature_count() {
+        cfg.progress.add_length(n);
+    }
     let mut features = layer.features();
     for row in 0.. {
         let next = features.next();
@@ -225,6 +228,7 @@ pub(super) fn read(
             position(row, records.last().map(|r| &r.provenance))
         })?;
         let Some(feature) = next else { break };
+        cfg.progress.inc(1);
         last_fid = feature.fid().or(last_fid);
         let at = refs.reference(feature.fid(), row);
         let values = row_values(&feature, columns.len());

@@ -53,6 +53,7 @@ impl Inputs {
             country: self.country.as_deref(),
             base_dir: &self.base_dir,
             config_path: self.config_path.as_deref(),
+            progress: crate::progress::Progress::none(),
         }
     }
 }

@@ -155,11 +155,13 @@ fn build(
     diags.extend(plan.diagnostics());
     let quarantine = plan.quarantine.as_ref().map(|(code, _)| *code);
     let max_vertices = cfg.limits.max_vertices;
+    cfg.progress.add_length(collection.features.len() as u64);
     let read: Vec<(RawRecord, Vec<Diagnostic>, bool)> = collection
         .features
         .into_par_iter()
         .enumerate()
         .map(|(row, feature)| {
+            cfg.progress.inc(1);
             let values = columns.row(&feature.properties);
             let mangled = has_mangled_text(&values);
             let get = |i: usize| values.get(i).cloned().flatten();
