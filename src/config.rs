@@ -204,7 +204,7 @@ fn default_tile_size() -> u32 {
     256
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// Decimal places of GeoJSON coordinates.

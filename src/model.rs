@@ -75,6 +75,8 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 3] = [Status::Open, Status::WorkedOn, Status::Closed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",

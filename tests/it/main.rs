@@ -6,6 +6,7 @@ mod bad_inputs;
 mod blank_values;
 mod cli;
 mod common;
+mod config_doc;
 mod container_limits;
 mod describe_init;
 mod external;
