@@ -95,9 +95,20 @@ pub enum Command {
         after_help = "Examples:\n  clearmap completions bash > /etc/bash_completion.d/clearmap\n  clearmap completions zsh > ~/.zfunc/_clearmap\n  clearmap completions fish > ~/.config/fish/completions/clearmap.fish"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff) on stdout.
-    #[command(after_help = "Example:\n  clearmap man > clearmap.1 && man ./clearmap.1")]
-    Man,
+    /// Print a man page (roff) on stdout, or write one per subcommand.
+    #[command(
+        after_help = "Examples:\n  clearmap man > clearmap.1 && man ./clearmap.1\n  clearmap man build | man -l -\n  clearmap man --out /usr/local/share/man/man1   # clearmap.1, clearmap-build.1, …"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (clearmap-SUBCOMMAND(1)); the main page without.
+    pub subcommand: Option<String>,
+    /// Write every page (clearmap.1 and clearmap-SUBCOMMAND.1 for each subcommand) into DIR.
+    #[arg(short, long, value_name = "DIR", conflicts_with = "subcommand")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -285,15 +296,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             clap_complete::generate(a.shell, &mut cmd, "clearmap", &mut std::io::stdout());
             Ok(exit::SUCCESS)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|source| Error::Output {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
-            Ok(exit::SUCCESS)
-        }
+        Command::Man(a) => man(a, &log),
     };
     if let Err(e) = &result {
         let mut f = Map::new();
@@ -538,6 +541,48 @@ fn build_all(
         log.line(&crate::batch::table(&rows));
     }
     Ok(code)
+}
+
+/// `clearmap man`: the main page, one subcommand's, or every page into a
+/// folder (the pages the main page's SEE ALSO names).
+fn man(a: ManArgs, log: &Logger) -> Result<i32> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    if let Some(dir) = &a.out {
+        let written = |source| Error::Output {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(written)?;
+        clap_mangen::generate_to(cmd.clone(), dir).map_err(written)?;
+        let mut names = vec![format!("{}.1", cmd.get_name())];
+        names.extend(
+            cmd.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| format!("{}.1", s.get_display_name().unwrap_or(s.get_name()))),
+        );
+        for n in names {
+            log.line(&dir.join(n).display().to_string());
+        }
+        return Ok(exit::SUCCESS);
+    }
+    let page = match &a.subcommand {
+        None => cmd,
+        Some(name) => cmd.find_subcommand(name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+            Error::Usage(format!(
+                "no subcommand \"{name}\"; the pages are: {}",
+                names.join(", ")
+            ))
+        })?,
+    };
+    clap_mangen::Man::new(page)
+        .render(&mut std::io::stdout())
+        .map_err(|source| Error::Output {
+            path: "<stdout>".into(),
+            source,
+        })?;
+    Ok(exit::SUCCESS)
 }
 
 fn validate(a: ValidateArgs, log: &Logger) -> Result<i32> {

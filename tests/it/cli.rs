@@ -337,3 +337,50 @@ fn minzoom_and_maxzoom_choose_the_zooms_of_the_tiles() {
         stderr(&o)
     );
 }
+
+/// `clearmap man --out DIR` writes the main page and one per subcommand (the
+/// pages the main page's SEE ALSO names), each rendering cleanly with groff;
+/// `clearmap man SUBCOMMAND` prints that page.
+#[test]
+fn man_writes_a_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["man", "--out", dir.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
+    let subcommands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| l.chars().nth(2).is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(
+        subcommands.contains(&"build") && subcommands.len() > 8,
+        "{help}"
+    );
+    let main = std::fs::read_to_string(dir.path().join("clearmap.1")).unwrap();
+    for s in &subcommands {
+        let page = dir.path().join(format!("clearmap-{s}.1"));
+        assert!(page.is_file(), "no page for {s}");
+        assert!(
+            main.contains(&format!("clearmap\\-{s}(1)")),
+            "SEE ALSO names {s}"
+        );
+    }
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let page = entry.unwrap().path();
+        let g = Command::new("groff")
+            .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+            .arg(&page)
+            .output();
+        // groff is part of man-db; where it is missing the pages are still checked above.
+        if let Ok(g) = g {
+            assert!(g.stderr.is_empty(), "{}: {}", page.display(), stderr(&g));
+        }
+    }
+    let o = run(&["man", "build"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(".TH clearmap-build 1"));
+    assert_eq!(run(&["man", "nope"]).status.code(), Some(2));
+}
