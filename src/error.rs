@@ -204,7 +204,7 @@ mod tests {
     fn exit_codes_follow_the_stage_variant() {
         let path = PathBuf::from("x");
         let config_fault = IngestError::NoOutcome {
-            config: path.clone(),
+            config: crate::ingest::ConfigRef(Some(path.clone())),
             desc: "x".into(),
             columns: Vec::new(),
         };

@@ -83,13 +83,13 @@ pub fn plan(
     country: Option<&str>,
     desc: &str,
     path: &Path,
-    config_path: &Path,
+    config_path: &crate::ingest::error::ConfigRef,
 ) -> Result<CrsPlan> {
     let srs = match config_crs {
         Some(def) => {
             Some(
                 SpatialRef::from_definition(def).map_err(|e| IngestError::UnknownCrs {
-                    config: config_path.to_path_buf(),
+                    config: config_path.clone(),
                     crs: def.to_string(),
                     reason: e.to_string(),
                 })?,
@@ -109,7 +109,7 @@ pub fn plan(
         let suggestion = suggest(&e, country);
         if srs.is_none() && !e.within(180.0, 90.0) && !swapped(&e) {
             return Err(IngestError::NoCrs {
-                config: config_path.to_path_buf(),
+                config: config_path.clone(),
                 desc: desc.to_string(),
                 suggestion,
             });
@@ -342,7 +342,7 @@ mod tests {
             None,
             "h.csv",
             Path::new("h.csv"),
-            Path::new("c.toml"),
+            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
         )
         .unwrap();
         let (code, msg) = p.info.expect("info");
@@ -355,7 +355,7 @@ mod tests {
             None,
             "h.csv",
             Path::new("h.csv"),
-            Path::new("c.toml"),
+            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
         )
         .unwrap();
         assert!(p.info.is_none());
@@ -371,7 +371,7 @@ mod tests {
             Some("KHM"),
             "h.csv",
             Path::new("h.csv"),
-            Path::new("c.toml"),
+            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
         )
         .err()
         .expect("error");
@@ -393,7 +393,7 @@ mod tests {
             None,
             "s",
             Path::new("s"),
-            Path::new("c"),
+            &crate::ingest::error::ConfigRef(Some("c".into())),
         )
         .unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::SwappedAxes);
@@ -404,7 +404,7 @@ mod tests {
             None,
             "s",
             Path::new("s"),
-            Path::new("c"),
+            &crate::ingest::error::ConfigRef(Some("c".into())),
         )
         .unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::ProjectedInGeographic);
@@ -416,7 +416,7 @@ mod tests {
             Some("BIH"),
             "s",
             Path::new("s"),
-            Path::new("c"),
+            &crate::ingest::error::ConfigRef(Some("c".into())),
         )
         .unwrap();
         assert_eq!(p.warning.unwrap().0, Code::SwappedAxes);
@@ -427,7 +427,7 @@ mod tests {
             Some("BIH"),
             "s",
             Path::new("s"),
-            Path::new("c"),
+            &crate::ingest::error::ConfigRef(Some("c".into())),
         )
         .unwrap();
         assert!(p.warning.is_none() && p.quarantine.is_none());

@@ -13,6 +13,22 @@ use std::path::{Path, PathBuf};
 /// turns into [`crate::error::Error`] with `?`.
 pub type Result<T, E = IngestError> = std::result::Result<T, E>;
 
+/// The config a config fault names: `config PATH`, or, for the zero-config
+/// form (`--hazards`/`--releases`, no file), where a config would come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRef(pub Option<PathBuf>);
+
+impl std::fmt::Display for ConfigRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(p) => write!(f, "config {}", p.display()),
+            None => f.write_str(
+                "no config (the --hazards/--releases form reads canonical names and values only; `clearmap init DIR -o clearmap.toml` writes a config to settle this in, then `clearmap build clearmap.toml`)",
+            ),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// What the machine, not the input, failed at (PROJ without EPSG:4326,
@@ -162,92 +178,90 @@ pub enum IngestError {
     // The CRS.
     #[error("{path}: no transformation from its CRS to WGS84: {reason}")]
     NoTransformation { path: PathBuf, reason: String },
-    #[error("config {config}: crs = \"{crs}\" is not a CRS PROJ knows ({reason}); use e.g. crs = \"EPSG:32648\"")]
+    #[error("{config}: crs = \"{crs}\" is not a CRS PROJ knows ({reason}); use e.g. crs = \"EPSG:32648\"")]
     UnknownCrs {
-        config: PathBuf,
+        config: ConfigRef,
         crs: String,
         reason: String,
     },
-    #[error("config {config}: {desc} has no CRS (no .prj, or a format that stores none) and its coordinates are not longitude/latitude; add to its [[source]]: {suggestion}")]
+    #[error("{config}: {desc} has no CRS (no .prj, or a format that stores none) and its coordinates are not longitude/latitude; add to its [[source]]: {suggestion}")]
     NoCrs {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         suggestion: String,
     },
 
     // The config does not fit the source.
-    #[error(
-        "config {config}: {file}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]"
-    )]
-    HalfCoordinatePair { config: PathBuf, file: PathBuf },
-    #[error("config {config}: {file} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}", .shapefiles.len(), .shapefiles.join(", "))]
+    #[error("{config}: {file}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]")]
+    HalfCoordinatePair { config: ConfigRef, file: PathBuf },
+    #[error("{config}: {file} holds {} shapefiles; choose one with layer = \"…\" in its [[source]]: {}", .shapefiles.len(), .shapefiles.join(", "))]
     ManyShapefiles {
-        config: PathBuf,
+        config: ConfigRef,
         file: PathBuf,
         shapefiles: Vec<String>,
     },
-    #[error("config {config}: {desc} holds {} layers; choose one with layer = \"…\" in its [[source]]: {}", .layers.len(), .layers.join(", "))]
+    #[error("{config}: {desc} holds {} layers; choose one with layer = \"…\" in its [[source]]: {}", .layers.len(), .layers.join(", "))]
     ManyLayers {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         layers: Vec<String>,
     },
     /// A CSV without a geometry column whose header a separator GDAL does
     /// not detect splits.
-    #[error("config {config}: {desc}: {hint}")]
+    #[error("{config}: {desc}: {hint}")]
     CsvSeparator {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         hint: String,
     },
-    #[error("config {config}: {desc} has no geometry column GDAL recognised; name it in the [[source]] with wkt = \"COLUMN\" (WKT text) or x = \"COLUMN\" and y = \"COLUMN\" (point coordinates). Columns: {}", .columns.join(", "))]
+    #[error("{config}: {desc} has no geometry column GDAL recognised; name it in the [[source]] with wkt = \"COLUMN\" (WKT text) or x = \"COLUMN\" and y = \"COLUMN\" (point coordinates). Columns: {}", .columns.join(", "))]
     NoGeometryColumn {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         columns: Vec<String>,
     },
-    #[error("config {config}: {desc}: [source.fields] {field} = \"{column}\" but the layer has no column \"{column}\"; its columns are: {}", .columns.join(", "))]
+    #[error("{config}: {desc}: [source.fields] {field} = \"{column}\" but the layer has no column \"{column}\"; its columns are: {}", .columns.join(", "))]
     NoSuchColumn {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         field: super::Field,
         column: String,
         columns: Vec<String>,
     },
-    #[error("config {config}: {desc}: releases need an outcome; the layer has no \"outcome\" column. Map one with [source.fields] outcome = \"COLUMN\" or set [source.defaults] outcome = \"cleared\" (or reduced / cancelled). Columns: {}", .columns.join(", "))]
+    #[error("{config}: {desc}: releases need an outcome; the layer has no \"outcome\" column. Map one with [source.fields] outcome = \"COLUMN\" or set [source.defaults] outcome = \"cleared\" (or reduced / cancelled). Columns: {}", .columns.join(", "))]
     NoOutcome {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         columns: Vec<String>,
     },
-    #[error("config {config}: {desc}: {error}")]
+    #[error("{config}: {desc}: {error}")]
     BadValueMapping {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         error: Box<ValueMappingError>,
     },
     /// Raw values of enumerated fields that no `[source.values]` maps, each
     /// with its count: the message lists the TOML that would map them.
-    #[error("config {config}: {}", super::mapping::unmapped_text(.desc, .source_path, .values))]
+    #[error("{config}: {}", super::mapping::unmapped_text(.desc, .source_path, .values))]
     UnmappedValues {
-        config: PathBuf,
+        config: ConfigRef,
         desc: String,
         /// The `path` of the `[[source]]`, as the config gives it.
         source_path: String,
         /// Field by field in the order of the listing, most frequent first.
         values: Vec<UnmappedValue>,
     },
-    #[error("config {config}: {table} layer {layer} is read with preset \"imsma-ng-points\" but has no column \"{column}\"; its columns are: {}", .columns.join(", "))]
+    #[error("{config}: {table} layer {layer} is read with preset \"imsma-ng-points\" but has no column \"{column}\"; its columns are: {}", .columns.join(", "))]
     NoTemplateColumn {
-        config: PathBuf,
+        config: ConfigRef,
         table: String,
         layer: String,
         column: String,
         columns: Vec<String>,
     },
-    #[error("config {config}: {table} has no id column to join the polygons on; name it with [source.fields] id = \"COLUMN\". Columns: {}", .columns.join(", "))]
+    #[error("{config}: {table} has no id column to join the polygons on; name it with [source.fields] id = \"COLUMN\". Columns: {}", .columns.join(", "))]
     NoJoinColumn {
-        config: PathBuf,
+        config: ConfigRef,
         table: String,
         columns: Vec<String>,
     },

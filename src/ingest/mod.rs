@@ -35,7 +35,8 @@ mod source;
 use crate::diagnostics::Diagnostics;
 use crate::ingest::error::Result;
 pub use error::{
-    IngestError, LimitsError, ReadStop, SourceConfigError, UnmappedValue, ValueMappingError,
+    ConfigRef, IngestError, LimitsError, ReadStop, SourceConfigError, UnmappedValue,
+    ValueMappingError,
 };
 pub use field::Field;
 pub(crate) use fingerprint::hex;
@@ -82,11 +83,9 @@ impl IngestConfig<'_> {
         }
     }
 
-    /// The file a config error names: the config, else the source itself
-    /// (the zero-config form has no config file).
-    fn config_path_or(&self, source: &Path) -> PathBuf {
-        self.config_path
-            .map_or_else(|| source.to_path_buf(), Path::to_path_buf)
+    /// The config a config fault names (none in the zero-config form).
+    fn config_ref(&self) -> error::ConfigRef {
+        error::ConfigRef(self.config_path.map(Path::to_path_buf))
     }
 }
 

@@ -384,3 +384,20 @@ fn man_writes_a_page_per_subcommand() {
     assert!(String::from_utf8_lossy(&o.stdout).contains(".TH clearmap-build 1"));
     assert_eq!(run(&["man", "nope"]).status.code(), Some(2));
 }
+
+/// The zero-config form has no config to name: an unmapped value says so
+/// and points at `clearmap init`, instead of calling the data file a config.
+#[test]
+fn zero_config_unmapped_value_points_at_init() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("h.csv"),
+        "id,status,WKT\nH1,Aktiv,\"POLYGON((0 0,0.001 0,0.001 0.001,0 0.001,0 0))\"\n",
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["build", "--hazards", "h.csv", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("clearmap init") && err.contains("\"Aktiv\""), "{err}");
+    assert!(!err.contains("config ./h.csv") && !err.contains("config h.csv"), "{err}");
+}

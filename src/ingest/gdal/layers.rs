@@ -64,7 +64,13 @@ pub fn read_layers(
 ) -> Result<Vec<LayerInfo>> {
     let mut source = SourceConfig::new(path.to_path_buf(), Role::Hazard);
     source.layer = only.map(str::to_string);
-    let opened = open::open(path, &source, Purpose::Features, path, limits)?;
+    let opened = open::open(
+        path,
+        &source,
+        Purpose::Features,
+        &crate::ingest::error::ConfigRef(None),
+        limits,
+    )?;
     let ds = opened.dataset();
     let driver = ds.driver().short_name();
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();

@@ -47,7 +47,7 @@ fn select_layer<'a>(
     wanted: Option<&str>,
     path: &Path,
     shown: &str,
-    config_path: &Path,
+    config_path: &crate::ingest::error::ConfigRef,
 ) -> Result<gdal::vector::Layer<'a>> {
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     match wanted {
@@ -66,7 +66,7 @@ fn select_layer<'a>(
             path: path.to_path_buf(),
         }),
         None => Err(IngestError::ManyLayers {
-            config: config_path.to_path_buf(),
+            config: config_path.clone(),
             desc: shown.to_string(),
             layers: names,
         }),
@@ -146,7 +146,7 @@ pub(super) fn read(
 ) -> Result<SourceBatch> {
     let path = cfg.resolve(&source.path);
     let shown = source.path.display().to_string();
-    let config_path = cfg.config_path_or(&path);
+    let config_path = cfg.config_ref();
     let opened = open::open(&path, source, Purpose::Features, &config_path, &cfg.limits)?;
     let mut watch = FailureWatch::start();
     let ds = opened.dataset();
@@ -171,13 +171,13 @@ pub(super) fn read(
             .flatten()
         {
             return Err(IngestError::CsvSeparator {
-                config: config_path.to_path_buf(),
+                config: config_path.clone(),
                 desc: source_desc,
                 hint,
             });
         }
         return Err(IngestError::NoGeometryColumn {
-            config: config_path.to_path_buf(),
+            config: config_path.clone(),
             desc: source_desc,
             columns,
         });

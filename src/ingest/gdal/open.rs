@@ -143,7 +143,7 @@ pub fn open(
     path: &Path,
     source: &SourceConfig,
     purpose: Purpose,
-    config_path: &Path,
+    config_path: &crate::ingest::error::ConfigRef,
     limits: &Limits,
 ) -> Result<Opened> {
     check_before_open(path, limits)?;
@@ -177,7 +177,7 @@ pub fn open(
                     )),
                     _ => {
                         return Err(IngestError::HalfCoordinatePair {
-                            config: config_path.to_path_buf(),
+                            config: config_path.clone(),
                             file: source.path.clone(),
                         })
                     }
@@ -280,7 +280,7 @@ fn open_error(path: &Path, gdal_message: &str) -> IngestError {
 fn shapefile_in_zip(
     path: &Path,
     source: &SourceConfig,
-    config_path: &Path,
+    config_path: &crate::ingest::error::ConfigRef,
 ) -> Result<(PathBuf, String)> {
     let abs = std::fs::canonicalize(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
@@ -323,7 +323,7 @@ fn shapefile_in_zip(
             }
             many => {
                 return Err(IngestError::ManyShapefiles {
-                    config: config_path.to_path_buf(),
+                    config: config_path.clone(),
                     file: source.path.clone(),
                     shapefiles: many.iter().map(stem).collect(),
                 })

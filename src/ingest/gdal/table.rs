@@ -50,7 +50,7 @@ pub fn read_table(
 ) -> Result<Table> {
     let path = cfg.resolve(file);
     let shown = file.display().to_string();
-    let config_path = cfg.config_path_or(&path);
+    let config_path = cfg.config_ref();
     let opened = open::open(&path, source, Purpose::Table, &config_path, &cfg.limits)?;
     let mut watch = FailureWatch::start();
     let ds = opened.dataset();

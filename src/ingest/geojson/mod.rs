@@ -129,7 +129,7 @@ fn build(
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
     let shown = source.path.display().to_string();
-    let config_path = cfg.config_path_or(path);
+    let config_path = cfg.config_ref();
     let source_desc = format!("{shown} layer {layer_name}");
     let mut source_diags = Vec::new();
     let mapper = Mapper::new(

@@ -50,7 +50,7 @@ pub struct Mapper {
     /// (field, normalised raw value) → what was seen; filled while records are
     /// mapped (in parallel by the GeoJSON reader), reported by [`Mapper::finish`].
     pub(super) unmapped: Mutex<BTreeMap<(Field, String), Unmapped>>,
-    pub(super) config_path: std::path::PathBuf,
+    pub(super) config_path: crate::ingest::error::ConfigRef,
     pub(super) source_desc: String,
     pub(super) source_path: String,
     /// Whether the source holds hazards or releases: a blank status or
@@ -64,7 +64,7 @@ impl Mapper {
     pub fn new(
         source: &SourceConfig,
         layer_columns: &[String],
-        config_path: &std::path::Path,
+        config_path: &crate::ingest::error::ConfigRef,
         source_desc: &str,
         source_diags: &mut Vec<Diagnostic>,
     ) -> Result<Mapper> {
@@ -85,7 +85,7 @@ impl Mapper {
                     }
                     None => {
                         return Err(IngestError::NoSuchColumn {
-                            config: config_path.to_path_buf(),
+                            config: config_path.clone(),
                             desc: source_desc.to_string(),
                             field: f,
                             column: col.clone(),
@@ -133,13 +133,13 @@ impl Mapper {
             && !defaults.contains_key(&Field::Outcome)
         {
             return Err(IngestError::NoOutcome {
-                config: config_path.to_path_buf(),
+                config: config_path.clone(),
                 desc: source_desc.to_string(),
                 columns: layer_columns.to_vec(),
             });
         }
         check_values(source).map_err(|error| IngestError::BadValueMapping {
-            config: config_path.to_path_buf(),
+            config: config_path.clone(),
             desc: source_desc.to_string(),
             error: Box::new(error),
         })?;
@@ -177,7 +177,7 @@ impl Mapper {
             fallback,
             domains: BTreeMap::new(),
             unmapped: Mutex::new(BTreeMap::new()),
-            config_path: config_path.to_path_buf(),
+            config_path: config_path.clone(),
             source_desc: source_desc.to_string(),
             source_path: source.path.display().to_string(),
             role: source.role,
@@ -279,7 +279,7 @@ pub(super) mod tests {
         Mapper::new(
             &source(toml),
             &cols,
-            std::path::Path::new("c.toml"),
+            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
             "r.geojson layer r",
             &mut Vec::new(),
         )

@@ -42,7 +42,7 @@ pub use template::{build, number, Built, Kind, PointFinding, PointRow};
 fn parse_rows(
     table: &Table,
     source: &SourceConfig,
-    config_path: &std::path::Path,
+    config_path: &crate::ingest::error::ConfigRef,
     findings: &mut Vec<PointFinding>,
 ) -> Result<Vec<PointRow>> {
     let poly_col = source
@@ -56,7 +56,7 @@ fn parse_rows(
         table
             .column(name)
             .ok_or_else(|| IngestError::NoTemplateColumn {
-                config: config_path.to_path_buf(),
+                config: config_path.clone(),
                 table: table.shown.clone(),
                 layer: table.layer.clone(),
                 column: name.to_string(),
@@ -117,7 +117,7 @@ pub(super) fn read(
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
     let path = cfg.resolve(&source.path);
-    let config_path = cfg.config_path_or(&path);
+    let config_path = cfg.config_ref();
     let table = read_table(cfg, source, &source.path, source.layer.as_deref(), diags)?;
     let desc = format!("{} layer {}", table.shown, table.layer);
     let mut findings = Vec::new();
@@ -182,7 +182,7 @@ pub(super) fn read(
         }
     } else if let Some(t) = &attr_table {
         return Err(IngestError::NoJoinColumn {
-            config: config_path.to_path_buf(),
+            config: config_path.clone(),
             table: t.shown.clone(),
             columns: t.columns.clone(),
         });
