@@ -14,7 +14,7 @@ from qgis.core import QgsApplication, QgsVectorLayer  # noqa: E402
 EXPECTED = {
     # layer: (attribute, values that must have a category of their own;
     # the others fall in the style's catch-all category, value "")
-    "hazards": ("classification", {"CHA", "SHA", ""}),
+    "hazards": ("class", {"CHA", "SHA", ""}),
     "releases": ("outcome", {"cancelled", "reduced", "cleared"}),
 }
 

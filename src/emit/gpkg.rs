@@ -4,15 +4,26 @@
 //!   hazards.geojson and releases.geojson (the same snapped geometries, every
 //!   one a MultiPolygon, EPSG:4326), in typed columns: areas REAL, `date`
 //!   DATE, text TEXT, and the lists (`contamination`, `hazard_ids`,
-//!   `hazards_covered`) as comma-joined TEXT, which every format GDAL writes
-//!   (Shapefile included) can hold;
+//!   `hazards_covered`) as comma-joined TEXT;
+//! - `release_hazards`: one row per release and hazard it names or covers,
+//!   the lists in full as a relation (a list column is cut at 254
+//!   characters, see below);
 //! - the four tables of `tables/` as attribute tables (no geometry), counts
 //!   INTEGER, areas and ratios REAL, each with its notes as its description;
+//! - `gpkg_data_columns` (the GeoPackage schema extension): each column's
+//!   GeoJSON name, title and meaning;
 //! - QGIS layer styles in `layer_styles`, the table QGIS reads a layer's
 //!   default style from: hazards categorised by classification, releases by
 //!   outcome, in the colours and opacities of the MapLibre style
 //!   (`styles/clearmap.json`, read here so the two never disagree), so the
 //!   layers open styled in QGIS.
+//!
+//! Every table converts to a Shapefile (`ogr2ogr -f "ESRI Shapefile" -lco
+//! ENCODING=UTF-8`) without a warning or a lost value, since that is the
+//! format many desktop tools still take: column names have at most 10
+//! characters (the GeoJSON's longer names are in `gpkg_data_columns` and
+//! docs/design.md), and a list longer than 254 characters (a text field's
+//! limit in a DBF) ends with `,+N more`, its whole in `release_hazards`.
 //!
 //! GDAL is not thread-safe: the file is written from the one thread that
 //! writes the documents, into the staging directory, under a temporary name
@@ -50,29 +61,162 @@ enum Kind {
     List,
 }
 
-const HAZARD_COLUMNS: [(&str, Kind); 11] = [
-    ("id", Kind::Text),
-    ("classification", Kind::Text),
-    ("status", Kind::Text),
-    ("contamination", Kind::List),
-    ("region", Kind::Text),
-    ("area_m2", Kind::Real),
-    ("remaining_m2", Kind::Real),
-    ("released_cancelled_m2", Kind::Real),
-    ("released_reduced_m2", Kind::Real),
-    ("released_cleared_m2", Kind::Real),
-    ("area_reported_m2", Kind::Real),
+/// A column of a spatial layer: the GeoJSON property it holds, its name in
+/// the GeoPackage (at most 10 characters), its kind and its title.
+struct Column {
+    key: &'static str,
+    name: &'static str,
+    kind: Kind,
+    title: &'static str,
+}
+
+const fn col(key: &'static str, name: &'static str, kind: Kind, title: &'static str) -> Column {
+    Column {
+        key,
+        name,
+        kind,
+        title,
+    }
+}
+
+const HAZARD_COLUMNS: [Column; 11] = [
+    col("id", "id", Kind::Text, "Hazard id"),
+    col(
+        "classification",
+        "class",
+        Kind::Text,
+        "Classification (SHA, CHA, other)",
+    ),
+    col(
+        "status",
+        "status",
+        Kind::Text,
+        "Status (open, worked_on, closed)",
+    ),
+    col("contamination", "contam", Kind::List, "Contamination types"),
+    col("region", "region", Kind::Text, "Region"),
+    col("area_m2", "area_m2", Kind::Real, "Area, m²"),
+    col(
+        "remaining_m2",
+        "remain_m2",
+        Kind::Real,
+        "Area remaining, m²",
+    ),
+    col(
+        "released_cancelled_m2",
+        "cancel_m2",
+        Kind::Real,
+        "Cancelled (non-technical survey), m²",
+    ),
+    col(
+        "released_reduced_m2",
+        "reduce_m2",
+        Kind::Real,
+        "Reduced (technical survey), m²",
+    ),
+    col("released_cleared_m2", "clear_m2", Kind::Real, "Cleared, m²"),
+    col(
+        "area_reported_m2",
+        "report_m2",
+        Kind::Real,
+        "Area the export reports, m²",
+    ),
 ];
 
-const RELEASE_COLUMNS: [(&str, Kind); 7] = [
-    ("id", Kind::Text),
-    ("hazard_ids", Kind::List),
-    ("hazards_covered", Kind::List),
-    ("outcome", Kind::Text),
-    ("date", Kind::Date),
-    ("area_m2", Kind::Real),
-    ("area_reported_m2", Kind::Real),
+const RELEASE_COLUMNS: [Column; 7] = [
+    col("id", "id", Kind::Text, "Release id"),
+    col(
+        "hazard_ids",
+        "hazard_ids",
+        Kind::List,
+        "Hazards the release names",
+    ),
+    col(
+        "hazards_covered",
+        "covered",
+        Kind::List,
+        "Hazards whose land it is counted for",
+    ),
+    col(
+        "outcome",
+        "outcome",
+        Kind::Text,
+        "Outcome (cancelled, reduced, cleared)",
+    ),
+    col("date", "date", Kind::Date, "End date"),
+    col("area_m2", "area_m2", Kind::Real, "Area counted, m²"),
+    col(
+        "area_reported_m2",
+        "report_m2",
+        Kind::Real,
+        "Area the export reports, m²",
+    ),
 ];
+
+/// The tables' columns whose names are over 10 characters (and their
+/// siblings, named alike), and their name in the GeoPackage.
+const TABLE_NAMES: [(&str, &str); 16] = [
+    ("sha_count", "sha_n"),
+    ("sha_area_m2", "sha_m2"),
+    ("cha_count", "cha_n"),
+    ("cha_area_m2", "cha_m2"),
+    ("other_count", "other_n"),
+    ("other_area_m2", "other_m2"),
+    ("total_count", "total_n"),
+    ("total_area_m2", "total_m2"),
+    ("total_area_km2", "total_km2"),
+    ("contamination", "contam"),
+    ("hazard_count", "hazards_n"),
+    ("remaining_area_m2", "remain_m2"),
+    ("remaining_area_km2", "remain_km2"),
+    ("reported_area_m2", "report_m2"),
+    ("computed_area_m2", "comp_m2"),
+    ("relative_difference", "rel_diff"),
+];
+
+/// A table column's name in the GeoPackage (its own when short enough).
+fn table_column_name(key: &str) -> &str {
+    let renamed = match key {
+        "cancelled_m2" => Some("cancel_m2"),
+        "reduced_m2" => Some("reduce_m2"),
+        "cleared_m2" => Some("clear_m2"),
+        "difference_m2" => Some("diff_m2"),
+        _ => TABLE_NAMES.iter().find(|(k, _)| *k == key).map(|(_, n)| *n),
+    };
+    renamed.unwrap_or(key)
+}
+
+/// The most characters a DBF text field holds (so a Shapefile does).
+const DBF_TEXT: usize = 254;
+
+/// `items` comma-joined; past [`DBF_TEXT`] characters, as many as fit and
+/// `,+N more`.
+fn joined_list(items: &[&str]) -> String {
+    let all = items.join(",");
+    if all.chars().count() <= DBF_TEXT {
+        return all;
+    }
+    // The most items whose join, with the count of the others, fits.
+    let (mut kept, mut len) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let with = len + usize::from(i > 0) + item.chars().count();
+        let others = items.len() - i - 1;
+        let suffix = if others > 0 {
+            format!(",+{others} more").len()
+        } else {
+            0
+        };
+        if with + suffix > DBF_TEXT {
+            break;
+        }
+        (kept, len) = (i + 1, with);
+    }
+    let others = items.len() - kept;
+    match kept {
+        0 => format!("+{others} more"),
+        _ => format!("{},+{others} more", items[..kept].join(",")),
+    }
+}
 
 /// Stage `out/bundle.gpkg`.
 pub fn write_gpkg(
@@ -152,10 +296,15 @@ fn write_file(
             releases,
             p,
         )?;
+        release_hazards(
+            &mut ds,
+            acc.pieces.iter().map(|p| release_properties(rec, p)),
+        )?;
         for t in tables {
             attribute_table(&mut ds, t)?;
         }
         styles(&mut ds, stamp)?;
+        data_columns(&mut ds, tables)?;
         ds.close()
     })();
     let _ = gdal::config::clear_thread_local_config_option("OGR_CURRENT_DATE");
@@ -167,7 +316,7 @@ fn spatial_layer<'g>(
     srs: &SpatialRef,
     name: &str,
     description: &str,
-    columns: &[(&str, Kind)],
+    columns: &[Column],
     features: impl Iterator<Item = (Map<String, Value>, &'g MultiPolygon<f64>)>,
     precision: u8,
 ) -> gdal::errors::Result<()> {
@@ -180,19 +329,19 @@ fn spatial_layer<'g>(
         ty: OGRwkbGeometryType::wkbMultiPolygon,
         options: Some(&options),
     })?;
-    for (key, kind) in columns {
-        let ty = match kind {
+    for c in columns {
+        let ty = match c.kind {
             Kind::Text | Kind::List => OGRFieldType::OFTString,
             Kind::Real => OGRFieldType::OFTReal,
             Kind::Date => OGRFieldType::OFTDate,
         };
-        FieldDefn::new(key, ty)?.add_to_layer(&layer)?;
+        FieldDefn::new(c.name, ty)?.add_to_layer(&layer)?;
     }
     let defn = layer.defn();
     for (props, geometry) in features {
         let mut f = gdal::vector::Feature::new(defn)?;
-        for (i, (key, kind)) in columns.iter().enumerate() {
-            match (kind, props.get(*key)) {
+        for (i, c) in columns.iter().enumerate() {
+            match (c.kind, props.get(c.key)) {
                 (_, None | Some(Value::Null)) => f.set_field_null(i)?,
                 (Kind::Real, Some(v)) => match v.as_f64() {
                     Some(x) => f.set_field_double(i, x)?,
@@ -206,7 +355,7 @@ fn spatial_layer<'g>(
                 }
                 (Kind::List, Some(Value::Array(items))) => {
                     let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                    f.set_field_string(i, &text(&items.join(",")))?
+                    f.set_field_string(i, &text(&joined_list(&items)))?
                 }
                 (_, Some(Value::String(s))) => f.set_field_string(i, &text(s))?,
                 (_, Some(v)) => f.set_field_string(i, &text(&v.to_string()))?,
@@ -246,7 +395,7 @@ fn attribute_table(ds: &mut Dataset, t: &Table) -> gdal::errors::Result<()> {
             _ if is_numeric(column.key) => OGRFieldType::OFTReal,
             _ => OGRFieldType::OFTString,
         };
-        FieldDefn::new(column.key, ty)?.add_to_layer(&layer)?;
+        FieldDefn::new(table_column_name(column.key), ty)?.add_to_layer(&layer)?;
     }
     let defn = layer.defn();
     for row in &t.rows {
@@ -262,6 +411,123 @@ fn attribute_table(ds: &mut Dataset, t: &Table) -> gdal::errors::Result<()> {
         f.create(&layer)?;
     }
     tx.commit()
+}
+
+/// `release_hazards`: each release's named (`hazard_ids`) and covered
+/// (`hazards_covered`) hazards as rows, whole however long the lists.
+fn release_hazards(
+    ds: &mut Dataset,
+    releases: impl Iterator<Item = Map<String, Value>>,
+) -> gdal::errors::Result<()> {
+    use std::collections::BTreeMap;
+    let mut pairs: BTreeMap<(String, String), (bool, bool)> = BTreeMap::new();
+    for props in releases {
+        let Some(id) = props.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        let list = |key: &str| -> Vec<String> {
+            props
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for h in list("hazard_ids") {
+            pairs.entry((id.to_string(), h)).or_default().0 = true;
+        }
+        for h in list("hazards_covered") {
+            pairs.entry((id.to_string(), h)).or_default().1 = true;
+        }
+    }
+    let description = "DESCRIPTION=each release and a hazard it names (linked = 1) or whose land it is counted for (covered = 1)";
+    let options = [description];
+    let mut tx = ds.start_transaction()?;
+    let layer = tx.create_layer(LayerOptions {
+        name: "release_hazards",
+        srs: None,
+        ty: OGRwkbGeometryType::wkbNone,
+        options: Some(&options),
+    })?;
+    FieldDefn::new("release_id", OGRFieldType::OFTString)?.add_to_layer(&layer)?;
+    FieldDefn::new("hazard_id", OGRFieldType::OFTString)?.add_to_layer(&layer)?;
+    FieldDefn::new("linked", OGRFieldType::OFTInteger)?.add_to_layer(&layer)?;
+    FieldDefn::new("covered", OGRFieldType::OFTInteger)?.add_to_layer(&layer)?;
+    let defn = layer.defn();
+    for ((release, hazard), (linked, covered)) in pairs {
+        let mut f = gdal::vector::Feature::new(defn)?;
+        f.set_field_string(0, &text(&release))?;
+        f.set_field_string(1, &text(&hazard))?;
+        f.set_field_integer(2, i32::from(linked))?;
+        f.set_field_integer(3, i32::from(covered))?;
+        f.create(&layer)?;
+    }
+    tx.commit()
+}
+
+/// `gpkg_data_columns` (GeoPackage 1.3 §2.3, the schema extension): for
+/// each column whose name differs from the GeoJSON's or the CSV's, that
+/// name and a title, so the short names are explained in the file itself.
+fn data_columns(ds: &mut Dataset, tables: &[Table]) -> gdal::errors::Result<()> {
+    let mut rows: Vec<(String, &str, String, String)> = Vec::new();
+    for (layer, columns) in [
+        ("hazards", &HAZARD_COLUMNS[..]),
+        ("releases", &RELEASE_COLUMNS[..]),
+    ] {
+        for c in columns {
+            rows.push((
+                layer.to_string(),
+                c.name,
+                c.key.to_string(),
+                c.title.to_string(),
+            ));
+        }
+    }
+    for t in tables {
+        for c in &t.columns {
+            let name = table_column_name(c.key);
+            if name != c.key {
+                rows.push((
+                    t.name.to_string(),
+                    name,
+                    c.key.to_string(),
+                    c.key.replace('_', " "),
+                ));
+            }
+        }
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut sql = String::from(concat!(
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, ",
+        "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, ",
+        "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));",
+        "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, ",
+        "name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, ",
+        "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), ",
+        "CONSTRAINT gdc_tn UNIQUE (table_name, name));",
+        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', ",
+        "'http://www.geopackage.org/spec/#extension_schema', 'read-write');",
+    ));
+    for (table, column, name, title) in rows {
+        sql.push_str(&format!(
+            "INSERT INTO gpkg_data_columns VALUES ({}, {}, {}, {}, {}, NULL, NULL);",
+            quote(&table),
+            quote(column),
+            quote(&name),
+            quote(&title),
+            quote(&format!(
+                "the property {name} of the GeoJSON and CSV outputs"
+            )),
+        ));
+    }
+    for statement in sql.split_inclusive(';') {
+        ds.execute_sql(statement.trim(), None, gdal::vector::sql::Dialect::DEFAULT)?;
+    }
+    Ok(())
 }
 
 /// Text as GDAL can take it: a NUL (which an id may hold, and GDAL's C
@@ -391,6 +657,16 @@ fn qgis_styles() -> Vec<QgisStyle> {
     .into_iter()
     .filter_map(|(layer, id, outline)| {
         let (property, categories, opacity) = fill_categories(&style, id)?;
+        // The style's GeoJSON property, as the layer's column is named.
+        let columns = if layer == "hazards" {
+            &HAZARD_COLUMNS[..]
+        } else {
+            &RELEASE_COLUMNS[..]
+        };
+        let property = columns
+            .iter()
+            .find(|c| c.key == property)
+            .map_or(property.clone(), |c| c.name.to_string());
         Some(QgisStyle {
             layer,
             description: format!(
@@ -477,7 +753,7 @@ mod tests {
         let s = qgis_styles();
         assert_eq!(s.len(), 2, "hazards and releases");
         let hz = &s[0].qml;
-        assert!(hz.contains("attr=\"classification\""), "{hz}");
+        assert!(hz.contains("attr=\"class\""), "{hz}");
         // CHA #FF0000 and SHA #F4A718 at the style's 50 % fill opacity.
         assert!(
             hz.contains("value=\"CHA\"") && hz.contains("\"255,0,0,128\""),
@@ -487,6 +763,30 @@ mod tests {
         let rel = &s[1].qml;
         assert!(rel.contains("attr=\"outcome\"") && rel.contains("value=\"cleared\""));
         assert_eq!(qgis_colour("#0072B2", 0.7), "0,114,178,179");
+    }
+
+    #[test]
+    fn every_column_name_fits_a_shapefile() {
+        for c in HAZARD_COLUMNS.iter().chain(&RELEASE_COLUMNS) {
+            assert!(c.name.len() <= 10, "{}", c.name);
+        }
+        for (key, name) in TABLE_NAMES {
+            assert!(name.len() <= 10 && name != key, "{key} {name}");
+        }
+    }
+
+    #[test]
+    fn a_long_list_keeps_what_fits_and_counts_the_rest() {
+        assert_eq!(joined_list(&["a", "b"]), "a,b");
+        let ids: Vec<String> = (0..40).map(|i| format!("HZ-{i:06}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let j = joined_list(&ids);
+        assert!(j.len() <= DBF_TEXT, "{j}");
+        let kept = j.split(',').filter(|s| s.starts_with("HZ-")).count();
+        assert!(j.ends_with(&format!(",+{} more", 40 - kept)), "{j}");
+        assert!(kept >= 20, "{j}");
+        let long = "x".repeat(300);
+        assert_eq!(joined_list(&[&long, "y"]), "+2 more");
     }
 
     #[test]

@@ -398,6 +398,12 @@ fn zero_config_unmapped_value_points_at_init() {
     let o = run_in(dir.path(), &["build", "--hazards", "h.csv", "-o", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("clearmap init") && err.contains("\"Aktiv\""), "{err}");
-    assert!(!err.contains("config ./h.csv") && !err.contains("config h.csv"), "{err}");
+    assert!(
+        err.contains("clearmap init") && err.contains("\"Aktiv\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("config ./h.csv") && !err.contains("config h.csv"),
+        "{err}"
+    );
 }

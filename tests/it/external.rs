@@ -56,6 +56,28 @@ fn bosnia_suspected_and_cleared_areas() {
     let accounted =
         g("remaining") + g("cleared") + g("reduced") + g("cancelled") + g("closed_unreleased");
     assert_close!(g("total"), accounted, 1e-6);
+
+    // bundle.gpkg's layers convert to Shapefiles with no warning: one
+    // release covers hazards whose ids join to over 254 characters, cut in
+    // its `covered` column, whole in release_hazards.
+    let shp = dir.path().join("shp");
+    let o = Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8"])
+        .arg(&shp)
+        .arg(out.join("bundle.gpkg"))
+        .args(["hazards", "releases", "release_hazards"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.trim().is_empty(), "{err}");
+    let o = Command::new("ogrinfo")
+        .args(["-ro", "-q"])
+        .arg(out.join("bundle.gpkg"))
+        .args(["-sql", "SELECT id, covered FROM releases WHERE covered LIKE '%more'"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(" more"), "a list cut with its count: {text}");
 }
 
 /// With nothing released and every hazard open, the remaining land is the
