@@ -218,14 +218,14 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
         hazards
             .iter()
             .zip(&hazard_areas)
-            .map(|(h, a)| (&h.provenance, h.area_reported_m2, *a)),
+            .map(|(h, a)| (&h.provenance, &h.geometry, h.area_reported_m2, *a)),
         cfg,
     ));
     diags.extend(checks::area_mismatch(
         releases
             .iter()
             .zip(&release_areas)
-            .map(|(r, a)| (&r.provenance, r.area_reported_m2, *a)),
+            .map(|(r, a)| (&r.provenance, &r.geometry, r.area_reported_m2, *a)),
         cfg,
     ));
     Reconciled {
@@ -315,7 +315,8 @@ fn dedupe<T>(
                     ),
                 )
                 .record(prov(it))
-                .fix("superseded by the overlapping record read later"),
+                .fix("superseded by the overlapping record read later")
+                .at_area(geometry(it)),
             );
             counts.superseded += 1;
         } else if shared[i] {
@@ -329,7 +330,8 @@ fn dedupe<T>(
                     ),
                 )
                 .record(prov(it))
-                .fix("all kept as separate records; give each its own id in the source"),
+                .fix("all kept as separate records; give each its own id in the source")
+                .at_area(geometry(it)),
             );
         }
     }
