@@ -291,7 +291,10 @@ mod tests {
         let (mp, f) = repair(&Geometry::Polygon(p), RepairOptions::default()).unwrap();
         assert!(codes(&f).contains(&Code::SelfIntersection));
         let crossing = f.iter().find(|f| f.code == Code::SelfIntersection).unwrap();
-        assert_eq!(crossing.place, Some(Place::Point(geo::point!(x: 0.5, y: 0.5))));
+        assert_eq!(
+            crossing.place,
+            Some(Place::Point(geo::point!(x: 0.5, y: 0.5)))
+        );
         assert_eq!(mp.0.len(), 2);
         assert!((mp.unsigned_area() - 0.5).abs() < 1e-12);
         assert!(mp.is_valid());
