@@ -755,7 +755,12 @@
   }
 
   // The library's one global; the maps are reached through what mount resolves to.
-  window.clearmap = { mount: mount };
+  // The report page (clearmap-report.js) shares the languages, their choice
+  // and the tiles' protocol.
+  window.clearmap = {
+    mount: mount, languages: LANGUAGES, chooseLanguage: chooseLanguage,
+    absoluteSources: absoluteSources, pmtilesProtocol: pmtilesProtocol
+  };
 
   var script = document.currentScript;
   if (script && script.hasAttribute('data-clearmap-page')) {

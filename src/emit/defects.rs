@@ -58,10 +58,13 @@ pub fn severity_str(s: Severity) -> &'static str {
 
 /// A feature's properties: the diagnostic, its record's fields as
 /// [`crate::model::Provenance`] serialises them, and `record` as it displays.
-fn properties(ld: &LocatedDefect) -> Map<String, Value> {
+fn properties(ld: &LocatedDefect, full: bool) -> Map<String, Value> {
     let d = ld.diagnostic;
     let mut props = Map::new();
     props.insert("number".into(), json!(ld.number));
+    if !full {
+        return props;
+    }
     props.insert("code".into(), json!(d.code.as_str()));
     props.insert("severity".into(), json!(severity_str(d.severity)));
     props.insert("message".into(), json!(d.message));
@@ -83,34 +86,41 @@ fn properties(ld: &LocatedDefect) -> Map<String, Value> {
     props
 }
 
-/// defects.geojson's bytes (also inlined into report.html).
-pub fn defects_geojson(defects: &[LocatedDefect], precision: u8) -> io::Result<Vec<u8>> {
+/// defects.geojson's bytes; with `full` false, each feature's properties
+/// are its `number` alone (report.html, which has the rest).
+pub fn defects_geojson(
+    defects: &[LocatedDefect],
+    precision: u8,
+    full: bool,
+) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut fw = FeatureWriter::new(&mut buf, precision)?;
     for ld in defects {
-        fw.feature_with(Some(ld.feature), &properties(ld), |fw| match ld.place {
-            Place::Area(mp) => {
-                let (w, precision) = fw.raw();
-                let snapped = snap_valid(mp, precision);
-                if snapped.0.is_empty() {
-                    // Too thin for the output grid (a quarantined record
-                    // whose vertices are collinear): drawn as its rings.
-                    write_lines(w, &rings(mp), precision)
-                } else {
-                    write_geometry(w, &snapped, precision)
+        fw.feature_with(Some(ld.feature), &properties(ld, full), |fw| {
+            match ld.place {
+                Place::Area(mp) => {
+                    let (w, precision) = fw.raw();
+                    let snapped = snap_valid(mp, precision);
+                    if snapped.0.is_empty() {
+                        // Too thin for the output grid (a quarantined record
+                        // whose vertices are collinear): drawn as its rings.
+                        write_lines(w, &rings(mp), precision)
+                    } else {
+                        write_geometry(w, &snapped, precision)
+                    }
                 }
-            }
-            Place::Point(p) => {
-                let (w, precision) = fw.raw();
-                write_point(w, *p, precision)
-            }
-            Place::Points(mp) => {
-                let (w, precision) = fw.raw();
-                write_points(w, mp, precision)
-            }
-            Place::Lines(ml) => {
-                let (w, precision) = fw.raw();
-                write_lines(w, ml, precision)
+                Place::Point(p) => {
+                    let (w, precision) = fw.raw();
+                    write_point(w, *p, precision)
+                }
+                Place::Points(mp) => {
+                    let (w, precision) = fw.raw();
+                    write_points(w, mp, precision)
+                }
+                Place::Lines(ml) => {
+                    let (w, precision) = fw.raw();
+                    write_lines(w, ml, precision)
+                }
             }
         })?;
     }
@@ -242,7 +252,7 @@ mod tests {
     #[test]
     fn one_feature_per_place_numbered_as_report_json() {
         let d = diags();
-        let bytes = defects_geojson(&located(&d), 7).unwrap();
+        let bytes = defects_geojson(&located(&d), 7, true).unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         let f = v["features"].as_array().unwrap();
         assert_eq!(f.len(), 2);
