@@ -268,6 +268,36 @@
       });
     }
 
+    // ---- data quality ----------------------------------------------------------------
+
+    // The defects of the bundle's report (defects.geojson, a GeoJSON source, not
+    // tiles), off until its checkbox is ticked, and only then fetched: the public
+    // map shows none of it unless asked.
+    var QUALITY_LAYERS = ['quality-fill', 'quality-line', 'quality-point'];
+    function addQualityLayer(map, bundle, box, idPrefix) {
+      var colour = ['match', ['get', 'severity'], 'error', '#b3261e', 'warning', '#d97706', '#3b6ea5'];
+      var id = idPrefix + 'quality';
+      var toggle = el('input', { type: 'checkbox', id: id });
+      toggle.addEventListener('change', function () {
+        if (!map.getSource('quality')) {
+          map.addSource('quality', { type: 'geojson', data: new URL('defects.geojson', bundle).href });
+          var kind = function (types) { return ['match', ['geometry-type'], types, true, false]; };
+          map.addLayer({ id: 'quality-fill', type: 'fill', source: 'quality', filter: kind(['Polygon', 'MultiPolygon']),
+            paint: { 'fill-color': colour, 'fill-opacity': 0.3 } });
+          map.addLayer({ id: 'quality-line', type: 'line', source: 'quality',
+            filter: kind(['Polygon', 'MultiPolygon', 'LineString', 'MultiLineString']), paint: { 'line-color': colour, 'line-width': 1.5 } });
+          map.addLayer({ id: 'quality-point', type: 'circle', source: 'quality', filter: kind(['Point', 'MultiPoint']),
+            paint: { 'circle-color': colour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } });
+        }
+        QUALITY_LAYERS.forEach(function (l) { map.setLayoutProperty(l, 'visibility', toggle.checked ? 'visible' : 'none'); });
+      });
+      var link = el('a', { href: new URL('report.html', bundle).href, text: msg('legend.defects.report') });
+      box.appendChild(el('fieldset', { class: 'cm-legend-section', 'data-layer': 'quality' }, [
+        el('legend', {}, [toggle, el('label', { for: id, text: msg('legend.defects.section') })]),
+        el('p', { class: 'cm-legend-note' }, [link])
+      ]));
+    }
+
     // ---- figures -----------------------------------------------------------------
 
     function figureRow(label, m2, key, extra) {
@@ -606,6 +636,7 @@
         if (o.describedBy) canvas.setAttribute('aria-describedby', o.describedBy);
         wireInteraction(map, o.live);
         buildLegend(style, map, o.legend, o.idPrefix);
+        if (o.quality) addQualityLayer(map, o.bundle, o.legend, o.idPrefix);
         return new Promise(function (resolve) {
           map.once('idle', function () { resolve(map); });
           map.on('error', function (e) {
@@ -637,7 +668,7 @@
       element.appendChild(root);
       var styleUrl = new URL('style.json', bundle).href;
       return fetchJson(styleUrl).then(function (style) {
-        return startMap(style, { container: box, bundle: bundle, styleUrl: styleUrl, legend: body, live: live, idPrefix: 'cm-' + n + '-toggle-' });
+        return startMap(style, { container: box, bundle: bundle, styleUrl: styleUrl, legend: body, live: live, idPrefix: 'cm-' + n + '-toggle-', quality: options.quality === true });
       }).then(function (map) {
         return {
           map: map,
@@ -680,7 +711,9 @@
         document.querySelector('.cm-page').hidden = true;
         var host = el('div', { class: 'cm-embed-host' });
         document.body.appendChild(host);
-        return mountMap(host, bundle, {}).then(function (view) {
+        // the data-quality layer only when the embedding asks (&quality=1)
+        var quality = new URLSearchParams(location.search).get('quality') === '1';
+        return mountMap(host, bundle, { quality: quality }).then(function (view) {
           window.clearmapMap = view.map;
           status.map = true;
         }).catch(function (e) {
@@ -704,7 +737,7 @@
       var mapP = styleP.then(function (style) {
         return startMap(style, {
           container: document.getElementById('cm-map'), bundle: bundle, styleUrl: styleUrl,
-          legend: document.getElementById('cm-legend'), live: live, describedBy: 'cm-map-help', idPrefix: 'cm-toggle-'
+          legend: document.getElementById('cm-legend'), live: live, describedBy: 'cm-map-help', idPrefix: 'cm-toggle-', quality: true
         });
       }).then(function (map) {
         window.clearmapMap = map;

@@ -9,7 +9,10 @@
 // row with a place moves the map's centre into that defect's place (read from
 // defects.geojson); the filter by code shows that code's rows alone. Then it
 // opens report.html from file:// (as an e-mailed report is): the counts are
-// there without a server. Writes report-<lang>.png into OUTPUT_DIR (default
+// there without a server. On the map page (index.html): the data-quality layer
+// is offered off, fetched only when ticked, drawn from defects.geojson as a
+// GeoJSON source; the embedded map (?embed=1) offers it only with &quality=1.
+// Writes report-<lang>.png into OUTPUT_DIR (default
 // ../../target/browser-test).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -152,6 +155,52 @@ try {
     console.log(`     screenshot ${shot}`);
     await page.close();
   }
+  // ---- the map page's data-quality layer -------------------------------------------
+  {
+    const page = await context.newPage();
+    const errors = [];
+    const fetched = [];
+    page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+    await page.evaluate(() => window.clearmapReady);
+    const toggle = '#cm-legend fieldset[data-layer="quality"] input[type="checkbox"]';
+    check(await page.locator(toggle).count() === 1, '[map page] the legend offers the data-quality layer');
+    check(!(await page.isChecked(toggle)), '[map page] the data-quality layer is off by default');
+    check(!fetched.some((p) => p.endsWith('/defects.geojson')), '[map page] defects.geojson is not fetched until asked');
+    await page.check(toggle);
+    await page.waitForFunction(() => {
+      const m = window.clearmapMap;
+      return m.getSource('quality') && m.isSourceLoaded('quality');
+    }, null, { timeout: 30000 });
+    await page.evaluate(() => new Promise((r) => { window.clearmapMap.once('idle', r); window.clearmapMap.triggerRepaint(); }));
+    const drawn = await page.evaluate(() => {
+      const m = window.clearmapMap;
+      return {
+        visible: ['quality-fill', 'quality-line', 'quality-point'].every((l) => m.getLayoutProperty(l, 'visibility') === 'visible'),
+        features: m.querySourceFeatures('quality').length,
+        type: m.getStyle().sources.quality.type,
+      };
+    });
+    check(drawn.visible && drawn.type === 'geojson' && drawn.features > 0,
+      `[map page] ticked, the layer draws defects.geojson as a GeoJSON source (${JSON.stringify(drawn)})`);
+    await page.uncheck(toggle);
+    check(await page.evaluate(() => window.clearmapMap.getLayoutProperty('quality-point', 'visibility') === 'none'), '[map page] unticked, it is hidden');
+    check(errors.length === 0, `[map page] no uncaught errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+    await page.close();
+    for (const [query, offered] of [['embed=1', false], ['embed=1&quality=1', true]]) {
+      const p = await context.newPage();
+      const seen = [];
+      p.on('request', (r) => seen.push(new URL(r.url()).pathname));
+      await p.goto(`${server.url}index.html?${query}`, { waitUntil: 'load' });
+      await p.evaluate(() => window.clearmapReady);
+      const n = await p.locator('fieldset[data-layer="quality"]').count();
+      check((n === 1) === offered && !seen.some((x) => x.endsWith('/defects.geojson')),
+        `[?${query}] the data-quality layer is ${offered ? 'offered (off)' : 'not offered'} and defects.geojson not fetched`);
+      await p.close();
+    }
+  }
+
   check(offsite.length === 0, `no request leaves the bundle${offsite.length ? ': ' + offsite.slice(0, 5).join(', ') : ''}`);
 
   // opened from a file, as an e-mailed report is
