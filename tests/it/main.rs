@@ -18,6 +18,7 @@ mod paper_cuts_e;
 mod paper_cuts_f;
 mod props;
 mod reconcile;
+mod report_outputs;
 mod serve_limits;
 mod shared_borders;
 mod tables;
