@@ -109,6 +109,9 @@ try {
     if (lang === 'ar') {
       const heading = await page.textContent('#cr-codes-heading');
       check(/[\u0600-\u06FF]/.test(heading), `[ar] headings in Arabic ("${heading}")`);
+      const meaning = await page.textContent('#cr-codes tbody tr td:nth-child(4)');
+      check(/[\u0600-\u06FF]/.test(meaning) && !/[a-z]{4}/.test(meaning.replace(/IMSMA|GeoJSON|QGIS|GDAL|clearmap/g, '')),
+        `[ar] what a code means, in Arabic ("${meaning.slice(0, 60)}…")`);
     }
     await checkCounts(page, lang);
 

@@ -9,9 +9,9 @@
 //! `clearmap-report.css`, from `web/`).
 //!
 //! The page's words come from the map page's six catalogues (`report.*`
-//! keys), inlined with the configured language as page.js hands them to the
-//! map page (`?lang=xx` switches); the codes' texts from [`texts`] (English)
-//! unless a catalogue has `code.<CODE>.meaning` and `code.<CODE>.fix`.
+//! keys, and `code.<CODE>.meaning` / `.fix` for each code), inlined with the
+//! configured language as page.js hands them to the map page (`?lang=xx`
+//! switches); a code a catalogue lacks is explained in [`texts`]' English.
 
 mod texts;
 
@@ -255,11 +255,5 @@ mod tests {
             assert!(TEMPLATE.contains(&format!("\"{src}\"")), "{src}");
         }
         assert!(!TEMPLATE.contains("src=\"http") && !TEMPLATE.contains("href=\"//"));
-    }
-
-    #[test]
-    fn every_code_has_texts() {
-        let (meaning, fix) = texts::texts(Code::SelfIntersection);
-        assert!(meaning.ends_with('.') && fix.ends_with('.'));
     }
 }

@@ -1,8 +1,9 @@
 //! What each diagnostic code means and how a data officer fixes it in the
 //! source (IMSMA or the export), in English: report.html shows them beside
-//! each code, in another language when its catalogue has
-//! `code.<CODE>.meaning` / `code.<CODE>.fix`, else in these words. The match
-//! is exhaustive, so a new code cannot ship without its texts.
+//! each code in the page's language from the catalogues
+//! (`code.<CODE>.meaning` / `code.<CODE>.fix`, en.json holding these words, a
+//! test keeps them equal), and these words where a catalogue lacks a code.
+//! The match is exhaustive, so a new code cannot ship without its texts.
 
 use crate::diagnostics::Code;
 
@@ -181,5 +182,123 @@ pub fn texts(code: Code) -> (&'static str, &'static str) {
             "The layer names no coordinate system; it was taken as WGS84 longitude/latitude.",
             "Give the source's CRS in the config (crs = \"EPSG:4326\") to silence this, or the right one if it is not.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code; the match makes the list fail to compile when a code is
+    /// added and not listed.
+    fn all() -> Vec<Code> {
+        use Code::*;
+        let listed = |c: Code| match c {
+            NullGeometry
+            | EmptyGeometry
+            | UnsupportedGeometry
+            | NonFiniteCoordinate
+            | RingNotClosed
+            | DoubleClosure
+            | DuplicateVertex
+            | DegenerateRing
+            | WrongWinding
+            | SelfIntersection
+            | OverlappingParts
+            | MissingId
+            | DuplicateId
+            | MissingField
+            | MissingValue
+            | UnmappedValue
+            | InvalidNumber
+            | InvalidDate
+            | MissingOutcome
+            | AfterAsOf
+            | ReleaseNotAttributed
+            | NoLandRemaining
+            | ReaderMessage
+            | DuplicateGeometry
+            | HazardOverlap
+            | OrphanRelease
+            | ReleaseOffHazard
+            | ReleaseExceedsHazard
+            | AreaMismatch
+            | InvalidEncoding
+            | SwappedAxes
+            | ProjectedInGeographic
+            | UnknownFromPoint
+            | PointCycle
+            | TooFewVertices
+            | InvalidPoint
+            | NoAttributes
+            | GeometryTooLarge
+            | AsOfMissing
+            | TextTooLong
+            | PlaceholderId
+            | NulInText
+            | CrsAssumed => (),
+        };
+        let v = vec![
+            NullGeometry,
+            EmptyGeometry,
+            UnsupportedGeometry,
+            NonFiniteCoordinate,
+            RingNotClosed,
+            DoubleClosure,
+            DuplicateVertex,
+            DegenerateRing,
+            WrongWinding,
+            SelfIntersection,
+            OverlappingParts,
+            MissingId,
+            DuplicateId,
+            MissingField,
+            MissingValue,
+            UnmappedValue,
+            InvalidNumber,
+            InvalidDate,
+            MissingOutcome,
+            AfterAsOf,
+            ReleaseNotAttributed,
+            NoLandRemaining,
+            ReaderMessage,
+            DuplicateGeometry,
+            HazardOverlap,
+            OrphanRelease,
+            ReleaseOffHazard,
+            ReleaseExceedsHazard,
+            AreaMismatch,
+            InvalidEncoding,
+            SwappedAxes,
+            ProjectedInGeographic,
+            UnknownFromPoint,
+            PointCycle,
+            TooFewVertices,
+            InvalidPoint,
+            NoAttributes,
+            GeometryTooLarge,
+            AsOfMissing,
+            TextTooLong,
+            PlaceholderId,
+            NulInText,
+            CrsAssumed,
+        ];
+        v.iter().for_each(|&c| listed(c));
+        v
+    }
+
+    #[test]
+    fn en_json_says_what_the_texts_say() {
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../../../web/i18n/en.json")).unwrap();
+        let codes = all();
+        assert_eq!(codes.len(), 43);
+        for code in codes {
+            let (meaning, fix) = texts(code);
+            assert!(meaning.ends_with('.') && fix.ends_with('.'), "{code:?}");
+            let key = |what: &str| format!("code.{}.{what}", code.as_str());
+            assert_eq!(en[key("meaning")], meaning, "{code:?}");
+            assert_eq!(en[key("fix")], fix, "{code:?}");
+        }
     }
 }
