@@ -117,14 +117,28 @@
     document.getElementById('cr-figures').appendChild(table(msg('report.figures.caption'),
       [[msg('report.figures.figure')], [msg('col.area_m2'), 'cr-num'], [msg('col.area_km2'), 'cr-num']], figs));
 
-    var files = (DATA.files || []).map(function (f) {
-      return el('tr', {}, [el('th', { scope: 'row', class: 'cr-record', dir: 'ltr', text: f.file }),
-        num(f.error), num(f.warning), num(f.info)]);
+    // per source: records read, used, quarantined, and the diagnostics of its file
+    var byFile = {};
+    (DATA.files || []).forEach(function (f) { byFile[f.file] = f; });
+    var seen = {};
+    var sourceRows = (DATA.sources || []).map(function (src) {
+      var f = byFile[src.file] || { error: 0, warning: 0, info: 0 };
+      seen[src.file] = true;
+      var n = function (k) { return num(src[k], { 'data-key': k, 'data-count': String(src[k]) }); };
+      return el('tr', { 'data-file': src.file, 'data-role': src.role }, [el('th', { scope: 'row', class: 'cr-record', dir: 'ltr', text: src.file }),
+        el('td', { text: msg('report.role.' + src.role, src.role) }),
+        n('read'), n('used'), n('quarantined'), num(f.error), num(f.warning), num(f.info)]);
     });
-    if (files.length) {
+    (DATA.files || []).filter(function (f) { return !seen[f.file]; }).forEach(function (f) {
+      sourceRows.push(el('tr', { 'data-file': f.file }, [el('th', { scope: 'row', class: 'cr-record', dir: 'ltr', text: f.file }),
+        el('td'), el('td'), el('td'), el('td'), num(f.error), num(f.warning), num(f.info)]));
+    });
+    if (sourceRows.length) {
       document.getElementById('cr-files').appendChild(table(msg('report.files.caption'),
-        [[msg('report.files.file')], [msg('report.severity.error'), 'cr-num'], [msg('report.severity.warning'), 'cr-num'],
-          [msg('report.severity.info'), 'cr-num']], files));
+        [[msg('report.files.file')], [msg('report.records.role')], [msg('report.records.read'), 'cr-num'],
+          [msg('report.records.used'), 'cr-num'], [msg('report.records.quarantined'), 'cr-num'],
+          [msg('report.severity.error'), 'cr-num'], [msg('report.severity.warning'), 'cr-num'],
+          [msg('report.severity.info'), 'cr-num']], sourceRows));
     }
 
     var top = document.getElementById('cr-top');

@@ -28,12 +28,24 @@ pub struct RecordCounts {
     pub after_as_of: usize,
 }
 
+/// Records read and quarantined from one source file (report.html's
+/// summary), the file named as the records' provenance names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub role: Role,
+    pub file: String,
+    pub read: usize,
+    pub quarantined: usize,
+}
+
 /// The product of normalize.
 #[derive(Debug, Default)]
 pub struct Normalized {
     pub hazards: Vec<Hazard>,
     pub releases: Vec<Release>,
     pub counts: BTreeMap<Role, RecordCounts>,
+    /// Per source, in config order.
+    pub sources: Vec<SourceCounts>,
     pub diagnostics: Diagnostics,
 }
 
@@ -77,6 +89,16 @@ pub fn normalize(ingested: Ingested) -> Normalized {
                 )),
             );
         }
+        let mut source = SourceCounts {
+            role: batch.role,
+            file: batch
+                .records
+                .first()
+                .map(|r| r.provenance.file.clone())
+                .unwrap_or_else(|| batch.path.display().to_string()),
+            read: batch.records.len(),
+            quarantined: 0,
+        };
         let opts = RepairOptions {
             clockwise_convention: batch.clockwise_convention,
         };
@@ -92,9 +114,13 @@ pub fn normalize(ingested: Ingested) -> Normalized {
             match outcome {
                 Outcome::Hazard(h) => out.hazards.push(*h),
                 Outcome::Release(r) => out.releases.push(*r),
-                Outcome::Quarantined => counts.quarantined += 1,
+                Outcome::Quarantined => {
+                    counts.quarantined += 1;
+                    source.quarantined += 1;
+                }
             }
         }
+        out.sources.push(source);
     }
     out
 }

@@ -142,6 +142,8 @@ pub struct Reconciled {
     pub index: Index,
     pub clusters: Vec<Cluster>,
     pub counts: BTreeMap<Role, RecordCounts>,
+    /// Records read and quarantined per source (normalize's).
+    pub sources: Vec<crate::normalize::SourceCounts>,
     pub diagnostics: Diagnostics,
 }
 
@@ -236,6 +238,7 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
         index,
         clusters,
         counts,
+        sources: n.sources,
         diagnostics: diags,
     }
 }

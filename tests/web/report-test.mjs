@@ -4,7 +4,8 @@
 //
 // Serves BUNDLE_DIR on 127.0.0.1 and opens report.html in headless Chromium in
 // English and in Arabic, and checks: the count of every code shown equals
-// report.json's, the list holds every diagnostic of report.json, <html dir> is
+// report.json's, the records read, used and quarantined per source add up to
+// summary.json's, the list holds every diagnostic of report.json, <html dir> is
 // rtl in Arabic, no request leaves 127.0.0.1, no console errors; a click on a
 // row with a place moves the map's centre into that defect's place (read from
 // defects.geojson); the filter by code shows that code's rows alone. Then it
@@ -45,6 +46,7 @@ for (const f of ['report.html', 'report.json', 'defects.geojson', 'clearmap-repo
 }
 const report = JSON.parse(fs.readFileSync(path.join(bundle, 'report.json'), 'utf8'));
 const defects = JSON.parse(fs.readFileSync(path.join(bundle, 'defects.geojson'), 'utf8'));
+const summary = JSON.parse(fs.readFileSync(path.join(bundle, 'summary.json'), 'utf8'));
 const expected = Object.fromEntries(Object.entries(report.counts).map(([k, v]) => [k, v.count]));
 
 function bbox(g) {
@@ -114,6 +116,17 @@ try {
         `[ar] what a code means, in Arabic ("${meaning.slice(0, 60)}…")`);
     }
     await checkCounts(page, lang);
+    // records per source add up to summary.json's per role
+    const perSource = await page.evaluate(() => [...document.querySelectorAll('#cr-files tr[data-role]')].map((tr) => ({
+      role: tr.getAttribute('data-role'),
+      ...Object.fromEntries([...tr.querySelectorAll('[data-key]')].map((td) => [td.getAttribute('data-key'), Number(td.getAttribute('data-count'))])),
+    })));
+    for (const role of Object.keys(summary.records)) {
+      const sum = (k) => perSource.filter((r) => r.role === role).reduce((a, r) => a + r[k], 0);
+      const want = summary.records[role];
+      check(sum('read') === want.read && sum('used') === want.used && sum('quarantined') === want.quarantined,
+        `[${lang}] ${role} records per source add up to summary.json (read ${sum('read')}, used ${sum('used')}, quarantined ${sum('quarantined')})`);
+    }
 
     // the whole list: every diagnostic of report.json, numbered as there
     await page.evaluate(() => { while (!document.getElementById('cr-more').hidden) document.getElementById('cr-more').click(); });

@@ -20,6 +20,7 @@ use super::defects::{severity_str, LocatedDefect};
 use super::{as_of, Bundle, EmitConfig};
 use crate::diagnostics::{Code, Severity};
 use crate::error::{Error, Result};
+use crate::model::Role;
 use crate::normalize::RecordCounts;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -61,6 +62,17 @@ struct FileRow {
     info: usize,
 }
 
+/// Records of one source: read and quarantined (normalize), used (in the
+/// figures).
+#[derive(Debug, Serialize)]
+struct SourceRow<'a> {
+    role: &'static str,
+    file: &'a str,
+    read: usize,
+    used: usize,
+    quarantined: usize,
+}
+
 /// One diagnostic as a row of the list: `[number, code, severity, record,
 /// message, fix, feature, file index, row]` (an array: thousands of them).
 #[derive(Debug, Serialize)]
@@ -87,6 +99,7 @@ struct ReportData<'a> {
     name: Option<&'a str>,
     as_of: Option<String>,
     records: BTreeMap<&'static str, RecordCounts>,
+    sources: Vec<SourceRow<'a>>,
     area_m2: BTreeMap<&'static str, f64>,
     files: Vec<FileRow>,
     codes: Vec<CodeRow>,
@@ -191,12 +204,45 @@ fn data<'a>(
             .iter()
             .map(|(r, c)| (r.as_str(), *c))
             .collect(),
+        sources: sources(b),
         area_m2: super::area_m2(&b.accounting.figures),
         files,
         codes: codes(b),
         diagnostics,
         defects,
     }
+}
+
+/// Per source file and role: records read, used and quarantined (sources of
+/// one role and file, several layers of it, are one row).
+fn sources<'a>(b: &'a Bundle) -> Vec<SourceRow<'a>> {
+    let rec = b.reconciled;
+    let mut used: BTreeMap<(Role, &str), usize> = BTreeMap::new();
+    let hazards = rec.hazards.iter().map(|h| (Role::Hazard, &h.provenance));
+    let releases = rec.releases.iter().map(|r| (Role::Release, &r.provenance));
+    for (role, p) in hazards.chain(releases) {
+        *used.entry((role, p.file.as_str())).or_default() += 1;
+    }
+    let mut rows: Vec<SourceRow> = Vec::new();
+    for s in &rec.sources {
+        match rows
+            .iter_mut()
+            .find(|r| r.role == s.role.as_str() && r.file == s.file)
+        {
+            Some(r) => {
+                r.read += s.read;
+                r.quarantined += s.quarantined;
+            }
+            None => rows.push(SourceRow {
+                role: s.role.as_str(),
+                file: &s.file,
+                read: s.read,
+                used: used.get(&(s.role, s.file.as_str())).copied().unwrap_or(0),
+                quarantined: s.quarantined,
+            }),
+        }
+    }
+    rows
 }
 
 /// The map page's catalogues, by language (they are JSON objects: the page
