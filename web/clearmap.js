@@ -16,7 +16,7 @@
 
   var OUTCOMES = ['cancelled', 'reduced', 'cleared'];
   var CLASSES = ['CHA', 'SHA', 'other'];
-  var INTERACTIVE_LAYERS = ['hazard-points', 'hazards-fill', 'releases-fill'];
+  var INTERACTIVE_LAYERS = ['quality-point', 'quality-fill', 'hazard-points', 'hazards-fill', 'releases-fill'];
 
   // ---- language --------------------------------------------------------------------
 
@@ -529,7 +529,19 @@
       ['classification', 'field.classification', 'class.'], ['remaining_m2', 'field.remaining_all_m2']
     ];
 
+    // A defect of the data-quality layer: its code, what is wrong, where in the export.
+    function defectContent(p) {
+      var dl = el('dl', { class: 'cm-popup' });
+      [['report.col.message', p.message], ['report.col.record', p.record], ['report.col.done', p.fix]].forEach(function (f) {
+        if (f[1] == null) return;
+        dl.appendChild(el('dt', { text: msg(f[0]) }));
+        dl.appendChild(el('dd', { dir: 'auto', text: String(f[1]) }));
+      });
+      return el('div', { role: 'dialog', 'aria-label': p.code }, [el('h3', { text: p.code }), dl]);
+    }
+
     function popupContent(feature) {
+      if (feature.layer.id.indexOf('quality-') === 0) return defectContent(feature.properties);
       var isRelease = feature.sourceLayer === 'releases';
       var count = feature.properties.count;
       var fields = isRelease ? RELEASE_FIELDS : count ? CLUSTER_FIELDS : HAZARD_FIELDS;
@@ -556,8 +568,10 @@
       var feats = map.queryRenderedFeatures(box, { layers: layers });
       // hazards before releases, polygons before points once both are drawn
       feats.sort(function (a, b) { return INTERACTIVE_LAYERS.indexOf(a.layer.id) - INTERACTIVE_LAYERS.indexOf(b.layer.id); });
+      // a defect shown over the land is what was clicked
+      var defect = feats.filter(function (f) { return f.layer.id.indexOf('quality-') === 0; })[0];
       var hz = feats.filter(function (f) { return f.layer.id === 'hazards-fill'; })[0];
-      return hz || feats[0];
+      return defect || hz || feats[0];
     }
 
     // Popups on click and Enter; `live` announces that nothing is at the centre.

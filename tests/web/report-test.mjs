@@ -200,6 +200,18 @@ try {
     });
     check(drawn.visible && drawn.type === 'geojson' && drawn.features > 0,
       `[map page] ticked, the layer draws defects.geojson as a GeoJSON source (${JSON.stringify(drawn)})`);
+    // a click on a defect tells what it is
+    const popup = await page.evaluate(() => {
+      const m = window.clearmapMap;
+      const f = m.queryRenderedFeatures({ layers: ['quality-point', 'quality-fill'] })[0];
+      if (!f) return null;
+      const g = f.geometry.type === 'Point' ? f.geometry.coordinates : f.geometry.coordinates.flat(3).slice(0, 2);
+      const pt = m.project(g);
+      m.fire('click', { point: pt, lngLat: m.unproject(pt), originalEvent: {} });
+      const el = document.querySelector('.maplibregl-popup-content h3');
+      return el && { heading: el.textContent, code: f.properties.code };
+    });
+    check(!!popup && popup.heading === popup.code, `[map page] a click on a defect opens its popup (${JSON.stringify(popup)})`);
     await page.uncheck(toggle);
     check(await page.evaluate(() => window.clearmapMap.getLayoutProperty('quality-point', 'visibility') === 'none'), '[map page] unticked, it is hidden');
     check(errors.length === 0, `[map page] no uncaught errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
