@@ -3,7 +3,8 @@
 //! the end of a run; a record that is quarantined is always named by one of them.
 //!
 //! A diagnostic that concerns a place also carries it ([`Place`], WGS84
-//! lon/lat) and, for an area mismatch, both areas ([`AreaFigures`]). These stay
+//! lon/lat), for an area mismatch both areas ([`AreaFigures`]), for a pair
+//! the other record. These stay
 //! in memory for defects.geojson and report.html: report.json keeps its fields
 //! (a geometry per line would make it many times larger).
 
@@ -196,6 +197,10 @@ pub struct Diagnostic {
     /// Reported and computed area (AREA_MISMATCH; not in report.json).
     #[serde(skip)]
     pub areas: Option<AreaFigures>,
+    /// The other record of a pair (an overlap, a duplicate; not in
+    /// report.json, whose message names it).
+    #[serde(skip)]
+    pub other: Option<Provenance>,
 }
 
 impl Diagnostic {
@@ -208,7 +213,14 @@ impl Diagnostic {
             fix: None,
             place: None,
             areas: None,
+            other: None,
         }
+    }
+
+    /// The other record of a pair.
+    pub fn other(mut self, record: &Provenance) -> Self {
+        self.other = Some(record.clone());
+        self
     }
 
     /// The place the defect concerns.

@@ -180,7 +180,8 @@
 
   // ---- the list ------------------------------------------------------------------
 
-  // A row of DATA.diagnostics: [number, code, severity, record, message, fix, feature, file index, row].
+  // A row of DATA.diagnostics: [number, code, severity, record, message, fix, feature, file index, row,
+  // other record of a pair].
   var SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
   var COLUMNS = [
     ['number', 'report.col.number', function (d) { return d[0]; }],
@@ -254,7 +255,7 @@
       el('td', { class: 'cr-num', text: nf0.format(d[0]) }),
       el('td', { class: 'cr-code', text: d[1] }),
       el('td', {}, [severity(d[2])]),
-      el('td', { class: 'cr-record', dir: 'ltr', text: d[3] || '—' }),
+      el('td', { class: 'cr-record', dir: 'ltr' }, [d[3] || '—'].concat(d[9] ? [el('br'), '↔ ' + d[9]] : [])),
       el('td', { dir: 'auto', text: d[4] }),
       el('td', { dir: 'auto', text: d[5] || '' }),
       el('td', { class: 'cr-place' })

@@ -9,7 +9,9 @@
 //! another. Areas are MultiPolygons, points Points (MultiPoints for a
 //! quarantined record of several), lines MultiLineStrings; an area too thin
 //! for the output grid is drawn as its rings. The record is named through [`Provenance`]: its fields as it
-//! serialises them, and its one-line form (`record`) as it displays itself.
+//! serialises them, and its one-line form (`record`) as it displays itself;
+//! the other record of a pair (an overlap, a duplicate) likewise, prefixed
+//! `other_`.
 //!
 //! [`Provenance`]: crate::model::Provenance
 
@@ -75,6 +77,13 @@ fn properties(ld: &LocatedDefect, full: bool) -> Map<String, Value> {
         }
         props.insert("record".into(), json!(r.to_string()));
     }
+    // The other record of a pair, its fields prefixed with `other_`.
+    if let Some(o) = &d.other {
+        if let Ok(Value::Object(fields)) = serde_json::to_value(o) {
+            props.extend(fields.into_iter().map(|(k, v)| (format!("other_{k}"), v)));
+        }
+        props.insert("other_record".into(), json!(o.to_string()));
+    }
     if let Some(AreaFigures {
         reported_m2,
         computed_m2,
@@ -138,7 +147,7 @@ fn rings(mp: &geo::MultiPolygon<f64>) -> geo::MultiLineString<f64> {
 }
 
 /// report.csv's columns.
-const COLUMNS: [(&str, &str); 13] = [
+const COLUMNS: [(&str, &str); 14] = [
     ("number", "Number in report.json"),
     ("code", "Code"),
     ("severity", "Severity"),
@@ -147,6 +156,7 @@ const COLUMNS: [(&str, &str); 13] = [
     ("row", "Row"),
     ("source_id", "Id in the source"),
     ("record", "Record"),
+    ("other_record", "Other record of the pair"),
     ("message", "Message"),
     ("fix", "What clearmap did"),
     ("defect", "Feature in defects.geojson"),
@@ -185,6 +195,9 @@ pub fn worklist(d: &Diagnostics) -> Table {
                 r.map_or(Cell::Empty, |r| Cell::Text(r.row.to_string())),
                 text(r.and_then(|r| r.source_id.as_deref())),
                 r.map_or(Cell::Empty, |r| Cell::Text(r.to_string())),
+                x.other
+                    .as_ref()
+                    .map_or(Cell::Empty, |o| Cell::Text(o.to_string())),
                 Cell::Text(x.message.clone()),
                 text(x.fix.as_deref()),
                 feature.map_or(Cell::Empty, |f| Cell::Count(f as usize)),

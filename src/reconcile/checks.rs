@@ -73,7 +73,8 @@ pub fn hazard_pairs(
                     )
                     .record(&hz[i].provenance)
                     .fix("land counted once in every total")
-                    .at(Place::Area(place)),
+                    .at(Place::Area(place))
+                    .other(&hz[j].provenance),
                 );
             }
             out

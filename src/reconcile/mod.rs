@@ -319,7 +319,8 @@ fn dedupe<T>(
                 )
                 .record(prov(it))
                 .fix("superseded by the overlapping record read later")
-                .at_area(geometry(it)),
+                .at_area(geometry(it))
+                .other(prov(kept)),
             );
             counts.superseded += 1;
         } else if shared[i] {

@@ -262,6 +262,18 @@ fn defects_lie_where_the_defects_are() {
         serde_json::json!([0.001, 0.001])
     );
     assert_eq!(si["properties"]["source_id"], "A");
+    // The pair's other record, named as report.json names records.
+    let pair = one("HAZARD_OVERLAP")["properties"].clone();
+    assert_eq!(
+        (&pair["source_id"], &pair["other_source_id"]),
+        (&"B".into(), &"C".into())
+    );
+    assert!(
+        pair["other_record"]
+            .as_str()
+            .is_some_and(|o| !o.is_empty() && pair["record"] != o),
+        "{pair}"
+    );
     let overlap = bbox(&one("HAZARD_OVERLAP")["geometry"]);
     assert!(near(overlap, [0.011, 0.001, 0.012, 0.002]), "{overlap:?}");
     let outside = bbox(&one("RELEASE_EXCEEDS_HAZARD")["geometry"]);

@@ -74,7 +74,8 @@ struct SourceRow<'a> {
 }
 
 /// One diagnostic as a row of the list: `[number, code, severity, record,
-/// message, fix, feature, file index, row]` (an array: thousands of them).
+/// message, fix, feature, file index, row, other record]` (an array:
+/// thousands of them).
 #[derive(Debug, Serialize)]
 struct Row<'a>(
     usize,
@@ -86,6 +87,7 @@ struct Row<'a>(
     Option<u64>,
     Option<usize>,
     Option<u64>,
+    Option<String>,
 );
 
 /// Everything the page shows, as it is inlined.
@@ -188,6 +190,7 @@ fn data<'a>(
                 feature_of.get(&(i + 1)).copied(),
                 r.and_then(|r| file_index.get(r.file.as_str()).copied()),
                 r.map(|r| r.row),
+                d.other.as_ref().map(|o| o.to_string()),
             )
         })
         .collect();
