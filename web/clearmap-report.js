@@ -1,11 +1,13 @@
 // clearmap's data-quality report (report.html): the summary, every code with
 // what it means and how to fix it, and every diagnostic in a list that sorts,
 // filters and shows each defect on a map. Its data is inlined in the page
-// (#cm-report-data, written by clearmap build), so it reads from file:// and as
-// an attachment too; served with its bundle, the map draws the bundle's
-// style and tiles under the defects. The languages, their switch and the pmtiles
-// protocol are the map page's (clearmap.js, window.clearmap); texts come from
-// the same catalogues, English where a catalogue lacks a key.
+// (#cm-report-data, written by clearmap build, which also inlines this script),
+// so it reads from file:// and as an attachment too; beside its bundle it
+// draws a map of the defects, over the bundle's style and tiles when served.
+// The languages, their switch and the pmtiles protocol are the map page's
+// (clearmap.js, window.clearmap; without it, as an attachment, the languages
+// are named by their codes); texts come from the same catalogues, English
+// where a catalogue lacks a key.
 (function () {
   'use strict';
 
@@ -80,7 +82,8 @@
       date: DATA.as_of ? df.format(new Date(DATA.as_of + 'T00:00:00Z')) : '', version: DATA.version
     });
     var select = document.getElementById('cr-language');
-    (CM.languages || []).forEach(function (l) {
+    var languages = CM.languages || Object.keys(CATALOGUES).map(function (l) { return [l, l]; });
+    languages.forEach(function (l) {
       if (!CATALOGUES[l[0]]) return;
       var o = el('option', { value: l[0], lang: l[0], text: l[1] });
       if (l[0] === LANG) o.selected = true;

@@ -10,7 +10,8 @@
 // row with a place moves the map's centre into that defect's place (read from
 // defects.geojson); the filter by code shows that code's rows alone. Then it
 // opens report.html from file:// (as an e-mailed report is): the counts are
-// there without a server. On the map page (index.html): the data-quality layer
+// there without a server, and from report.html copied alone into a folder
+// (without the bundle's scripts). On the map page (index.html): the data-quality layer
 // is offered off, fetched only when ticked, drawn from defects.geojson as a
 // GeoJSON source; the embedded map (?embed=1) offers it only with &quality=1.
 // Writes report-<lang>.png into OUTPUT_DIR (default
@@ -38,7 +39,7 @@ const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
 
-for (const f of ['report.html', 'report.json', 'defects.geojson', 'clearmap-report.js']) {
+for (const f of ['report.html', 'report.json', 'defects.geojson']) {
   if (!fs.existsSync(path.join(bundle, f))) {
     console.error(`FAIL ${bundle} has no ${f}: not a clearmap bundle with a report`);
     process.exit(1);
@@ -240,6 +241,19 @@ try {
   await checkCounts(page, 'file://');
   check(errors.length === 0, `[file://] no uncaught errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
   await page.close();
+
+  // alone, as an attachment: without the bundle's scripts the summary, codes and list remain
+  const alone = fs.mkdtempSync(path.join(outDir, 'report-alone-'));
+  fs.copyFileSync(path.join(bundle, 'report.html'), path.join(alone, 'report.html'));
+  const lone = await context.newPage();
+  const loneErrors = [];
+  lone.on('pageerror', (e) => loneErrors.push(`uncaught: ${e.message}`));
+  await lone.goto(pathToFileURL(path.join(alone, 'report.html')).href, { waitUntil: 'load' });
+  await ready(lone);
+  await checkCounts(lone, 'report.html alone');
+  check(loneErrors.length === 0, `[report.html alone] no uncaught errors${loneErrors.length ? ': ' + loneErrors.join(' | ') : ''}`);
+  await lone.close();
+  fs.rmSync(alone, { recursive: true, force: true });
 } finally {
   await browser.close();
   server.close();

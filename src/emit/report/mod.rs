@@ -1,12 +1,12 @@
 //! report.html: the data-quality report a data officer works through. One
 //! page, its data inlined (the records, the figures, every code with what it
 //! means and how to fix it, every diagnostic, the places of defects.geojson),
-//! so that it reads from the bundle, from `file://` or as an e-mail
-//! attachment; served with its bundle, its map also draws the bundle's tiles
-//! under the defects. It makes no request outside the bundle: the scripts it
-//! loads are the map page's (`clearmap.js` for the languages and the tiles,
-//! MapLibre and PMTiles) and its own (`clearmap-report.js`,
-//! `clearmap-report.css`, from `web/`).
+//! and its own script and stylesheet (`web/clearmap-report.{js,css}`), so
+//! that it reads from the bundle, from `file://` or as an e-mail attachment.
+//! Beside its bundle it also loads the map page's scripts (MapLibre, PMTiles,
+//! `clearmap.js` for the language switch and the tiles) and draws a map of
+//! the defects, over the bundle's tiles when served; it makes no request
+//! outside the bundle.
 //!
 //! The page's words come from the map page's six catalogues (`report.*`
 //! keys, and `code.<CODE>.meaning` / `.fix` for each code), inlined with the
@@ -26,19 +26,13 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Files of the report besides report.html, by name inside the bundle.
-pub const FILES: &[(&str, &[u8])] = &[
-    (
-        "clearmap-report.js",
-        include_bytes!("../../../web/clearmap-report.js"),
-    ),
-    (
-        "clearmap-report.css",
-        include_bytes!("../../../web/clearmap-report.css"),
-    ),
-];
-
 const TEMPLATE: &str = include_str!("../../../web/report.html");
+const SCRIPT: &str = include_str!("../../../web/clearmap-report.js");
+const STYLE: &str = include_str!("../../../web/clearmap-report.css");
+
+/// Where the template takes the script and the stylesheet.
+const SCRIPT_SLOT: &str = "<script>/* clearmap-report.js */</script>";
+const STYLE_SLOT: &str = "<style>/* clearmap-report.css */</style>";
 
 /// Where the template takes the report's data.
 const DATA_SLOT: &str = "{\"clearmap_report_data\": null}";
@@ -111,7 +105,7 @@ struct ReportData<'a> {
     defects: &'a serde_json::value::RawValue,
 }
 
-/// Stage report.html and its script and stylesheet into `out`.
+/// Stage report.html into `out`.
 pub fn write_report(
     staging: &mut Staging,
     out: &Path,
@@ -123,11 +117,7 @@ pub fn write_report(
         path: out.join("report.html"),
         source: std::io::Error::other(e),
     })?;
-    staging.write(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
-    for (name, bytes) in FILES {
-        staging.write(&out.join(name), |w| w.write_all(bytes))?;
-    }
-    Ok(())
+    staging.write(&out.join("report.html"), |w| w.write_all(html.as_bytes()))
 }
 
 /// The page with its data in place.
@@ -146,7 +136,10 @@ fn report_html(
     // `<` only occurs inside JSON strings, where \u003c reads back the same:
     // no text of the data can close the script element it is in.
     let json = serde_json::to_string(&data)?.replace('<', "\\u003c");
-    Ok(TEMPLATE.replacen(DATA_SLOT, &json, 1))
+    Ok(TEMPLATE
+        .replacen(STYLE_SLOT, &format!("<style>\n{STYLE}</style>"), 1)
+        .replacen(SCRIPT_SLOT, &format!("<script>\n{SCRIPT}</script>"), 1)
+        .replacen(DATA_SLOT, &json, 1))
 }
 
 fn data<'a>(
@@ -291,15 +284,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_template_has_one_data_slot_and_loads_only_bundle_files() {
-        assert_eq!(TEMPLATE.matches(DATA_SLOT).count(), 1);
+    fn the_template_has_its_slots_and_loads_only_bundle_files() {
+        for slot in [DATA_SLOT, SCRIPT_SLOT, STYLE_SLOT] {
+            assert_eq!(TEMPLATE.matches(slot).count(), 1, "{slot}");
+        }
+        // Inlined, they must not end their element early.
+        assert!(!SCRIPT.to_ascii_lowercase().contains("</script"));
+        assert!(!STYLE.to_ascii_lowercase().contains("</style"));
         for src in [
             "maplibre-gl.js",
             "maplibre-gl.css",
             "pmtiles.js",
             "clearmap.js",
-            "clearmap-report.js",
-            "clearmap-report.css",
         ] {
             assert!(TEMPLATE.contains(&format!("\"{src}\"")), "{src}");
         }
