@@ -294,7 +294,8 @@
 
   var map = null;
   var features = {};
-  var COLOURS = ['match', ['get', 'severity'], 'error', '#b3261e', 'warning', '#d97706', '#3b6ea5'];
+  // the map page's Data quality layer's purples, apart from the hazards' and releases' colours
+  var COLOURS = ['match', ['get', 'severity'], 'error', '#4a148c', 'warning', '#8e24aa', '#ce93d8'];
   var SEVERITY_OF = {};
   DATA.diagnostics.forEach(function (d) { if (d[6] != null) SEVERITY_OF[d[6]] = d[2]; });
 

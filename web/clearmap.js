@@ -275,7 +275,9 @@
     // map shows none of it unless asked.
     var QUALITY_LAYERS = ['quality-fill', 'quality-line', 'quality-point'];
     function addQualityLayer(map, bundle, box, idPrefix) {
-      var colour = ['match', ['get', 'severity'], 'error', '#b3261e', 'warning', '#d97706', '#3b6ea5'];
+      // purples, so that defects never read as hazards (reds, oranges) or releases (blues, greens)
+      var shades = [['error', '#4a148c'], ['warning', '#8e24aa'], ['info', '#ce93d8']];
+      var colour = ['match', ['get', 'severity'], 'error', shades[0][1], 'warning', shades[1][1], shades[2][1]];
       var id = idPrefix + 'quality';
       var toggle = el('input', { type: 'checkbox', id: id });
       toggle.addEventListener('change', function () {
@@ -292,8 +294,14 @@
         QUALITY_LAYERS.forEach(function (l) { map.setLayoutProperty(l, 'visibility', toggle.checked ? 'visible' : 'none'); });
       });
       var link = el('a', { href: new URL('report.html', bundle).href, text: msg('legend.defects.report') });
+      var list = el('ul', { class: 'cm-legend-list' }, shades.map(function (s) {
+        var sw = el('span', { class: 'cm-swatch cm-swatch-fill', 'aria-hidden': 'true' });
+        sw.style.backgroundColor = s[1];
+        return el('li', { 'data-value': s[0] }, [sw, el('span', { text: msg('report.level.' + s[0]) })]);
+      }));
       box.appendChild(el('fieldset', { class: 'cm-legend-section', 'data-layer': 'quality' }, [
         el('legend', {}, [toggle, el('label', { for: id, text: msg('legend.defects.section') })]),
+        list,
         el('p', { class: 'cm-legend-note' }, [link])
       ]));
     }
