@@ -216,7 +216,7 @@ fn defects_lie_where_the_defects_are() {
     let dir = tempfile::tempdir().unwrap();
     let hz = dir.path().join("hz.geojson");
     // A bow tie crossing at (0.001, 0.001); B and C overlapping on
-    // [0.011, 0.012] × [0.001, 0.002].
+    // [0.011, 0.012] × [0.001, 0.002]; P a point, quarantined.
     std::fs::write(
         &hz,
         r#"{"type":"FeatureCollection","features":[
@@ -225,7 +225,9 @@ fn defects_lie_where_the_defects_are() {
  {"type":"Feature","properties":{"id":"B","classification":"SHA","status":"open"},
   "geometry":{"type":"Polygon","coordinates":[[[0.010,0],[0.012,0],[0.012,0.002],[0.010,0.002],[0.010,0]]]}},
  {"type":"Feature","properties":{"id":"C","classification":"CHA","status":"open"},
-  "geometry":{"type":"Polygon","coordinates":[[[0.011,0.001],[0.013,0.001],[0.013,0.003],[0.011,0.003],[0.011,0.001]]]}}]}"#,
+  "geometry":{"type":"Polygon","coordinates":[[[0.011,0.001],[0.013,0.001],[0.013,0.003],[0.011,0.003],[0.011,0.001]]]}},
+ {"type":"Feature","properties":{"id":"P","classification":"SHA","status":"open"},
+  "geometry":{"type":"Point","coordinates":[0.03,0.0005]}}]}"#,
     )
     .unwrap();
     // R names B and reaches past it to 0.0155; O names a hazard that is not.
@@ -284,6 +286,15 @@ fn defects_lie_where_the_defects_are() {
     let orphan = bbox(&one("ORPHAN_RELEASE")["geometry"]);
     assert!(near(orphan, [0.020, 0.0, 0.021, 0.001]), "{orphan:?}");
     assert_eq!(one("ORPHAN_RELEASE")["properties"]["source_id"], "O");
+    // A quarantined record is shown as it was read.
+    let point = one("UNSUPPORTED_GEOMETRY");
+    assert_eq!(point["properties"]["severity"], "error");
+    assert_eq!(point["properties"]["source_id"], "P");
+    assert_eq!(point["geometry"]["type"], "Point");
+    assert_eq!(
+        point["geometry"]["coordinates"],
+        serde_json::json!([0.03, 0.0005])
+    );
 }
 
 #[test]
