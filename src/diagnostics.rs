@@ -1,6 +1,12 @@
 //! Diagnostics: every defect found in the input, with a stable code, the record it
 //! concerns and the fix applied. They make up report.json and the table printed at
 //! the end of a run; a record that is quarantined is always named by one of them.
+//!
+//! A diagnostic that concerns a place also carries it ([`Place`], WGS84
+//! lon/lat), for an area mismatch both areas ([`AreaFigures`]), for a pair
+//! the other record. These stay
+//! in memory for defects.geojson and report.html: report.json keeps its fields
+//! (a geometry per line would make it many times larger).
 
 use crate::model::Provenance;
 use serde::Serialize;
@@ -123,6 +129,58 @@ impl Serialize for Code {
     }
 }
 
+/// Where a defect lies, in WGS84 lon/lat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// A point: where a ring crosses itself, a quarantined point record.
+    Point(geo::Point<f64>),
+    /// A quarantined record's points.
+    Points(geo::MultiPoint<f64>),
+    /// A quarantined record's lines.
+    Lines(geo::MultiLineString<f64>),
+    /// Land: a record's polygon, the overlap of two hazards, the part of a
+    /// release outside its hazards.
+    Area(geo::MultiPolygon<f64>),
+}
+
+impl Place {
+    /// A quarantined record's geometry as it was read, when it is one a map
+    /// can show: lon/lat coordinates only, and not empty.
+    pub fn of_raw(g: &geo::Geometry<f64>) -> Option<Place> {
+        use geo::{CoordsIter, Geometry};
+        let lon_lat = g
+            .coords_iter()
+            .all(|c| c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0);
+        if !lon_lat || g.coords_count() == 0 {
+            return None;
+        }
+        let place = match g {
+            Geometry::Point(p) => Place::Point(*p),
+            Geometry::MultiPoint(mp) => Place::Points(mp.clone()),
+            Geometry::Line(l) => Place::Lines(geo::MultiLineString::new(vec![(*l).into()])),
+            Geometry::LineString(ls) => Place::Lines(geo::MultiLineString::new(vec![ls.clone()])),
+            Geometry::MultiLineString(ml) => Place::Lines(ml.clone()),
+            Geometry::Polygon(p) => Place::Area(geo::MultiPolygon::new(vec![p.clone()])),
+            Geometry::MultiPolygon(mp) => Place::Area(mp.clone()),
+            Geometry::Rect(r) => Place::Area(geo::MultiPolygon::new(vec![r.to_polygon()])),
+            Geometry::Triangle(t) => Place::Area(geo::MultiPolygon::new(vec![t.to_polygon()])),
+            // A collection: where it is, as its envelope.
+            Geometry::GeometryCollection(_) => {
+                let b = geo::BoundingRect::bounding_rect(g)?;
+                Place::Area(geo::MultiPolygon::new(vec![b.to_polygon()]))
+            }
+        };
+        Some(place)
+    }
+}
+
+/// A record's reported area beside the one computed from its geometry (m²).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AreaFigures {
+    pub reported_m2: f64,
+    pub computed_m2: f64,
+}
+
 /// One defect of one record (or of a whole source when `record` is `None`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
@@ -133,6 +191,16 @@ pub struct Diagnostic {
     pub message: String,
     /// What clearmap did about it; `None` when nothing was changed.
     pub fix: Option<String>,
+    /// Where the defect lies, when it concerns a place (not in report.json).
+    #[serde(skip)]
+    pub place: Option<Place>,
+    /// Reported and computed area (AREA_MISMATCH; not in report.json).
+    #[serde(skip)]
+    pub areas: Option<AreaFigures>,
+    /// The other record of a pair (an overlap, a duplicate; not in
+    /// report.json, whose message names it).
+    #[serde(skip)]
+    pub other: Option<Provenance>,
 }
 
 impl Diagnostic {
@@ -143,7 +211,36 @@ impl Diagnostic {
             record: None,
             message: message.into(),
             fix: None,
+            place: None,
+            areas: None,
+            other: None,
         }
+    }
+
+    /// The other record of a pair.
+    pub fn other(mut self, record: &Provenance) -> Self {
+        self.other = Some(record.clone());
+        self
+    }
+
+    /// The place the defect concerns.
+    pub fn at(mut self, place: Place) -> Self {
+        self.place = Some(place);
+        self
+    }
+
+    /// The record's polygon as the place of the defect.
+    pub fn at_area(self, area: &geo::MultiPolygon<f64>) -> Self {
+        self.at(Place::Area(area.clone()))
+    }
+
+    /// The reported and the computed area, shown beside the defect.
+    pub fn areas(mut self, reported_m2: f64, computed_m2: f64) -> Self {
+        self.areas = Some(AreaFigures {
+            reported_m2,
+            computed_m2,
+        });
+        self
     }
 
     pub fn record(mut self, record: &Provenance) -> Self {

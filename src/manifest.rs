@@ -20,11 +20,14 @@ use std::path::Path;
 pub const FILE: &str = "manifest.json";
 
 /// Files a complete bundle holds (besides the manifest).
-pub const BUNDLE_FILES: [&str; 4] = [
+pub const BUNDLE_FILES: [&str; 7] = [
     "hazards.geojson",
     "releases.geojson",
     "summary.json",
     "report.json",
+    "defects.geojson",
+    "report.csv",
+    "report.html",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

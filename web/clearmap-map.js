@@ -17,6 +17,8 @@
 //   lang    ar, zh, en, fr, ru or es. Default: the language the bundle was built in.
 //   legend  'open' or 'closed'; default: open where the element is at least 560
 //           pixels wide. The legend lies over the map and can be collapsed.
+//   quality true: offer the bundle's data-quality layer (defects.geojson) in the
+//           legend, off until ticked. Default: not offered.
 //
 // mount() resolves to {map, language, element, remove()} once the map is drawn,
 // and rejects with an Error that says what failed (the element then shows that the
@@ -74,7 +76,7 @@ async function runtime(bundle) {
 /**
  * Draw the map of a clearmap bundle into `element`.
  * @param {HTMLElement} element  where the map goes; it needs a height
- * @param {{bundle?: string, lang?: string, legend?: 'open'|'closed'}} [options]
+ * @param {{bundle?: string, lang?: string, legend?: 'open'|'closed', quality?: boolean}} [options]
  * @returns {Promise<{map: object, language: string, element: HTMLElement, remove: () => void}>}
  */
 export async function mount(element, options = {}) {

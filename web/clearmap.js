@@ -16,7 +16,7 @@
 
   var OUTCOMES = ['cancelled', 'reduced', 'cleared'];
   var CLASSES = ['CHA', 'SHA', 'other'];
-  var INTERACTIVE_LAYERS = ['hazard-points', 'hazards-fill', 'releases-fill'];
+  var INTERACTIVE_LAYERS = ['quality-point', 'quality-fill', 'hazard-points', 'hazards-fill', 'releases-fill'];
 
   // ---- language --------------------------------------------------------------------
 
@@ -268,6 +268,44 @@
       });
     }
 
+    // ---- data quality ----------------------------------------------------------------
+
+    // The defects of the bundle's report (defects.geojson, a GeoJSON source, not
+    // tiles), off until its checkbox is ticked, and only then fetched: the public
+    // map shows none of it unless asked.
+    var QUALITY_LAYERS = ['quality-fill', 'quality-line', 'quality-point'];
+    function addQualityLayer(map, bundle, box, idPrefix) {
+      // purples, so that defects never read as hazards (reds, oranges) or releases (blues, greens)
+      var shades = [['error', '#4a148c'], ['warning', '#8e24aa'], ['info', '#ce93d8']];
+      var colour = ['match', ['get', 'severity'], 'error', shades[0][1], 'warning', shades[1][1], shades[2][1]];
+      var id = idPrefix + 'quality';
+      var toggle = el('input', { type: 'checkbox', id: id });
+      toggle.addEventListener('change', function () {
+        if (!map.getSource('quality')) {
+          map.addSource('quality', { type: 'geojson', data: new URL('defects.geojson', bundle).href });
+          var kind = function (types) { return ['match', ['geometry-type'], types, true, false]; };
+          map.addLayer({ id: 'quality-fill', type: 'fill', source: 'quality', filter: kind(['Polygon', 'MultiPolygon']),
+            paint: { 'fill-color': colour, 'fill-opacity': 0.3 } });
+          map.addLayer({ id: 'quality-line', type: 'line', source: 'quality',
+            filter: kind(['Polygon', 'MultiPolygon', 'LineString', 'MultiLineString']), paint: { 'line-color': colour, 'line-width': 1.5 } });
+          map.addLayer({ id: 'quality-point', type: 'circle', source: 'quality', filter: kind(['Point', 'MultiPoint']),
+            paint: { 'circle-color': colour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } });
+        }
+        QUALITY_LAYERS.forEach(function (l) { map.setLayoutProperty(l, 'visibility', toggle.checked ? 'visible' : 'none'); });
+      });
+      var link = el('a', { href: new URL('report.html', bundle).href, text: msg('legend.defects.report') });
+      var list = el('ul', { class: 'cm-legend-list' }, shades.map(function (s) {
+        var sw = el('span', { class: 'cm-swatch cm-swatch-fill', 'aria-hidden': 'true' });
+        sw.style.backgroundColor = s[1];
+        return el('li', { 'data-value': s[0] }, [sw, el('span', { text: msg('report.level.' + s[0]) })]);
+      }));
+      box.appendChild(el('fieldset', { class: 'cm-legend-section', 'data-layer': 'quality' }, [
+        el('legend', {}, [toggle, el('label', { for: id, text: msg('legend.defects.section') })]),
+        list,
+        el('p', { class: 'cm-legend-note' }, [link])
+      ]));
+    }
+
     // ---- figures -----------------------------------------------------------------
 
     function figureRow(label, m2, key, extra) {
@@ -499,7 +537,19 @@
       ['classification', 'field.classification', 'class.'], ['remaining_m2', 'field.remaining_all_m2']
     ];
 
+    // A defect of the data-quality layer: its code, what is wrong, where in the export.
+    function defectContent(p) {
+      var dl = el('dl', { class: 'cm-popup' });
+      [['report.col.message', p.message], ['report.col.record', p.record], ['report.col.done', p.fix]].forEach(function (f) {
+        if (f[1] == null) return;
+        dl.appendChild(el('dt', { text: msg(f[0]) }));
+        dl.appendChild(el('dd', { dir: 'auto', text: String(f[1]) }));
+      });
+      return el('div', { role: 'dialog', 'aria-label': p.code }, [el('h3', { text: p.code }), dl]);
+    }
+
     function popupContent(feature) {
+      if (feature.layer.id.indexOf('quality-') === 0) return defectContent(feature.properties);
       var isRelease = feature.sourceLayer === 'releases';
       var count = feature.properties.count;
       var fields = isRelease ? RELEASE_FIELDS : count ? CLUSTER_FIELDS : HAZARD_FIELDS;
@@ -526,8 +576,10 @@
       var feats = map.queryRenderedFeatures(box, { layers: layers });
       // hazards before releases, polygons before points once both are drawn
       feats.sort(function (a, b) { return INTERACTIVE_LAYERS.indexOf(a.layer.id) - INTERACTIVE_LAYERS.indexOf(b.layer.id); });
+      // a defect shown over the land is what was clicked
+      var defect = feats.filter(function (f) { return f.layer.id.indexOf('quality-') === 0; })[0];
       var hz = feats.filter(function (f) { return f.layer.id === 'hazards-fill'; })[0];
-      return hz || feats[0];
+      return defect || hz || feats[0];
     }
 
     // Popups on click and Enter; `live` announces that nothing is at the centre.
@@ -606,6 +658,7 @@
         if (o.describedBy) canvas.setAttribute('aria-describedby', o.describedBy);
         wireInteraction(map, o.live);
         buildLegend(style, map, o.legend, o.idPrefix);
+        if (o.quality) addQualityLayer(map, o.bundle, o.legend, o.idPrefix);
         return new Promise(function (resolve) {
           map.once('idle', function () { resolve(map); });
           map.on('error', function (e) {
@@ -637,7 +690,7 @@
       element.appendChild(root);
       var styleUrl = new URL('style.json', bundle).href;
       return fetchJson(styleUrl).then(function (style) {
-        return startMap(style, { container: box, bundle: bundle, styleUrl: styleUrl, legend: body, live: live, idPrefix: 'cm-' + n + '-toggle-' });
+        return startMap(style, { container: box, bundle: bundle, styleUrl: styleUrl, legend: body, live: live, idPrefix: 'cm-' + n + '-toggle-', quality: options.quality === true });
       }).then(function (map) {
         return {
           map: map,
@@ -680,7 +733,9 @@
         document.querySelector('.cm-page').hidden = true;
         var host = el('div', { class: 'cm-embed-host' });
         document.body.appendChild(host);
-        return mountMap(host, bundle, {}).then(function (view) {
+        // the data-quality layer only when the embedding asks (&quality=1)
+        var quality = new URLSearchParams(location.search).get('quality') === '1';
+        return mountMap(host, bundle, { quality: quality }).then(function (view) {
           window.clearmapMap = view.map;
           status.map = true;
         }).catch(function (e) {
@@ -704,7 +759,7 @@
       var mapP = styleP.then(function (style) {
         return startMap(style, {
           container: document.getElementById('cm-map'), bundle: bundle, styleUrl: styleUrl,
-          legend: document.getElementById('cm-legend'), live: live, describedBy: 'cm-map-help', idPrefix: 'cm-toggle-'
+          legend: document.getElementById('cm-legend'), live: live, describedBy: 'cm-map-help', idPrefix: 'cm-toggle-', quality: true
         });
       }).then(function (map) {
         window.clearmapMap = map;
@@ -755,7 +810,12 @@
   }
 
   // The library's one global; the maps are reached through what mount resolves to.
-  window.clearmap = { mount: mount };
+  // The report page (clearmap-report.js) shares the languages, their choice
+  // and the tiles' protocol.
+  window.clearmap = {
+    mount: mount, languages: LANGUAGES, chooseLanguage: chooseLanguage,
+    absoluteSources: absoluteSources, pmtilesProtocol: pmtilesProtocol
+  };
 
   var script = document.currentScript;
   if (script && script.hasAttribute('data-clearmap-page')) {

@@ -1,5 +1,6 @@
-//! RFC 7946 GeoJSON writers for hazards.geojson and releases.geojson: WGS84,
-//! every geometry a MultiPolygon, counter-clockwise exteriors, no `crs` member, coordinates rounded to the
+//! RFC 7946 GeoJSON writers for hazards.geojson, releases.geojson and
+//! defects.geojson: WGS84, every area a MultiPolygon (points a Point or
+//! MultiPoint, lines a MultiLineString), counter-clockwise exteriors, no `crs` member, coordinates rounded to the
 //! configured precision, features in id order, properties in a fixed order, so
 //! the bytes are identical across runs and thread counts.
 //!
@@ -46,6 +47,49 @@ fn write_num(w: &mut dyn Write, x: f64) -> io::Result<()> {
     } else {
         w.write_all(b"null")
     }
+}
+
+fn write_coord(w: &mut dyn Write, c: geo::Coord<f64>, precision: u8) -> io::Result<()> {
+    w.write_all(b"[")?;
+    write_num(w, round(c.x, precision))?;
+    w.write_all(b",")?;
+    write_num(w, round(c.y, precision))?;
+    w.write_all(b"]")
+}
+
+/// A Point geometry object, rounded as the polygons are.
+pub fn write_point(w: &mut dyn Write, p: geo::Point<f64>, precision: u8) -> io::Result<()> {
+    w.write_all(br#"{"type":"Point","coordinates":"#)?;
+    write_coord(w, p.0, precision)?;
+    w.write_all(b"}")
+}
+
+/// A MultiPoint geometry object.
+pub fn write_points(w: &mut dyn Write, mp: &geo::MultiPoint<f64>, precision: u8) -> io::Result<()> {
+    w.write_all(br#"{"type":"MultiPoint","coordinates":["#)?;
+    for (i, p) in mp.0.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_coord(w, p.0, precision)?;
+    }
+    w.write_all(b"]}")
+}
+
+/// A MultiLineString geometry object.
+pub fn write_lines(
+    w: &mut dyn Write,
+    ml: &geo::MultiLineString<f64>,
+    precision: u8,
+) -> io::Result<()> {
+    w.write_all(br#"{"type":"MultiLineString","coordinates":["#)?;
+    for (i, l) in ml.0.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_ring(w, l, precision)?;
+    }
+    w.write_all(b"]}")
 }
 
 /// Write a MultiPolygon geometry object, also when it has one part: one
@@ -96,6 +140,17 @@ impl<'a> FeatureWriter<'a> {
         properties: &Map<String, Value>,
         geometry: &MultiPolygon<f64>,
     ) -> io::Result<()> {
+        self.feature_with(id, properties, |fw| fw.area(geometry))
+    }
+
+    /// One feature whose geometry `geometry` writes with the writer's
+    /// precision (through [`Self::area`], [`write_point`] …).
+    pub fn feature_with(
+        &mut self,
+        id: Option<u64>,
+        properties: &Map<String, Value>,
+        geometry: impl FnOnce(&mut Self) -> io::Result<()>,
+    ) -> io::Result<()> {
         if self.count > 0 {
             self.w.write_all(b",\n")?;
         }
@@ -107,14 +162,25 @@ impl<'a> FeatureWriter<'a> {
         self.w.write_all(b"\"properties\":")?;
         serde_json::to_writer(&mut *self.w, properties)?;
         self.w.write_all(b",\"geometry\":")?;
+        geometry(self)?;
+        self.w.write_all(b"}")
+    }
+
+    /// A multipolygon snapped to the output grid and made valid there; `null`
+    /// when nothing of it is left.
+    pub fn area(&mut self, geometry: &MultiPolygon<f64>) -> io::Result<()> {
         let snapped = snap_valid(geometry, self.precision);
         if snapped.0.is_empty() {
             // Smaller than the output grid: the feature stays, without a shape.
-            self.w.write_all(b"null")?;
+            self.w.write_all(b"null")
         } else {
-            write_geometry(self.w, &snapped, self.precision)?;
+            write_geometry(self.w, &snapped, self.precision)
         }
-        self.w.write_all(b"}")
+    }
+
+    /// The writer and its precision, for the other geometry writers.
+    pub fn raw(&mut self) -> (&mut dyn Write, u8) {
+        (&mut *self.w, self.precision)
     }
 
     pub fn finish(self) -> io::Result<()> {

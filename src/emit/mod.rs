@@ -1,14 +1,17 @@
 //! Emit: the bundle of docs/design.md "Outputs" — hazards.geojson, releases.geojson,
-//! summary.json, report.json, the page, the tiles, the tables (`tables/`) and
+//! summary.json, report.json with its data officer's forms ([`defects`]:
+//! defects.geojson, report.csv; [`report`]: report.html), the page, the tiles, the tables (`tables/`) and
 //! bundle.gpkg ([`gpkg`]) —
 //! written together into a staging directory and swapped in for the output
 //! directory whole ([`atomic`]) once every figure has been computed and checked.
 
 pub mod atomic;
 pub(crate) mod changes;
+pub(crate) mod defects;
 pub(crate) mod geojson;
 pub(crate) mod gpkg;
 pub(crate) mod page;
+pub(crate) mod report;
 pub mod tables;
 pub mod tiles;
 
@@ -284,6 +287,15 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     let s = summary(cfg, b);
     write_json(staging, &out.join("summary.json"), &s)?;
     write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
+    let located = defects::located(b.diagnostics);
+    let geojson = defects::defects_geojson(&located, p, true).map_err(|source| Error::Output {
+        path: out.join("defects.geojson"),
+        source,
+    })?;
+    staging.write(&out.join("defects.geojson"), |w| w.write_all(&geojson))?;
+    let worklist = defects::worklist(b.diagnostics);
+    staging.write(&out.join("report.csv"), |w| worklist.write_csv(w))?;
+    report::write_report(staging, out, cfg, b, &located)?;
     page::write_page(staging, out, &page::PageConfig::of(cfg))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! geometric operation gets a file here.
 //!
 //! - [`geodesic_area`]: area on the WGS84 ellipsoid, the unit of every figure;
+//! - [`crossing`]: where a polygon crosses or touches itself;
 //! - [`boolean_ops`]: union, intersection and difference of multipolygons,
 //!   and normalize's repairs (i_overlay and geo: which output, and why);
 //! - [`grid_clean`]: rings rounded to an integer grid made valid polygons on
@@ -17,6 +18,7 @@
 //!   cleaned.
 
 mod boolean_ops;
+mod crossing;
 mod geodesic_area;
 mod grid_clean;
 mod grid_simple;
@@ -25,6 +27,7 @@ mod ring_area;
 mod rounding;
 mod snap;
 
+pub use crossing::self_crossing;
 pub use geodesic_area::area;
 pub use ring_area::{ring_area2, ShoelaceVertex};
 

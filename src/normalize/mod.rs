@@ -4,7 +4,7 @@
 
 mod repair;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Place, Severity};
 use crate::ingest::limits::too_large;
 use crate::ingest::{Ingested, RawGeometry, RawRecord, SourceBatch};
 use crate::model::{Classification, Hazard, Release, Role, Status};
@@ -28,12 +28,24 @@ pub struct RecordCounts {
     pub after_as_of: usize,
 }
 
+/// Records read and quarantined from one source file (report.html's
+/// summary), the file named as the records' provenance names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub role: Role,
+    pub file: String,
+    pub read: usize,
+    pub quarantined: usize,
+}
+
 /// The product of normalize.
 #[derive(Debug, Default)]
 pub struct Normalized {
     pub hazards: Vec<Hazard>,
     pub releases: Vec<Release>,
     pub counts: BTreeMap<Role, RecordCounts>,
+    /// Per source, in config order.
+    pub sources: Vec<SourceCounts>,
     pub diagnostics: Diagnostics,
 }
 
@@ -89,6 +101,16 @@ pub fn normalize_counted(ingested: Ingested, progress: &crate::progress::Progres
                 )),
             );
         }
+        let mut source = SourceCounts {
+            role: batch.role,
+            file: batch
+                .records
+                .first()
+                .map(|r| r.provenance.file.clone())
+                .unwrap_or_else(|| batch.path.display().to_string()),
+            read: batch.records.len(),
+            quarantined: 0,
+        };
         let opts = RepairOptions {
             clockwise_convention: batch.clockwise_convention,
         };
@@ -108,9 +130,13 @@ pub fn normalize_counted(ingested: Ingested, progress: &crate::progress::Progres
             match outcome {
                 Outcome::Hazard(h) => out.hazards.push(*h),
                 Outcome::Release(r) => out.releases.push(*r),
-                Outcome::Quarantined => counts.quarantined += 1,
+                Outcome::Quarantined => {
+                    counts.quarantined += 1;
+                    source.quarantined += 1;
+                }
             }
         }
+        out.sources.push(source);
     }
     out
 }
@@ -132,15 +158,20 @@ fn normalize_record(
 ) -> (Outcome, Vec<Diagnostic>) {
     let prov = r.provenance;
     let mut diags = Vec::new();
+    // A quarantined record is shown where it was read, when it can be.
+    let raw_place = || match &r.geometry {
+        RawGeometry::Geo(g) => Place::of_raw(g),
+        _ => None,
+    };
     let quarantine = |diags: &mut Vec<Diagnostic>, code, message: &str| {
-        diags.push(
-            Diagnostic::new(code, Severity::Error, message)
-                .record(&prov)
-                .fix("record quarantined"),
-        );
+        let mut d = Diagnostic::new(code, Severity::Error, message)
+            .record(&prov)
+            .fix("record quarantined");
+        d.place = raw_place();
+        diags.push(d);
         (Outcome::Quarantined, std::mem::take(diags))
     };
-    let geometry = match r.geometry {
+    let geometry = match &r.geometry {
         RawGeometry::Missing => {
             return quarantine(&mut diags, Code::NullGeometry, "record has no geometry")
         }
@@ -153,12 +184,17 @@ fn normalize_record(
         }
         RawGeometry::Unreadable => return (Outcome::Quarantined, diags),
         RawGeometry::Geo(g) if g.coords_count() as u64 > max_vertices => {
-            diags.push(too_large(g.coords_count() as u64, max_vertices).record(&prov));
+            // Too large to copy: shown as its envelope.
+            let mut d = too_large(g.coords_count() as u64, max_vertices).record(&prov);
+            d.place = geo::BoundingRect::bounding_rect(g)
+                .and_then(|b| Place::of_raw(&geo::Geometry::Rect(b)));
+            diags.push(d);
             return (Outcome::Quarantined, diags);
         }
-        RawGeometry::Geo(g) => match repair(&g, opts) {
+        RawGeometry::Geo(g) => match repair(g, opts) {
             Ok((mp, findings)) => {
-                diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
+                let here = Place::Area(mp.clone());
+                diags.extend(findings.into_iter().map(|f| finding(f, &prov, Some(&here))));
                 // A polygon of collinear or repeated vertices survives repair
                 // as a ring without area; used, it would read as a hazard
                 // whose land is all released.
@@ -172,8 +208,13 @@ fn normalize_record(
                 mp
             }
             Err((fatal, findings)) => {
-                diags.extend(findings.into_iter().map(|f| finding(f, &prov)));
-                diags.push(finding(fatal, &prov));
+                let here = raw_place();
+                diags.extend(
+                    findings
+                        .into_iter()
+                        .map(|f| finding(f, &prov, here.as_ref())),
+                );
+                diags.push(finding(fatal, &prov, here.as_ref()));
                 return (Outcome::Quarantined, diags);
             }
         },
@@ -228,7 +269,8 @@ fn normalize_record(
                         "release has no outcome (cancelled, reduced or cleared)",
                     )
                     .record(&prov)
-                    .fix("record quarantined; map the source's activity type with [source.values.outcome]"),
+                    .fix("record quarantined; map the source's activity type with [source.values.outcome]")
+                    .at(raw_place().unwrap_or(Place::Area(geometry))),
                 );
                 return (Outcome::Quarantined, diags);
             };
@@ -298,14 +340,17 @@ fn fit_text(
     text.chars().take(MAX_TEXT_CHARS).collect()
 }
 
-fn finding(f: repair::Finding, prov: &crate::model::Provenance) -> Diagnostic {
-    Diagnostic {
-        code: f.code,
-        severity: f.severity,
-        record: Some(prov.clone()),
-        message: f.message,
-        fix: f.fix,
-    }
+/// A repair's finding as a diagnostic of the record, placed where the
+/// finding says or else at `here` (the record's geometry).
+fn finding(
+    f: repair::Finding,
+    prov: &crate::model::Provenance,
+    here: Option<&Place>,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(f.code, f.severity, f.message).record(prov);
+    d.fix = f.fix;
+    d.place = f.place.or_else(|| here.cloned());
+    d
 }
 
 /// Record conservation (docs/design.md): for each role, every record read is used,

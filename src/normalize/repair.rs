@@ -6,8 +6,8 @@
 //! Only what `Validation::is_valid` rejects is rebuilt: repairing already valid
 //! polygons can move real vertices (docs/facts.md).
 
-use crate::diagnostics::{Code, Severity};
-use crate::geometry::{even_odd_rebuild, merge_parts};
+use crate::diagnostics::{Code, Place, Severity};
+use crate::geometry::{even_odd_rebuild, merge_parts, self_crossing};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon, Validation, Winding};
 
@@ -18,6 +18,9 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub fix: Option<String>,
+    /// Where the defect is, when it is more precise than the record's
+    /// geometry (the crossing of a self-intersection).
+    pub place: Option<Place>,
 }
 
 impl Finding {
@@ -27,6 +30,7 @@ impl Finding {
             severity: Severity::Warning,
             message: message.into(),
             fix: Some(fix.into()),
+            place: None,
         }
     }
 
@@ -36,6 +40,7 @@ impl Finding {
             severity: Severity::Error,
             message: message.into(),
             fix: Some("record quarantined".into()),
+            place: None,
         }
     }
 }
@@ -90,6 +95,7 @@ pub fn repair(geometry: &Geometry<f64>, opts: RepairOptions) -> Repaired {
             message: "rings wound against RFC 7946 (exterior clockwise or hole counter-clockwise)"
                 .into(),
             fix: Some("reoriented".into()),
+            place: None,
         });
     }
     let mut valid = Vec::with_capacity(cleaned.len());
@@ -107,11 +113,13 @@ pub fn repair(geometry: &Geometry<f64>, opts: RepairOptions) -> Repaired {
         // The even-odd self-union resolves bow-ties and crossing rings the way
         // GEOS make_valid does for polygon parts (docs/facts.md).
         let fixed = even_odd_rebuild(&poly);
-        findings.push(Finding::fixed(
+        let mut f = Finding::fixed(
             Code::SelfIntersection,
             format!("invalid polygon: {reason}"),
             "rebuilt with the even-odd rule (crossing lobes kept as separate parts)",
-        ));
+        );
+        f.place = self_crossing(&poly).map(Place::Point);
+        findings.push(f);
         valid.extend(fixed.0.into_iter().map(|p| p.orient(Direction::Default)));
     }
     valid.retain(|p| p.exterior().0.len() >= 4);
@@ -261,6 +269,7 @@ fn clean_ring(
             severity: Severity::Warning,
             message: format!("{what} ring has fewer than 3 distinct vertices"),
             fix: Some(format!("{what} ring dropped")),
+            place: None,
         });
         return None;
     }
@@ -281,6 +290,11 @@ mod tests {
         let p = polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)];
         let (mp, f) = repair(&Geometry::Polygon(p), RepairOptions::default()).unwrap();
         assert!(codes(&f).contains(&Code::SelfIntersection));
+        let crossing = f.iter().find(|f| f.code == Code::SelfIntersection).unwrap();
+        assert_eq!(
+            crossing.place,
+            Some(Place::Point(geo::point!(x: 0.5, y: 0.5)))
+        );
         assert_eq!(mp.0.len(), 2);
         assert!((mp.unsigned_area() - 0.5).abs() < 1e-12);
         assert!(mp.is_valid());

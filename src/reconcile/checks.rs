@@ -6,7 +6,7 @@
 //! geometry is counted once whatever is found here.
 
 use super::{Index, ReconcileConfig};
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::diagnostics::{Code, Diagnostic, Place, Severity};
 use crate::geometry::{self, area};
 use crate::model::{Hazard, Release};
 use geo::{
@@ -41,23 +41,28 @@ pub fn hazard_pairs(
                 if !hz[i].geometry.intersects(&hz[j].geometry) {
                     continue;
                 }
-                let overlap = area(&geometry::intersection(&hz[i].geometry, &hz[j].geometry));
+                let shared = geometry::intersection(&hz[i].geometry, &hz[j].geometry);
+                let overlap = area(&shared);
                 if overlap < cfg.min_overlap_m2 {
                     continue;
                 }
                 let iou = overlap / (areas[i] + areas[j] - overlap).max(f64::MIN_POSITIVE);
-                let (code, what) = if iou >= cfg.duplicate_iou {
+                // Where: the shared land of an overlap, the record itself for
+                // a duplicate (the two are nearly the same land).
+                let (code, what, place) = if iou >= cfg.duplicate_iou {
                     (
                         Code::DuplicateGeometry,
                         format!(
                             "same land as hazard {} (intersection over union {iou:.3})",
                             hz[j].id
                         ),
+                        hz[i].geometry.clone(),
                     )
                 } else {
                     (
                         Code::HazardOverlap,
                         format!("overlaps hazard {} by {overlap:.1} m²", hz[j].id),
+                        shared,
                     )
                 };
                 out.push(
@@ -67,7 +72,9 @@ pub fn hazard_pairs(
                         format!("{what}; other record: {}", hz[j].provenance),
                     )
                     .record(&hz[i].provenance)
-                    .fix("land counted once in every total"),
+                    .fix("land counted once in every total")
+                    .at(Place::Area(place))
+                    .other(&hz[j].provenance),
                 );
             }
             out
@@ -77,11 +84,18 @@ pub fn hazard_pairs(
 
 /// Reported areas that disagree with the computed ones.
 pub fn area_mismatch<'a>(
-    records: impl Iterator<Item = (&'a crate::model::Provenance, Option<f64>, f64)>,
+    records: impl Iterator<
+        Item = (
+            &'a crate::model::Provenance,
+            &'a MultiPolygon<f64>,
+            Option<f64>,
+            f64,
+        ),
+    >,
     cfg: &ReconcileConfig,
 ) -> Vec<Diagnostic> {
     records
-        .filter_map(|(prov, reported, computed)| {
+        .filter_map(|(prov, geometry, reported, computed)| {
             let reported = reported?;
             if computed <= 0.0 || reported < 0.0 {
                 return None;
@@ -98,6 +112,8 @@ pub fn area_mismatch<'a>(
                 )
                 .record(prov)
                 .fix("figures use the computed area; correct the reported area in the database")
+                .at_area(geometry)
+                .areas(reported, computed)
             })
         })
         .collect()
@@ -134,7 +150,8 @@ pub fn release_links(
                         format!("links to hazard id(s) {names} that no usable hazard has"),
                     )
                     .record(&r.provenance)
-                    .fix("attributed to the hazards its land covers"),
+                    .fix("attributed to the hazards its land covers")
+                    .at_area(&r.geometry),
                 );
             }
             let linked: Vec<usize> = known.iter().map(|id| by_id[&id_key(id)]).collect();
@@ -154,15 +171,19 @@ pub fn release_links(
                 out.push(
                     Diagnostic::new(Code::ReleaseOffHazard, Severity::Warning, msg)
                         .record(&r.provenance)
-                        .fix("attributed to the hazards its land covers"),
+                        .fix("attributed to the hazards its land covers")
+                        .at_area(&r.geometry),
                 );
             }
+            let linked_union = || geometry::union_all(linked.iter().map(|&i| &hz[i].geometry));
             let linked_area = if linked.len() == 1 {
                 areas[linked[0]]
             } else {
-                area(&geometry::union_all(linked.iter().map(|&i| &hz[i].geometry)))
+                area(&linked_union())
             };
             if own > linked_area * 1.01 {
+                // Where: the part of the release outside the hazards it names.
+                let outside = geometry::difference(&r.geometry, &linked_union());
                 out.push(
                     Diagnostic::new(
                         Code::ReleaseExceedsHazard,
@@ -170,7 +191,8 @@ pub fn release_links(
                         format!("release area {own:.1} m² exceeds the {linked_area:.1} m² of the hazard(s) it names"),
                     )
                     .record(&r.provenance)
-                    .fix("only the part inside hazards counts as released"),
+                    .fix("only the part inside hazards counts as released")
+                    .at_area(if outside.0.is_empty() { &r.geometry } else { &outside }),
                 );
             }
             out

@@ -142,6 +142,8 @@ pub struct Reconciled {
     pub index: Index,
     pub clusters: Vec<Cluster>,
     pub counts: BTreeMap<Role, RecordCounts>,
+    /// Records read and quarantined per source (normalize's).
+    pub sources: Vec<crate::normalize::SourceCounts>,
     pub diagnostics: Diagnostics,
 }
 
@@ -218,14 +220,14 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
         hazards
             .iter()
             .zip(&hazard_areas)
-            .map(|(h, a)| (&h.provenance, h.area_reported_m2, *a)),
+            .map(|(h, a)| (&h.provenance, &h.geometry, h.area_reported_m2, *a)),
         cfg,
     ));
     diags.extend(checks::area_mismatch(
         releases
             .iter()
             .zip(&release_areas)
-            .map(|(r, a)| (&r.provenance, r.area_reported_m2, *a)),
+            .map(|(r, a)| (&r.provenance, &r.geometry, r.area_reported_m2, *a)),
         cfg,
     ));
     Reconciled {
@@ -236,6 +238,7 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
         index,
         clusters,
         counts,
+        sources: n.sources,
         diagnostics: diags,
     }
 }
@@ -315,7 +318,9 @@ fn dedupe<T>(
                     ),
                 )
                 .record(prov(it))
-                .fix("superseded by the overlapping record read later"),
+                .fix("superseded by the overlapping record read later")
+                .at_area(geometry(it))
+                .other(prov(kept)),
             );
             counts.superseded += 1;
         } else if shared[i] {
@@ -329,7 +334,8 @@ fn dedupe<T>(
                     ),
                 )
                 .record(prov(it))
-                .fix("all kept as separate records; give each its own id in the source"),
+                .fix("all kept as separate records; give each its own id in the source")
+                .at_area(geometry(it)),
             );
         }
     }

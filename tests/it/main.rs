@@ -20,6 +20,7 @@ mod paper_cuts_f;
 mod props;
 mod reconcile;
 mod record_refs;
+mod report_outputs;
 mod serve_limits;
 mod shared_borders;
 mod tables;
