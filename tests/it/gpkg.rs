@@ -168,6 +168,9 @@ fn geopackage_has_the_geojson_features_in_typed_columns() {
     assert_eq!(
         names,
         [
+            "defects_areas",
+            "defects_lines",
+            "defects_points",
             "hazards",
             "layer_styles",
             "release_hazards",
@@ -239,6 +242,21 @@ fn geopackage_has_the_geojson_features_in_typed_columns() {
         }
     }
     assert_eq!(all["layer_styles"].count, 2, "one style per spatial layer");
+    // The defects of defects.geojson, split by geometry type.
+    let defects = read_json(&dir.join("defects.geojson"));
+    let features = defects["features"].as_array().unwrap();
+    let of = |types: &[&str]| {
+        features
+            .iter()
+            .filter(|f| types.contains(&f["geometry"]["type"].as_str().unwrap()))
+            .count() as u64
+    };
+    assert_eq!(all["defects_areas"].count, of(&["MultiPolygon"]));
+    assert_eq!(all["defects_points"].count, of(&["Point", "MultiPoint"]));
+    assert_eq!(all["defects_lines"].count, of(&["MultiLineString"]));
+    assert!(all["defects_areas"].count > 0 && all["defects_points"].count > 0);
+    assert_eq!(all["defects_points"].geometry, "Multi Point");
+    assert_eq!(all["defects_areas"].fields["reference"], "String");
 
     // A list as comma-joined text, a date as a DATE.
     let o = Command::new("ogrinfo")
@@ -281,7 +299,13 @@ fn layer_styles_are_qgis_categorised_renderers() {
 fn geopackage_layers_convert_to_shapefile_without_losing_a_field() {
     let gpkg = bundle().join("bundle.gpkg");
     let all = ogrinfo(&gpkg, &[]);
-    for layer in ["hazards", "releases", "release_hazards"] {
+    for layer in [
+        "hazards",
+        "releases",
+        "release_hazards",
+        "defects_areas",
+        "defects_points",
+    ] {
         let out = tempfile::tempdir().unwrap();
         let o = Command::new("ogr2ogr")
             .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8"])
