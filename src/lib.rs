@@ -25,3 +25,4 @@ pub mod pipeline;
 pub mod reconcile;
 pub mod serve;
 pub mod tiles;
+pub mod world;
