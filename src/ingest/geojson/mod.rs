@@ -210,6 +210,7 @@ fn build(
         clockwise_convention: false,
         records,
         max_vertices,
+        srs: plan.wkt(),
     })
 }
 

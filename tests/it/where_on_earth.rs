@@ -1,0 +1,196 @@
+//! Where on Earth the records are: coordinates checked against the config's
+//! country (OUTSIDE_COUNTRY, and the build that fails naming the CRS that
+//! puts a source in its country), the map's context layer, and hazards
+//! across the antimeridian.
+
+use crate::common::{read_json, run, stderr};
+use std::path::{Path, PathBuf};
+
+/// Hazard centres around Amsterdam in WGS 84 / UTM zone 31N (EPSG:32631).
+const AMSTERDAM_UTM31: [(f64, f64); 3] = [
+    (629_351.9, 5_803_890.8),
+    (632_965.4, 5_796_196.5),
+    (640_412.5, 5_774_143.1),
+];
+/// One in Belgium, about 30 km from the Dutch border.
+const BELGIUM_UTM31: (f64, f64) = (514_033.9, 5_649_843.9);
+
+/// A GeoJSON of 100 m squares around `centres` (in whatever units they
+/// are; `half` is half a side in the same units) and a config reading it
+/// with `crs` for `country`.
+fn input(dir: &Path, country: &str, crs: &str, centres: &[(f64, f64)], half: f64) -> PathBuf {
+    let features: Vec<String> = centres
+        .iter()
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x0, y0, x1, y1) = (x - half, y - half, x + half, y + half);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("hazards.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let cfg = dir.join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        format!("country = \"{country}\"\nas_of = \"2025-01-01\"\n[[source]]\npath = \"hazards.geojson\"\nrole = \"hazard\"\ncrs = \"{crs}\"\n"),
+    )
+    .unwrap();
+    cfg
+}
+
+fn build(cfg: &Path, out: &Path) -> std::process::Output {
+    run(&[
+        "build",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ])
+}
+
+fn swap(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    pts.iter().map(|(x, y)| (*y, *x)).collect()
+}
+
+#[test]
+fn the_right_zone_builds_and_a_stray_record_is_a_warning_with_its_distance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut centres = AMSTERDAM_UTM31.to_vec();
+    centres.push(BELGIUM_UTM31);
+    let cfg = input(dir.path(), "NLD", "EPSG:32631", &centres, 50.0);
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = read_json(&out.join("report.json"));
+    let outside: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "OUTSIDE_COUNTRY")
+        .collect();
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    assert_eq!(outside[0]["severity"], "warning");
+    assert_eq!(outside[0]["record"]["source_id"], "H3");
+    let m = outside[0]["message"].as_str().unwrap();
+    let km: f64 = m
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(" km").next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{m}"));
+    assert!((15.0..50.0).contains(&km), "{m}");
+    assert_eq!(
+        read_json(&out.join("summary.json"))["records"]["hazard"]["used"],
+        4
+    );
+}
+
+/// The build of `centres` read as `crs` fails with exit 2 naming `expect`.
+fn caught(centres: &[(f64, f64)], crs: &str, half: f64, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = input(dir.path(), "NLD", crs, centres, half);
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("hazards.geojson"), "{e}");
+    assert!(
+        e.contains("3 of its 3 records lie wholly outside NLD"),
+        "{e}"
+    );
+    for s in expect {
+        assert!(e.contains(s), "{s:?} not in: {e}");
+    }
+    assert!(!out.exists(), "no bundle from a failed build");
+}
+
+#[test]
+fn a_neighbouring_utm_zone_is_caught_and_the_right_one_named() {
+    caught(
+        &AMSTERDAM_UTM31,
+        "EPSG:32632",
+        50.0,
+        &["neighbouring UTM zone, 31N", "crs = \"EPSG:32631\""],
+    );
+}
+
+#[test]
+fn swapped_axes_are_caught() {
+    caught(
+        &swap(&AMSTERDAM_UTM31),
+        "EPSG:32631",
+        50.0,
+        &["x and y are swapped"],
+    );
+}
+
+#[test]
+fn lon_lat_in_a_projected_crs_is_caught() {
+    let lon_lat = [(4.90, 52.37), (4.95, 52.30), (5.05, 52.10)];
+    caught(
+        &lon_lat,
+        "EPSG:32631",
+        0.0005,
+        &["longitude/latitude", "crs = \"EPSG:4326\""],
+    );
+}
+
+#[test]
+fn a_missing_false_easting_is_caught() {
+    let no_fe: Vec<_> = AMSTERDAM_UTM31
+        .iter()
+        .map(|(x, y)| (x - 500_000.0, *y))
+        .collect();
+    caught(&no_fe, "EPSG:32631", 50.0, &["false easting 500000 m"]);
+}
+
+/// A CSV of 100 m squares (WKT, no CRS) around `centres` and its config.
+fn csv_input(dir: &Path, country: &str, centres: &[(f64, f64)]) -> PathBuf {
+    let mut text = String::from("id,status,classification,WKT\n");
+    for (i, (x, y)) in centres.iter().enumerate() {
+        let (x0, y0, x1, y1) = (x - 50.0, y - 50.0, x + 50.0, y + 50.0);
+        text.push_str(&format!(
+            "H{i},open,SHA,\"POLYGON (({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))\"\n"
+        ));
+    }
+    std::fs::write(dir.join("hazards.csv"), text).unwrap();
+    let cfg = dir.join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        format!("country = \"{country}\"\n[[source]]\npath = \"hazards.csv\"\nrole = \"hazard\"\n"),
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn no_crs_hint_names_the_zone_that_fits_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = csv_input(dir.path(), "NLD", &AMSTERDAM_UTM31);
+    let o = build(&cfg, &dir.path().join("out"));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("UTM zone 31N they lie in NLD: crs = \"EPSG:32631\""),
+        "{e}"
+    );
+    // Dutch grid (EPSG:28992) numbers: no UTM zone puts them in the Netherlands.
+    let rd = [
+        (121_000.0, 487_000.0),
+        (136_000.0, 455_000.0),
+        (155_000.0, 463_000.0),
+    ];
+    let cfg = csv_input(dir.path(), "NLD", &rd);
+    let o = build(&cfg, &dir.path().join("out"));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("has no CRS") && !e.contains("UTM"), "{e}");
+}
