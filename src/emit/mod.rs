@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub(crate) mod changes;
+pub(crate) mod context;
 pub(crate) mod geojson;
 pub(crate) mod gpkg;
 pub(crate) mod page;

@@ -303,7 +303,7 @@ pub fn tile_all<E>(
     mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
 ) -> Result<(), E> {
     for z in cfg.min_zoom..=cfg.max_zoom {
-        let assignment = assign(prepared, z, cfg);
+        let assignment = assign(prepared, profile, z, cfg);
         let groups: Vec<&[(u64, u32, u32, usize)]> =
             assignment.chunk_by(|a, b| a.0 == b.0).collect();
         for chunk in groups.chunks(CHUNK) {
@@ -328,8 +328,14 @@ pub fn tile_all<E>(
     Ok(())
 }
 
-/// (TileID, x, y, feature index) for every tile a feature's buffered bbox touches.
-fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32, usize)> {
+/// (TileID, x, y, feature index) for every tile a feature's buffered bbox
+/// touches, at the zooms its layer is drawn at ([`Profile::max_zoom`]).
+fn assign(
+    prepared: &[Prepared],
+    profile: &impl Profile,
+    z: u8,
+    cfg: &TileConfig,
+) -> Vec<(u64, u32, u32, usize)> {
     let n = world_size(z);
     let max = (1u32 << z) - 1;
     let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
@@ -337,6 +343,7 @@ fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32,
     let mut out: Vec<(u64, u32, u32, usize)> = prepared
         .par_iter()
         .enumerate()
+        .filter(|(_, p)| profile.max_zoom(p.source.layer).is_none_or(|max| z <= max))
         .flat_map_iter(|(i, p)| {
             let (x0, x1) = range(p.bbox[0], p.bbox[2]);
             let (y0, y1) = range(p.bbox[1], p.bbox[3]);

@@ -194,3 +194,85 @@ fn no_crs_hint_names_the_zone_that_fits_and_no_other() {
     assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(e.contains("has no CRS") && !e.contains("UTM"), "{e}");
 }
+
+/// The context layer's features of the archive's tiles at zoom `z`: (iso3, role).
+fn context_at(archive: &clearmap::tiles::pmtiles::Archive, z: u8) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let tiles: Vec<_> = archive.tiles().filter(|((tz, _, _), _)| *tz == z).collect();
+    for ((tz, x, y), _) in tiles {
+        for l in archive.decoded(tz, x, y).unwrap().unwrap() {
+            if l.name != "context" {
+                continue;
+            }
+            for f in &l.features {
+                let get = |k: &str| {
+                    f.properties
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.to_json().as_str().unwrap_or_default().to_string())
+                        .unwrap_or_default()
+                };
+                out.push((get("iso3"), get("role")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_tiles_carry_the_country_and_its_neighbours_to_z10() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = input(dir.path(), "NLD", "EPSG:32631", &AMSTERDAM_UTM31, 50.0);
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let archive = clearmap::tiles::pmtiles::Archive::open(&out.join("tiles.pmtiles")).unwrap();
+    for z in [0, 5, 10] {
+        let ctx = context_at(&archive, z);
+        assert!(
+            ctx.contains(&("NLD".into(), "country".into())),
+            "z{z}: {ctx:?}"
+        );
+        for n in ["BEL", "DEU"] {
+            assert!(
+                ctx.contains(&(n.into(), "neighbour".into())),
+                "z{z}: {ctx:?}"
+            );
+        }
+    }
+    // Past z10 the map overzooms the context source: no tile repeats it.
+    assert!(context_at(&archive, 11).is_empty());
+    let style = read_json(&out.join("style.json"));
+    assert_eq!(style["sources"]["context"]["maxzoom"], 10);
+    let meta = archive.metadata().unwrap();
+    assert!(meta["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["id"] == "context"));
+}
+
+#[test]
+fn with_no_records_the_page_opens_on_the_country() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = input(dir.path(), "NLD", "EPSG:32631", &[], 50.0);
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let b = read_json(&out.join("tiles.json"))["bounds"].clone();
+    let b: Vec<f64> = b
+        .as_array()
+        .unwrap_or_else(|| panic!("{b}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // The Netherlands (3.36–7.23 E, 50.75–53.55 N) with a margin.
+    assert!(
+        b[0] > 2.5 && b[0] < 3.4 && b[2] > 7.2 && b[2] < 7.8,
+        "{b:?}"
+    );
+    assert!(
+        b[1] > 50.0 && b[1] < 50.8 && b[3] > 53.5 && b[3] < 54.0,
+        "{b:?}"
+    );
+}
