@@ -8,8 +8,10 @@
 //! the output grid and rebuilt there as valid OGC polygons
 //! ([`snap_valid`]), so consumers get geometries that shapely, GDAL
 //! and PostGIS accept. The figures never come from these written geometries.
+//! A geometry across the antimeridian is first cut in two there
+//! ([`antimeridian::split`], RFC 7946 §3.1.9).
 
-use crate::geometry::{round, snap_valid};
+use crate::geometry::{antimeridian, round, snap_valid};
 use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
 use serde_json::{Map, Value};
@@ -107,7 +109,9 @@ impl<'a> FeatureWriter<'a> {
         self.w.write_all(b"\"properties\":")?;
         serde_json::to_writer(&mut *self.w, properties)?;
         self.w.write_all(b",\"geometry\":")?;
-        let snapped = snap_valid(geometry, self.precision);
+        // Cut in two at ±180° when it crosses there (RFC 7946 §3.1.9).
+        let cut = antimeridian::split(geometry);
+        let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), self.precision);
         if snapped.0.is_empty() {
             // Smaller than the output grid: the feature stays, without a shape.
             self.w.write_all(b"null")?;

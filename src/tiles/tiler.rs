@@ -72,7 +72,11 @@ const MIN_AREA_UNITS2: f64 = 4.0;
 
 /// Project features to unit coordinates (in parallel), put them in
 /// (layer, sort key) order, and give neighbouring polygons their shared
-/// vertices ([`insert_junctions`]).
+/// vertices ([`insert_junctions`]). A polygon across the antimeridian is
+/// projected unwrapped (x beyond 1) and prepared twice, the second time
+/// moved one world west ([`across_antimeridian`]): each copy covers a few
+/// tiles on its side, where drawn as it is it would cover every tile of
+/// its latitudes.
 pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<Prepared<'a>> {
     let mut prepared: Vec<Prepared> = features
         .par_iter()
@@ -101,7 +105,11 @@ pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<P
                 // as geo's `orient(Direction::Default)` makes them, without
                 // copying the polygons first.
                 FeatureGeometry::Polygons(mp) => UnitGeometry::Polygons(
-                    mp.0.iter()
+                    crate::geometry::antimeridian::unwrap(mp)
+                        .as_ref()
+                        .unwrap_or(mp)
+                        .0
+                        .iter()
                         .map(|poly| {
                             std::iter::once((poly.exterior(), WindingOrder::CounterClockwise))
                                 .chain(
@@ -148,11 +156,41 @@ pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<P
             }
         })
         .filter(|p| p.bbox[0].is_finite())
+        .flat_map_iter(|p| {
+            let copy = across_antimeridian(&p);
+            std::iter::once(p).chain(copy)
+        })
         .collect();
     // Stable: features with equal keys keep the profile's order.
     prepared.par_sort_by_key(|p| (p.source.layer, p.source.sort_key));
     insert_junctions(&mut prepared, profile);
     prepared
+}
+
+/// The copy of an unwrapped polygon feature that reaches past the world's
+/// east edge (x > 1), moved one world west; `None` for any other.
+fn across_antimeridian<'a>(p: &Prepared<'a>) -> Option<Prepared<'a>> {
+    let UnitGeometry::Polygons(polys) = &p.geometry else {
+        return None;
+    };
+    if p.bbox[2] <= 1.0 {
+        return None;
+    }
+    let moved = polys
+        .iter()
+        .map(|rings| {
+            rings
+                .iter()
+                .map(|r| r.iter().map(|&(x, y)| (x - 1.0, y)).collect())
+                .collect()
+        })
+        .collect();
+    Some(Prepared {
+        source: p.source,
+        geometry: UnitGeometry::Polygons(moved),
+        bbox: [p.bbox[0] - 1.0, p.bbox[1], p.bbox[2] - 1.0, p.bbox[3]],
+        area: p.area,
+    })
 }
 
 /// How near (unit coordinates: 8 cm on the ground at the equator; a tile
@@ -281,6 +319,10 @@ pub fn bounds(prepared: &[Prepared]) -> Option<[f64; 4]> {
     if !b[0].is_finite() {
         return None;
     }
+    // The copies of a feature across the antimeridian reach past the
+    // world's edges: the bounds stop there.
+    b[0] = b[0].max(0.0);
+    b[2] = b[2].min(1.0);
     let (w, n) = super::grid::from_unit(b[0], b[1]);
     let (e, s) = super::grid::from_unit(b[2], b[3]);
     Some([w, s, e, n])

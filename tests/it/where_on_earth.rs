@@ -276,3 +276,104 @@ fn with_no_records_the_page_opens_on_the_country() {
         "{b:?}"
     );
 }
+
+/// The lon/lat corners of a `half`-metre square around (x, y) of EPSG:`code`.
+fn corners(code: u32, (x, y): (f64, f64), half: f64) -> geo::MultiPolygon<f64> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    let mut from = SpatialRef::from_epsg(code).unwrap();
+    from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut to = SpatialRef::from_epsg(4326).unwrap();
+    to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let t = CoordTransform::new(&from, &to).unwrap();
+    let mut xs = [x - half, x + half, x + half, x - half, x - half];
+    let mut ys = [y - half, y - half, y + half, y + half, y - half];
+    t.transform_coords(&mut xs, &mut ys, &mut []).unwrap();
+    let ring: Vec<(f64, f64)> = xs.into_iter().zip(ys).collect();
+    geo::MultiPolygon::new(vec![geo::Polygon::new(ring.into(), vec![])])
+}
+
+#[test]
+fn a_hazard_across_the_antimeridian_is_split_and_makes_a_handful_of_tiles() {
+    // A 200 m square on Taveuni, Fiji, centred on 180°, surveyed in UTM 60S.
+    let centre = (819_789.0, 8_140_148.4);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = input(dir.path(), "FJI", "EPSG:32760", &[centre], 100.0);
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The area is the geodesic area of the square as read, unsplit.
+    let read = corners(32760, centre, 100.0);
+    let lons: Vec<f64> = read.0[0].exterior().0.iter().map(|c| c.x).collect();
+    assert!(lons.iter().any(|&x| x > 179.99) && lons.iter().any(|&x| x < -179.99));
+    let expected = clearmap::geometry::area(&read);
+    let total = read_json(&out.join("summary.json"))["area_m2"]["total"]
+        .as_f64()
+        .unwrap();
+    assert!((total - expected).abs() < 2e-3, "{total} vs {expected}");
+    assert!((total - 40_000.0).abs() / 40_000.0 < 3e-3, "{total}");
+
+    // hazards.geojson: one feature cut in two on ±180°, the same area.
+    let gj = read_json(&out.join("hazards.geojson"));
+    let g = &gj["features"][0]["geometry"];
+    assert_eq!(g["type"], "MultiPolygon");
+    let parts: Vec<geo::Polygon<f64>> = g["coordinates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let ring: Vec<(f64, f64)> = p[0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                .collect();
+            geo::Polygon::new(ring.into(), vec![])
+        })
+        .collect();
+    assert_eq!(parts.len(), 2, "{g}");
+    let xs = |p: &geo::Polygon<f64>| -> (f64, f64) {
+        let v: Vec<f64> = p.exterior().0.iter().map(|c| c.x).collect();
+        (
+            v.iter().copied().fold(f64::INFINITY, f64::min),
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
+    };
+    let (a, b) = (xs(&parts[0]), xs(&parts[1]));
+    let (west, east) = if a.1 == 180.0 { (a, b) } else { (b, a) };
+    assert!(west.1 == 180.0 && west.0 > 179.99, "{west:?}");
+    assert!(east.0 == -180.0 && east.1 < -179.99, "{east:?}");
+    let split = clearmap::geometry::area(&geo::MultiPolygon::new(parts));
+    assert!((split - total).abs() / total < 1e-4, "{split} vs {total}");
+
+    // The tiles: a few on each side of the antimeridian per zoom, not a
+    // band around the world.
+    let archive = clearmap::tiles::pmtiles::Archive::open(&out.join("tiles.pmtiles")).unwrap();
+    let hazard_tiles: Vec<(u8, u32, u32)> = archive
+        .tiles()
+        .map(|(t, _)| t)
+        .filter(|&(z, x, y)| {
+            archive
+                .decoded(z, x, y)
+                .unwrap()
+                .unwrap()
+                .iter()
+                .any(|l| l.name == "hazards")
+        })
+        .collect();
+    assert!(
+        (15..=80).contains(&hazard_tiles.len()),
+        "{} hazard tiles",
+        hazard_tiles.len()
+    );
+    let z14: Vec<u32> = hazard_tiles
+        .iter()
+        .filter(|t| t.0 == 14)
+        .map(|t| t.1)
+        .collect();
+    assert!(
+        z14.contains(&0) && z14.contains(&((1 << 14) - 1)),
+        "{z14:?}"
+    );
+    eprintln!("antimeridian: {} hazard tiles", hazard_tiles.len());
+}

@@ -316,8 +316,19 @@ pub(crate) fn features<'a>(
 }
 
 /// A point inside the largest part of `mp` (on it, for degenerate parts): its
-/// centroid when that is inside.
+/// centroid when that is inside. Across the antimeridian, found on the
+/// unwrapped parts and brought back within ±180°.
 fn interior_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
+    let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+    let p = interior_point_of(unwrapped.as_ref().unwrap_or(mp))?;
+    Some(if p.x() > 180.0 {
+        Point::new(p.x() - 360.0, p.y())
+    } else {
+        p
+    })
+}
+
+fn interior_point_of(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
     // The largest part, so the point sits where the hazard is most visible.
     let largest = mp.0.iter().max_by(|a, b| {
         use geo::Area;
