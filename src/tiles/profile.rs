@@ -105,6 +105,13 @@ pub trait Profile: Sync {
         None
     }
 
+    /// Whether a feature counts in the tileset's bounds (where a map opens);
+    /// when none does, every feature counts.
+    fn in_bounds(&self, feature: &Feature) -> bool {
+        let _ = feature;
+        true
+    }
+
     /// The one point standing for `members`, two or more points of one cell
     /// of one layer in sort-key order; the same members give the same point
     /// in every tile whose buffer holds the cell.

@@ -302,15 +302,26 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     }
 }
 
-/// The lon/lat bounds of prepared features: west, south, east, north.
-pub fn bounds(prepared: &[Prepared]) -> Option<[f64; 4]> {
+/// The lon/lat bounds of the prepared features the profile counts
+/// ([`Profile::in_bounds`]), of all of them when it counts none: west,
+/// south, east, north.
+pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]> {
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    for p in prepared {
+    let counted: Vec<&Prepared> = prepared
+        .iter()
+        .filter(|p| profile.in_bounds(p.source))
+        .collect();
+    let all: Vec<&Prepared> = if counted.is_empty() {
+        prepared.iter().collect()
+    } else {
+        counted
+    };
+    for p in all {
         b[0] = b[0].min(p.bbox[0]);
         b[1] = b[1].min(p.bbox[1]);
         b[2] = b[2].max(p.bbox[2]);

@@ -92,6 +92,15 @@ impl Profile for LandRelease {
         !(a == HAZARDS && b == HAZARDS) && a != CONTEXT && b != CONTEXT
     }
 
+    /// The map opens on the records and the country itself, not on the
+    /// neighbours around it.
+    fn in_bounds(&self, f: &Feature) -> bool {
+        f.layer != CONTEXT
+            || f.properties
+                .iter()
+                .any(|(k, v)| *k == "role" && matches!(v, Value::String(r) if r == "country"))
+    }
+
     fn max_zoom(&self, layer: usize) -> Option<u8> {
         (layer == CONTEXT).then_some(self.context_max_zoom.unwrap_or(0))
     }
