@@ -47,7 +47,7 @@ use rayon::prelude::*;
 const CHUNK: usize = 1024;
 
 /// Polygons, each a list of rings without closing vertex, in unit coordinates.
-type UnitPolygons = Vec<Vec<Vec<(f64, f64)>>>;
+pub(super) type UnitPolygons = Vec<Vec<Vec<(f64, f64)>>>;
 
 /// A feature's geometry in Web Mercator unit coordinates (y down).
 enum UnitGeometry {
@@ -168,27 +168,16 @@ pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<P
 }
 
 /// The copy of an unwrapped polygon feature that reaches past the world's
-/// east edge (x > 1), moved one world west; `None` for any other.
+/// east edge, moved one world west ([`super::wrap::west_copy`]).
 fn across_antimeridian<'a>(p: &Prepared<'a>) -> Option<Prepared<'a>> {
     let UnitGeometry::Polygons(polys) = &p.geometry else {
         return None;
     };
-    if p.bbox[2] <= 1.0 {
-        return None;
-    }
-    let moved = polys
-        .iter()
-        .map(|rings| {
-            rings
-                .iter()
-                .map(|r| r.iter().map(|&(x, y)| (x - 1.0, y)).collect())
-                .collect()
-        })
-        .collect();
+    let (moved, bbox) = super::wrap::west_copy(polys, p.bbox)?;
     Some(Prepared {
         source: p.source,
         geometry: UnitGeometry::Polygons(moved),
-        bbox: [p.bbox[0] - 1.0, p.bbox[1], p.bbox[2] - 1.0, p.bbox[3]],
+        bbox,
         area: p.area,
     })
 }
@@ -312,16 +301,11 @@ pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]>
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    let counted: Vec<&Prepared> = prepared
+    let any = prepared.iter().any(|p| profile.in_bounds(p.source));
+    for p in prepared
         .iter()
-        .filter(|p| profile.in_bounds(p.source))
-        .collect();
-    let all: Vec<&Prepared> = if counted.is_empty() {
-        prepared.iter().collect()
-    } else {
-        counted
-    };
-    for p in all {
+        .filter(|p| !any || profile.in_bounds(p.source))
+    {
         b[0] = b[0].min(p.bbox[0]);
         b[1] = b[1].min(p.bbox[1]);
         b[2] = b[2].max(p.bbox[2]);

@@ -62,9 +62,25 @@ pub fn countries(scale: Scale) -> Result<&'static [Country], String> {
 /// The country of an alpha-3 code at a scale; `Ok(None)` when Natural Earth
 /// has none (a user-assigned code, or a territory it does not draw).
 pub fn country(iso3: &str, scale: Scale) -> Result<Option<&'static Country>, String> {
+    if user_assigned(iso3) {
+        // Known to have none: no need to decode the boundaries.
+        return Ok(None);
+    }
     Ok(countries(scale)?
         .iter()
         .find(|c| c.iso3.as_deref() == Some(iso3)))
+}
+
+/// ISO 3166-1's user-assigned alpha-3 codes (AAA–AAZ, QMA–QZZ, XAA–XZZ,
+/// ZZA–ZZZ), which no boundary has.
+fn user_assigned(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 3
+        && b.iter().all(u8::is_ascii_uppercase)
+        && (b[0] == b'X'
+            || (b[0] == b'A' && b[1] == b'A')
+            || (b[0] == b'Q' && b[1] >= b'M')
+            || (b[0] == b'Z' && b[1] == b'Z'))
 }
 
 /// The embedded bytes (both scales), for the size a build reports.
@@ -86,11 +102,14 @@ mod tests {
             assert!((15.5..16.0).contains(&lo.x) && (19.5..19.8).contains(&hi.x));
             assert!((42.4..42.7).contains(&lo.y) && (45.2..45.4).contains(&hi.y));
             assert!(country("XEX", scale).unwrap().is_none());
+            assert!(country("XKX", scale).unwrap().is_none());
             assert!(all.iter().any(|c| c.iso3.is_none()));
         }
         // Australia's two features (the mainland and Ashmore and Cartier) are one.
         let aus = country("AUS", Scale::Checks).unwrap().unwrap();
         assert!(aus.bbox.min().x < 124.0 && aus.bbox.min().y < -43.0);
         assert!(embedded_bytes() < 1_500_000);
+        assert!(user_assigned("QMA") && user_assigned("ZZZ") && user_assigned("AAB"));
+        assert!(!user_assigned("QAT") && !user_assigned("KHM") && !user_assigned("xex"));
     }
 }
