@@ -10,9 +10,11 @@
 //! The tile profile draws the parts as the `context` layer; the page's style
 //! draws them under everything else.
 
+use crate::geometry::antimeridian;
 use crate::tiles::clip::{clip_ring, Rect};
 use crate::tiles::grid::to_unit;
 use crate::world::{self, Scale};
+use geo::MapCoords;
 use geo::{LineString, MultiPolygon, Polygon};
 
 /// The deepest zoom of the context layer: the 1:50m outlines have nothing
@@ -43,21 +45,25 @@ pub struct Window {
 
 impl Window {
     /// The window of a country, `None` when it has no boundary (a
-    /// user-assigned code) or there is no country. A country across ±180°
-    /// (Fiji, Russia) is drawn split there, so its window spans every
-    /// longitude (and its zoom is lower).
+    /// user-assigned code) or there is no country. Around a country across
+    /// ±180° (Fiji) the window runs past 180° (its east up to 540°): its
+    /// parts are taken there unwrapped, and the tiler draws what lies past
+    /// 180° one world west.
     pub fn of(country: Option<&str>) -> Result<Option<Window>, String> {
         let Some(c) = country.map(|c| world::country(c, Scale::Map)).transpose()? else {
             return Ok(None);
         };
         let Some(c) = c else { return Ok(None) };
-        let [w, s, e, n] = main_extent(&c.shape);
+        let unwrapped = antimeridian::unwrap(&c.shape);
+        let [w, s, e, n] = main_extent(unwrapped.as_ref().unwrap_or(&c.shape));
         let mx = ((e - w) * MARGIN).max(MIN_MARGIN_DEG);
         let my = ((n - s) * MARGIN).max(MIN_MARGIN_DEG);
+        // Within ±180° unless the country itself runs past 180°.
+        let east_limit = if e > 180.0 { w + 360.0 } else { 180.0 };
         let bounds = [
             (w - mx).max(-180.0),
             (s - my).max(-MAX_LAT),
-            (e + mx).min(180.0),
+            (e + mx).min(east_limit),
             (n + my).min(MAX_LAT),
         ];
         let max_zoom = (0..=CONTEXT_MAX_ZOOM)
@@ -124,8 +130,9 @@ fn tiles_at(b: &[f64; 4], z: u8) -> f64 {
     let n = f64::from(1u32 << z);
     let (x0, y0) = to_unit(b[0], b[3]);
     let (x1, y1) = to_unit(b[2], b[1]);
-    let span = |a: f64, b: f64| (b * n).floor().min(n - 1.0) - (a * n).floor().max(0.0) + 1.0;
-    span(x0, x1) * span(y0, y1)
+    let columns = (x1 * n).floor() - (x0 * n).floor() + 1.0;
+    let rows = (y1 * n).floor().min(n - 1.0) - (y0 * n).floor().max(0.0) + 1.0;
+    columns.min(n) * rows
 }
 
 /// One country's part of the context.
@@ -155,10 +162,24 @@ pub fn parts(country: &str, w: &Window) -> Result<Vec<Part>, String> {
         .iter()
         .filter(|c| {
             let (lo, hi) = (c.bbox.min(), c.bbox.max());
-            lo.x <= east && hi.x >= west && lo.y <= north && hi.y >= south
+            let east_of = east > 180.0 && lo.x <= east - 360.0;
+            (lo.x <= east && hi.x >= west || east_of) && lo.y <= north && hi.y >= south
         })
         .filter_map(|c| {
-            let polys: Vec<Polygon<f64>> = c.shape.iter().filter_map(|p| cut(p, &rect)).collect();
+            // A window past 180°: what lies west of -180° + its overshoot is
+            // taken one world east, vertex by vertex (rings cut at ±180°
+            // become whole again).
+            let moved;
+            let shape = if east > 180.0 {
+                moved = c.shape.map_coords(|k| geo::Coord {
+                    x: if k.x < 0.0 { k.x + 360.0 } else { k.x },
+                    y: k.y,
+                });
+                &moved
+            } else {
+                &c.shape
+            };
+            let polys: Vec<Polygon<f64>> = shape.iter().filter_map(|p| cut(p, &rect)).collect();
             (!polys.is_empty()).then(|| Part {
                 own: c.iso3.as_deref() == Some(country),
                 iso3: c.iso3.clone(),
@@ -290,8 +311,18 @@ mod tests {
         let rus = Window::of(Some("RUS")).unwrap().unwrap();
         assert!(rus.max_zoom < 8, "{}", rus.max_zoom);
         assert!(tiles_at(&rus.bounds, rus.max_zoom) <= TILE_BUDGET);
+        // Fiji's window runs past 180°, around its islands on both sides.
         let fji = Window::of(Some("FJI")).unwrap().unwrap();
-        assert!(fji.max_zoom < CONTEXT_MAX_ZOOM);
+        assert!(
+            fji.bounds[0] > 170.0 && fji.bounds[2] > 180.0 && fji.bounds[2] < 190.0,
+            "{:?}",
+            fji.bounds
+        );
+        assert_eq!(fji.max_zoom, CONTEXT_MAX_ZOOM);
+        let parts = parts("FJI", &fji).unwrap();
+        use geo::BoundingRect;
+        let own = parts[0].shape.bounding_rect().unwrap();
+        assert!(own.min().x > 170.0 && own.max().x > 180.0, "{own:?}");
         assert_eq!(Window::of(Some("XEX")).unwrap(), None);
         assert_eq!(Window::of(None).unwrap(), None);
         assert_eq!(tiles_at(&[-180.0, -85.0, 180.0, 85.0], 1), 4.0);
