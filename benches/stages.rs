@@ -80,6 +80,7 @@ fn tiles_z0_z14(b: Bencher) {
         name: None,
         attribution: None,
         base_url: None,
+        country: None,
     };
     b.bench(|| {
         let mut staging = Staging::new();

@@ -71,6 +71,10 @@ pub enum Code {
     /// A layer with no CRS was taken as WGS84 lon/lat because its
     /// coordinates look like it.
     CrsAssumed,
+    /// A record lies wholly outside the config's country.
+    OutsideCountry,
+    /// The config's country has no boundary to check records against.
+    NoBoundary,
 }
 
 impl Code {
@@ -119,6 +123,8 @@ impl Code {
             Code::PlaceholderId => "PLACEHOLDER_ID",
             Code::NulInText => "NUL_IN_TEXT",
             Code::CrsAssumed => "CRS_ASSUMED",
+            Code::OutsideCountry => "OUTSIDE_COUNTRY",
+            Code::NoBoundary => "NO_BOUNDARY",
         }
     }
 }

@@ -105,6 +105,7 @@ impl IngestError {
         match self {
             E::UnknownCrs { .. }
             | E::NoCrs { .. }
+            | E::OutsideCountry(_)
             | E::HalfCoordinatePair { .. }
             | E::ManyShapefiles { .. }
             | E::ManyLayers { .. }

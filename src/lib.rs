@@ -26,3 +26,4 @@ pub mod progress;
 pub mod reconcile;
 pub mod serve;
 pub mod tiles;
+pub mod world;

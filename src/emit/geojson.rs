@@ -9,8 +9,10 @@
 //! the output grid and rebuilt there as valid OGC polygons
 //! ([`snap_valid`]), so consumers get geometries that shapely, GDAL
 //! and PostGIS accept. The figures never come from these written geometries.
+//! A geometry across the antimeridian is first cut in two there
+//! ([`antimeridian::split`], RFC 7946 §3.1.9).
 
-use crate::geometry::{round, snap_valid};
+use crate::geometry::{antimeridian, round, snap_valid};
 use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
 use serde_json::{Map, Value};
@@ -166,10 +168,12 @@ impl<'a> FeatureWriter<'a> {
         self.w.write_all(b"}")
     }
 
-    /// A multipolygon snapped to the output grid and made valid there; `null`
-    /// when nothing of it is left.
+    /// A multipolygon cut in two at ±180° when it crosses there (RFC 7946
+    /// §3.1.9), snapped to the output grid and made valid there; `null` when
+    /// nothing of it is left.
     pub fn area(&mut self, geometry: &MultiPolygon<f64>) -> io::Result<()> {
-        let snapped = snap_valid(geometry, self.precision);
+        let cut = antimeridian::split(geometry);
+        let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), self.precision);
         if snapped.0.is_empty() {
             // Smaller than the output grid: the feature stays, without a shape.
             self.w.write_all(b"null")

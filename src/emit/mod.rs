@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub(crate) mod changes;
+pub(crate) mod context;
 pub(crate) mod defects;
 pub(crate) mod geojson;
 pub(crate) mod gpkg;

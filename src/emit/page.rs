@@ -26,6 +26,7 @@
 //! `[text](https://…)` into links.
 
 use super::atomic::Staging;
+use super::context::Window;
 use super::EmitConfig;
 use crate::config::{BaseUrl, Basemap};
 use crate::error::{Error, Result};
@@ -83,6 +84,8 @@ pub struct PageConfig<'a> {
     /// The config's attribution, as text.
     pub attribution: Option<&'a str>,
     pub base_url: Option<&'a BaseUrl>,
+    /// The window of the tiles' `context` layer, drawn under the rest.
+    pub context: Option<Window>,
 }
 
 impl<'a> PageConfig<'a> {
@@ -93,6 +96,9 @@ impl<'a> PageConfig<'a> {
             basemap: cfg.basemap.as_ref(),
             attribution: cfg.attribution.as_deref(),
             base_url: cfg.base_url.as_ref(),
+            // Corrupt embedded boundaries fail the tiles, written in the
+            // same build; the style then simply has no context.
+            context: Window::of(cfg.country.as_deref()).ok().flatten(),
         }
     }
 }
@@ -118,7 +124,11 @@ pub fn write_page(staging: &mut Staging, out: &Path, cfg: &PageConfig) -> Result
 /// style.json for `cfg`, or `None` when it is `styles/clearmap.json` as it
 /// stands (no basemap, attribution or base URL).
 fn style_json(cfg: &PageConfig) -> Option<String> {
-    if cfg.basemap.is_none() && cfg.attribution.is_none() && cfg.base_url.is_none() {
+    if cfg.basemap.is_none()
+        && cfg.attribution.is_none()
+        && cfg.base_url.is_none()
+        && cfg.context.is_none()
+    {
         return None;
     }
     let url = match cfg.base_url {
@@ -128,7 +138,10 @@ fn style_json(cfg: &PageConfig) -> Option<String> {
     // Explicit source options take precedence in MapLibre over the TileJSON
     // the pmtiles protocol makes of the archive's metadata.
     let attribution = cfg.attribution.map(attribution_html);
-    if cfg.basemap.is_none() && STYLE.matches(STYLE_SOURCE_URL).count() == 1 {
+    if cfg.basemap.is_none()
+        && cfg.context.is_none()
+        && STYLE.matches(STYLE_SOURCE_URL).count() == 1
+    {
         // The style as written but for its source's lines, so that it reads
         // as styles/clearmap.json does.
         let mut lines = format!("\"url\": {}", Value::from(url));
@@ -140,6 +153,9 @@ fn style_json(cfg: &PageConfig) -> Option<String> {
     let mut style: Value = serde_json::from_str(STYLE).expect("the style is JSON");
     if let Some(b) = cfg.basemap {
         add_basemap(&mut style, b);
+    }
+    if let Some(w) = &cfg.context {
+        super::context::add_to_style(&mut style, w, &url, cfg.basemap.is_some());
     }
     let source = &mut style["sources"]["clearmap"];
     source["url"] = Value::from(url);
@@ -288,6 +304,7 @@ mod tests {
             basemap: None,
             attribution: None,
             base_url: None,
+            context: None,
         };
         write_page(&mut staging, dir.path(), &cfg).unwrap();
         staging.commit().unwrap();
@@ -314,6 +331,29 @@ mod tests {
     }
 
     #[test]
+    fn context_goes_under_the_hazards_and_overzooms() {
+        let w = Window::of(Some("BIH")).unwrap();
+        let cfg = PageConfig {
+            language: "en",
+            basemap: None,
+            attribution: None,
+            base_url: None,
+            context: w,
+        };
+        let style: serde_json::Value = serde_json::from_str(&style_json(&cfg).unwrap()).unwrap();
+        let ctx = &style["sources"]["context"];
+        assert_eq!(ctx["url"], style["sources"]["clearmap"]["url"]);
+        assert_eq!(ctx["maxzoom"], 10);
+        let ids: Vec<&str> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(&ids[..3], ["background", "context-land", "context-borders"]);
+    }
+
+    #[test]
     fn basemap_goes_under_every_clearmap_layer() {
         let b = crate::config::Basemap {
             url: "https://tiles.example.org/{z}/{x}/{y}.png".into(),
@@ -325,6 +365,7 @@ mod tests {
             basemap: Some(&b),
             attribution: None,
             base_url: None,
+            context: None,
         };
         let style: serde_json::Value = serde_json::from_str(&style_json(&cfg).unwrap()).unwrap();
         assert_eq!(style["sources"]["basemap"]["tiles"][0], b.url.as_str());
@@ -428,6 +469,7 @@ mod tests {
             basemap: None,
             attribution: Some("[MAC](https://mac.example.org/) <script>"),
             base_url: Some(&base),
+            context: None,
         };
         let style: serde_json::Value = serde_json::from_str(&style_json(&cfg).unwrap()).unwrap();
         let source = &style["sources"]["clearmap"];
@@ -447,6 +489,7 @@ mod tests {
         );
         assert!(style_json(&PageConfig {
             base_url: None,
+            context: None,
             attribution: None,
             ..cfg
         })

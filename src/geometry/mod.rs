@@ -14,9 +14,12 @@
 //!   there (the GeoJSON writers);
 //! - [`ring_area`]: the shoelace formula, exact on integers;
 //! - [`point_in_ring`]: point in ring on the integer grid, exact;
+//! - [`antimeridian`]: geometries across ±180° unwrapped (the tiles) or cut
+//!   in two there (the GeoJSON and GeoPackage);
 //! - [`rounding`]: decimals for what is written, the integer grid for what is
 //!   cleaned.
 
+pub(crate) mod antimeridian;
 mod boolean_ops;
 mod crossing;
 mod geodesic_area;

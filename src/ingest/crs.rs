@@ -69,6 +69,11 @@ impl CrsPlan {
         out
     }
 
+    /// The source CRS as WKT (`None`: WGS84 lon/lat as read).
+    pub fn wkt(&self) -> Option<String> {
+        self.srs.as_ref().and_then(|s| s.to_wkt().ok())
+    }
+
     /// Whether bearings and distances must be resolved on the ellipsoid.
     pub fn is_geographic(&self) -> bool {
         self.srs.as_ref().is_none_or(SpatialRef::is_geographic)
@@ -140,16 +145,13 @@ pub fn plan(
                     "{desc} says its CRS is geographic (degrees) but its coordinates are not degrees; if they are projected, set {suggestion}"
                 ),
             ));
-        } else if let Some((lon, lat)) = country.and_then(country_centre) {
+        } else if let Some(c) = country {
             let (cx, cy) = e.centre();
-            let off = (cx - lon).abs() + (cy - lat).abs();
-            let off_swapped = (cy - lon).abs() + (cx - lat).abs();
-            if off > 20.0 && off_swapped < 10.0 {
+            if super::country::swapped_fits((cx, cy), c) {
                 plan.warning = Some((
                     Code::SwappedAxes,
                     format!(
-                        "{desc}: its centre ({cx:.3}, {cy:.3}) lies far from {} but its swapped centre ({cy:.3}, {cx:.3}) inside it: latitude and longitude may be swapped",
-                        country.unwrap_or_default()
+                        "{desc}: its centre ({cx:.3}, {cy:.3}) lies far from {c} but its swapped centre ({cy:.3}, {cx:.3}) in it: latitude and longitude may be swapped"
                     ),
                 ));
             }
@@ -178,83 +180,22 @@ fn swapped(e: &Extent) -> bool {
 
 /// The `crs = …` line to suggest for coordinates that are not degrees. It
 /// says what the numbers look like (projected metres and their range) and
-/// guesses no projection family: a UTM zone is offered only as the usual
-/// case when the config's `country` tells which zone, never as a finding.
+/// names a WGS 84 / UTM zone only when, read in it, the extent's centre
+/// lies in the config's `country` (the test of `country.rs`): never a
+/// projection family guessed from the numbers alone.
 pub fn suggest(e: &Extent, country: Option<&str>) -> String {
     let range = format!(
         "the values look like projected metres: x from {:.0} to {:.0}, y from {:.0} to {:.0}",
         e.min_x, e.max_x, e.min_y, e.max_y
     );
-    let utm_possible =
-        e.min_x >= 100_000.0 && e.max_x <= 900_000.0 && e.min_y >= 0.0 && e.max_y <= 10_000_000.0;
-    if utm_possible {
-        if let Some((lon, lat)) = country.and_then(country_centre) {
-            let zone = ((lon + 180.0) / 6.0).floor() as i32 + 1;
-            let (base, hemi) = if lat >= 0.0 {
-                (32600, "N")
-            } else {
-                (32700, "S")
-            };
+    if let Some(c) = country {
+        if let Some((code, zone)) = super::country::utm_that_fits(e.centre(), c) {
             return format!(
-                "crs = \"EPSG:NNNN\", the EPSG code of the export's projected CRS ({range}); if the export is in WGS 84 / UTM, the zone of {} is {zone}{hemi}: crs = \"EPSG:{}\"",
-                country.unwrap_or_default(),
-                base + zone,
+                "crs = \"EPSG:NNNN\", the EPSG code of the export's projected CRS ({range}); read as WGS 84 / UTM zone {zone} they lie in {c}: crs = \"EPSG:{code}\""
             );
         }
     }
     format!("crs = \"EPSG:NNNN\", the EPSG code of the export's projected CRS ({range})")
-}
-
-/// Approximate centre (lon, lat) of mine-affected States, to name a UTM zone
-/// and to notice swapped axes. Rounded to the degree: only the zone matters.
-fn country_centre(iso3: &str) -> Option<(f64, f64)> {
-    const TABLE: &[(&str, f64, f64)] = &[
-        ("AFG", 66.0, 34.0),
-        ("AGO", 17.5, -12.3),
-        ("ARM", 45.0, 40.0),
-        ("AZE", 47.5, 40.3),
-        ("BIH", 17.8, 44.2),
-        ("COL", -73.0, 4.0),
-        ("CYP", 33.2, 35.0),
-        ("ECU", -78.4, -1.5),
-        ("ERI", 39.0, 15.3),
-        ("ETH", 39.6, 8.6),
-        ("GEO", 43.4, 42.3),
-        ("GNB", -15.0, 12.0),
-        ("HRV", 16.4, 45.1),
-        ("IRQ", 43.7, 33.0),
-        ("JOR", 36.8, 31.0),
-        ("KHM", 105.0, 12.7),
-        ("LAO", 103.8, 18.5),
-        ("LBN", 35.9, 33.9),
-        ("LBY", 17.0, 27.0),
-        ("LKA", 80.7, 7.8),
-        ("MMR", 96.0, 21.0),
-        ("MOZ", 35.5, -18.0),
-        ("NER", 9.0, 17.0),
-        ("NGA", 8.0, 9.6),
-        ("PER", -75.0, -9.2),
-        ("PSE", 35.2, 31.9),
-        ("SDN", 30.0, 15.5),
-        ("SEN", -14.5, 14.4),
-        ("SOM", 46.0, 6.0),
-        ("SRB", 20.9, 44.0),
-        ("SSD", 30.3, 7.3),
-        ("SYR", 38.5, 35.0),
-        ("TCD", 18.7, 15.4),
-        ("THA", 101.0, 15.0),
-        ("TJK", 71.0, 38.8),
-        ("TUR", 35.0, 39.0),
-        ("UKR", 31.2, 49.0),
-        ("VNM", 106.0, 16.0),
-        ("YEM", 47.6, 15.6),
-        ("ZWE", 29.9, -19.0),
-    ];
-    let key = iso3.trim().to_ascii_uppercase();
-    TABLE
-        .iter()
-        .find(|(c, _, _)| *c == key)
-        .map(|(_, lon, lat)| (*lon, *lat))
 }
 
 /// The diagnostic of a record PROJ could not bring to WGS84.
@@ -317,7 +258,10 @@ mod tests {
     fn utm_suggestion_uses_the_country_zone() {
         let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
         assert!(suggest(&e, Some("KHM")).ends_with("crs = \"EPSG:32648\""));
-        assert!(suggest(&e, Some("AGO")).ends_with("crs = \"EPSG:32733\""));
+        // The same numbers are nowhere in Angola: no zone is named.
+        assert!(!suggest(&e, Some("AGO")).contains("UTM"));
+        let luena = ext(500_000.0, 8_640_000.0, 500_100.0, 8_640_100.0);
+        assert!(suggest(&luena, Some("AGO")).ends_with("crs = \"EPSG:32733\""));
         assert!(suggest(&e, None).starts_with("crs = \"EPSG:NNNN\""));
     }
 
@@ -325,7 +269,7 @@ mod tests {
     fn dutch_grid_is_not_called_utm() {
         // EPSG:28992 (Amersfoort / RD New) coordinates around Utrecht.
         let e = ext(120_000.0, 440_000.0, 160_000.0, 470_000.0);
-        let s = suggest(&e, None);
+        let s = suggest(&e, Some("NLD"));
         assert!(!s.contains("UTM"), "{s}");
         assert!(
             s.contains("projected metres: x from 120000 to 160000, y from 440000 to 470000"),

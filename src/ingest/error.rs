@@ -191,6 +191,11 @@ pub enum IngestError {
         suggestion: String,
     },
 
+    /// Most of a source's records lie outside the config's country
+    /// (`country.rs`); `finding` names the mistake that explains it.
+    #[error("{0}")]
+    OutsideCountry(Box<Outside>),
+
     // The config does not fit the source.
     #[error("{config}: {file}: give both x = \"…\" and y = \"…\" (or neither) in its [[source]]")]
     HalfCoordinatePair { config: ConfigRef, file: PathBuf },
@@ -381,3 +386,34 @@ impl From<ValueMappingError> for SourceConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("[limits] max_vertices must be at least 4, max_file_mb and max_zip_uncompressed_mb at least 1, max_zip_ratio at least 1")]
 pub struct LimitsError;
+
+/// What [`IngestError::OutsideCountry`] says: how many of a source's
+/// records lie outside the country, how far, and the mistake found.
+#[derive(Debug)]
+pub struct Outside {
+    pub config: ConfigRef,
+    pub desc: String,
+    pub country: String,
+    pub outside: usize,
+    pub total: usize,
+    pub nearest_km: f64,
+    pub median_km: f64,
+    pub finding: String,
+}
+
+impl std::fmt::Display for Outside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}: {} of its {} records lie wholly outside {} (the nearest {:.0} km from its border, half of them more than {:.0} km); {}",
+            self.config,
+            self.desc,
+            self.outside,
+            self.total,
+            self.country,
+            self.nearest_km,
+            self.median_km,
+            self.finding
+        )
+    }
+}

@@ -18,6 +18,7 @@
 //! (`fingerprint.rs`), computed once per build and read by the manifest, and
 //! what stops a read ([`IngestError`], `error.rs`).
 
+mod country;
 mod crs;
 mod error;
 mod field;
@@ -100,8 +101,13 @@ pub struct Ingested {
 pub fn ingest<'a>(cfg: impl Into<IngestConfig<'a>>) -> Result<Ingested> {
     let cfg = cfg.into();
     let mut out = Ingested::default();
+    let check = country::prepare(cfg.country, &mut out.diagnostics)?;
     for source in cfg.sources {
         let batch = read_source(&cfg, source, &mut out.diagnostics)?;
+        if let Some(check) = &check {
+            let config = cfg.config_ref();
+            country::check(check, &batch, &config, &mut out.diagnostics)?;
+        }
         out.batches.push(batch);
     }
     Ok(out)

@@ -42,6 +42,9 @@ pub struct SourceBatch {
     pub records: Vec<RawRecord>,
     /// `[limits] max_vertices`: a geometry with more is quarantined.
     pub max_vertices: u64,
+    /// The source's CRS as WKT, `None` when the coordinates were WGS84
+    /// lon/lat as read (the country check re-reads a sample through it).
+    pub srs: Option<String>,
 }
 
 /// Whether a row holds text that was not valid in the encoding GDAL assumed
@@ -82,6 +85,7 @@ pub(crate) fn empty_batch(source: &SourceConfig, driver: String, max_vertices: u
         driver,
         records: Vec::new(),
         max_vertices,
+        srs: None,
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`mvt`]: the Mapbox Vector Tile 2.1 encoder and decoder;
 //! - [`pmtiles`]: the PMTiles v3 writer and reader; [`mbtiles`]: MBTiles 1.3;
 //! - `tileset`: the tiler's stream into an archive, with its TileJSON;
+//! - `wrap`: features across the antimeridian, one copy each side;
 //! - [`inspect`]: what `clearmap inspect` prints of an archive.
 
 pub(crate) mod clip;
@@ -23,6 +24,7 @@ pub mod pmtiles;
 mod profile;
 mod tiler;
 mod tileset;
+mod wrap;
 
 pub use profile::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
 pub use tileset::{

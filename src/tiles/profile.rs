@@ -97,6 +97,21 @@ pub trait Profile: Sync {
         None
     }
 
+    /// The deepest zoom whose tiles carry `layer` (`None`: every zoom of
+    /// the tileset), as planetiler's per-feature max zoom: a layer of
+    /// context wanted at low zooms only, which a map overzooms past it.
+    fn max_zoom(&self, layer: usize) -> Option<u8> {
+        let _ = layer;
+        None
+    }
+
+    /// Whether a feature counts in the tileset's bounds (where a map opens);
+    /// when none does, every feature counts.
+    fn in_bounds(&self, feature: &Feature) -> bool {
+        let _ = feature;
+        true
+    }
+
     /// The one point standing for `members`, two or more points of one cell
     /// of one layer in sort-key order; the same members give the same point
     /// in every tile whose buffer holds the cell.

@@ -47,7 +47,7 @@ use rayon::prelude::*;
 const CHUNK: usize = 1024;
 
 /// Polygons, each a list of rings without closing vertex, in unit coordinates.
-type UnitPolygons = Vec<Vec<Vec<(f64, f64)>>>;
+pub(super) type UnitPolygons = Vec<Vec<Vec<(f64, f64)>>>;
 
 /// A feature's geometry in Web Mercator unit coordinates (y down).
 enum UnitGeometry {
@@ -72,7 +72,11 @@ const MIN_AREA_UNITS2: f64 = 4.0;
 
 /// Project features to unit coordinates (in parallel), put them in
 /// (layer, sort key) order, and give neighbouring polygons their shared
-/// vertices ([`insert_junctions`]).
+/// vertices ([`insert_junctions`]). A polygon across the antimeridian is
+/// projected unwrapped (x beyond 1) and prepared twice, the second time
+/// moved one world west ([`across_antimeridian`]): each copy covers a few
+/// tiles on its side, where drawn as it is it would cover every tile of
+/// its latitudes.
 pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<Prepared<'a>> {
     let mut prepared: Vec<Prepared> = features
         .par_iter()
@@ -101,7 +105,11 @@ pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<P
                 // as geo's `orient(Direction::Default)` makes them, without
                 // copying the polygons first.
                 FeatureGeometry::Polygons(mp) => UnitGeometry::Polygons(
-                    mp.0.iter()
+                    crate::geometry::antimeridian::unwrap(mp)
+                        .as_ref()
+                        .unwrap_or(mp)
+                        .0
+                        .iter()
                         .map(|poly| {
                             std::iter::once((poly.exterior(), WindingOrder::CounterClockwise))
                                 .chain(
@@ -148,11 +156,30 @@ pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<P
             }
         })
         .filter(|p| p.bbox[0].is_finite())
+        .flat_map_iter(|p| {
+            let copy = across_antimeridian(&p);
+            std::iter::once(p).chain(copy)
+        })
         .collect();
     // Stable: features with equal keys keep the profile's order.
     prepared.par_sort_by_key(|p| (p.source.layer, p.source.sort_key));
     insert_junctions(&mut prepared, profile);
     prepared
+}
+
+/// The copy of an unwrapped polygon feature that reaches past the world's
+/// east edge, moved one world west ([`super::wrap::west_copy`]).
+fn across_antimeridian<'a>(p: &Prepared<'a>) -> Option<Prepared<'a>> {
+    let UnitGeometry::Polygons(polys) = &p.geometry else {
+        return None;
+    };
+    let (moved, bbox) = super::wrap::west_copy(polys, p.bbox)?;
+    Some(Prepared {
+        source: p.source,
+        geometry: UnitGeometry::Polygons(moved),
+        bbox,
+        area: p.area,
+    })
 }
 
 /// How near (unit coordinates: 8 cm on the ground at the equator; a tile
@@ -264,15 +291,21 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     }
 }
 
-/// The lon/lat bounds of prepared features: west, south, east, north.
-pub fn bounds(prepared: &[Prepared]) -> Option<[f64; 4]> {
+/// The lon/lat bounds of the prepared features the profile counts
+/// ([`Profile::in_bounds`]), of all of them when it counts none: west,
+/// south, east, north.
+pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]> {
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    for p in prepared {
+    let any = prepared.iter().any(|p| profile.in_bounds(p.source));
+    for p in prepared
+        .iter()
+        .filter(|p| !any || profile.in_bounds(p.source))
+    {
         b[0] = b[0].min(p.bbox[0]);
         b[1] = b[1].min(p.bbox[1]);
         b[2] = b[2].max(p.bbox[2]);
@@ -281,6 +314,10 @@ pub fn bounds(prepared: &[Prepared]) -> Option<[f64; 4]> {
     if !b[0].is_finite() {
         return None;
     }
+    // The copies of a feature across the antimeridian reach past the
+    // world's edges: the bounds stop there.
+    b[0] = b[0].max(0.0);
+    b[2] = b[2].min(1.0);
     let (w, n) = super::grid::from_unit(b[0], b[1]);
     let (e, s) = super::grid::from_unit(b[2], b[3]);
     Some([w, s, e, n])
@@ -303,7 +340,7 @@ pub fn tile_all<E>(
     mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
 ) -> Result<(), E> {
     for z in cfg.min_zoom..=cfg.max_zoom {
-        let assignment = assign(prepared, z, cfg);
+        let assignment = assign(prepared, profile, z, cfg);
         let groups: Vec<&[(u64, u32, u32, usize)]> =
             assignment.chunk_by(|a, b| a.0 == b.0).collect();
         for chunk in groups.chunks(CHUNK) {
@@ -328,8 +365,14 @@ pub fn tile_all<E>(
     Ok(())
 }
 
-/// (TileID, x, y, feature index) for every tile a feature's buffered bbox touches.
-fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32, usize)> {
+/// (TileID, x, y, feature index) for every tile a feature's buffered bbox
+/// touches, at the zooms its layer is drawn at ([`Profile::max_zoom`]).
+fn assign(
+    prepared: &[Prepared],
+    profile: &impl Profile,
+    z: u8,
+    cfg: &TileConfig,
+) -> Vec<(u64, u32, u32, usize)> {
     let n = world_size(z);
     let max = (1u32 << z) - 1;
     let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
@@ -337,6 +380,7 @@ fn assign(prepared: &[Prepared], z: u8, cfg: &TileConfig) -> Vec<(u64, u32, u32,
     let mut out: Vec<(u64, u32, u32, usize)> = prepared
         .par_iter()
         .enumerate()
+        .filter(|(_, p)| profile.max_zoom(p.source.layer).is_none_or(|max| z <= max))
         .flat_map_iter(|(i, p)| {
             let (x0, x1) = range(p.bbox[0], p.bbox[2]);
             let (y0, y1) = range(p.bbox[1], p.bbox[3]);

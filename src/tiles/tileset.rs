@@ -233,7 +233,7 @@ pub fn write_tileset(
     cfg.check()?;
     let prepared = tiler::prepare(features, profile);
     // 7 decimals (~1 cm), as the PMTiles header stores them.
-    let bounds = tiler::bounds(&prepared)
+    let bounds = tiler::bounds(&prepared, profile)
         .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])
         .map(|v| crate::geometry::round(v, 7));
     let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0]

@@ -32,3 +32,4 @@ mod trust_readers;
 mod trust_records;
 mod validate;
 mod web_embed;
+mod where_on_earth;

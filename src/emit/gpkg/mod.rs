@@ -367,9 +367,10 @@ fn spatial_layer<'g>(
                 (_, Some(v)) => f.set_field_string(i, &text(&v.to_string()))?,
             }
         }
-        // The geometry of the GeoJSON feature: snapped to the output grid,
-        // counter-clockwise; none when smaller than the grid.
-        let snapped = snap_valid(geometry, precision);
+        // The geometry of the GeoJSON feature: cut at ±180°, snapped to the
+        // output grid, counter-clockwise; none when smaller than the grid.
+        let cut = crate::geometry::antimeridian::split(geometry);
+        let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), precision);
         if !snapped.0.is_empty() {
             f.set_geometry(snapped.orient(Direction::Default).to_gdal()?)?;
         }

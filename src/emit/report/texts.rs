@@ -182,6 +182,14 @@ pub fn texts(code: Code) -> (&'static str, &'static str) {
             "The layer names no coordinate system; it was taken as WGS84 longitude/latitude.",
             "Give the source's CRS in the config (crs = \"EPSG:4326\") to silence this, or the right one if it is not.",
         ),
+        Code::OutsideCountry => (
+            "The record lies wholly outside the config's country (more than 5 km from its border): its coordinates or the source's CRS are probably wrong.",
+            "Check the record's coordinates in IMSMA and the source's crs in the config; if the country is wrong, give the right ISO code as country.",
+        ),
+        Code::NoBoundary => (
+            "The config's country has no boundary in the bundled Natural Earth data (a user-assigned code such as XEX): records are not checked against it and the map has no country outline.",
+            "Give the country's ISO 3166-1 alpha-3 code to have the records checked and the outline drawn.",
+        ),
     }
 }
 
@@ -236,7 +244,9 @@ mod tests {
             | TextTooLong
             | PlaceholderId
             | NulInText
-            | CrsAssumed => (),
+            | CrsAssumed
+            | OutsideCountry
+            | NoBoundary => (),
         };
         let v = vec![
             NullGeometry,
@@ -282,6 +292,8 @@ mod tests {
             PlaceholderId,
             NulInText,
             CrsAssumed,
+            OutsideCountry,
+            NoBoundary,
         ];
         v.iter().for_each(|&c| listed(c));
         v
@@ -292,7 +304,7 @@ mod tests {
         let en: serde_json::Value =
             serde_json::from_str(include_str!("../../../web/i18n/en.json")).unwrap();
         let codes = all();
-        assert_eq!(codes.len(), 43);
+        assert_eq!(codes.len(), 45);
         for code in codes {
             let (meaning, fix) = texts(code);
             assert!(meaning.ends_with('.') && fix.ends_with('.'), "{code:?}");

@@ -14,6 +14,7 @@ mod profile;
 pub use profile::TileMeta;
 
 use crate::emit::atomic::Staging;
+use crate::emit::context::{parts, Window};
 use crate::emit::{Bundle, EmitConfig};
 use crate::error::{Error, Result};
 use crate::measure::Accounting;
@@ -74,7 +75,7 @@ pub fn remove_other_container(out: &Path, kept: TileFormat) -> Result<()> {
 /// Stage `tiles.pmtiles` and `tiles.json` for the bundle directory `out`.
 ///
 /// 1. Ask the profile for the features (remaining hazards, release pieces,
-///    hazard points).
+///    hazard points, and the context of the config's country).
 /// 2. Tile z`min_zoom`..=z`max_zoom` ([`write_tileset`]) straight into the
 ///    PMTiles writer, under the staging's temporary name.
 /// 3. Write the TileJSON that points at it.
@@ -101,12 +102,19 @@ pub fn write_tiles_as(
     format: TileFormat,
 ) -> Result<TileStats> {
     cfg.check()?;
-    let features = profile::features(rec, acc);
+    let window = Window::of(meta.country.as_deref()).map_err(Error::Internal)?;
+    let context = match (&window, meta.country.as_deref()) {
+        (Some(w), Some(c)) => parts(c, w).map_err(Error::Internal)?,
+        _ => Vec::new(),
+    };
+    let features = profile::features(rec, acc, &context);
     let target = out.join(format.file_name());
     let tmp = staging.path_for(&target);
     let (stats, tilejson) = write_tileset(
         &features,
-        &profile::LandRelease,
+        &profile::LandRelease {
+            context_max_zoom: window.map(|w| w.max_zoom),
+        },
         cfg,
         &meta.tileset(),
         format,

@@ -8,6 +8,7 @@
 //! | `hazards` | hazard with land remaining (its remaining part) | index + 1 in `Reconciled::hazards`, as in hazards.geojson | id, classification, status, contamination (comma-joined), region, area_m2, remaining_m2 |
 //! | `releases` | attributed release piece | piece index + 1, as in releases.geojson | id, outcome, year (absent when undated), area_m2 |
 //! | `hazard_points` | hazard with land remaining (an interior point of its remaining part) | as `hazards` | id, classification, remaining_m2 |
+//! | `context` | country within the window around the config's country (`emit/context.rs`), z0 to its `max_zoom` | index + 1, the config's country first | iso3 (absent for a territory with no ISO code), role (`country` or `neighbour`) |
 //!
 //! Areas (`area_m2`, `remaining_m2`) are whole square metres (unsigned
 //! integers), as the map shows them; the exact figures are in the GeoJSON.
@@ -36,6 +37,8 @@ pub struct TileMeta {
     pub attribution: Option<String>,
     /// Where the bundle is published: tiles.json's tile URL is absolute under it.
     pub base_url: Option<crate::config::BaseUrl>,
+    /// The config's country, whose context layer the tiles carry.
+    pub country: Option<String>,
 }
 
 impl TileMeta {
@@ -45,6 +48,7 @@ impl TileMeta {
             name: cfg.name.clone(),
             attribution: cfg.attribution.clone(),
             base_url: cfg.base_url.clone(),
+            country: cfg.country.clone(),
         }
     }
 
@@ -64,18 +68,41 @@ impl TileMeta {
 }
 
 /// The profile of clearmap's tiles: [`LAYERS`], hazards' remaining parts
-/// free to overlap each other, hazard points clustered per [`POINT_CELL`].
-pub(crate) struct LandRelease;
+/// free to overlap each other, hazard points clustered per [`POINT_CELL`],
+/// the context down to its own deepest zoom.
+pub(crate) struct LandRelease {
+    /// The deepest zoom of the `context` layer (`emit/context.rs`); `None`
+    /// when the build's country has none: the tiles then list no such layer.
+    pub context_max_zoom: Option<u8>,
+}
 
 impl Profile for LandRelease {
     fn layers(&self) -> &[LayerSpec] {
-        &LAYERS
+        match self.context_max_zoom {
+            Some(_) => &LAYERS,
+            None => &LAYERS[..CONTEXT],
+        }
     }
 
     /// Junctions are where release pieces meet remaining parts or each
-    /// other; two hazards' remaining parts may overlap anyway.
+    /// other; two hazards' remaining parts may overlap anyway. The context
+    /// shares none: its countries' borders are the same points in both
+    /// already (Natural Earth's topology), and the records are no part of it.
     fn shares_borders(&self, a: usize, b: usize) -> bool {
-        !(a == HAZARDS && b == HAZARDS)
+        !(a == HAZARDS && b == HAZARDS) && a != CONTEXT && b != CONTEXT
+    }
+
+    /// The map opens on the records and the country itself, not on the
+    /// neighbours around it.
+    fn in_bounds(&self, f: &Feature) -> bool {
+        f.layer != CONTEXT
+            || f.properties
+                .iter()
+                .any(|(k, v)| *k == "role" && matches!(v, Value::String(r) if r == "country"))
+    }
+
+    fn max_zoom(&self, layer: usize) -> Option<u8> {
+        (layer == CONTEXT).then_some(self.context_max_zoom.unwrap_or(0))
     }
 
     fn point_cell(&self, layer: usize) -> Option<i32> {
@@ -104,9 +131,12 @@ impl Profile for LandRelease {
 pub(crate) const HAZARDS: usize = 0;
 pub(crate) const RELEASES: usize = 1;
 pub(crate) const HAZARD_POINTS: usize = 2;
+pub(crate) const CONTEXT: usize = 3;
 
-/// The layers, in the order they are written in a tile (points drawn last).
-pub(crate) const LAYERS: [LayerSpec; 3] = [
+/// The layers, in the order they are written in a tile (the style, not
+/// this order, draws the context under the rest; last, so that tiles
+/// without it have the other three as they always had).
+pub(crate) const LAYERS: [LayerSpec; 4] = [
     LayerSpec {
         id: "hazards",
         description: "Remaining part of each hazardous area (land not released)",
@@ -139,6 +169,11 @@ pub(crate) const LAYERS: [LayerSpec; 3] = [
             ("remaining_m2", FieldType::Number),
             ("count", FieldType::Number),
         ],
+    },
+    LayerSpec {
+        id: "context",
+        description: "The country, its neighbours and their coasts (Natural Earth 1:50m, public domain), cut to a window around the country",
+        fields: &[("iso3", FieldType::String), ("role", FieldType::String)],
     },
 ];
 
@@ -191,9 +226,13 @@ fn whole_m2(m2: f64) -> Value {
 }
 
 /// Every feature of the tiles, each ordered in its layer by its id. Polygons
-/// are borrowed from the accounting: a copy of every remaining part and
-/// release piece would double the memory of a large build.
-pub(crate) fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<Feature<'a>> {
+/// are borrowed from the accounting (and the context): a copy of every
+/// remaining part and release piece would double the memory of a large build.
+pub(crate) fn features<'a>(
+    rec: &Reconciled,
+    acc: &'a Accounting,
+    context: &'a [crate::emit::context::Part],
+) -> Vec<Feature<'a>> {
     // Per hazard in parallel (the interior point is most of the work); rayon's
     // collect and unzip keep the order, so the thread count changes nothing.
     let (mut polys, points): (Vec<Feature>, Vec<Option<Feature>>) = rec
@@ -267,12 +306,38 @@ pub(crate) fn features<'a>(rec: &Reconciled, acc: &'a Accounting) -> Vec<Feature
             }),
     );
     polys.extend(points.into_iter().flatten());
+    polys.extend(context.iter().enumerate().map(|(k, part)| {
+        let mut props = Vec::with_capacity(2);
+        if let Some(iso3) = &part.iso3 {
+            props.push(("iso3", Value::String(iso3.clone())));
+        }
+        let role = if part.own { "country" } else { "neighbour" };
+        props.push(("role", Value::String(role.into())));
+        Feature {
+            layer: CONTEXT,
+            id: k as u64 + 1,
+            sort_key: k as u64 + 1,
+            properties: props,
+            geometry: FeatureGeometry::Polygons(&part.shape),
+        }
+    }));
     polys
 }
 
 /// A point inside the largest part of `mp` (on it, for degenerate parts): its
-/// centroid when that is inside.
+/// centroid when that is inside. Across the antimeridian, found on the
+/// unwrapped parts and brought back within ±180°.
 fn interior_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
+    let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+    let p = interior_point_of(unwrapped.as_ref().unwrap_or(mp))?;
+    Some(if p.x() > 180.0 {
+        Point::new(p.x() - 360.0, p.y())
+    } else {
+        p
+    })
+}
+
+fn interior_point_of(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
     // The largest part, so the point sits where the hazard is most visible.
     let largest = mp.0.iter().max_by(|a, b| {
         use geo::Area;

@@ -282,6 +282,7 @@ pub(super) fn read(
     }
     Ok(SourceBatch {
         records,
+        srs: plan.wkt(),
         ..empty_batch(source, driver, cfg.limits.max_vertices)
     })
 }

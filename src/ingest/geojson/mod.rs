@@ -214,6 +214,7 @@ fn build(
         clockwise_convention: false,
         records,
         max_vertices,
+        srs: plan.wkt(),
     })
 }
 

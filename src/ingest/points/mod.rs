@@ -274,6 +274,7 @@ pub(super) fn read(
         clockwise_convention: false,
         records,
         max_vertices: cfg.limits.max_vertices,
+        srs: plan.wkt(),
     })
 }
 
