@@ -259,6 +259,10 @@
           if (layer.id === 'releases-fill' && map.getLayer('releases-outline')) {
             map.setLayoutProperty('releases-outline', 'visibility', vis);
           }
+          // the borders and coasts belong with the countries' land
+          if (layer.id === 'context-land' && map.getLayer('context-borders')) {
+            map.setLayoutProperty('context-borders', 'visibility', vis);
+          }
         });
         var section = el('fieldset', { class: 'cm-legend-section', 'data-layer': layer.id }, [
           el('legend', {}, [toggle, el('label', { for: id, text: msg('legend.' + layer.id + '.section', meta.section) })]),
