@@ -189,7 +189,9 @@ pub fn config_text(dir: &Path, files: &[FileDescription], base: &Path) -> (Strin
         dir.display(),
         dir.display()
     );
-    head.push_str("\n# country = \"XXX\"   # ISO 3166-1 alpha-3 code, e.g. \"KHM\"; also tells a UTM zone\n# name = \"…\"\n");
+    head.push('\n');
+    head.push_str(&country_line(&chosen));
+    head.push_str("# name = \"…\"\n");
     match latest {
         Some(d) => {
             let _ = writeln!(
@@ -572,4 +574,28 @@ fn values_text(field: &str, col: &ColumnDescription, sure: bool, preset: Preset)
         return lines;
     }
     format!("\n[source.values.{field}]\n{lines}")
+}
+
+/// The `country` line: the country where the records of the layers read
+/// lie (Natural Earth boundaries, from the records `describe` looked up),
+/// set when nearly all lie in one, offered as a TODO when most do.
+fn country_line(chosen: &[Chosen]) -> String {
+    let mut votes: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut sampled = 0;
+    for c in chosen {
+        if let Some(g) = &c.layer.country {
+            *votes.entry(g.iso3.as_str()).or_default() += g.records;
+            sampled += g.sampled;
+        }
+    }
+    let best = votes.into_iter().max_by_key(|&(_, n)| n);
+    match best {
+        Some((iso3, n)) if n * 10 >= sampled * 9 => format!(
+            "country = \"{iso3}\"   # where {n} of the {sampled} records looked up lie (Natural Earth boundaries); every record is checked against it\n"
+        ),
+        Some((iso3, n)) => format!(
+            "# country = \"{iso3}\"   # TODO: only {n} of the {sampled} records looked up lie in {iso3}; give the ISO 3166-1 alpha-3 code of the country\n"
+        ),
+        None => "# country = \"XXX\"   # ISO 3166-1 alpha-3 code, e.g. \"KHM\"; also tells a UTM zone\n".into(),
+    }
 }

@@ -70,12 +70,27 @@ pub struct LayerDescription {
     pub crs_note: Option<String>,
     /// The coordinates seen: `[min_x, min_y, max_x, max_y]` in the layer's CRS.
     pub extent: Option<[f64; 4]>,
+    /// The country most records lie in (Natural Earth boundaries), when the
+    /// layer's CRS tells where they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<CountryGuess>,
     /// An IMSMA NG point template: its polygons and vertex rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateDescription>,
     /// The role and preset the columns suggest, and the columns it would read.
     pub fit: Option<Fit>,
     pub columns: Vec<ColumnDescription>,
+}
+
+/// Where a layer's records lie: the country of most of the sampled ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountryGuess {
+    /// ISO 3166-1 alpha-3.
+    pub iso3: String,
+    /// Records sampled that lie in it.
+    pub records: usize,
+    /// Records sampled.
+    pub sampled: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -250,10 +265,15 @@ pub fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub fn describe_file(path: &Path, layer: Option<&str>, limits: &Limits) -> Result<FileDescription> {
     let mut stats: Vec<Vec<Stats>> = Vec::new();
     let mut geometries: Vec<BTreeMap<String, u64>> = Vec::new();
+    let mut points: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut on_row = |slot: usize, row: Row| {
         while stats.len() <= slot {
             stats.push(Vec::new());
             geometries.push(BTreeMap::new());
+            points.push(Vec::new());
+        }
+        if let Some(p) = row.lon_lat {
+            points[slot].push(p);
         }
         let s = &mut stats[slot];
         while s.len() < row.values.len() {
@@ -272,7 +292,16 @@ pub fn describe_file(path: &Path, layer: Option<&str>, limits: &Limits) -> Resul
         .map(|(slot, info)| {
             let s = std::mem::take(stats.get_mut(slot).unwrap_or(&mut Vec::new()));
             let g = std::mem::take(geometries.get_mut(slot).unwrap_or(&mut BTreeMap::new()));
-            layer_description(path, info, s, g)
+            let mut d = layer_description(path, info, s, g);
+            d.country = points
+                .get(slot)
+                .and_then(|p| crate::world::where_is(p).ok().flatten())
+                .map(|(iso3, records, sampled)| CountryGuess {
+                    iso3,
+                    records,
+                    sampled,
+                });
+            d
         })
         .collect();
     Ok(FileDescription {
@@ -385,6 +414,7 @@ fn layer_description(
         crs: info.crs,
         crs_note,
         extent: extent.map(|e| [e.min_x, e.min_y, e.max_x, e.max_y]),
+        country: None,
         template,
         fit,
         columns,

@@ -82,6 +82,13 @@ fn layer_text(out: &mut String, l: &LayerDescription) {
             num(y1)
         );
     }
+    if let Some(c) = &l.country {
+        let _ = writeln!(
+            out,
+            "    lies in: {} ({} of {} records looked up; Natural Earth boundaries)",
+            c.iso3, c.records, c.sampled
+        );
+    }
     if let Some(fit) = &l.fit {
         let fields: Vec<String> = fit
             .fields

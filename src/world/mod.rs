@@ -83,6 +83,43 @@ fn user_assigned(code: &str) -> bool {
             || (b[0] == b'Z' && b[1] == b'Z'))
 }
 
+/// The country most of `points` (lon/lat) lie in, and how many of them do;
+/// `None` when none lies in a country. At most [`WHERE_SAMPLE`] points,
+/// spread evenly over `points`, are looked up.
+pub fn where_is(points: &[(f64, f64)]) -> Result<Option<(String, usize, usize)>, String> {
+    use std::collections::HashMap;
+    if points.is_empty() {
+        return Ok(None);
+    }
+    let all = countries(Scale::Checks)?;
+    let step = points.len().div_ceil(WHERE_SAMPLE);
+    let sample: Vec<(f64, f64)> = points.iter().step_by(step).copied().collect();
+    let mut boundaries: HashMap<usize, Boundary> = HashMap::new();
+    let mut votes: HashMap<&str, usize> = HashMap::new();
+    for &(lon, lat) in &sample {
+        let found = all.iter().enumerate().find(|(i, c)| {
+            let (min, max) = (c.bbox.min(), c.bbox.max());
+            c.iso3.is_some()
+                && (min.x..=max.x).contains(&lon)
+                && (min.y..=max.y).contains(&lat)
+                && boundaries
+                    .entry(*i)
+                    .or_insert_with(|| Boundary::new(c))
+                    .contains(lon, lat)
+        });
+        if let Some(iso3) = found.and_then(|(_, c)| c.iso3.as_deref()) {
+            *votes.entry(iso3).or_default() += 1;
+        }
+    }
+    Ok(votes
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(iso3, n)| (iso3.to_string(), n, sample.len())))
+}
+
+/// How many points [`where_is`] looks up at most.
+pub const WHERE_SAMPLE: usize = 500;
+
 /// The embedded bytes (both scales), for the size a build reports.
 pub fn embedded_bytes() -> usize {
     DATA_10M.len() + DATA_50M.len()

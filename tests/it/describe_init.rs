@@ -207,6 +207,9 @@ fn init_on_an_ng_bundle_builds_once_its_todos_are_filled() {
     );
     assert!(text.contains("hazard_ids = \"HZ_Hazardl\""), "{text}");
     assert!(text.contains("# as_of = \"2023-08-15\""), "{text}");
+    // The records lie in Chad (20°E 10°N): the country is set, and the build
+    // checks every record against it.
+    assert!(text.contains("\ncountry = \"TCD\"   # where "), "{text}");
     // Unfilled, the build says what is missing; filled, it builds.
     let o = run(&["validate", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -52,6 +52,10 @@ pub struct Row<'a> {
     pub values: &'a [Option<RawValue>],
     /// The geometry's type name, `None` when the feature has none.
     pub geometry: Option<String>,
+    /// The centre of the geometry's envelope in WGS84 lon/lat, when the
+    /// layer's CRS (or, without one, coordinates that look like degrees)
+    /// tells where it is: where the record lies, for `describe` and `init`.
+    pub lon_lat: Option<(f64, f64)>,
 }
 
 /// Read every layer of `path` (or only `only`), handing each row to `on_row`
@@ -121,19 +125,23 @@ pub fn read_layers(
             .as_ref()
             .map(|s| s.authority().ok().or_else(|| s.name()).unwrap_or_default());
         let extent = layer_extent(&layer);
+        let to_wgs84 = srs.as_ref().and_then(wgs84_transform);
         let n = columns.len();
         let mut features = 0u64;
         for f in layer.features() {
             features += 1;
             let values = row_values(&f, n);
-            let geometry = has_geometry(&f)
-                .then(|| f.geometry().map(|g| g.geometry_name()))
-                .flatten();
+            let g = has_geometry(&f).then(|| f.geometry()).flatten();
+            let geometry = g.map(|g| g.geometry_name());
+            let lon_lat = g
+                .filter(|g| !g.is_empty())
+                .and_then(|g| centre_lon_lat(g, srs.is_some(), to_wgs84.as_ref()));
             on_row(
                 slot,
                 Row {
                     values: &values,
                     geometry,
+                    lon_lat,
                 },
             );
         }
@@ -148,4 +156,35 @@ pub fn read_layers(
         });
     }
     Ok(out)
+}
+
+/// The transformation of a layer's CRS to WGS84 lon/lat (x = longitude).
+fn wgs84_transform(
+    srs: &gdal::spatial_ref::SpatialRef,
+) -> Option<gdal::spatial_ref::CoordTransform> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    let mut from = srs.clone();
+    from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut to = SpatialRef::from_epsg(4326).ok()?;
+    to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    CoordTransform::new(&from, &to).ok()
+}
+
+/// The centre of `g`'s envelope in lon/lat: through the layer's CRS, or as
+/// it is when the layer has none and it looks like degrees.
+fn centre_lon_lat(
+    g: &gdal::vector::Geometry,
+    has_crs: bool,
+    to_wgs84: Option<&gdal::spatial_ref::CoordTransform>,
+) -> Option<(f64, f64)> {
+    let e = g.envelope();
+    let (mut x, mut y) = ([(e.MinX + e.MaxX) / 2.0], [(e.MinY + e.MaxY) / 2.0]);
+    match (has_crs, to_wgs84) {
+        (true, Some(t)) => t.transform_coords(&mut x, &mut y, &mut []).ok()?,
+        (true, None) => return None,
+        (false, _) => {}
+    }
+    let (lon, lat) = (x[0], y[0]);
+    (lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0)
+        .then_some((lon, lat))
 }
