@@ -258,6 +258,7 @@ fn not_attributed(r: &Release, outside_every_hazard: bool) -> Diagnostic {
     )
     .record(&r.provenance)
     .fix("no land attributed to it")
+    .at_area(&r.geometry)
 }
 
 /// Step 3: per hazard, its remaining part (the hazard minus the releases near
@@ -318,7 +319,8 @@ fn hazard_results(
             out.diagnostics.push(
                 Diagnostic::new(Code::NoLandRemaining, Severity::Info, why)
                     .record(&h.provenance)
-                    .fix("not in hazards.geojson; counted in the totals"),
+                    .fix("not in hazards.geojson; counted in the totals")
+                    .at_area(&h.geometry),
             );
         }
         out.hazards.push((

@@ -166,7 +166,8 @@ pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
                         ),
                     )
                     .record(&r.provenance)
-                    .fix("not counted in this build"),
+                    .fix("not counted in this build")
+                    .at_area(&r.geometry),
                 );
                 counts.entry(Role::Release).or_default().after_as_of += 1;
             }
