@@ -1,6 +1,11 @@
 //! The command line (docs/design.md "Command line"): parsing with clap, and the
 //! dispatch of each subcommand to the library.
 
+mod man;
+mod zooms;
+
+pub use zooms::ZoomArgs;
+
 use crate::config::Config;
 use crate::error::{exit, Error, Result};
 use crate::log::{LogFormat, Logger};
@@ -212,35 +217,6 @@ pub struct BuildArgs {
     pub zooms: ZoomArgs,
 }
 
-/// `--minzoom`/`--maxzoom`, over the config's `[output] minzoom/maxzoom`.
-#[derive(Debug, Args)]
-pub struct ZoomArgs {
-    /// Lowest zoom of the vector tiles (default 0, or the config's [output] minzoom).
-    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u8).range(0..=crate::config::MAX_TILE_ZOOM as i64))]
-    pub minzoom: Option<u8>,
-    /// Highest zoom of the vector tiles (default 14, or the config's [output] maxzoom; at most 18).
-    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u8).range(0..=crate::config::MAX_TILE_ZOOM as i64))]
-    pub maxzoom: Option<u8>,
-}
-
-impl ZoomArgs {
-    /// Put the flags given into `cfg`, checking the zooms are in order.
-    fn apply(&self, cfg: &mut Config) -> Result<()> {
-        if let Some(z) = self.minzoom {
-            cfg.output.minzoom = z;
-        }
-        if let Some(z) = self.maxzoom {
-            cfg.output.maxzoom = z;
-        }
-        cfg.output.check_zooms().map_err(|_| {
-            Error::Usage(format!(
-                "--minzoom {} --maxzoom {} (with the config's [output]): the lowest zoom must not be above the highest",
-                cfg.output.minzoom, cfg.output.maxzoom
-            ))
-        })
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct TablesArgs {
     /// The country config (TOML).
@@ -296,7 +272,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             clap_complete::generate(a.shell, &mut cmd, "clearmap", &mut std::io::stdout());
             Ok(exit::SUCCESS)
         }
-        Command::Man(a) => man(a, &log),
+        Command::Man(a) => man::man(a, &log),
     };
     if let Err(e) = &result {
         let mut f = Map::new();
@@ -541,48 +517,6 @@ fn build_all(
         log.line(&crate::batch::table(&rows));
     }
     Ok(code)
-}
-
-/// `clearmap man`: the main page, one subcommand's, or every page into a
-/// folder (the pages the main page's SEE ALSO names).
-fn man(a: ManArgs, log: &Logger) -> Result<i32> {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
-    cmd.build();
-    if let Some(dir) = &a.out {
-        let written = |source| Error::Output {
-            path: dir.clone(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(written)?;
-        clap_mangen::generate_to(cmd.clone(), dir).map_err(written)?;
-        let mut names = vec![format!("{}.1", cmd.get_name())];
-        names.extend(
-            cmd.get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .map(|s| format!("{}.1", s.get_display_name().unwrap_or(s.get_name()))),
-        );
-        for n in names {
-            log.line(&dir.join(n).display().to_string());
-        }
-        return Ok(exit::SUCCESS);
-    }
-    let page = match &a.subcommand {
-        None => cmd,
-        Some(name) => cmd.find_subcommand(name).cloned().ok_or_else(|| {
-            let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
-            Error::Usage(format!(
-                "no subcommand \"{name}\"; the pages are: {}",
-                names.join(", ")
-            ))
-        })?,
-    };
-    clap_mangen::Man::new(page)
-        .render(&mut std::io::stdout())
-        .map_err(|source| Error::Output {
-            path: "<stdout>".into(),
-            source,
-        })?;
-    Ok(exit::SUCCESS)
 }
 
 fn validate(a: ValidateArgs, log: &Logger) -> Result<i32> {
