@@ -1,19 +1,23 @@
 //! Benchmarks of the hot stages on the example country: read (GDAL ingest),
 //! repair (normalize), reconcile (R-trees, clusters, checks), measure (boolean
 //! operations and geodesic areas), tiles (clip, clean, encode, gzip, PMTiles)
-//! and GeoJSON. Whole-run comparisons with other tools live in scripts/bench.
+//! and GeoJSON; and the repair of single large geometries (one valid ring of
+//! 100k or 1M vertices, a multipolygon of 16k or 100k parts), whose checks
+//! must stay O(n log n). Whole-run comparisons with other tools live in
+//! scripts/bench.
 //!
-//! Run with `cargo bench --bench stages`.
+//! Run with `cargo bench --bench stages` (`-- repair_` for the repairs).
 
 use clearmap::config::Config;
 use clearmap::emit::atomic::Staging;
 use clearmap::emit::tiles::{write_tiles, TileMeta};
 use clearmap::ingest::{ingest, Ingested};
 use clearmap::measure::measure;
-use clearmap::normalize::{normalize, Normalized};
+use clearmap::normalize::{normalize, Normalized, RepairOptions};
 use clearmap::reconcile::{reconcile, ReconcileConfig, Reconciled};
 use clearmap::tiles::TileConfig;
 use divan::Bencher;
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -94,4 +98,53 @@ fn tiles_z0_z14(b: Bencher) {
         .unwrap();
         staging.commit().unwrap();
     });
+}
+
+/// A valid star-shaped ring of `n` vertices about 2 km across, its radius
+/// wavy so that no three vertices are collinear.
+fn big_ring(n: usize) -> Geometry<f64> {
+    let mut pts: Vec<Coord<f64>> = (0..n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / n as f64;
+            let r = 0.01 + 0.002 * ((i * 7919) % 13) as f64 / 13.0;
+            Coord {
+                x: 105.0 + r * a.cos(),
+                y: 13.0 + r * a.sin(),
+            }
+        })
+        .collect();
+    pts.push(pts[0]);
+    Geometry::Polygon(Polygon::new(LineString(pts), vec![]))
+}
+
+/// A multipolygon of `n` disjoint 50 m squares on a grid (a valid layout:
+/// each part is checked against its neighbours only).
+fn many_parts(n: usize) -> Geometry<f64> {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let parts = (0..n)
+        .map(|i| {
+            let (x, y) = (
+                104.0 + (i % side) as f64 * 0.001,
+                12.0 + (i / side) as f64 * 0.001,
+            );
+            let s = 0.0005;
+            Polygon::new(
+                LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
+                vec![],
+            )
+        })
+        .collect();
+    Geometry::MultiPolygon(MultiPolygon::new(parts))
+}
+
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 3, sample_size = 1)]
+fn repair_valid_ring(b: Bencher, n: usize) {
+    let g = big_ring(n);
+    b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
+}
+
+#[divan::bench(args = [16_000, 100_000], sample_count = 3, sample_size = 1)]
+fn repair_many_parts(b: Bencher, n: usize) {
+    let g = many_parts(n);
+    b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
 }

@@ -73,7 +73,10 @@ fn bosnia_suspected_and_cleared_areas() {
     let o = Command::new("ogrinfo")
         .args(["-ro", "-q"])
         .arg(out.join("bundle.gpkg"))
-        .args(["-sql", "SELECT id, covered FROM releases WHERE covered LIKE '%more'"])
+        .args([
+            "-sql",
+            "SELECT id, covered FROM releases WHERE covered LIKE '%more'",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
