@@ -100,13 +100,23 @@ fn tiles_z0_z14(b: Bencher) {
     });
 }
 
-/// A valid star-shaped ring of `n` vertices about 2 km across, its radius
-/// wavy so that no three vertices are collinear.
-fn big_ring(n: usize) -> Geometry<f64> {
+/// A valid star-shaped ring of `n` vertices about 2 km across: a smooth
+/// wave, and a jitter of the order of the vertex spacing (as on a digitised
+/// boundary) so that no three vertices are collinear. With `zigzag`, the
+/// radius jumps by up to 200 m from one vertex to the next instead: every
+/// segment's envelope then meets thousands of others, the worst case of the
+/// envelope filter (time grows with n × those neighbours).
+fn big_ring(n: usize, zigzag: bool) -> Geometry<f64> {
+    let step = std::f64::consts::TAU * 0.01 / n as f64;
     let mut pts: Vec<Coord<f64>> = (0..n)
         .map(|i| {
             let a = std::f64::consts::TAU * i as f64 / n as f64;
-            let r = 0.01 + 0.002 * ((i * 7919) % 13) as f64 / 13.0;
+            let noise = ((i * 7919) % 13) as f64 / 13.0;
+            let r = if zigzag {
+                0.01 + 0.002 * noise
+            } else {
+                0.01 * (1.0 + 0.1 * (7.0 * a).sin()) + 0.5 * step * noise
+            };
             Coord {
                 x: 105.0 + r * a.cos(),
                 y: 13.0 + r * a.sin(),
@@ -139,7 +149,13 @@ fn many_parts(n: usize) -> Geometry<f64> {
 
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 3, sample_size = 1)]
 fn repair_valid_ring(b: Bencher, n: usize) {
-    let g = big_ring(n);
+    let g = big_ring(n, false);
+    b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
+}
+
+#[divan::bench(args = [100_000], sample_count = 3, sample_size = 1)]
+fn repair_zigzag_ring(b: Bencher, n: usize) {
+    let g = big_ring(n, true);
     b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
 }
 
