@@ -147,6 +147,34 @@ fn many_parts(n: usize) -> Geometry<f64> {
     Geometry::MultiPolygon(MultiPolygon::new(parts))
 }
 
+/// A polygon whose exterior is the 10k-vertex ring of [`big_ring`] and whose
+/// `n` holes are 10 m squares on a grid inside it: each hole is related to
+/// the exterior (geo's containment test), whose cost grows with both.
+fn many_holes(n: usize) -> Geometry<f64> {
+    let Geometry::Polygon(outer) = big_ring(10_000, false) else {
+        unreachable!("big_ring is a polygon")
+    };
+    let side = (n as f64).sqrt().ceil() as usize;
+    let cell = 0.012 / side as f64;
+    let holes = (0..n)
+        .map(|i| {
+            let (x, y) = (
+                105.0 - 0.006 + (i % side) as f64 * cell,
+                13.0 - 0.006 + (i / side) as f64 * cell,
+            );
+            let s = cell / 2.0;
+            LineString::from(vec![(x, y), (x, y + s), (x + s, y + s), (x + s, y), (x, y)])
+        })
+        .collect();
+    Geometry::Polygon(Polygon::new(outer.exterior().clone(), holes))
+}
+
+#[divan::bench(args = [1_000, 10_000], sample_count = 3, sample_size = 1)]
+fn repair_many_holes(b: Bencher, n: usize) {
+    let g = many_holes(n);
+    b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
+}
+
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 3, sample_size = 1)]
 fn repair_valid_ring(b: Bencher, n: usize) {
     let g = big_ring(n, false);
