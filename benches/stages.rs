@@ -175,6 +175,36 @@ fn repair_many_holes(b: Bencher, n: usize) {
     b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
 }
 
+/// The polygon of [`many_holes`] and, as further parts, an island inside
+/// each hole: every island's envelope meets the big part's, so each is
+/// related to it, and each relate builds the big part's graph again: time
+/// grows with islands × the big part's vertices (the case left quadratic).
+fn islands_in_holes(n: usize) -> Geometry<f64> {
+    let Geometry::Polygon(big) = many_holes(n) else {
+        unreachable!("many_holes is a polygon")
+    };
+    let islands = big.interiors().iter().map(|h| {
+        let b = geo::BoundingRect::bounding_rect(h).expect("hole has points");
+        let (x, y, s) = (
+            b.min().x + b.width() / 4.0,
+            b.min().y + b.height() / 4.0,
+            b.width() / 2.0,
+        );
+        Polygon::new(
+            LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
+            vec![],
+        )
+    });
+    let parts = std::iter::once(big.clone()).chain(islands).collect();
+    Geometry::MultiPolygon(MultiPolygon::new(parts))
+}
+
+#[divan::bench(args = [250, 500, 1_000], sample_count = 3, sample_size = 1)]
+fn repair_islands_in_holes(b: Bencher, n: usize) {
+    let g = islands_in_holes(n);
+    b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
+}
+
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 3, sample_size = 1)]
 fn repair_valid_ring(b: Bencher, n: usize) {
     let g = big_ring(n, false);

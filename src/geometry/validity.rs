@@ -180,6 +180,8 @@ fn indexed_pairs_intersect(lines: &[Line<f64>]) -> bool {
 
 /// geo's `MultiPolygon::is_valid`: every part valid, and no two parts
 /// overlapping or sharing a line; only parts whose envelopes meet are related.
+/// Each such pair still costs the larger part's size: many parts inside the
+/// envelope of one big part (islands in its holes) stay quadratic.
 pub fn multipolygon_is_valid(mp: &MultiPolygon<f64>) -> bool {
     if !mp
         .0
@@ -205,16 +207,37 @@ pub fn multipolygon_is_valid(mp: &MultiPolygon<f64>) -> bool {
             })
             .collect();
     let tree = RTree::bulk_load(boxes.clone());
-    boxes.iter().all(|a| {
+    let mut pairs = Vec::new();
+    for a in &boxes {
         let i = a.data;
-        tree.locate_in_envelope_intersecting(&a.geom().envelope())
-            .filter(|g| g.data > i)
-            .all(|g| {
-                let m = mp.0[i].relate(&mp.0[g.data]);
-                m.get(CoordPos::Inside, CoordPos::Inside) != Dimensions::TwoDimensional
-                    && m.get(CoordPos::OnBoundary, CoordPos::OnBoundary)
-                        != Dimensions::OneDimensional
-            })
+        pairs.extend(
+            tree.locate_in_envelope_intersecting(&a.geom().envelope())
+                .filter(|g| g.data > i)
+                .map(|g| (i, g.data)),
+        );
+    }
+    // A part in several pairs (a big part with islands in its holes) is
+    // prepared once, as geo's own checks prepare a polygon's exterior: its
+    // graph, noded once, is copied for each pair instead of noded again.
+    let mut pairs_of = vec![0usize; mp.0.len()];
+    for &(i, j) in &pairs {
+        pairs_of[i] += 1;
+        pairs_of[j] += 1;
+    }
+    let prepared: Vec<Option<PreparedGeometry<'_, &Polygon<f64>>>> =
+        mp.0.iter()
+            .zip(&pairs_of)
+            .map(|(p, &k)| (k > 1).then(|| PreparedGeometry::from(p)))
+            .collect();
+    pairs.iter().all(|&(i, j)| {
+        let m = match (&prepared[i], &prepared[j]) {
+            (Some(a), Some(b)) => a.relate(b),
+            (Some(a), None) => a.relate(&mp.0[j]),
+            (None, Some(b)) => mp.0[i].relate(b),
+            (None, None) => mp.0[i].relate(&mp.0[j]),
+        };
+        m.get(CoordPos::Inside, CoordPos::Inside) != Dimensions::TwoDimensional
+            && m.get(CoordPos::OnBoundary, CoordPos::OnBoundary) != Dimensions::OneDimensional
     })
 }
 
@@ -364,6 +387,58 @@ mod tests {
                 .collect();
             let mp = MultiPolygon::new(parts);
             prop_assert_eq!(multipolygon_is_valid(&mp), mp.is_valid());
+        }
+    }
+
+    /// A checkerboard (parts touching at corners only, each in several
+    /// pairs, so prepared), alone and with a part sharing an edge or
+    /// overlapping; and islands in the holes of a part.
+    #[test]
+    fn prepared_parts_get_geo_answer() {
+        let square = |x: f64, y: f64, s: f64| {
+            Polygon::new(
+                ring(&[(x, y), (x + s, y), (x + s, y + s), (x, y + s)]),
+                vec![],
+            )
+        };
+        let board: Vec<Polygon<f64>> = (0..400)
+            .filter(|i| (i % 20 + i / 20) % 2 == 0)
+            .map(|i| square((i % 20) as f64, (i / 20) as f64, 1.0))
+            .collect();
+        let holed = Polygon::new(
+            ring(&[(30., 0.), (40., 0.), (40., 10.), (30., 10.)]),
+            (0..4)
+                .map(|k| {
+                    let x = 31.0 + 2.0 * k as f64;
+                    ring(&[(x, 1.), (x, 2.), (x + 1., 2.), (x + 1., 1.)])
+                })
+                .collect(),
+        );
+        let islands: Vec<Polygon<f64>> = (0..4)
+            .map(|k| square(31.25 + 2.0 * k as f64, 1.25, 0.5))
+            .collect();
+        let mut cases = vec![board.clone()];
+        for extra in [
+            square(1.0, 0.0, 1.0),
+            square(0.5, 0.5, 1.0),
+            square(2.0, 2.0, 1.0),
+        ] {
+            let mut c = board.clone();
+            c.push(extra);
+            cases.push(c);
+        }
+        let mut c = vec![holed.clone()];
+        c.extend(islands.iter().cloned());
+        cases.push(c.clone());
+        // an island on a hole's edge, and one across a hole's edge
+        for bad in [square(31.0, 1.0, 0.5), square(30.75, 1.25, 0.5)] {
+            let mut c = c.clone();
+            c.push(bad);
+            cases.push(c);
+        }
+        for parts in cases {
+            let mp = MultiPolygon::new(parts);
+            assert_eq!(multipolygon_is_valid(&mp), mp.is_valid());
         }
     }
 
