@@ -16,6 +16,8 @@
 //! - [`point_in_ring`]: point in ring on the integer grid, exact;
 //! - [`antimeridian`]: geometries across ±180° unwrapped (the tiles) or cut
 //!   in two there (the GeoJSON and GeoPackage);
+//! - [`validity`]: geo's validity rules for polygons and multipolygons, on
+//!   R-trees instead of all pairs (normalize's check before repair);
 //! - [`rounding`]: decimals for what is written, the integer grid for what is
 //!   cleaned.
 
@@ -29,6 +31,7 @@ mod point_in_ring;
 mod ring_area;
 mod rounding;
 mod snap;
+mod validity;
 
 pub use crossing::self_crossing;
 pub use geodesic_area::area;
@@ -39,6 +42,7 @@ pub(crate) use grid_clean::clean;
 pub(crate) use grid_simple::simple_polygons;
 pub(crate) use rounding::{quantise, quantise_iter, round, round_area};
 pub(crate) use snap::snap_valid;
+pub(crate) use validity::{multipolygon_is_valid, polygon_error};
 
 /// A point of the integer grid (i_overlay's own type, so cleaning needs no copy).
 pub(crate) use i_overlay::i_float::int::point::IntPoint;

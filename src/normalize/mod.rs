@@ -4,13 +4,14 @@
 
 mod repair;
 
+pub use repair::{repair, Finding, RepairOptions, Repaired};
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Place, Severity};
 use crate::ingest::limits::too_large;
 use crate::ingest::{Ingested, RawGeometry, RawRecord, SourceBatch};
 use crate::model::{Classification, Hazard, Release, Role, Status};
 use geo::CoordsIter;
 use rayon::prelude::*;
-use repair::{repair, RepairOptions};
 use std::collections::BTreeMap;
 
 /// Counts of records per role through the stages (summary.json `records`).
