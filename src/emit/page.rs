@@ -295,6 +295,16 @@ fn page_script(language: &str, base_url: Option<&BaseUrl>) -> String {
 mod tests {
     use super::*;
 
+    /// The ids of a style's layers, in drawing order.
+    fn layer_ids(style: &serde_json::Value) -> Vec<&str> {
+        style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect()
+    }
+
     #[test]
     fn writes_every_page_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -344,12 +354,7 @@ mod tests {
         let ctx = &style["sources"]["context"];
         assert_eq!(ctx["url"], style["sources"]["clearmap"]["url"]);
         assert_eq!(ctx["maxzoom"], 10);
-        let ids: Vec<&str> = style["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["id"].as_str().unwrap())
-            .collect();
+        let ids = layer_ids(&style);
         assert_eq!(&ids[..3], ["background", "context-land", "context-borders"]);
     }
 
@@ -374,12 +379,7 @@ mod tests {
             style["sources"]["clearmap"]["url"], "pmtiles://tiles.pmtiles",
             "relative without a base URL"
         );
-        let ids: Vec<&str> = style["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["id"].as_str().unwrap())
-            .collect();
+        let ids = layer_ids(&style);
         let bg = style["layers"]
             .as_array()
             .unwrap()

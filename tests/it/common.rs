@@ -22,6 +22,14 @@ pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
     )])
 }
 
+/// A GeoJSON FeatureCollection of features already written as JSON text.
+pub fn feature_collection(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
 pub fn a(mp: &MultiPolygon<f64>) -> f64 {
     clearmap::geometry::area(mp)
 }

@@ -23,10 +23,7 @@ fn collection(props: &[String], apart: bool) -> String {
             )
         })
         .collect();
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        features.join(",")
-    )
+    feature_collection(&features)
 }
 
 /// One hazard H1 and releases of it with these outcomes, in `dir`.

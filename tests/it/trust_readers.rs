@@ -22,10 +22,7 @@ fn hazards(n: usize) -> String {
             )
         })
         .collect();
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        features.join(",")
-    )
+    feature_collection(&features)
 }
 
 fn ogr2ogr(args: &[&str]) {

@@ -6,7 +6,7 @@
 //! map drawn from another origin is checked in the browser
 //! (scripts/test-browser).
 
-use crate::common::{read_json, repo, run, stderr};
+use crate::common::{feature_collection, read_json, repo, run, stderr};
 use std::path::{Path, PathBuf};
 
 const ATTRIBUTION: &str =
@@ -31,14 +31,7 @@ fn country(dir: &Path, extra: &str) -> PathBuf {
             )
         })
         .collect();
-    std::fs::write(
-        dir.join("hazards.geojson"),
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        ),
-    )
-    .unwrap();
+    std::fs::write(dir.join("hazards.geojson"), feature_collection(&features)).unwrap();
     let cfg = dir.join("clearmap.toml");
     std::fs::write(
         &cfg,

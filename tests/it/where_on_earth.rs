@@ -3,7 +3,7 @@
 //! puts a source in its country), the map's context layer, and hazards
 //! across the antimeridian.
 
-use crate::common::{read_json, run, stderr};
+use crate::common::{feature_collection, read_json, run, stderr};
 use std::path::{Path, PathBuf};
 
 /// Hazard centres around Amsterdam in WGS 84 / UTM zone 31N (EPSG:32631).
@@ -29,14 +29,7 @@ fn input(dir: &Path, country: &str, crs: &str, centres: &[(f64, f64)], half: f64
             )
         })
         .collect();
-    std::fs::write(
-        dir.join("hazards.geojson"),
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        ),
-    )
-    .unwrap();
+    std::fs::write(dir.join("hazards.geojson"), feature_collection(&features)).unwrap();
     let cfg = dir.join("clearmap.toml");
     std::fs::write(
         &cfg,
