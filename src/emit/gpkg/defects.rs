@@ -110,7 +110,6 @@ pub(super) fn layers(
     precision: u8,
 ) -> gdal::errors::Result<()> {
     let mut tx = ds.start_transaction()?;
-    let mut made = Vec::new();
     for (name, ty) in LAYERS {
         let description =
             "DESCRIPTION=diagnostics of report.json at the place they concern (see report.html)";
@@ -123,11 +122,10 @@ pub(super) fn layers(
         for (column, ty, _, _) in COLUMNS {
             FieldDefn::new(column, ty)?.add_to_layer(&layer)?;
         }
-        made.push(name);
     }
     for ld in defects {
         let (k, g) = geometry(ld.place, precision)?;
-        let layer = tx.layer_by_name(made[k])?;
+        let layer = tx.layer_by_name(LAYERS[k].0)?;
         let mut f = gdal::vector::Feature::new(layer.defn())?;
         let d = ld.diagnostic;
         f.set_field_integer64(0, ld.number as i64)?;

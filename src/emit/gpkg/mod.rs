@@ -480,69 +480,64 @@ fn release_hazards(
 /// each column whose name differs from the GeoJSON's or the CSV's, that
 /// name and a title, so the short names are explained in the file itself.
 fn data_columns(ds: &mut Dataset, tables: &[Table]) -> gdal::errors::Result<()> {
-    let mut rows: Vec<(String, &str, String, String)> = Vec::new();
+    // (table, column, GeoJSON/CSV name, title)
+    let mut rows: Vec<(&str, &str, &str, String)> = Vec::new();
     for (layer, columns) in [
         ("hazards", &HAZARD_COLUMNS[..]),
         ("releases", &RELEASE_COLUMNS[..]),
     ] {
         for c in columns {
-            rows.push((
-                layer.to_string(),
-                c.name,
-                c.key.to_string(),
-                c.title.to_string(),
-            ));
+            rows.push((layer, c.name, c.key, c.title.to_string()));
         }
     }
     for (layer, _) in defects::LAYERS {
         for (column, _, key, title) in defects::COLUMNS {
-            rows.push((
-                layer.to_string(),
-                column,
-                key.to_string(),
-                title.to_string(),
-            ));
+            rows.push((layer, column, key, title.to_string()));
         }
     }
     for t in tables {
         for c in &t.columns {
             let name = table_column_name(c.key);
             if name != c.key {
-                rows.push((
-                    t.name.to_string(),
-                    name,
-                    c.key.to_string(),
-                    c.key.replace('_', " "),
-                ));
+                rows.push((t.name, name, c.key, c.key.replace('_', " ")));
             }
         }
     }
     let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    let mut sql = String::from(concat!(
-        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, ",
-        "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, ",
-        "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));",
-        "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, ",
-        "name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, ",
-        "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), ",
-        "CONSTRAINT gdc_tn UNIQUE (table_name, name));",
-        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', ",
-        "'http://www.geopackage.org/spec/#extension_schema', 'read-write');",
-    ));
+    let mut statements: Vec<String> = vec![
+        concat!(
+            "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, ",
+            "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, ",
+            "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+        )
+        .into(),
+        concat!(
+            "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, ",
+            "name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, ",
+            "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), ",
+            "CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+        )
+        .into(),
+        concat!(
+            "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', ",
+            "'http://www.geopackage.org/spec/#extension_schema', 'read-write')",
+        )
+        .into(),
+    ];
     for (table, column, name, title) in rows {
-        sql.push_str(&format!(
-            "INSERT INTO gpkg_data_columns VALUES ({}, {}, {}, {}, {}, NULL, NULL);",
-            quote(&table),
+        statements.push(format!(
+            "INSERT INTO gpkg_data_columns VALUES ({}, {}, {}, {}, {}, NULL, NULL)",
+            quote(table),
             quote(column),
-            quote(&name),
+            quote(name),
             quote(&title),
             quote(&format!(
                 "the property {name} of the GeoJSON and CSV outputs"
             )),
         ));
     }
-    for statement in sql.split_inclusive(';') {
-        ds.execute_sql(statement.trim(), None, gdal::vector::sql::Dialect::DEFAULT)?;
+    for statement in &statements {
+        ds.execute_sql(statement, None, gdal::vector::sql::Dialect::DEFAULT)?;
     }
     Ok(())
 }
