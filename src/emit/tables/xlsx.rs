@@ -25,8 +25,12 @@ pub fn workbook(
 /// before the work (and again before the workbook), so that an unwritable
 /// `TMPDIR` is an error naming it.
 pub fn check_temp_dir() -> Result<()> {
+    // One name per call: the countries of `build --all` check at the same
+    // time in one process, and a name per process made them collide.
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir();
-    let probe = dir.join(format!(".clearmap-{}-probe", std::process::id()));
+    let probe = dir.join(format!(".clearmap-{}-{n}-probe", std::process::id()));
     let created = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -248,5 +252,22 @@ fn shown_width(c: &Cell) -> usize {
         Cell::Km2(x) => format!("{x:.2}").len(),
         Cell::Ratio(x) => format!("{:.1}%", x * 100.0).len(),
         Cell::Empty => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Countries built in parallel check the temporary directory at the
+    /// same time: no check may fail for another's probe.
+    #[test]
+    fn parallel_checks_of_the_temporary_directory_all_pass() {
+        let threads: Vec<_> = (0..8)
+            .map(|_| std::thread::spawn(|| (0..300).all(|_| check_temp_dir().is_ok())))
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap());
+        }
     }
 }
