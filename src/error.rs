@@ -106,6 +106,8 @@ impl IngestError {
             E::UnknownCrs { .. }
             | E::NoCrs { .. }
             | E::OutsideCountry(_)
+            | E::CrsConflict { .. }
+            | E::CrsAreaOfUse { .. }
             | E::HalfCoordinatePair { .. }
             | E::ManyShapefiles { .. }
             | E::ManyLayers { .. }

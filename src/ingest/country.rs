@@ -368,6 +368,13 @@ pub(super) fn utm_that_fits(centre: (f64, f64), country: &str) -> Option<(u32, S
         .map(|(_, code, name)| (code, name))
 }
 
+/// Whether a lon/lat point lies in `country` or within [`NEAR_KM`] of it;
+/// `None` when the country has no boundary.
+pub(super) fn near(point: (f64, f64), country: &str) -> Option<bool> {
+    let c = world::country(country, Scale::Checks).ok().flatten()?;
+    Some(Boundary::new(c).outside_km(point.0, point.1) <= NEAR_KM)
+}
+
 /// Whether lon/lat whose centre lies far from `country` (over
 /// [`FAR_KM`]) would lie in it with x and y swapped (the warning of
 /// `crs.rs` for a source read as lon/lat).

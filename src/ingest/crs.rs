@@ -80,17 +80,36 @@ impl CrsPlan {
     }
 }
 
-/// Decide the CRS of a source. `desc` names the source in messages.
-pub fn plan(
-    config_crs: Option<&str>,
-    layer_srs: Option<SpatialRef>,
-    extent: Option<Extent>,
-    country: Option<&str>,
-    desc: &str,
-    path: &Path,
-    config_path: &crate::ingest::error::ConfigRef,
-) -> Result<CrsPlan> {
-    let srs = match config_crs {
+/// What decides the CRS of a source.
+pub struct CrsInput<'a> {
+    /// The `[[source]]`'s `crs`.
+    pub config_crs: Option<&'a str>,
+    /// The `[[source]]`'s `crs_overrides_file`.
+    pub overrides_file: bool,
+    /// The CRS the file declares.
+    pub layer_srs: Option<SpatialRef>,
+    /// The layer's extent in its own coordinates.
+    pub extent: Option<Extent>,
+    pub country: Option<&'a str>,
+    /// The source, as messages name it.
+    pub desc: &'a str,
+    pub path: &'a Path,
+    pub config: &'a crate::ingest::error::ConfigRef,
+}
+
+/// Decide the CRS of a source, after the datum checks of `datum.rs`.
+pub fn plan(input: CrsInput) -> Result<CrsPlan> {
+    let CrsInput {
+        config_crs,
+        overrides_file,
+        layer_srs,
+        extent,
+        country,
+        desc,
+        path,
+        config: config_path,
+    } = input;
+    let config_srs = match config_crs {
         Some(def) => {
             Some(
                 SpatialRef::from_definition(def).map_err(|e| IngestError::UnknownCrs {
@@ -100,8 +119,19 @@ pub fn plan(
                 })?,
             )
         }
-        None => layer_srs,
+        None => None,
     };
+    super::datum::DatumCheck {
+        config_crs: config_crs.zip(config_srs.as_ref()),
+        file_srs: layer_srs.as_ref(),
+        overrides_file,
+        extent,
+        country,
+        desc,
+        config: config_path,
+    }
+    .run()?;
+    let srs = config_srs.or(layer_srs);
     let mut plan = CrsPlan {
         srs: None,
         to_wgs84: None,
@@ -277,29 +307,35 @@ mod tests {
         );
     }
 
+    fn plan_of(
+        crs: Option<&str>,
+        extent: Option<Extent>,
+        country: Option<&str>,
+        desc: &str,
+    ) -> Result<CrsPlan> {
+        plan(CrsInput {
+            config_crs: crs,
+            overrides_file: false,
+            layer_srs: None,
+            extent,
+            country,
+            desc,
+            path: Path::new(desc),
+            config: &crate::ingest::error::ConfigRef(Some("c.toml".into())),
+        })
+    }
+
     #[test]
     fn lon_lat_without_crs_is_said() {
-        let p = plan(
-            None,
-            None,
-            Some(ext(105.0, 12.0, 105.1, 12.1)),
-            None,
-            "h.csv",
-            Path::new("h.csv"),
-            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
-        )
-        .unwrap();
+        let p = plan_of(None, Some(ext(105.0, 12.0, 105.1, 12.1)), None, "h.csv").unwrap();
         let (code, msg) = p.info.expect("info");
         assert_eq!(code, Code::CrsAssumed);
         assert!(msg.contains("h.csv") && msg.contains("EPSG:4326"), "{msg}");
-        let p = plan(
+        let p = plan_of(
             Some("EPSG:4326"),
-            None,
             Some(ext(105.0, 12.0, 105.1, 12.1)),
             None,
             "h.csv",
-            Path::new("h.csv"),
-            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
         )
         .unwrap();
         assert!(p.info.is_none());
@@ -308,17 +344,9 @@ mod tests {
     #[test]
     fn no_crs_and_metres_is_a_config_error() {
         let e = ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0);
-        let err = plan(
-            None,
-            None,
-            Some(e),
-            Some("KHM"),
-            "h.csv",
-            Path::new("h.csv"),
-            &crate::ingest::error::ConfigRef(Some("c.toml".into())),
-        )
-        .err()
-        .expect("error");
+        let err = plan_of(None, Some(e), Some("KHM"), "h.csv")
+            .err()
+            .expect("error");
         let msg = err.to_string();
         assert!(msg.contains("crs = \"EPSG:32648\""), "{msg}");
         assert!(matches!(err, IngestError::NoCrs { .. }));
@@ -330,50 +358,20 @@ mod tests {
 
     #[test]
     fn swapped_and_metres_in_degrees_are_reported() {
-        let p = plan(
-            None,
-            None,
-            Some(ext(12.0, 104.0, 12.1, 105.0)),
-            None,
-            "s",
-            Path::new("s"),
-            &crate::ingest::error::ConfigRef(Some("c".into())),
-        )
-        .unwrap();
+        let p = plan_of(None, Some(ext(12.0, 104.0, 12.1, 105.0)), None, "s").unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::SwappedAxes);
-        let p = plan(
+        let p = plan_of(
             Some("EPSG:4326"),
-            None,
             Some(ext(500_000.0, 1_400_000.0, 500_100.0, 1_400_100.0)),
             None,
             "s",
-            Path::new("s"),
-            &crate::ingest::error::ConfigRef(Some("c".into())),
         )
         .unwrap();
         assert_eq!(p.quarantine.unwrap().0, Code::ProjectedInGeographic);
         // Bosnia swapped: both within ±90, only the country hint tells.
-        let p = plan(
-            None,
-            None,
-            Some(ext(44.0, 17.5, 44.5, 18.0)),
-            Some("BIH"),
-            "s",
-            Path::new("s"),
-            &crate::ingest::error::ConfigRef(Some("c".into())),
-        )
-        .unwrap();
+        let p = plan_of(None, Some(ext(44.0, 17.5, 44.5, 18.0)), Some("BIH"), "s").unwrap();
         assert_eq!(p.warning.unwrap().0, Code::SwappedAxes);
-        let p = plan(
-            None,
-            None,
-            Some(ext(17.5, 44.0, 18.0, 44.5)),
-            Some("BIH"),
-            "s",
-            Path::new("s"),
-            &crate::ingest::error::ConfigRef(Some("c".into())),
-        )
-        .unwrap();
+        let p = plan_of(None, Some(ext(17.5, 44.0, 18.0, 44.5)), Some("BIH"), "s").unwrap();
         assert!(p.warning.is_none() && p.quarantine.is_none());
     }
 }

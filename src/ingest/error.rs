@@ -191,6 +191,15 @@ pub enum IngestError {
         suggestion: String,
     },
 
+    /// The config's `crs` and the file's own CRS put the records apart
+    /// (`datum.rs`, which words `detail`).
+    #[error("{config}: {detail}")]
+    CrsConflict { config: ConfigRef, detail: String },
+    /// The records lie outside their CRS's datum's area of use (`datum.rs`,
+    /// which words `detail`).
+    #[error("{config}: {detail}")]
+    CrsAreaOfUse { config: ConfigRef, detail: String },
+
     /// Most of a source's records lie outside the config's country
     /// (`country.rs`); `finding` names the mistake that explains it.
     #[error("{0}")]

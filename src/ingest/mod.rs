@@ -20,6 +20,7 @@
 
 mod country;
 mod crs;
+mod datum;
 mod error;
 mod field;
 mod fingerprint;

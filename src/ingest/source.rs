@@ -21,6 +21,11 @@ pub struct SourceConfig {
     pub role: Role,
     pub preset: Option<Preset>,
     pub crs: Option<String>,
+    /// `crs` replaces a CRS the file declares that is wrong: without it, a
+    /// `crs` that puts the records elsewhere than the file's own CRS stops
+    /// the build (`datum.rs`).
+    #[serde(default)]
+    pub crs_overrides_file: bool,
     /// CSV: the column holding WKT geometry (else GDAL's usual names are tried).
     pub wkt: Option<String>,
     /// CSV and the point template: the column of X / easting / longitude.
@@ -58,6 +63,7 @@ impl SourceConfig {
             role,
             preset: None,
             crs: None,
+            crs_overrides_file: false,
             wkt: None,
             x: None,
             y: None,

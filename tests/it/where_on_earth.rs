@@ -371,3 +371,114 @@ fn a_hazard_across_the_antimeridian_is_split_and_makes_a_handful_of_tiles() {
     );
     eprintln!("antimeridian: {} hazard tiles", hazard_tiles.len());
 }
+
+/// A GeoJSON of the old form that names its CRS (a `crs` member, which
+/// GDAL reads as the layer's CRS), with 100 m squares around `centres`.
+fn with_crs_member(dir: &Path, file_crs: u32, centres: &[(f64, f64)], source: &str) -> PathBuf {
+    let features: Vec<String> = centres
+        .iter()
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x0, y0, x1, y1) = (x - 50.0, y - 50.0, x + 50.0, y + 50.0);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect();
+    let fc = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::{file_crs}"}}}},"features":[{}]}}"#,
+        features.join(",")
+    );
+    std::fs::write(dir.join("hazards.geojson"), fc).unwrap();
+    let cfg = dir.join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        format!("country = \"NLD\"\nas_of = \"2025-01-01\"\n[[source]]\npath = \"hazards.geojson\"\nrole = \"hazard\"\n{source}"),
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn a_config_crs_of_another_datum_than_the_files_is_caught_and_both_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // The file says ED50 / UTM zone 31N; the config says WGS 84 / UTM 31N.
+    let cfg = with_crs_member(
+        dir.path(),
+        23031,
+        &AMSTERDAM_UTM31,
+        "crs = \"EPSG:32631\"\n",
+    );
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    for s in [
+        "hazards.geojson",
+        "ED50 / UTM zone 31N",
+        "WGS 84 / UTM zone 31N",
+        "a datum difference",
+        "crs_overrides_file = true",
+    ] {
+        assert!(e.contains(s), "{s:?} not in: {e}");
+    }
+    let metres: f64 = e
+        .split(" m apart")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|s| s.parse().ok())
+        .expect("a distance");
+    assert!((50.0..300.0).contains(&metres), "{e}");
+    assert!(!out.exists(), "no bundle from a failed build");
+
+    // Said deliberately, the config's CRS is used.
+    let cfg = with_crs_member(
+        dir.path(),
+        23031,
+        &AMSTERDAM_UTM31,
+        "crs = \"EPSG:32631\"\ncrs_overrides_file = true\n",
+    );
+    let o = build(&cfg, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Without a config crs, the file's own is used, silently.
+    let cfg = with_crs_member(dir.path(), 23031, &AMSTERDAM_UTM31, "");
+    let o = build(&cfg, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_datum_foreign_to_the_records_place_is_caught() {
+    // Lon/lat of Amsterdam declared in the Tokyo datum (EPSG:4301), whose
+    // area of use is Japan, Korea and Taiwan: PROJ would shift them as if
+    // they were surveyed there.
+    let dir = tempfile::tempdir().unwrap();
+    let centres = [(4.90, 52.37), (4.95, 52.30)];
+    let features: Vec<String> = centres
+        .iter()
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x0, y0, x1, y1) = (x - 0.001, y - 0.001, x + 0.001, y + 0.001);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("hazards.geojson"),
+        feature_collection(&features),
+    )
+    .unwrap();
+    let cfg = dir.path().join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        "country = \"NLD\"\nas_of = \"2025-01-01\"\n[[source]]\npath = \"hazards.geojson\"\nrole = \"hazard\"\ncrs = \"EPSG:4301\"\ncrs_overrides_file = true\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = build(&cfg, &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    for s in ["Tokyo", "Japan", "longitude 4.9"] {
+        assert!(e.contains(s), "{s:?} not in: {e}");
+    }
+}

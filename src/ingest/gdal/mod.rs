@@ -200,15 +200,16 @@ pub(super) fn read(
         extent = extent.map(|e| fitting_extent(&mut layer, e));
     }
     watch.check(&path, &source_desc, || "before the first record".into())?;
-    let plan = crs::plan(
-        source.crs.as_deref(),
+    let plan = crs::plan(crs::CrsInput {
+        config_crs: source.crs.as_deref(),
+        overrides_file: source.crs_overrides_file,
         layer_srs,
         extent,
-        cfg.country,
-        &source_desc,
-        &path,
-        &config_path,
-    )?;
+        country: cfg.country,
+        desc: &source_desc,
+        path: &path,
+        config: &config_path,
+    })?;
     diags.extend(plan.diagnostics());
     // Creating the transformation may fail for a CRS PROJ does not know;
     // the plan has dealt with that.

@@ -143,15 +143,16 @@ fn build(
 
     let extent = layer_extent(&collection.features);
     let srs = wgs84()?;
-    let plan = crs::plan(
-        None,
-        Some(srs),
+    let plan = crs::plan(crs::CrsInput {
+        config_crs: None,
+        overrides_file: false,
+        layer_srs: Some(srs),
         extent,
-        cfg.country,
-        &source_desc,
+        country: cfg.country,
+        desc: &source_desc,
         path,
-        &config_path,
-    )?;
+        config: &config_path,
+    })?;
     diags.extend(plan.diagnostics());
     let quarantine = plan.quarantine.as_ref().map(|(code, _)| *code);
     let max_vertices = cfg.limits.max_vertices;

@@ -130,15 +130,16 @@ pub(super) fn read(
         max_x: known.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max),
         max_y: known.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max),
     });
-    let plan: CrsPlan = crs::plan(
-        source.crs.as_deref(),
-        None,
+    let plan: CrsPlan = crs::plan(crs::CrsInput {
+        config_crs: source.crs.as_deref(),
+        overrides_file: source.crs_overrides_file,
+        layer_srs: None,
         extent,
-        cfg.country,
-        &desc,
-        &path,
-        &config_path,
-    )?;
+        country: cfg.country,
+        desc: &desc,
+        path: &path,
+        config: &config_path,
+    })?;
     if let Some((code, message)) = plan.warning.as_ref().or(plan.quarantine.as_ref()) {
         let sev = if plan.quarantine.is_some() {
             Severity::Error

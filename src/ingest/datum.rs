@@ -1,0 +1,381 @@
+//! The datum mistakes a source's CRS can make that the country outline
+//! cannot see: a shift of 100–300 m is far inside the few kilometres
+//! Natural Earth's 1:10m borders are good to (`country.rs`), but two other
+//! witnesses can tell.
+//!
+//! - **The file's own CRS.** When the config's `crs` overrides a CRS the
+//!   file declares (a `.prj`, a GeoPackage's SRS), and both readings are
+//!   plausible (lon/lat in range, near the config's `country`) yet put the
+//!   records more than [`CONFLICT_M`] apart, one of them has the wrong datum
+//!   (or zone). The build stops (exit 2) and names both; a user who knows
+//!   the file's CRS is the wrong one says so with `crs_overrides_file = true`.
+//! - **The CRS's area of use.** Every EPSG datum has the region it is
+//!   defined for (PROJ's area of use: ED50 for Europe, Indian 1960 for
+//!   Cambodia and Vietnam, NAD27 for North America). Records that lie
+//!   wholly outside the area of use of their CRS's datum, by more than
+//!   [`AREA_MARGIN_DEG`], were not surveyed in it: PROJ would bring them
+//!   across with a transformation meant for elsewhere, hundreds of metres
+//!   off. The build stops (exit 2), naming the area and, for a UTM
+//!   projection, the WGS 84 zone of the same number.
+//!
+//! A datum mistake that leaves records within their CRS's area and no
+//! file CRS to compare with (ED50 coordinates declared as WGS 84 / UTM in
+//! Bosnia) is not caught: that needs reference data an order of magnitude
+//! finer than the boundaries clearmap carries.
+
+use super::crs::Extent;
+use super::error::ConfigRef;
+use super::IngestError;
+use crate::ingest::error::Result;
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+
+/// Two readings of a source further apart than this (metres) disagree: more
+/// than PROJ's own differences between equivalent datums (ETRS89 and
+/// WGS 84 are 0 m apart in PROJ, NAD83 and WGS 84 about 1–2 m), less than
+/// any datum mistake (tens to hundreds of metres).
+pub const CONFLICT_M: f64 = 10.0;
+
+/// How far (degrees) records may lie beyond their datum's area of use
+/// before the datum counts as foreign to them: areas of use are drawn
+/// along national borders and coasts, and a projection is often used a
+/// little beyond them.
+pub const AREA_MARGIN_DEG: f64 = 1.0;
+
+/// What the datum checks look at.
+pub struct DatumCheck<'a> {
+    /// The config's `crs`, as written and as parsed.
+    pub config_crs: Option<(&'a str, &'a SpatialRef)>,
+    /// The CRS the file declares.
+    pub file_srs: Option<&'a SpatialRef>,
+    /// `crs_overrides_file = true`: the config's `crs` is meant to replace
+    /// a file CRS that is wrong.
+    pub overrides_file: bool,
+    /// The layer's extent in its own coordinates.
+    pub extent: Option<Extent>,
+    pub country: Option<&'a str>,
+    /// The source, as messages name it.
+    pub desc: &'a str,
+    pub config: &'a ConfigRef,
+}
+
+impl DatumCheck<'_> {
+    /// Stop on a conflict between the config's and the file's CRS, or on
+    /// records outside their datum's area of use.
+    pub fn run(&self) -> Result<()> {
+        let Some(extent) = self.extent else {
+            return Ok(());
+        };
+        let probe = probe_points(&extent);
+        let chosen = match (self.config_crs, self.file_srs) {
+            (Some((def, config_srs)), Some(file_srs)) => {
+                if !self.overrides_file {
+                    self.conflict(def, config_srs, file_srs, &probe)?;
+                }
+                config_srs
+            }
+            (Some((_, s)), None) | (None, Some(s)) => s,
+            (None, None) => return Ok(()),
+        };
+        let Some(lon_lat) = read_as(chosen, &probe) else {
+            return Ok(());
+        };
+        self.area_of_use(chosen, &lon_lat)
+    }
+
+    fn conflict(
+        &self,
+        def: &str,
+        config_srs: &SpatialRef,
+        file_srs: &SpatialRef,
+        probe: &[(f64, f64)],
+    ) -> Result<()> {
+        if config_srs == file_srs {
+            return Ok(());
+        }
+        let (Some(a), Some(b)) = (read_as(config_srs, probe), read_as(file_srs, probe)) else {
+            return Ok(());
+        };
+        // A file CRS under which the coordinates are not lon/lat, or lie
+        // far from the country, is plainly wrong: overriding it is what
+        // `crs` is for. So is a config reading that is plainly wrong, which
+        // the country check names better.
+        if !plausible(&a, self.country) || !plausible(&b, self.country) {
+            return Ok(());
+        }
+        let apart = a
+            .iter()
+            .zip(&b)
+            .map(|(p, q)| metres(*p, *q))
+            .fold(0.0, f64::max);
+        if apart <= CONFLICT_M {
+            return Ok(());
+        }
+        let kind = if same_datum(config_srs, file_srs) {
+            "the same datum in another projection or zone"
+        } else {
+            "a datum difference"
+        };
+        Err(IngestError::CrsConflict {
+            config: self.config.clone(),
+            detail: format!(
+                "{}: crs = \"{def}\" ({}) overrides the file's own CRS ({}), and the two put its records {} m apart ({kind}). If the file's CRS is right, delete the crs line; if it is wrong, keep crs and add crs_overrides_file = true to the [[source]]",
+                self.desc,
+                label(config_srs),
+                label(file_srs),
+                apart.round()
+            ),
+        })
+    }
+
+    fn area_of_use(&self, srs: &SpatialRef, lon_lat: &[(f64, f64)]) -> Result<()> {
+        // The datum's area, where PROJ knows it; else the CRS's own.
+        let area = srs
+            .geog_cs()
+            .ok()
+            .and_then(|g| g.area_of_use())
+            .or_else(|| srs.area_of_use());
+        let Some(area) = area else { return Ok(()) };
+        // Records read far from the config's country are the country
+        // check's to diagnose (a wrong zone, swapped axes), with a better
+        // answer than a datum's area.
+        if !plausible(lon_lat, self.country) {
+            return Ok(());
+        }
+        let m = AREA_MARGIN_DEG;
+        let inside_lon = |lon: f64| {
+            let (w, e) = (area.west_lon_degree - m, area.east_lon_degree + m);
+            if area.west_lon_degree <= area.east_lon_degree {
+                (w..=e).contains(&lon)
+            } else {
+                // An area across the antimeridian (Fiji's, New Zealand's).
+                lon >= w || lon <= e
+            }
+        };
+        let inside = |&(lon, lat): &(f64, f64)| {
+            inside_lon(lon)
+                && (area.south_lat_degree - m..=area.north_lat_degree + m).contains(&lat)
+        };
+        if lon_lat.iter().any(inside) {
+            return Ok(());
+        }
+        let (lon, lat) = lon_lat[0];
+        let utm = utm_zone(srs).map(|(zone, north)| {
+            let code = if north { 32600 + zone } else { 32700 + zone };
+            format!(
+                "; if the export is in WGS 84 / UTM zone {zone}{}, set crs = \"EPSG:{code}\"",
+                if north { "N" } else { "S" }
+            )
+        });
+        let hint = utm.unwrap_or_else(|| {
+            "; set crs = \"EPSG:…\" to the CRS the coordinates were exported in".to_string()
+        });
+        Err(IngestError::CrsAreaOfUse {
+            config: self.config.clone(),
+            detail: format!(
+                "{}: its CRS ({}) has a datum defined for {} (longitude {:.1}…{:.1}, latitude {:.1}…{:.1}), but its records lie at longitude {lon:.3}, latitude {lat:.3}, outside it: the coordinates were not surveyed in that datum{hint}",
+                self.desc,
+                label(srs),
+                area.name.trim_end_matches('.'),
+                area.west_lon_degree,
+                area.east_lon_degree,
+                area.south_lat_degree,
+                area.north_lat_degree
+            ),
+        })
+    }
+}
+
+/// The extent's centre and corners.
+fn probe_points(e: &Extent) -> Vec<(f64, f64)> {
+    vec![
+        ((e.min_x + e.max_x) / 2.0, (e.min_y + e.max_y) / 2.0),
+        (e.min_x, e.min_y),
+        (e.max_x, e.max_y),
+        (e.min_x, e.max_y),
+        (e.max_x, e.min_y),
+    ]
+}
+
+/// The points read in `srs`, as WGS 84 lon/lat; `None` when PROJ cannot
+/// bring one of them across.
+fn read_as(srs: &SpatialRef, pts: &[(f64, f64)]) -> Option<Vec<(f64, f64)>> {
+    let mut from = srs.clone();
+    from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut to = SpatialRef::from_epsg(4326).ok()?;
+    to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let t = CoordTransform::new(&from, &to).ok()?;
+    let mut xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+    let mut ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+    t.transform_coords(&mut xs, &mut ys, &mut []).ok()?;
+    let out: Vec<(f64, f64)> = xs.into_iter().zip(ys).collect();
+    out.iter()
+        .all(|&(x, y)| (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y))
+        .then_some(out)
+}
+
+/// Lon/lat that could be the records' place: near the country when there
+/// is one with a boundary.
+fn plausible(pts: &[(f64, f64)], country: Option<&str>) -> bool {
+    match country {
+        Some(c) => super::country::near(pts[0], c).unwrap_or(true),
+        None => true,
+    }
+}
+
+/// Distance in metres between two lon/lat points (haversine on the mean
+/// radius: a message's figure, not a measurement).
+fn metres((lon1, lat1): (f64, f64), (lon2, lat2): (f64, f64)) -> f64 {
+    let r = 6_371_008.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().min(1.0).asin()
+}
+
+fn same_datum(a: &SpatialRef, b: &SpatialRef) -> bool {
+    match (a.geog_cs(), b.geog_cs()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// A CRS as a person knows it: its name and EPSG code where it has one.
+fn label(s: &SpatialRef) -> String {
+    let name = s.name().unwrap_or_else(|| "an unnamed CRS".to_string());
+    match (s.auth_name(), s.auth_code()) {
+        (Some(auth), Ok(code)) => format!("{name}, {auth}:{code}"),
+        _ => name,
+    }
+}
+
+/// The UTM zone of a UTM projection (zone, north).
+#[allow(unsafe_code)]
+fn utm_zone(s: &SpatialRef) -> Option<(u32, bool)> {
+    let mut north: std::ffi::c_int = 0;
+    // SAFETY: OSRGetUTMZone reads the CRS behind the live handle and writes
+    // one int through the pointer it is given.
+    let zone = unsafe { gdal_sys::OSRGetUTMZone(s.to_c_hsrs(), &mut north) };
+    u32::try_from(zone)
+        .ok()
+        .filter(|z| (1..=60).contains(z))
+        .map(|z| (z, north != 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn srs(def: &str) -> SpatialRef {
+        SpatialRef::from_definition(def).expect("known CRS")
+    }
+
+    fn config() -> ConfigRef {
+        ConfigRef(Some(std::path::PathBuf::from("clearmap.toml")))
+    }
+
+    /// The extent of `lon_lat` points written in `code`'s coordinates.
+    fn extent_in(code: u32, pts: &[(f64, f64)]) -> Extent {
+        let mut from = SpatialRef::from_epsg(4326).expect("4326");
+        from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let mut to = SpatialRef::from_epsg(code).expect("code");
+        to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let t = CoordTransform::new(&from, &to).expect("transform");
+        let mut xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+        let mut ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+        t.transform_coords(&mut xs, &mut ys, &mut []).expect("ok");
+        Extent {
+            min_x: xs.iter().copied().fold(f64::INFINITY, f64::min),
+            max_x: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            min_y: ys.iter().copied().fold(f64::INFINITY, f64::min),
+            max_y: ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    const SARAJEVO: [(f64, f64); 2] = [(18.3, 43.8), (18.5, 43.9)];
+
+    #[test]
+    fn a_config_crs_of_another_datum_than_the_file_stops_the_build() {
+        let (c, f) = (srs("EPSG:32634"), srs("EPSG:23034"));
+        let cfg = config();
+        let check = DatumCheck {
+            config_crs: Some(("EPSG:32634", &c)),
+            file_srs: Some(&f),
+            overrides_file: false,
+            extent: Some(extent_in(23034, &SARAJEVO)),
+            country: Some("BIH"),
+            desc: "h.shp layer h",
+            config: &cfg,
+        };
+        let err = check.run().expect_err("conflict").to_string();
+        assert!(err.contains("ED50 / UTM zone 34N"), "{err}");
+        assert!(err.contains("crs_overrides_file = true"), "{err}");
+        assert!(err.contains("a datum difference"), "{err}");
+        let check = DatumCheck {
+            overrides_file: true,
+            ..check
+        };
+        check.run().expect("the override is deliberate");
+    }
+
+    #[test]
+    fn an_equivalent_or_plainly_wrong_file_crs_is_no_conflict() {
+        let cfg = config();
+        // The same CRS said twice.
+        let (c, f) = (srs("EPSG:32634"), srs("EPSG:32634"));
+        let check = DatumCheck {
+            config_crs: Some(("EPSG:32634", &c)),
+            file_srs: Some(&f),
+            overrides_file: false,
+            extent: Some(extent_in(32634, &SARAJEVO)),
+            country: Some("BIH"),
+            desc: "h",
+            config: &cfg,
+        };
+        check.run().expect("same CRS");
+        // A GeoJSON of projected metres: the file's lon/lat is impossible.
+        let g = srs("EPSG:4326");
+        let check = DatumCheck {
+            file_srs: Some(&g),
+            ..check
+        };
+        check.run().expect("overriding an impossible CRS");
+    }
+
+    #[test]
+    fn records_outside_their_datums_area_of_use_stop_the_build() {
+        let cfg = config();
+        let phnom_penh = [(104.9, 11.5), (105.0, 11.6)];
+        // Indian 1960 / UTM zone 48N is Cambodia's own: in its area.
+        let indian = srs("EPSG:3148");
+        let check = DatumCheck {
+            config_crs: Some(("EPSG:3148", &indian)),
+            file_srs: None,
+            overrides_file: false,
+            extent: Some(extent_in(3148, &phnom_penh)),
+            country: None,
+            desc: "h",
+            config: &cfg,
+        };
+        check.run().expect("in Indian 1960's area");
+        // ED50 / UTM zone 48N does not exist; ED50 / UTM 38N's Europe is
+        // 3,000 km from UTM 38N metres of a place in Cambodia's latitudes
+        // (read in zone 38 they lie in the Horn of Africa).
+        let ed50 = srs("EPSG:23038");
+        let check = DatumCheck {
+            config_crs: Some(("EPSG:23038", &ed50)),
+            extent: Some(extent_in(32638, &[(44.9, 11.5), (45.0, 11.6)])),
+            ..check
+        };
+        let err = check.run().expect_err("foreign datum").to_string();
+        assert!(err.contains("ED50"), "{err}");
+        assert!(err.contains("EPSG:32638"), "{err}");
+        assert!(err.contains("longitude 44.9"), "{err}");
+    }
+
+    #[test]
+    fn metres_are_metres() {
+        let d = metres((18.0, 44.0), (18.0, 44.001));
+        assert!((d - 111.2).abs() < 0.5, "{d}");
+    }
+}
