@@ -108,6 +108,7 @@ impl IngestError {
             | E::OutsideCountry(_)
             | E::CrsConflict { .. }
             | E::CrsAreaOfUse { .. }
+            | E::DatumMismatch { .. }
             | E::HalfCoordinatePair { .. }
             | E::ManyShapefiles { .. }
             | E::ManyLayers { .. }

@@ -18,14 +18,25 @@
 //!   off. The build stops (exit 2), naming the area and, for a UTM
 //!   projection, the WGS 84 zone of the same number.
 //!
-//! A datum mistake that leaves records within their CRS's area and no
-//! file CRS to compare with (ED50 coordinates declared as WGS 84 / UTM in
-//! Bosnia) is not caught: that needs reference data an order of magnitude
-//! finer than the boundaries clearmap carries.
+//! - **The records' own WGS 84 points.** IMSMA stores each object's
+//!   location point in WGS 84 beside its geometry (`HZ_latitud`,
+//!   `HZ_longitu` of an NG GIS export; the canonical `wgs84_lon` and
+//!   `wgs84_lat`). When fewer than half of those points lie on or in their
+//!   polygon ([`ON_M`]) as the geometry is read, the same file coordinates
+//!   are read again in every other datum whose area of use holds them
+//!   (the CRS's projection kept, its geographic CRS swapped); one that puts
+//!   [`FITS`] of the points on their polygons is named and the build stops
+//!   (exit 2) ([`against_points`]). Points that fit no reading (benchmarks
+//!   some way off) say nothing.
+//!
+//! A datum mistake with none of these witnesses (ED50 coordinates declared
+//! as WGS 84 / UTM in Bosnia, no file CRS, no location points) is not
+//! caught: that needs reference data an order of magnitude finer than the
+//! boundaries clearmap carries.
 
 use super::crs::Extent;
 use super::error::ConfigRef;
-use super::IngestError;
+use super::{IngestError, RawGeometry, SourceBatch};
 use crate::ingest::error::Result;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 
@@ -183,6 +194,226 @@ impl DatumCheck<'_> {
             ),
         })
     }
+}
+
+/// How near (metres) a location point must lie to its polygon to be on it:
+/// IMSMA's points are the polygon's own start point or lie inside it, and
+/// six decimals of a degree are 0.1 m.
+pub const ON_M: f64 = 5.0;
+
+/// The share of the location points a reading must put on their polygons
+/// to be named.
+pub const FITS: f64 = 0.8;
+
+/// How many records' points and polygons are tried.
+const SAMPLE: usize = 100;
+
+/// Fewer records with a point than this say nothing either way.
+const MIN_POINTS: usize = 5;
+
+/// The EPSG codes searched for geographic CRSs (datums): the 2D ones of the
+/// EPSG dataset's classic range, and the newer ones of the Balkans (MGI
+/// 1901), Taiwan and others below it.
+const GEOGRAPHIC_CODES: [std::ops::RangeInclusive<u32>; 2] = [3819..=3906, 4120..=4999];
+
+/// Stop when the records' own WGS 84 location points lie off their
+/// polygons and another datum's reading of the same coordinates puts them
+/// on (see the module doc).
+pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<()> {
+    let pairs: Vec<((f64, f64), &geo::Geometry<f64>)> = batch
+        .records
+        .iter()
+        .filter_map(|r| match (&r.geometry, r.attrs.wgs84_point) {
+            (
+                RawGeometry::Geo(g @ (geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_))),
+                Some(p),
+            ) => Some((p, g)),
+            _ => None,
+        })
+        .collect();
+    if pairs.len() < MIN_POINTS {
+        return Ok(());
+    }
+    let step = pairs.len().div_ceil(SAMPLE).max(1);
+    let sample: Vec<((f64, f64), &geo::Geometry<f64>)> =
+        pairs.iter().step_by(step).copied().collect();
+    let on = |read: &dyn Fn(&geo::Geometry<f64>) -> Option<geo::Geometry<f64>>| {
+        let n = sample
+            .iter()
+            .filter(|(p, g)| read(g).is_some_and(|g| off_m(*p, &g) <= ON_M))
+            .count();
+        n as f64 / sample.len() as f64
+    };
+    if on(&|g| Some(g.clone())) >= 0.5 {
+        return Ok(());
+    }
+    let internal = |e: gdal::errors::GdalError| IngestError::Internal(e.to_string());
+    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(internal)?;
+    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut declared = match &batch.srs {
+        Some(wkt) => SpatialRef::from_wkt(wkt).map_err(internal)?,
+        None => wgs84.clone(),
+    };
+    declared.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    // The coordinates as the file holds them.
+    let to_file = CoordTransform::new(&wgs84, &declared).map_err(internal)?;
+    let file: Vec<geo::Geometry<f64>> = sample
+        .iter()
+        .filter_map(|(_, g)| through(&to_file, g))
+        .collect();
+    if file.len() != sample.len() {
+        return Ok(());
+    }
+    let declared_geog = declared.geog_cs().ok();
+    let (lon, lat) = sample[0].0;
+    let mut best: Option<(f64, SpatialRef)> = None;
+    for code in GEOGRAPHIC_CODES.into_iter().flatten() {
+        let Ok(geog) = SpatialRef::from_epsg(code) else {
+            continue;
+        };
+        if !geog.is_geographic() || declared_geog.as_ref() == Some(&geog) {
+            continue;
+        }
+        let Some(area) = geog.area_of_use() else {
+            continue;
+        };
+        let inside = if area.west_lon_degree <= area.east_lon_degree {
+            (area.west_lon_degree..=area.east_lon_degree).contains(&lon)
+        } else {
+            lon >= area.west_lon_degree || lon <= area.east_lon_degree
+        };
+        if !inside || !(area.south_lat_degree..=area.north_lat_degree).contains(&lat) {
+            continue;
+        }
+        let Some(mut candidate) = with_datum(&declared, &geog) else {
+            continue;
+        };
+        candidate.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let Ok(t) = CoordTransform::new(&candidate, &wgs84) else {
+            continue;
+        };
+        let fit = sample
+            .iter()
+            .zip(&file)
+            .filter(|((p, _), f)| through(&t, f).is_some_and(|g| off_m(*p, &g) <= ON_M))
+            .count() as f64
+            / sample.len() as f64;
+        if fit >= FITS && best.as_ref().is_none_or(|(b, _)| fit > *b) {
+            best = Some((fit, candidate));
+        }
+    }
+    let Some((fit, mut found)) = best else {
+        return Ok(());
+    };
+    let declared_fit = on(&|g| Some(g.clone()));
+    if let Some(known) = epsg_match(&found) {
+        found = known;
+    }
+    let shown = label(&found);
+    let first = &batch.records[0].provenance;
+    let line = match (found.auth_name(), found.auth_code()) {
+        (Some(auth), Ok(code)) => format!("crs = \"{auth}:{code}\""),
+        _ => format!("crs = \"…\" with the EPSG code of {shown}"),
+    };
+    Err(IngestError::DatumMismatch {
+        config: config.clone(),
+        detail: format!(
+            "{} layer {}: read as {}, {:.0} % of its records' own WGS 84 location points (wgs84_lon, wgs84_lat) lie on their polygons; read as {}, {:.0} % do: the coordinates are in that datum. Set {line} in its [[source]]{}",
+            first.file,
+            first.layer,
+            label(&declared),
+            declared_fit * 100.0,
+            shown,
+            fit * 100.0,
+            if batch.srs.is_some() { " (and crs_overrides_file = true if the file itself declares another CRS)" } else { "" }
+        ),
+    })
+}
+
+/// A copy of `srs` on another geographic CRS (datum), its projection kept.
+#[allow(unsafe_code)]
+fn with_datum(srs: &SpatialRef, geog: &SpatialRef) -> Option<SpatialRef> {
+    if srs.is_geographic() {
+        return Some(geog.clone());
+    }
+    let copy = srs.clone();
+    // Named for what it is: the old name would be a lie, and PROJ's search
+    // for the EPSG CRS it equals (`epsg_match`) goes by name first.
+    let name = format!(
+        "{} projection on {}",
+        srs.name().unwrap_or_default(),
+        geog.name().unwrap_or_default()
+    );
+    let name = std::ffi::CString::new(name).ok()?;
+    // SAFETY: both handles are live SpatialRefs; OSRCopyGeogCSFrom replaces
+    // the GEOGCS of the first with a copy of the second's, OSRSetProjCS its
+    // name with a copy of the NUL-terminated string.
+    let rv = unsafe {
+        let rv = gdal_sys::OSRCopyGeogCSFrom(copy.to_c_hsrs(), geog.to_c_hsrs());
+        gdal_sys::OSRSetProjCS(copy.to_c_hsrs(), name.as_ptr());
+        rv
+    };
+    (rv == gdal_sys::OGRErr::OGRERR_NONE).then_some(copy)
+}
+
+/// The EPSG CRS PROJ finds equivalent to `srs` (ED50 with UTM zone 34N's
+/// projection is EPSG:23034): a candidate of PROJ's that is the same CRS
+/// but for its name (which the swapped datum left as it was, so PROJ's
+/// confidence is lowered).
+#[allow(unsafe_code)]
+fn epsg_match(srs: &SpatialRef) -> Option<SpatialRef> {
+    let mut n: std::ffi::c_int = 0;
+    let mut confidence: *mut std::ffi::c_int = std::ptr::null_mut();
+    // SAFETY: OSRFindMatches reads the live handle and returns an owned
+    // NULL-terminated array of `n` handles and an owned array of `n`
+    // confidences (CPLFree'd below); each handle is cloned before the array
+    // is freed with OSRFreeSRSArray.
+    unsafe {
+        let found = gdal_sys::OSRFindMatches(
+            srs.to_c_hsrs(),
+            std::ptr::null_mut(),
+            &mut n,
+            &mut confidence,
+        );
+        let mut best = None;
+        if !found.is_null() && !confidence.is_null() {
+            for i in 0..usize::try_from(n).unwrap_or(0) {
+                let h = *found.add(i);
+                let c = *confidence.add(i);
+                if c >= 25 && !h.is_null() && best.is_none() {
+                    // from_c_obj clones the handle: the array keeps its own.
+                    best = SpatialRef::from_c_obj(h).ok().filter(|m| m == srs);
+                }
+            }
+        }
+        if !found.is_null() {
+            gdal_sys::OSRFreeSRSArray(found);
+        }
+        if !confidence.is_null() {
+            gdal_sys::VSIFree(confidence.cast());
+        }
+        best
+    }
+}
+
+/// A geometry through a transformation; `None` where PROJ fails.
+fn through(t: &CoordTransform, g: &geo::Geometry<f64>) -> Option<geo::Geometry<f64>> {
+    use geo::MapCoords;
+    g.try_map_coords(|c| {
+        let (mut xs, mut ys) = ([c.x], [c.y]);
+        t.transform_coords(&mut xs, &mut ys, &mut [])
+            .map(|()| geo::coord! { x: xs[0], y: ys[0] })
+    })
+    .ok()
+}
+
+/// Metres from a lon/lat point to a lon/lat polygon (0 inside), in a local
+/// equirectangular frame: exact enough at a few metres.
+fn off_m((lon, lat): (f64, f64), g: &geo::Geometry<f64>) -> f64 {
+    use geo::{Distance, Euclidean, MapCoords};
+    let k = lat.to_radians().cos();
+    let scaled = g.map_coords(|c| geo::coord! { x: c.x * k, y: c.y });
+    Euclidean.distance(&geo::Point::new(lon * k, lat), &scaled) * 111_195.0
 }
 
 /// The extent's centre and corners.

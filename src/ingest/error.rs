@@ -199,6 +199,10 @@ pub enum IngestError {
     /// which words `detail`).
     #[error("{config}: {detail}")]
     CrsAreaOfUse { config: ConfigRef, detail: String },
+    /// The records' own WGS 84 points fit another datum's reading
+    /// (`datum.rs`, which words `detail`).
+    #[error("{config}: {detail}")]
+    DatumMismatch { config: ConfigRef, detail: String },
 
     /// Most of a source's records lie outside the config's country
     /// (`country.rs`); `finding` names the mistake that explains it.

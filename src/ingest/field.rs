@@ -18,11 +18,15 @@ pub enum Field {
     Outcome,
     Date,
     AreaReportedM2,
+    /// The record's location point in WGS 84, as IMSMA stores it beside
+    /// the geometry: read only to check the geometry's CRS (`datum.rs`).
+    Wgs84Lon,
+    Wgs84Lat,
 }
 
 impl Field {
     /// Every field, in the order messages list them.
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Field::Id,
         Field::Classification,
         Field::Status,
@@ -32,6 +36,8 @@ impl Field {
         Field::Outcome,
         Field::Date,
         Field::AreaReportedM2,
+        Field::Wgs84Lon,
+        Field::Wgs84Lat,
     ];
 
     /// The name a config writes.
@@ -46,6 +52,8 @@ impl Field {
             Field::Outcome => "outcome",
             Field::Date => "date",
             Field::AreaReportedM2 => "area_reported_m2",
+            Field::Wgs84Lon => "wgs84_lon",
+            Field::Wgs84Lat => "wgs84_lat",
         }
     }
 

@@ -109,6 +109,7 @@ pub fn ingest<'a>(cfg: impl Into<IngestConfig<'a>>) -> Result<Ingested> {
             let config = cfg.config_ref();
             country::check(check, &batch, &config, &mut out.diagnostics)?;
         }
+        datum::against_points(&batch, &cfg.config_ref())?;
         out.batches.push(batch);
     }
     Ok(out)

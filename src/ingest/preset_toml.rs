@@ -81,6 +81,8 @@ pub fn role_fields(role: Role) -> &'static [Field] {
             Field::Contamination,
             Field::Region,
             Field::AreaReportedM2,
+            Field::Wgs84Lon,
+            Field::Wgs84Lat,
         ],
         Role::Release => &[
             Field::Id,
@@ -89,6 +91,8 @@ pub fn role_fields(role: Role) -> &'static [Field] {
             Field::Date,
             Field::AreaReportedM2,
             Field::Region,
+            Field::Wgs84Lon,
+            Field::Wgs84Lat,
         ],
     }
 }
@@ -177,7 +181,17 @@ pub fn to_toml(p: Preset) -> String {
         for f in role_fields(role) {
             let field = f.name();
             let columns = p.columns(field, role);
+            // The location point checks the CRS and is in some exports
+            // only: offered, not required.
+            let optional = matches!(f, Field::Wgs84Lon | Field::Wgs84Lat);
             match columns.split_first() {
+                Some((first, _)) if optional => {
+                    let _ = writeln!(
+                        out,
+                        "# {field} = {}   # if the export has it: the WGS 84 location point checks the CRS",
+                        quoted(first)
+                    );
+                }
                 Some((first, rest)) => {
                     let _ = write!(out, "{field} = {}", quoted(first));
                     if !rest.is_empty() {

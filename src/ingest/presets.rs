@@ -67,6 +67,8 @@ impl Preset {
             (Preset::NgGis, Role::Hazard, "contamination") => &["HZ_Typeo_1"],
             (Preset::NgGis, Role::Hazard, "area_reported_m2") => &["HZ_HazardA", "HZ_HazardC"],
             (Preset::NgGis, Role::Hazard, "region") => &["HZ_Provinc", "HZ_Distric"],
+            (Preset::NgGis, Role::Hazard, "wgs84_lon") => &["HZ_longitu"],
+            (Preset::NgGis, Role::Hazard, "wgs84_lat") => &["HZ_latitud"],
             (Preset::NgGis, Role::Release, "id") => &["HR_HazardR", "ObjectUID"],
             (Preset::NgGis, Role::Release, "outcome") => &["HR_TypeofH", "Type"],
             (Preset::NgGis, Role::Release, "date") => &["HR_HREndda"],

@@ -482,3 +482,71 @@ fn a_datum_foreign_to_the_records_place_is_caught() {
         assert!(e.contains(s), "{s:?} not in: {e}");
     }
 }
+
+/// Squares of 100 m around Amsterdam (WGS 84), each with its first vertex
+/// as the record's WGS 84 location point (`wgs84_lon`/`wgs84_lat`, offset
+/// by `point_off` degrees), written in EPSG:`written_in` coordinates, and a
+/// config reading them as `crs`.
+fn with_location_points(dir: &Path, written_in: u32, crs: &str, point_off: f64) -> PathBuf {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    let mut wgs84 = SpatialRef::from_epsg(4326).unwrap();
+    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut to = SpatialRef::from_epsg(written_in).unwrap();
+    to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let t = CoordTransform::new(&wgs84, &to).unwrap();
+    let features: Vec<String> = (0..12)
+        .map(|i| {
+            let (lon, lat) = (4.80 + 0.013 * f64::from(i), 52.30 + 0.007 * f64::from(i % 5));
+            let (d, e) = (0.0009, 0.0015);
+            let ring = [(lon, lat), (lon + e, lat), (lon + e, lat + d), (lon, lat + d), (lon, lat)];
+            let mut xs: Vec<f64> = ring.iter().map(|p| p.0).collect();
+            let mut ys: Vec<f64> = ring.iter().map(|p| p.1).collect();
+            t.transform_coords(&mut xs, &mut ys, &mut []).unwrap();
+            let coords: Vec<String> =
+                xs.iter().zip(&ys).map(|(x, y)| format!("[{x:.3},{y:.3}]")).collect();
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA","wgs84_lon":{:.6},"wgs84_lat":{:.6}}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+                lon - point_off,
+                lat - point_off,
+                coords.join(",")
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("hazards.geojson"), feature_collection(&features)).unwrap();
+    let cfg = dir.join("clearmap.toml");
+    std::fs::write(
+        &cfg,
+        format!("country = \"NLD\"\nas_of = \"2025-01-01\"\n[[source]]\npath = \"hazards.geojson\"\nrole = \"hazard\"\ncrs = \"{crs}\"\n"),
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn location_points_catch_a_wrong_datum_and_name_the_right_crs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // ED50 / UTM 31N coordinates declared as WGS 84 / UTM 31N: about 100 m
+    // off, inside the country, which the boundaries cannot see.
+    let cfg = with_location_points(dir.path(), 23031, "EPSG:32631", 0.0);
+    let o = build(&cfg, &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    for s in [
+        "hazards.geojson",
+        "WGS 84 / UTM zone 31N, EPSG:32631",
+        "ED50 / UTM zone 31N, EPSG:23031, 100 % do",
+        "crs = \"EPSG:23031\"",
+    ] {
+        assert!(e.contains(s), "{s:?} not in: {e}");
+    }
+    assert!(!out.exists(), "no bundle from a failed build");
+    // Read in the right CRS, the same file builds.
+    let cfg = with_location_points(dir.path(), 23031, "EPSG:23031", 0.0);
+    let o = build(&cfg, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Points some way off every polygon (benchmarks) say nothing.
+    let cfg = with_location_points(dir.path(), 32631, "EPSG:32631", 0.004);
+    let o = build(&cfg, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

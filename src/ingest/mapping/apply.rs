@@ -21,6 +21,9 @@ pub struct CanonicalAttrs {
     pub outcome: Option<Outcome>,
     pub date: Option<NaiveDate>,
     pub area_reported_m2: Option<f64>,
+    /// The location point in WGS 84 lon/lat, when the source maps both
+    /// `wgs84_lon` and `wgs84_lat` and both are numbers.
+    pub wgs84_point: Option<(f64, f64)>,
 }
 
 impl Mapper {
@@ -184,25 +187,33 @@ impl Mapper {
                 }
             }
         }
-        if let Some(v) = raw(Field::AreaReportedM2) {
-            a.area_reported_m2 = match &v {
+        let mut number = |field: Field| {
+            let v = raw(field)?;
+            let n = match &v {
                 RawValue::Int(i) => Some(*i as f64),
                 RawValue::Real(f) => Some(*f),
                 other => other.to_text().trim().replace(',', ".").parse::<f64>().ok(),
             }
             .filter(|f| f.is_finite());
-            if a.area_reported_m2.is_none() {
+            if n.is_none() {
                 diags.push(
                     Diagnostic::new(
                         Code::InvalidNumber,
                         Severity::Warning,
-                        format!("area_reported_m2 \"{}\" is not a number", v.to_text()),
+                        format!("{field} \"{}\" is not a number", v.to_text()),
                     )
                     .record(prov)
                     .fix("ignored"),
                 );
             }
-        }
+            n
+        };
+        a.area_reported_m2 = number(Field::AreaReportedM2);
+        let lon = number(Field::Wgs84Lon);
+        let lat = number(Field::Wgs84Lat);
+        a.wgs84_point = lon
+            .zip(lat)
+            .filter(|(x, y)| (-180.0..=180.0).contains(x) && (-90.0..=90.0).contains(y));
         a
     }
 
