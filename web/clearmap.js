@@ -75,6 +75,16 @@
     return b;
   }
 
+  // Records across ±180°: TileJSON bounds cannot cross the antimeridian, so
+  // tiles.json gives the whole band of their latitudes and, as `center`, the
+  // records' own centre and zoom, which the map opens on instead.
+  function viewFrom(tilejson, bounds) {
+    var c = tilejson && Array.isArray(tilejson.center) && tilejson.center.length === 3 ? tilejson.center : null;
+    if (!bounds || bounds[2] - bounds[0] < 359.999 || !c) return null;
+    if (c.some(function (v) { return typeof v !== 'number' || !isFinite(v); })) return null;
+    return { center: [c[0], c[1]], zoom: c[2] };
+  }
+
   var mounted = 0;
 
   // Everything that speaks: the page and the map, in the language `LANG` of
@@ -636,13 +646,15 @@
       return Promise.all([headerP, tilejsonP]).then(function (res) {
         var header = res[0], tilejson = res[1];
         var bounds = boundsFrom(tilejson, header);
+        var view = viewFrom(tilejson, bounds);
+        if (view) bounds = null;
         var map = new maplibregl.Map({
           container: o.container,
           style: mapStyle,
           bounds: bounds || undefined,
           fitBoundsOptions: { padding: 24 },
-          center: bounds ? undefined : [0, 0],
-          zoom: bounds ? undefined : 1,
+          center: view ? view.center : bounds ? undefined : [0, 0],
+          zoom: view ? view.zoom : bounds ? undefined : 1,
           maxZoom: 17,
           attributionControl: false,
           cooperativeGestures: false
