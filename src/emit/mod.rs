@@ -210,8 +210,8 @@ pub fn write_bundle_with(
     let rec = b.reconciled;
     let acc = b.accounting;
 
-    // The tiles use every core but not all the time; the documents and tables
-    // are written on one thread beside them.
+    // The tiles use every core but not all the time; the documents, tables
+    // and GeoPackage are written beside them.
     let mut tile_staging = Staging::new();
     let (tiled, documents) = rayon::join(
         || {
@@ -228,19 +228,32 @@ pub fn write_bundle_with(
             .map(|stats| (stats, t.elapsed().as_millis() as u64))
         },
         || {
-            let mut staging = Staging::new();
-            let mut w = Written::default();
-            let t = std::time::Instant::now();
-            write_documents(&mut staging, stage, cfg, b)?;
-            timed("documents", t, &mut w);
-            let t = std::time::Instant::now();
-            tables::write_tables(&mut staging, stage, cfg, b)?;
-            timed("tables", t, &mut w);
-            // GDAL is not thread-safe: the GeoPackage is written here, on the
-            // one thread that uses it (the tiles do not).
-            let t = std::time::Instant::now();
-            gpkg::write_gpkg(&mut staging, stage, cfg, b, &tables::tables(cfg, b))?;
-            timed("gpkg", t, &mut w);
+            let tables = tables::tables(cfg, b);
+            // The GeoPackage beside the documents and tables: the three
+            // writers share no file, and GDAL is used on this one thread only.
+            let (gpkg, rest) = rayon::join(
+                || {
+                    let mut staging = Staging::new();
+                    let t = std::time::Instant::now();
+                    gpkg::write_gpkg(&mut staging, stage, cfg, b, &tables)?;
+                    Ok::<_, Error>((staging, t.elapsed().as_millis() as u64))
+                },
+                || {
+                    let mut staging = Staging::new();
+                    let mut w = Written::default();
+                    let t = std::time::Instant::now();
+                    write_documents(&mut staging, stage, cfg, b)?;
+                    timed("documents", t, &mut w);
+                    let t = std::time::Instant::now();
+                    tables::write_tables_of(&mut staging, stage, cfg, &tables)?;
+                    timed("tables", t, &mut w);
+                    Ok::<_, Error>((staging, w))
+                },
+            );
+            let (mut staging, mut w) = rest?;
+            let (gpkg_staging, gpkg_ms) = gpkg?;
+            staging.absorb(gpkg_staging);
+            w.durations_ms.insert("gpkg", gpkg_ms);
             Ok::<_, Error>((staging, w))
         },
     );
@@ -289,11 +302,9 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     write_json(staging, &out.join("summary.json"), &s)?;
     write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
     let located = defects::located(b.diagnostics);
-    let geojson = defects::defects_geojson(&located, p, true).map_err(|source| Error::Output {
-        path: out.join("defects.geojson"),
-        source,
+    staging.write(&out.join("defects.geojson"), |w| {
+        defects::write_defects_geojson(w, &located, p, true)
     })?;
-    staging.write(&out.join("defects.geojson"), |w| w.write_all(&geojson))?;
     let worklist = defects::worklist(b.diagnostics);
     staging.write(&out.join("report.csv"), |w| worklist.write_csv(w))?;
     report::write_report(staging, out, cfg, b, &located)?;
@@ -361,20 +372,57 @@ fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result
     })
 }
 
-/// report.json: counts per code, then every diagnostic.
-pub fn report(d: &Diagnostics) -> Value {
-    let counts: Map<String, Value> = d
+/// report.json: counts per code, the records quarantined, then every
+/// diagnostic. Its members are in name order, as those of a JSON object
+/// ([`serde_json::Map`]) are, and so are each diagnostic's: every one is
+/// turned into such an object as it is written, not all of them at once.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    counts: BTreeMap<&'static str, CodeCount>,
+    diagnostics: Items<'a>,
+    quarantined: usize,
+}
+
+/// How many diagnostics of a code, and their severity.
+#[derive(Debug, Serialize)]
+struct CodeCount {
+    count: usize,
+    severity: Severity,
+}
+
+/// The diagnostics, each as a JSON object.
+#[derive(Debug)]
+struct Items<'a>(&'a [crate::diagnostics::Diagnostic]);
+
+impl Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&serde_json::to_value(d).map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// report.json's document.
+pub fn report(d: &Diagnostics) -> Report<'_> {
+    let counts = d
         .counts()
         .into_iter()
-        .map(|(c, (sev, n)): (Code, (Severity, usize))| {
-            (c.as_str().to_string(), json!({"severity": sev, "count": n}))
+        .map(|(c, (severity, count)): (Code, (Severity, usize))| {
+            (c.as_str(), CodeCount { count, severity })
         })
         .collect();
-    json!({
-        "counts": counts,
-        "quarantined": d.items().iter().filter(|x| x.severity == Severity::Error && x.record.is_some()).count(),
-        "diagnostics": d.items(),
-    })
+    Report {
+        counts,
+        diagnostics: Items(d.items()),
+        quarantined: d
+            .items()
+            .iter()
+            .filter(|x| x.severity == Severity::Error && x.record.is_some())
+            .count(),
+    }
 }
 
 /// Records read per role, for the end-of-run line.
