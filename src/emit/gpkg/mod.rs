@@ -763,6 +763,11 @@ mod tests {
         ];
         for h in &hazards {
             let props = super::super::hazard_properties(h, &result);
+            // Written as they are, the properties are the JSON object's bytes.
+            assert_eq!(
+                serde_json::to_string(&super::super::HazardProperties::of(h, &result)).unwrap(),
+                serde_json::to_string(&props).unwrap()
+            );
             let expected: Vec<Field> = HAZARD_COLUMNS
                 .iter()
                 .map(|c| field_of_property(c.kind, props.get(c.key)))
@@ -797,6 +802,10 @@ mod tests {
                 hazards: vec![0, 2],
             };
             let props = super::super::release_properties(&rec, &piece);
+            assert_eq!(
+                serde_json::to_string(&super::super::ReleaseProperties::of(&rec, &piece)).unwrap(),
+                serde_json::to_string(&props).unwrap()
+            );
             let expected: Vec<Field> = RELEASE_COLUMNS
                 .iter()
                 .map(|c| field_of_property(c.kind, props.get(c.key)))
