@@ -103,7 +103,18 @@ pub fn defects_geojson(
     full: bool,
 ) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let mut fw = FeatureWriter::new(&mut buf, precision)?;
+    write_defects_geojson(&mut buf, defects, precision, full)?;
+    Ok(buf)
+}
+
+/// [`defects_geojson`] written to `w` as it is made.
+pub fn write_defects_geojson(
+    w: &mut dyn io::Write,
+    defects: &[LocatedDefect],
+    precision: u8,
+    full: bool,
+) -> io::Result<()> {
+    let mut fw = FeatureWriter::new(w, precision)?;
     for ld in defects {
         fw.feature_with(Some(ld.feature), &properties(ld, full), |fw| {
             match ld.place {
@@ -133,8 +144,7 @@ pub fn defects_geojson(
             }
         })?;
     }
-    fw.finish()?;
-    Ok(buf)
+    fw.finish()
 }
 
 fn rings(mp: &geo::MultiPolygon<f64>) -> geo::MultiLineString<f64> {

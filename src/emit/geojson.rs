@@ -15,7 +15,7 @@
 use crate::geometry::{antimeridian, round, snap_valid};
 use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
-use serde_json::{Map, Value};
+use serde::Serialize;
 use std::io::{self, Write};
 
 fn write_ring(w: &mut dyn Write, ring: &geo::LineString<f64>, precision: u8) -> io::Result<()> {
@@ -135,11 +135,12 @@ impl<'a> FeatureWriter<'a> {
         })
     }
 
-    /// One feature (properties are written in key order).
+    /// One feature (its properties as they serialise: a JSON object's
+    /// members in name order).
     pub fn feature(
         &mut self,
         id: Option<u64>,
-        properties: &Map<String, Value>,
+        properties: &(impl Serialize + ?Sized),
         geometry: &MultiPolygon<f64>,
     ) -> io::Result<()> {
         self.feature_with(id, properties, |fw| fw.area(geometry))
@@ -150,7 +151,7 @@ impl<'a> FeatureWriter<'a> {
     pub fn feature_with(
         &mut self,
         id: Option<u64>,
-        properties: &Map<String, Value>,
+        properties: &(impl Serialize + ?Sized),
         geometry: impl FnOnce(&mut Self) -> io::Result<()>,
     ) -> io::Result<()> {
         if self.count > 0 {
@@ -196,6 +197,7 @@ impl<'a> FeatureWriter<'a> {
 mod tests {
     use super::*;
     use geo::polygon;
+    use serde_json::Value;
 
     #[test]
     fn clockwise_input_is_written_counter_clockwise_and_rounded() {

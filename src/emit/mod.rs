@@ -27,7 +27,8 @@ use crate::reconcile::Reconciled;
 use atomic::Staging;
 use geojson::FeatureWriter;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+#[cfg(test)]
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -210,8 +211,8 @@ pub fn write_bundle_with(
     let rec = b.reconciled;
     let acc = b.accounting;
 
-    // The tiles use every core but not all the time; the documents and tables
-    // are written on one thread beside them.
+    // The tiles use every core but not all the time; the documents, tables
+    // and GeoPackage are written beside them.
     let mut tile_staging = Staging::new();
     let (tiled, documents) = rayon::join(
         || {
@@ -228,19 +229,44 @@ pub fn write_bundle_with(
             .map(|stats| (stats, t.elapsed().as_millis() as u64))
         },
         || {
-            let mut staging = Staging::new();
-            let mut w = Written::default();
-            let t = std::time::Instant::now();
-            write_documents(&mut staging, stage, cfg, b)?;
-            timed("documents", t, &mut w);
-            let t = std::time::Instant::now();
-            tables::write_tables(&mut staging, stage, cfg, b)?;
-            timed("tables", t, &mut w);
-            // GDAL is not thread-safe: the GeoPackage is written here, on the
-            // one thread that uses it (the tiles do not).
-            let t = std::time::Instant::now();
-            gpkg::write_gpkg(&mut staging, stage, cfg, b, &tables::tables(cfg, b))?;
-            timed("gpkg", t, &mut w);
+            let tables = tables::tables(cfg, b);
+            // The GeoPackage, the documents and the tables side by side: they
+            // share no file, and GDAL is used on the GeoPackage's thread only.
+            let (gpkg, rest) = rayon::join(
+                || {
+                    let mut staging = Staging::new();
+                    let t = std::time::Instant::now();
+                    gpkg::write_gpkg(&mut staging, stage, cfg, b, &tables)?;
+                    Ok::<_, Error>((staging, t.elapsed().as_millis() as u64))
+                },
+                || {
+                    let (documents, tabled) = rayon::join(
+                        || {
+                            let mut staging = Staging::new();
+                            let t = std::time::Instant::now();
+                            write_documents(&mut staging, stage, cfg, b)?;
+                            Ok::<_, Error>((staging, t.elapsed().as_millis() as u64))
+                        },
+                        || {
+                            let mut staging = Staging::new();
+                            let t = std::time::Instant::now();
+                            tables::write_tables_of(&mut staging, stage, cfg, &tables)?;
+                            Ok::<_, Error>((staging, t.elapsed().as_millis() as u64))
+                        },
+                    );
+                    let (mut staging, documents_ms) = documents?;
+                    let (tables_staging, tables_ms) = tabled?;
+                    staging.absorb(tables_staging);
+                    let mut w = Written::default();
+                    w.durations_ms.insert("documents", documents_ms);
+                    w.durations_ms.insert("tables", tables_ms);
+                    Ok::<_, Error>((staging, w))
+                },
+            );
+            let (mut staging, mut w) = rest?;
+            let (gpkg_staging, gpkg_ms) = gpkg?;
+            staging.absorb(gpkg_staging);
+            w.durations_ms.insert("gpkg", gpkg_ms);
             Ok::<_, Error>((staging, w))
         },
     );
@@ -270,7 +296,7 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
             if !has_land(r) {
                 continue;
             }
-            let props = hazard_properties(h, r);
+            let props = HazardProperties::of(h, r);
             fw.feature(Some(i as u64 + 1), &props, &r.remaining)?;
         }
         fw.finish()
@@ -279,7 +305,7 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     staging.write(&out.join("releases.geojson"), |w| {
         let mut fw = FeatureWriter::new(w, p)?;
         for (k, piece) in acc.pieces.iter().enumerate() {
-            let props = release_properties(rec, piece);
+            let props = ReleaseProperties::of(rec, piece);
             fw.feature(Some(k as u64 + 1), &props, &piece.geometry)?;
         }
         fw.finish()
@@ -289,11 +315,9 @@ fn write_documents(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bund
     write_json(staging, &out.join("summary.json"), &s)?;
     write_json(staging, &out.join("report.json"), &report(b.diagnostics))?;
     let located = defects::located(b.diagnostics);
-    let geojson = defects::defects_geojson(&located, p, true).map_err(|source| Error::Output {
-        path: out.join("defects.geojson"),
-        source,
+    staging.write(&out.join("defects.geojson"), |w| {
+        defects::write_defects_geojson(w, &located, p, true)
     })?;
-    staging.write(&out.join("defects.geojson"), |w| w.write_all(&geojson))?;
     let worklist = defects::worklist(b.diagnostics);
     staging.write(&out.join("report.csv"), |w| worklist.write_csv(w))?;
     report::write_report(staging, out, cfg, b, &located)?;
@@ -307,51 +331,102 @@ pub(crate) fn has_land(r: &crate::measure::HazardResult) -> bool {
     r.remaining_m2 > 0.0 && !r.remaining.0.is_empty()
 }
 
-/// The properties of a hazard's feature (hazards.geojson, bundle.gpkg).
+/// The properties of a hazard's feature (hazards.geojson, bundle.gpkg), in
+/// name order: written as they are, they are the bytes of the JSON object
+/// they make (whose members are in name order).
+#[derive(Debug, Serialize)]
+pub(crate) struct HazardProperties<'a> {
+    area_m2: f64,
+    area_reported_m2: Option<f64>,
+    classification: &'static str,
+    contamination: &'a [String],
+    id: &'a str,
+    region: Option<&'a str>,
+    released_cancelled_m2: f64,
+    released_cleared_m2: f64,
+    released_reduced_m2: f64,
+    remaining_m2: f64,
+    status: &'static str,
+}
+
+impl<'a> HazardProperties<'a> {
+    pub(crate) fn of(h: &'a crate::model::Hazard, r: &crate::measure::HazardResult) -> Self {
+        use crate::model::Outcome;
+        let released = |o: Outcome| round_area(r.released_m2[o]);
+        HazardProperties {
+            area_m2: round_area(r.area_m2),
+            area_reported_m2: h.area_reported_m2,
+            classification: h.classification.as_str(),
+            contamination: &h.contamination,
+            id: &h.id,
+            region: h.region.as_deref(),
+            released_cancelled_m2: released(Outcome::Cancelled),
+            released_cleared_m2: released(Outcome::Cleared),
+            released_reduced_m2: released(Outcome::Reduced),
+            remaining_m2: round_area(r.remaining_m2),
+            status: h.status.as_str(),
+        }
+    }
+}
+
+/// The properties of a release piece's feature (releases.geojson,
+/// bundle.gpkg), in name order as [`HazardProperties`].
+#[derive(Debug, Serialize)]
+pub(crate) struct ReleaseProperties<'a> {
+    area_m2: f64,
+    area_reported_m2: Option<f64>,
+    date: Option<String>,
+    hazard_ids: &'a [String],
+    /// The hazards whose land this piece releases, whatever the links say
+    /// (unlinked releases are attributed by their land).
+    hazards_covered: Vec<&'a str>,
+    id: &'a str,
+    outcome: &'static str,
+}
+
+impl<'a> ReleaseProperties<'a> {
+    pub(crate) fn of(rec: &'a Reconciled, piece: &crate::measure::ReleasePiece) -> Self {
+        let r = &rec.releases[piece.release];
+        ReleaseProperties {
+            area_m2: round_area(piece.area_m2),
+            area_reported_m2: r.area_reported_m2,
+            date: r.date.map(|d| d.format("%Y-%m-%d").to_string()),
+            hazard_ids: &r.hazard_ids,
+            hazards_covered: piece
+                .hazards
+                .iter()
+                .map(|&h| rec.hazards[h].id.as_str())
+                .collect(),
+            id: &r.id,
+            outcome: r.outcome.as_str(),
+        }
+    }
+}
+
+/// The properties of a hazard's feature as a JSON object.
+#[cfg(test)]
 pub(crate) fn hazard_properties(
     h: &crate::model::Hazard,
     r: &crate::measure::HazardResult,
 ) -> Map<String, Value> {
-    let mut props = Map::new();
-    props.insert("id".into(), json!(h.id));
-    props.insert("classification".into(), json!(h.classification.as_str()));
-    props.insert("status".into(), json!(h.status.as_str()));
-    props.insert("contamination".into(), json!(h.contamination));
-    props.insert("region".into(), json!(h.region));
-    props.insert("area_m2".into(), json!(round_area(r.area_m2)));
-    props.insert("remaining_m2".into(), json!(round_area(r.remaining_m2)));
-    for (o, a) in r.released_m2.iter() {
-        props.insert(format!("released_{}_m2", o.as_str()), json!(round_area(*a)));
-    }
-    props.insert("area_reported_m2".into(), json!(h.area_reported_m2));
-    props
+    object(&HazardProperties::of(h, r))
 }
 
-/// The properties of a release piece's feature (releases.geojson, bundle.gpkg).
+/// The properties of a release piece's feature as a JSON object.
+#[cfg(test)]
 pub(crate) fn release_properties(
     rec: &Reconciled,
     piece: &crate::measure::ReleasePiece,
 ) -> Map<String, Value> {
-    let r = &rec.releases[piece.release];
-    let mut props = Map::new();
-    props.insert("id".into(), json!(r.id));
-    props.insert("hazard_ids".into(), json!(r.hazard_ids));
-    // The hazards whose land this piece releases, whatever the links say
-    // (unlinked releases are attributed by their land).
-    let covered: Vec<&str> = piece
-        .hazards
-        .iter()
-        .map(|&h| rec.hazards[h].id.as_str())
-        .collect();
-    props.insert("hazards_covered".into(), json!(covered));
-    props.insert("outcome".into(), json!(r.outcome.as_str()));
-    props.insert(
-        "date".into(),
-        json!(r.date.map(|d| d.format("%Y-%m-%d").to_string())),
-    );
-    props.insert("area_m2".into(), json!(round_area(piece.area_m2)));
-    props.insert("area_reported_m2".into(), json!(r.area_reported_m2));
-    props
+    object(&ReleaseProperties::of(rec, piece))
+}
+
+#[cfg(test)]
+fn object<T: Serialize>(v: &T) -> Map<String, Value> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
 }
 
 fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result<()> {
@@ -361,20 +436,57 @@ fn write_json<T: Serialize>(staging: &mut Staging, path: &Path, v: &T) -> Result
     })
 }
 
-/// report.json: counts per code, then every diagnostic.
-pub fn report(d: &Diagnostics) -> Value {
-    let counts: Map<String, Value> = d
+/// report.json: counts per code, the records quarantined, then every
+/// diagnostic. Its members are in name order, as those of a JSON object
+/// ([`serde_json::Map`]) are, and so are each diagnostic's: every one is
+/// turned into such an object as it is written, not all of them at once.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    counts: BTreeMap<&'static str, CodeCount>,
+    diagnostics: Items<'a>,
+    quarantined: usize,
+}
+
+/// How many diagnostics of a code, and their severity.
+#[derive(Debug, Serialize)]
+struct CodeCount {
+    count: usize,
+    severity: Severity,
+}
+
+/// The diagnostics, each as a JSON object.
+#[derive(Debug)]
+struct Items<'a>(&'a [crate::diagnostics::Diagnostic]);
+
+impl Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&serde_json::to_value(d).map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// report.json's document.
+pub fn report(d: &Diagnostics) -> Report<'_> {
+    let counts = d
         .counts()
         .into_iter()
-        .map(|(c, (sev, n)): (Code, (Severity, usize))| {
-            (c.as_str().to_string(), json!({"severity": sev, "count": n}))
+        .map(|(c, (severity, count)): (Code, (Severity, usize))| {
+            (c.as_str(), CodeCount { count, severity })
         })
         .collect();
-    json!({
-        "counts": counts,
-        "quarantined": d.items().iter().filter(|x| x.severity == Severity::Error && x.record.is_some()).count(),
-        "diagnostics": d.items(),
-    })
+    Report {
+        counts,
+        diagnostics: Items(d.items()),
+        quarantined: d
+            .items()
+            .iter()
+            .filter(|x| x.severity == Severity::Error && x.record.is_some())
+            .count(),
+    }
 }
 
 /// Records read per role, for the end-of-run line.

@@ -33,23 +33,34 @@
 //! staging's temporary name once closed. Its timestamps are the `as_of` date
 //! (2000-01-01 without one), so a rebuild of the same input gives the same
 //! bytes.
+//!
+//! The file is new and only renamed into the bundle once closed and synced,
+//! so SQLite keeps no rollback journal and does not sync during the writes
+//! (neither changes the file's bytes). The fields are set from the records
+//! themselves, with the values the GeoJSON properties have
+//! ([`super::hazard_properties`], [`super::release_properties`]; a test holds
+//! the two together), and each geometry is handed to GDAL as one WKB buffer
+//! rather than point by point.
 
 mod defects;
 mod styles;
 
 use super::atomic::Staging;
 use super::tables::{Cell, Table};
-use super::{has_land, hazard_properties, release_properties, Bundle, EmitConfig};
+use super::{has_land, Bundle, EmitConfig};
 use crate::error::{Error, Result};
-use crate::geometry::snap_valid;
+use crate::geometry::{round_area, snap_valid};
+use crate::measure::{HazardResult, ReleasePiece};
+use crate::model::Hazard;
+use crate::reconcile::Reconciled;
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{
-    FieldDefn, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+    FieldDefn, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
 };
 use gdal::{Dataset, DriverManager};
 use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -261,6 +272,11 @@ fn write_file(
         .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default());
     let stamp_text = format!("{}T00:00:00.000Z", stamp.format("%Y-%m-%d"));
     gdal::config::set_thread_local_config_option("OGR_CURRENT_DATE", &stamp_text)?;
+    // A new file under a temporary name, synced once closed: no journal and
+    // no sync on each commit (the bytes of the file are the same).
+    for (key, value) in SQLITE_OPTIONS {
+        gdal::config::set_thread_local_config_option(key, value)?;
+    }
     let written = (|| {
         let driver = DriverManager::get_driver_by_name("GPKG")?;
         let mut options = gdal::cpl::CslStringList::new();
@@ -277,7 +293,7 @@ fn write_file(
             .iter()
             .zip(&acc.hazards)
             .filter(|(_, r)| has_land(r))
-            .map(|(h, r)| (hazard_properties(h, r), &r.remaining));
+            .map(|(h, r)| (hazard_fields(h, r), &r.remaining));
         let about = super::tables::country(cfg);
         spatial_layer(
             &mut ds,
@@ -291,7 +307,7 @@ fn write_file(
         let releases = acc
             .pieces
             .iter()
-            .map(|piece| (release_properties(rec, piece), &piece.geometry));
+            .map(|piece| (release_fields(rec, piece), &piece.geometry));
         spatial_layer(
             &mut ds,
             &srs,
@@ -301,10 +317,7 @@ fn write_file(
             releases,
             p,
         )?;
-        release_hazards(
-            &mut ds,
-            acc.pieces.iter().map(|p| release_properties(rec, p)),
-        )?;
+        release_hazards(&mut ds, rec, &acc.pieces)?;
         defects::layers(&mut ds, &srs, &super::defects::located(b.diagnostics), p)?;
         for t in tables {
             attribute_table(&mut ds, t)?;
@@ -314,8 +327,17 @@ fn write_file(
         ds.close()
     })();
     let _ = gdal::config::clear_thread_local_config_option("OGR_CURRENT_DATE");
+    for (key, _) in SQLITE_OPTIONS {
+        let _ = gdal::config::clear_thread_local_config_option(key);
+    }
     written
 }
+
+/// GDAL's options for the SQLite connection of the file being written.
+const SQLITE_OPTIONS: [(&str, &str); 2] = [
+    ("OGR_SQLITE_JOURNAL", "OFF"),
+    ("OGR_SQLITE_SYNCHRONOUS", "OFF"),
+];
 
 fn spatial_layer<'g>(
     ds: &mut Dataset,
@@ -323,7 +345,7 @@ fn spatial_layer<'g>(
     name: &str,
     description: &str,
     columns: &[Column],
-    features: impl Iterator<Item = (Map<String, Value>, &'g MultiPolygon<f64>)>,
+    features: impl Iterator<Item = (Vec<Field<'g>>, &'g MultiPolygon<f64>)>,
     precision: u8,
 ) -> gdal::errors::Result<()> {
     let description = format!("DESCRIPTION={description}");
@@ -344,27 +366,15 @@ fn spatial_layer<'g>(
         FieldDefn::new(c.name, ty)?.add_to_layer(&layer)?;
     }
     let defn = layer.defn();
-    for (props, geometry) in features {
+    let mut wkb = Vec::new();
+    for (fields, geometry) in features {
         let mut f = gdal::vector::Feature::new(defn)?;
-        for (i, c) in columns.iter().enumerate() {
-            match (c.kind, props.get(c.key)) {
-                (_, None | Some(Value::Null)) => f.set_field_null(i)?,
-                (Kind::Real, Some(v)) => match v.as_f64() {
-                    Some(x) => f.set_field_double(i, x)?,
-                    None => f.set_field_null(i)?,
-                },
-                (Kind::Date, Some(Value::String(s))) => {
-                    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                        Ok(d) => f.set_field(i, &FieldValue::DateValue(d))?,
-                        Err(_) => f.set_field_null(i)?,
-                    }
-                }
-                (Kind::List, Some(Value::Array(items))) => {
-                    let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                    f.set_field_string(i, &text(&joined_list(&items)))?
-                }
-                (_, Some(Value::String(s))) => f.set_field_string(i, &text(s))?,
-                (_, Some(v)) => f.set_field_string(i, &text(&v.to_string()))?,
+        for (i, field) in fields.iter().enumerate() {
+            match field {
+                Field::Null => f.set_field_null(i)?,
+                Field::Real(x) => f.set_field_double(i, *x)?,
+                Field::Text(s) => f.set_field_string(i, s)?,
+                Field::Date(d) => f.set_field(i, &FieldValue::DateValue(*d))?,
             }
         }
         // The geometry of the GeoJSON feature: cut at ±180°, snapped to the
@@ -372,11 +382,127 @@ fn spatial_layer<'g>(
         let cut = crate::geometry::antimeridian::split(geometry);
         let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), precision);
         if !snapped.0.is_empty() {
-            f.set_geometry(snapped.orient(Direction::Default).to_gdal()?)?;
+            multipolygon_wkb(&snapped.orient(Direction::Default), &mut wkb);
+            f.set_geometry(Geometry::from_wkb(&wkb)?)?;
         }
         f.create(&layer)?;
     }
     tx.commit()
+}
+
+/// `mp` as 2D little-endian WKB into `out` (cleared first): GDAL reads the
+/// whole geometry in one call, where building it point by point grows each
+/// ring once per point.
+fn multipolygon_wkb(mp: &MultiPolygon<f64>, out: &mut Vec<u8>) {
+    const LITTLE_ENDIAN: u8 = 1;
+    const POLYGON: u32 = 3;
+    const MULTIPOLYGON: u32 = 6;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    out.clear();
+    out.push(LITTLE_ENDIAN);
+    out.extend_from_slice(&MULTIPOLYGON.to_le_bytes());
+    out.extend_from_slice(&count(mp.0.len()));
+    for p in &mp.0 {
+        out.push(LITTLE_ENDIAN);
+        out.extend_from_slice(&POLYGON.to_le_bytes());
+        out.extend_from_slice(&count(1 + p.interiors().len()));
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            out.extend_from_slice(&count(ring.0.len()));
+            for c in &ring.0 {
+                out.extend_from_slice(&c.x.to_le_bytes());
+                out.extend_from_slice(&c.y.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// A field's value: what its GeoJSON property holds, as the column stores it.
+#[derive(Debug, Clone, PartialEq)]
+enum Field<'a> {
+    Null,
+    Real(f64),
+    /// Already through [`text`] (and, for a list, [`joined_list`]).
+    Text(Cow<'a, str>),
+    Date(chrono::NaiveDate),
+}
+
+impl<'a> Field<'a> {
+    /// A number as JSON has it: `null` when not finite.
+    fn real(x: f64) -> Self {
+        if x.is_finite() {
+            Field::Real(x)
+        } else {
+            Field::Null
+        }
+    }
+
+    fn opt_real(x: Option<f64>) -> Self {
+        x.map_or(Field::Null, Field::real)
+    }
+
+    fn text(s: &'a str) -> Self {
+        Field::Text(text(s))
+    }
+
+    fn list<'s>(items: impl Iterator<Item = &'s str>) -> Self {
+        let items: Vec<&str> = items.collect();
+        Field::Text(Cow::Owned(text(&joined_list(&items)).into_owned()))
+    }
+
+    /// The date as `YYYY-MM-DD` read back (a year outside 1..=9999 does not
+    /// read back and is null, as the text of the GeoJSON property).
+    fn date(d: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        if (1..=9999).contains(&d.year()) {
+            return Field::Date(d);
+        }
+        let s = d.format("%Y-%m-%d").to_string();
+        chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_or(Field::Null, Field::Date)
+    }
+}
+
+/// The fields of a hazard's feature, in [`HAZARD_COLUMNS`]' order: the
+/// properties of [`super::hazard_properties`].
+fn hazard_fields<'a>(h: &'a Hazard, r: &HazardResult) -> Vec<Field<'a>> {
+    use crate::model::Outcome;
+    HAZARD_COLUMNS
+        .iter()
+        .map(|c| match c.key {
+            "id" => Field::text(&h.id),
+            "classification" => Field::text(h.classification.as_str()),
+            "status" => Field::text(h.status.as_str()),
+            "contamination" => Field::list(h.contamination.iter().map(String::as_str)),
+            "region" => h.region.as_deref().map_or(Field::Null, Field::text),
+            "area_m2" => Field::real(round_area(r.area_m2)),
+            "remaining_m2" => Field::real(round_area(r.remaining_m2)),
+            "released_cancelled_m2" => Field::real(round_area(r.released_m2[Outcome::Cancelled])),
+            "released_reduced_m2" => Field::real(round_area(r.released_m2[Outcome::Reduced])),
+            "released_cleared_m2" => Field::real(round_area(r.released_m2[Outcome::Cleared])),
+            "area_reported_m2" => Field::opt_real(h.area_reported_m2),
+            _ => Field::Null,
+        })
+        .collect()
+}
+
+/// The fields of a release piece's feature, in [`RELEASE_COLUMNS`]' order:
+/// the properties of [`super::release_properties`].
+fn release_fields<'a>(rec: &'a Reconciled, piece: &ReleasePiece) -> Vec<Field<'a>> {
+    let r = &rec.releases[piece.release];
+    RELEASE_COLUMNS
+        .iter()
+        .map(|c| match c.key {
+            "id" => Field::text(&r.id),
+            "hazard_ids" => Field::list(r.hazard_ids.iter().map(String::as_str)),
+            "hazards_covered" => {
+                Field::list(piece.hazards.iter().map(|&h| rec.hazards[h].id.as_str()))
+            }
+            "outcome" => Field::text(r.outcome.as_str()),
+            "date" => r.date.map_or(Field::Null, Field::date),
+            "area_m2" => Field::real(round_area(piece.area_m2)),
+            "area_reported_m2" => Field::opt_real(r.area_reported_m2),
+            _ => Field::Null,
+        })
+        .collect()
 }
 
 fn attribute_table(ds: &mut Dataset, t: &Table) -> gdal::errors::Result<()> {
@@ -424,31 +550,18 @@ fn attribute_table(ds: &mut Dataset, t: &Table) -> gdal::errors::Result<()> {
 /// (`hazards_covered`) hazards as rows, whole however long the lists.
 fn release_hazards(
     ds: &mut Dataset,
-    releases: impl Iterator<Item = Map<String, Value>>,
+    rec: &Reconciled,
+    pieces: &[ReleasePiece],
 ) -> gdal::errors::Result<()> {
     use std::collections::BTreeMap;
-    let mut pairs: BTreeMap<(String, String), (bool, bool)> = BTreeMap::new();
-    for props in releases {
-        let Some(id) = props.get("id").and_then(Value::as_str) else {
-            continue;
-        };
-        let list = |key: &str| -> Vec<String> {
-            props
-                .get(key)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        for h in list("hazard_ids") {
-            pairs.entry((id.to_string(), h)).or_default().0 = true;
+    let mut pairs: BTreeMap<(&str, &str), (bool, bool)> = BTreeMap::new();
+    for piece in pieces {
+        let r = &rec.releases[piece.release];
+        for h in &r.hazard_ids {
+            pairs.entry((&r.id, h)).or_default().0 = true;
         }
-        for h in list("hazards_covered") {
-            pairs.entry((id.to_string(), h)).or_default().1 = true;
+        for &h in &piece.hazards {
+            pairs.entry((&r.id, &rec.hazards[h].id)).or_default().1 = true;
         }
     }
     let description = "DESCRIPTION=each release and a hazard it names (linked = 1) or whose land it is counted for (covered = 1)";
@@ -467,8 +580,8 @@ fn release_hazards(
     let defn = layer.defn();
     for ((release, hazard), (linked, covered)) in pairs {
         let mut f = gdal::vector::Feature::new(defn)?;
-        f.set_field_string(0, &text(&release))?;
-        f.set_field_string(1, &text(&hazard))?;
+        f.set_field_string(0, &text(release))?;
+        f.set_field_string(1, &text(hazard))?;
         f.set_field_integer(2, i32::from(linked))?;
         f.set_field_integer(3, i32::from(covered))?;
         f.create(&layer)?;
@@ -586,6 +699,138 @@ mod tests {
         assert!(kept >= 20, "{j}");
         let long = "x".repeat(300);
         assert_eq!(joined_list(&[&long, "y"]), "+2 more");
+    }
+
+    /// The field as the properties of the GeoJSON feature give it (how the
+    /// file was filled from them before the fields were set directly).
+    fn field_of_property(kind: Kind, v: Option<&serde_json::Value>) -> Field<'static> {
+        use serde_json::Value;
+        let owned = |s: &str| Field::Text(Cow::Owned(text(s).into_owned()));
+        match (kind, v) {
+            (_, None | Some(Value::Null)) => Field::Null,
+            (Kind::Real, Some(v)) => v.as_f64().map_or(Field::Null, Field::Real),
+            (Kind::Date, Some(Value::String(s))) => {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_or(Field::Null, Field::Date)
+            }
+            (Kind::List, Some(Value::Array(items))) => {
+                let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                owned(&joined_list(&items))
+            }
+            (_, Some(Value::String(s))) => owned(s),
+            (_, Some(v)) => owned(&v.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_fields_are_the_geojson_properties() {
+        use crate::measure::ByOutcome;
+        use crate::model::{Classification, Outcome, Provenance, RecordRef, Release, Status};
+        use geo::polygon;
+        let prov = Provenance {
+            file: "a.gpkg".into(),
+            layer: "l".into(),
+            row: 0,
+            at: RecordRef::Fid(1),
+            source_id: None,
+        };
+        let square = MultiPolygon::new(vec![
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)],
+        ]);
+        let ids: Vec<String> = (0..40).map(|i| format!("HZ-{i:06}")).collect();
+        let hazard = |id: &str, region: Option<&str>, reported: Option<f64>| Hazard {
+            id: id.into(),
+            classification: Classification::Cha,
+            status: Status::WorkedOn,
+            contamination: ids.clone(),
+            region: region.map(String::from),
+            area_reported_m2: reported,
+            geometry: square.clone(),
+            provenance: prov.clone(),
+        };
+        let mut released = ByOutcome::default();
+        released[Outcome::Cancelled] = 1.23456;
+        released[Outcome::Cleared] = f64::NAN;
+        let result = HazardResult {
+            area_m2: 1234.56789,
+            remaining_m2: -0.0,
+            remaining: square.clone(),
+            released_m2: released,
+        };
+        let hazards = vec![
+            hazard("H\u{0}1", Some("Nord, \"Ouest\""), Some(f64::INFINITY)),
+            hazard("H2", None, Some(12.5)),
+            hazard("H3", Some("r"), None),
+        ];
+        for h in &hazards {
+            let props = super::super::hazard_properties(h, &result);
+            // Written as they are, the properties are the JSON object's bytes.
+            assert_eq!(
+                serde_json::to_string(&super::super::HazardProperties::of(h, &result)).unwrap(),
+                serde_json::to_string(&props).unwrap()
+            );
+            let expected: Vec<Field> = HAZARD_COLUMNS
+                .iter()
+                .map(|c| field_of_property(c.kind, props.get(c.key)))
+                .collect();
+            let fields = hazard_fields(h, &result);
+            assert_eq!(format!("{fields:?}"), format!("{expected:?}"), "{}", h.id);
+        }
+        let release = |id: &str, date: Option<chrono::NaiveDate>| Release {
+            id: id.into(),
+            hazard_ids: vec!["H2".into(), "gone".into()],
+            outcome: Outcome::Reduced,
+            date,
+            area_reported_m2: Some(7.0),
+            geometry: square.clone(),
+            provenance: prov.clone(),
+        };
+        let rec = Reconciled {
+            hazards,
+            releases: vec![
+                release("R\u{0}1", chrono::NaiveDate::from_ymd_opt(2024, 2, 29)),
+                release("R2", None),
+                release("R3", chrono::NaiveDate::from_ymd_opt(12345, 1, 1)),
+                release("R4", chrono::NaiveDate::from_ymd_opt(-5, 1, 1)),
+            ],
+            ..Default::default()
+        };
+        for k in 0..rec.releases.len() {
+            let piece = ReleasePiece {
+                release: k,
+                geometry: square.clone(),
+                area_m2: 99.9999,
+                hazards: vec![0, 2],
+            };
+            let props = super::super::release_properties(&rec, &piece);
+            assert_eq!(
+                serde_json::to_string(&super::super::ReleaseProperties::of(&rec, &piece)).unwrap(),
+                serde_json::to_string(&props).unwrap()
+            );
+            let expected: Vec<Field> = RELEASE_COLUMNS
+                .iter()
+                .map(|c| field_of_property(c.kind, props.get(c.key)))
+                .collect();
+            let fields = release_fields(&rec, &piece);
+            assert_eq!(format!("{fields:?}"), format!("{expected:?}"), "{k}");
+        }
+    }
+
+    #[test]
+    fn the_wkb_reads_back_as_the_geometry() {
+        use geo::polygon;
+        let mp = MultiPolygon::new(vec![
+            polygon!(
+                exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 0.)],
+                interiors: [[(x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 1., y: 1.)]],
+            ),
+            polygon![(x: 20.5, y: -3.25), (x: 21., y: -3.), (x: 21., y: -2.), (x: 20.5, y: -3.25)],
+        ]);
+        let mut wkb = Vec::new();
+        multipolygon_wkb(&mp, &mut wkb);
+        let g = Geometry::from_wkb(&wkb).unwrap();
+        let built = gdal::vector::ToGdal::to_gdal(&mp).unwrap();
+        assert_eq!(g.wkb().unwrap(), built.wkb().unwrap());
+        assert_eq!(g.wkt().unwrap(), built.wkt().unwrap());
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::model::Role;
 use crate::normalize::RecordCounts;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 const TEMPLATE: &str = include_str!("../../../web/report.html");
@@ -105,7 +106,8 @@ struct ReportData<'a> {
     defects: &'a serde_json::value::RawValue,
 }
 
-/// Stage report.html into `out`.
+/// Stage report.html into `out`, written as it is made (the page of 100k
+/// records is tens of megabytes).
 pub fn write_report(
     staging: &mut Staging,
     out: &Path,
@@ -113,33 +115,71 @@ pub fn write_report(
     b: &Bundle,
     located: &[LocatedDefect],
 ) -> Result<()> {
-    let html = report_html(cfg, b, located).map_err(|e| Error::Output {
-        path: out.join("report.html"),
-        source: std::io::Error::other(e),
-    })?;
-    staging.write(&out.join("report.html"), |w| w.write_all(html.as_bytes()))
+    let defects = super::defects::defects_geojson(located, cfg.precision, false)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(std::io::Error::other))
+        .and_then(|text| {
+            serde_json::value::RawValue::from_string(text).map_err(std::io::Error::other)
+        })
+        .map_err(|source| Error::Output {
+            path: out.join("report.html"),
+            source,
+        })?;
+    let data = data(cfg, b, located, &defects);
+    staging.write(&out.join("report.html"), |w| write_html(w, &data))
 }
 
-/// The page with its data in place.
-fn report_html(
-    cfg: &EmitConfig,
-    b: &Bundle,
-    located: &[LocatedDefect],
-) -> std::result::Result<String, serde_json::Error> {
-    let defects = super::defects::defects_geojson(located, cfg.precision, false)
-        .map_err(serde_json::Error::io)?;
-    let defects = String::from_utf8(defects).map_err(|e| {
-        serde_json::Error::io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-    })?;
-    let defects = serde_json::value::RawValue::from_string(defects)?;
-    let data = data(cfg, b, located, &defects);
-    // `<` only occurs inside JSON strings, where \u003c reads back the same:
-    // no text of the data can close the script element it is in.
-    let json = serde_json::to_string(&data)?.replace('<', "\\u003c");
-    Ok(TEMPLATE
-        .replacen(STYLE_SLOT, &format!("<style>\n{STYLE}</style>"), 1)
-        .replacen(SCRIPT_SLOT, &format!("<script>\n{SCRIPT}</script>"), 1)
-        .replacen(DATA_SLOT, &json, 1))
+/// The page with its data in place: the template, its three slots
+/// replaced by the stylesheet, the script and the data.
+fn write_html(w: &mut dyn Write, data: &ReportData) -> std::io::Result<()> {
+    enum Piece {
+        Style,
+        Script,
+        Data,
+    }
+    let mut slots: Vec<(usize, &str, Piece)> = [
+        (STYLE_SLOT, Piece::Style),
+        (SCRIPT_SLOT, Piece::Script),
+        (DATA_SLOT, Piece::Data),
+    ]
+    .into_iter()
+    .filter_map(|(slot, piece)| Some((TEMPLATE.find(slot)?, slot, piece)))
+    .collect();
+    slots.sort_by_key(|(at, _, _)| *at);
+    let mut from = 0;
+    for (at, slot, piece) in slots {
+        w.write_all(&TEMPLATE.as_bytes()[from..at])?;
+        match piece {
+            Piece::Style => write!(w, "<style>\n{STYLE}</style>")?,
+            Piece::Script => write!(w, "<script>\n{SCRIPT}</script>")?,
+            // `<` only occurs inside JSON strings, where \u003c reads back
+            // the same: no text of the data can close the script element it
+            // is in.
+            Piece::Data => serde_json::to_writer(EscapeLt(&mut *w), data)?,
+        }
+        from = at + slot.len();
+    }
+    w.write_all(&TEMPLATE.as_bytes()[from..])
+}
+
+/// A writer passing bytes on with each `<` as `\u003c` (an ASCII byte:
+/// never part of a longer UTF-8 character).
+struct EscapeLt<'a>(&'a mut dyn Write);
+
+impl Write for EscapeLt<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|&c| c == b'<') {
+            self.0.write_all(&rest[..i])?;
+            self.0.write_all(b"\\u003c")?;
+            rest = &rest[i + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn data<'a>(
@@ -300,5 +340,23 @@ mod tests {
             assert!(TEMPLATE.contains(&format!("\"{src}\"")), "{src}");
         }
         assert!(!TEMPLATE.contains("src=\"http") && !TEMPLATE.contains("href=\"//"));
+        // The slots are filled in one pass: what fills one holds no other.
+        for text in [SCRIPT, STYLE] {
+            for slot in [DATA_SLOT, SCRIPT_SLOT, STYLE_SLOT] {
+                assert!(!text.contains(slot), "{slot}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_data_is_written_with_each_lt_escaped() {
+        let mut out = Vec::new();
+        let mut w = EscapeLt(&mut out);
+        w.write_all(b"a<b<<").unwrap();
+        w.write_all("é<".as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a\\u003cb\\u003c\\u003cé\\u003c"
+        );
     }
 }

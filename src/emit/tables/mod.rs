@@ -409,17 +409,27 @@ pub fn paths(out: &Path) -> Vec<PathBuf> {
 
 /// Stage `out/tables/` (every CSV and the workbook) into `staging`.
 pub fn write_tables(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bundle) -> Result<()> {
+    write_tables_of(staging, out, cfg, &tables(cfg, b))
+}
+
+/// [`write_tables`] of the tables `tables` made (the bundle's writers share
+/// them).
+pub fn write_tables_of(
+    staging: &mut Staging,
+    out: &Path,
+    cfg: &EmitConfig,
+    tables: &[Table],
+) -> Result<()> {
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
         path: dir.clone(),
         source,
     })?;
     atomic::sweep_temporaries(&dir);
-    let tables = tables(cfg, b);
-    for t in &tables {
+    for t in tables {
         staging.write(&dir.join(format!("{}.csv", t.name)), |w| t.write_csv(w))?;
     }
-    let m = meta(cfg, &tables);
+    let m = meta(cfg, tables);
     staging.write(&dir.join(META), |w| {
         serde_json::to_writer_pretty(&mut *w, &m)?;
         w.write_all(b"\n")
@@ -430,7 +440,7 @@ pub fn write_tables(staging: &mut Staging, out: &Path, cfg: &EmitConfig, b: &Bun
     // written to, rather than in a temporary directory that may be in memory.
     // In low-memory mode the crate panics when a write to its temporary file
     // fails (a full disk): that is an error naming the workbook, not a crash.
-    let bytes = match crate::guard::guarded(|| workbook(cfg, &tables, Some(&dir))) {
+    let bytes = match crate::guard::guarded(|| workbook(cfg, tables, Some(&dir))) {
         Some(Ok(bytes)) => Ok(bytes),
         Some(Err(e)) => Err(io::Error::other(e)),
         None => Err(io::Error::other(
