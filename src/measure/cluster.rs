@@ -49,6 +49,9 @@ pub(super) struct ClusterOut {
 
 /// The accounting of one cluster, its rules in order.
 pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
+    if let ([hi], []) = (c.hazards.as_slice(), c.releases.as_slice()) {
+        return lone_hazard(c, *hi, rec);
+    }
     let mut out = ClusterOut::default();
     let u = Unions::of(c, rec);
     let total = total(c, rec, &u);
@@ -62,6 +65,42 @@ pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     out.figures.remaining = area;
     remaining_atoms(rec, &u.open, &u.releases, area, &mut out);
     contamination_shares(rec, &u.open, &u.releases, area, &mut out);
+    out
+}
+
+/// The accounting of a cluster of one hazard and no release (most clusters):
+/// the rules of [`measure_cluster`] with the unions they take for granted
+/// (H is the hazard, Hₒ the hazard or nothing, R nothing), so that no
+/// geometry is copied but the hazard's remaining part. Every figure comes
+/// from the same expressions as on the general path, so it is the same f64.
+fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
+    let mut out = ClusterOut::default();
+    let h = &rec.hazards[hi];
+    let no_land = MultiPolygon::new(vec![]);
+    let total = rec.hazard_areas[hi];
+    let open: Vec<usize> = if h.status.is_closed() {
+        vec![]
+    } else {
+        vec![hi]
+    };
+    out.figures.total = total;
+    let remaining = if open.is_empty() {
+        // |Hₒ| = |∅|, and (H − Hₒ) = H.
+        out.figures.closed_unreleased = area(&h.geometry);
+        area(&no_land).min(total)
+    } else {
+        total
+    };
+    // No release's envelope meets the hazard's (it would share its cluster),
+    // so step 2 has no pieces and step 3 no release near the hazard.
+    let lone = Remaining {
+        area: remaining,
+        lone: None,
+    };
+    hazard_results(c, rec, &HashMap::new(), lone, &mut out);
+    out.figures.remaining = remaining;
+    remaining_atoms(rec, &open, &no_land, remaining, &mut out);
+    contamination_shares(rec, &open, &no_land, remaining, &mut out);
     out
 }
 
