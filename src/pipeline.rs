@@ -36,6 +36,9 @@ pub struct BuildOutcome {
 
 /// Everything computed before anything is written.
 pub struct Computed {
+    /// The records, their geometries freed once measured
+    /// ([`Reconciled::free_geometry`]): the land emit writes is the
+    /// accounting's.
     pub reconciled: Reconciled,
     pub accounting: Accounting,
     pub diagnostics: Diagnostics,
