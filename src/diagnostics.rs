@@ -280,6 +280,11 @@ impl Diagnostics {
         &self.items
     }
 
+    /// The diagnostics themselves, moved out.
+    pub fn into_items(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

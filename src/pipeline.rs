@@ -36,6 +36,9 @@ pub struct BuildOutcome {
 
 /// Everything computed before anything is written.
 pub struct Computed {
+    /// The records, their geometries freed once measured
+    /// ([`Reconciled::free_geometry`]): the land emit writes is the
+    /// accounting's.
     pub reconciled: Reconciled,
     pub accounting: Accounting,
     pub diagnostics: Diagnostics,
@@ -118,13 +121,16 @@ fn compute_with(
     }));
 
     let st = log.stage(country, "measure");
-    let accounting = measure::measure_counted(&reconciled, &st.progress("clusters"))?;
+    let mut accounting = measure::measure_counted(&reconciled, &st.progress("clusters"))?;
     st.done(json!({
         "total_m2": crate::geometry::round_area(accounting.figures.total),
         "remaining_m2": crate::geometry::round_area(accounting.figures.remaining),
     }));
+    // No later stage reads the records' geometries or the R-trees, and the
+    // accounting's diagnostics move into the one list emit reads.
+    reconciled.free_geometry();
     let mut diagnostics = std::mem::take(&mut reconciled.diagnostics);
-    diagnostics.extend(accounting.diagnostics.items().iter().cloned());
+    diagnostics.extend(std::mem::take(&mut accounting.diagnostics).into_items());
     diagnostics.sort();
     Ok(Computed {
         reconciled,

@@ -38,7 +38,10 @@ fn rings<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Vec<Ring
 }
 
 fn close(ring: Ring) -> LineString<f64> {
-    let mut pts: Vec<Coord<f64>> = ring.into_iter().map(|[x, y]| Coord { x, y }).collect();
+    // Sized for the closing vertex: pushed onto a vector collected to its
+    // length, it doubled the capacity of every ring the accounting keeps.
+    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.len() + 1);
+    pts.extend(ring.iter().map(|&[x, y]| Coord { x, y }));
     if let Some(&first) = pts.first() {
         pts.push(first);
     }

@@ -154,20 +154,27 @@ pub fn measure_counted(
     progress: &crate::progress::Progress,
 ) -> Result<Accounting, MeasureError> {
     progress.add_length(rec.clusters.len() as u64);
-    let outs: Vec<ClusterOut> = rec
-        .clusters
-        .par_iter()
-        .map(|c| {
-            let out = measure_cluster(c, rec);
-            progress.inc(1);
-            out
-        })
-        .collect();
-    let worst = largest_residuals(rec, &outs);
     let mut acc = Accounting::empty(rec.hazards.len());
-    for out in outs {
-        acc.add(out);
+    let mut residuals: Vec<(f64, usize)> = Vec::with_capacity(rec.clusters.len());
+    // A chunk of clusters at a time, measured in parallel and added in
+    // cluster order: the per-cluster results (small maps, vectors) live for
+    // one chunk instead of all at once.
+    for (n, chunk) in rec.clusters.chunks(CHUNK).enumerate() {
+        let outs: Vec<ClusterOut> = chunk
+            .par_iter()
+            .map(|c| {
+                let out = measure_cluster(c, rec);
+                progress.inc(1);
+                out
+            })
+            .collect();
+        for (k, out) in outs.into_iter().enumerate() {
+            let residual = (out.figures.total - out.figures.accounted()).abs();
+            residuals.push((residual, n * CHUNK + k));
+            acc.add(out);
+        }
     }
+    let worst = largest_residuals(rec, residuals);
     acc.count_hazards(rec);
     acc.pieces.sort_by_key(|p| p.release);
     acc.figures.check_conservation().map_err(|e| match e {
@@ -178,14 +185,13 @@ pub fn measure_counted(
     Ok(acc)
 }
 
-/// The three clusters that account worst for their land, to point at the land
-/// involved if conservation fails.
-fn largest_residuals(rec: &Reconciled, outs: &[ClusterOut]) -> Vec<String> {
-    let mut residuals: Vec<(f64, usize)> = outs
-        .iter()
-        .enumerate()
-        .map(|(k, o)| ((o.figures.total - o.figures.accounted()).abs(), k))
-        .collect();
+/// Clusters measured at a time (a few hundred per thread: enough that the
+/// threads stay busy, few enough that their results stay small).
+const CHUNK: usize = 2048;
+
+/// The three clusters that account worst for their land (residuals by cluster
+/// index), to point at the land involved if conservation fails.
+fn largest_residuals(rec: &Reconciled, mut residuals: Vec<(f64, usize)>) -> Vec<String> {
     residuals.sort_by(|a, b| b.0.total_cmp(&a.0));
     residuals.truncate(3);
     residuals

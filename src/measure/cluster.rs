@@ -49,6 +49,14 @@ pub(super) struct ClusterOut {
 
 /// The accounting of one cluster, its rules in order.
 pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
+    if let ([hi], []) = (c.hazards.as_slice(), c.releases.as_slice()) {
+        return lone_hazard(c, *hi, rec);
+    }
+    general(c, rec)
+}
+
+/// [`measure_cluster`] for any cluster.
+fn general(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let mut out = ClusterOut::default();
     let u = Unions::of(c, rec);
     let total = total(c, rec, &u);
@@ -62,6 +70,43 @@ pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     out.figures.remaining = area;
     remaining_atoms(rec, &u.open, &u.releases, area, &mut out);
     contamination_shares(rec, &u.open, &u.releases, area, &mut out);
+    out
+}
+
+/// The accounting of a cluster of one hazard and no release (a hazard no
+/// release touches):
+/// the rules of [`measure_cluster`] with the unions they take for granted
+/// (H is the hazard, Hₒ the hazard or nothing, R nothing), so that no
+/// geometry is copied but the hazard's remaining part. Every figure comes
+/// from the same expressions as on the general path, so it is the same f64.
+fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
+    let mut out = ClusterOut::default();
+    let h = &rec.hazards[hi];
+    let no_land = MultiPolygon::new(vec![]);
+    let total = rec.hazard_areas[hi];
+    let open: Vec<usize> = if h.status.is_closed() {
+        vec![]
+    } else {
+        vec![hi]
+    };
+    out.figures.total = total;
+    let remaining = if open.is_empty() {
+        // |Hₒ| = |∅|, and (H − Hₒ) = H.
+        out.figures.closed_unreleased = area(&h.geometry);
+        area(&no_land).min(total)
+    } else {
+        total
+    };
+    // No release's envelope meets the hazard's (it would share its cluster),
+    // so step 2 has no pieces and step 3 no release near the hazard.
+    let lone = Remaining {
+        area: remaining,
+        lone: None,
+    };
+    hazard_results(c, rec, &HashMap::new(), lone, &mut out);
+    out.figures.remaining = remaining;
+    remaining_atoms(rec, &open, &no_land, remaining, &mut out);
+    contamination_shares(rec, &open, &no_land, remaining, &mut out);
     out
 }
 
@@ -354,4 +399,68 @@ fn same_set(a: &[usize], b: &[usize]) -> bool {
     let mut b = b.to_vec();
     b.sort_unstable();
     a == b.as_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Hazard, Provenance, RecordRef, Status};
+    use crate::normalize::Normalized;
+    use crate::reconcile::{reconcile, ReconcileConfig};
+    use geo::polygon;
+
+    fn hazard(id: &str, status: Status, x: f64, region: Option<&str>) -> Hazard {
+        Hazard {
+            id: id.into(),
+            classification: Classification::Sha,
+            status,
+            contamination: vec!["ap_mine".into(), "uxo".into()],
+            region: region.map(Into::into),
+            area_reported_m2: None,
+            geometry: MultiPolygon::new(vec![polygon![
+                (x: x, y: 10.0), (x: x + 0.001, y: 10.0), (x: x + 0.0013, y: 10.0011),
+                (x: x, y: 10.0009), (x: x, y: 10.0)
+            ]]),
+            provenance: Provenance {
+                file: "h.geojson".into(),
+                layer: "h".into(),
+                row: 0,
+                at: RecordRef::nth(0),
+                source_id: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_lone_hazard_measures_as_the_general_rules_do() {
+        let n = Normalized {
+            hazards: vec![
+                hazard("A", Status::Open, 105.0, Some("North")),
+                hazard("B", Status::Closed, 105.1, None),
+                hazard("C", Status::WorkedOn, 105.2, Some("South")),
+            ],
+            ..Default::default()
+        };
+        let rec = reconcile(n, &ReconcileConfig::default());
+        assert_eq!(rec.clusters.len(), 3);
+        for c in &rec.clusters {
+            let (fast, slow) = (measure_cluster(c, &rec), general(c, &rec));
+            assert_eq!(fast.figures, slow.figures);
+            assert!(fast.figures.total > 0.0);
+            assert_eq!(fast.by_class, slow.by_class);
+            assert_eq!(fast.by_region, slow.by_region);
+            assert_eq!(fast.by_class_region, slow.by_class_region);
+            assert_eq!(fast.by_contamination, slow.by_contamination);
+            assert_eq!(fast.by_year, slow.by_year);
+            assert_eq!(fast.diagnostics, slow.diagnostics);
+            assert_eq!(fast.hazards.len(), 1);
+            let ((i, f), (j, s)) = (&fast.hazards[0], &slow.hazards[0]);
+            assert_eq!(i, j);
+            assert_eq!(
+                (f.area_m2, f.remaining_m2, &f.remaining, f.released_m2),
+                (s.area_m2, s.remaining_m2, &s.remaining, s.released_m2)
+            );
+            assert!(fast.pieces.is_empty() && slow.pieces.is_empty());
+        }
+    }
 }

@@ -126,6 +126,12 @@ pub fn normalize_counted(ingested: Ingested, progress: &crate::progress::Progres
                 done
             })
             .collect();
+        // Exactly what this batch can add: grown by doubling instead, the
+        // record vectors held up to twice their size through every stage.
+        match batch.role {
+            Role::Hazard => out.hazards.reserve_exact(results.len()),
+            Role::Release => out.releases.reserve_exact(results.len()),
+        }
         for (outcome, diags) in results {
             out.diagnostics.extend(diags);
             match outcome {

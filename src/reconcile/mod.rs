@@ -147,6 +147,24 @@ pub struct Reconciled {
     pub diagnostics: Diagnostics,
 }
 
+impl Reconciled {
+    /// Frees what only measure reads: the records' geometries (emptied), the
+    /// R-trees and the clusters. Emit reads the records' attributes and
+    /// provenance, their areas, and the land of the accounting (each hazard's
+    /// remaining part, the release pieces), never these; held through emit
+    /// they were the largest part of the accounting's memory.
+    pub fn free_geometry(&mut self) {
+        for h in &mut self.hazards {
+            h.geometry = MultiPolygon::new(Vec::new());
+        }
+        for r in &mut self.releases {
+            r.geometry = MultiPolygon::new(Vec::new());
+        }
+        self.index = Index::default();
+        self.clusters = Vec::new();
+    }
+}
+
 pub fn reconcile(n: Normalized, cfg: &ReconcileConfig) -> Reconciled {
     let mut diags = n.diagnostics;
     let mut counts = n.counts;

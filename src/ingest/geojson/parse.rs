@@ -454,6 +454,11 @@ impl<'de> DeserializeSeed<'de> for RingSeed {
                 if ring.len() < 4 || last != first.xy || last_z != first_z {
                     return Err(de::Error::custom("short or unclosed ring"));
                 }
+                // Every ring of the source is held until normalize: at its
+                // length, not at the capacity it grew to.
+                if ring.capacity() > ring.len() {
+                    ring = ring.as_slice().to_vec();
+                }
                 Ok(ring)
             }
         }
