@@ -243,7 +243,9 @@ pub(crate) fn features<'a>(
         .filter(|(_, (_, r))| r.remaining_m2 > 0.0 && !r.remaining.0.is_empty())
         .map(|(i, (h, r))| {
             let id = i as u64 + 1;
-            let mut props = vec![
+            // Sized for all seven: no reallocation per hazard.
+            let mut props = Vec::with_capacity(7);
+            props.extend([
                 ("id", Value::String(h.id.clone())),
                 (
                     "classification",
@@ -251,7 +253,7 @@ pub(crate) fn features<'a>(
                 ),
                 ("status", Value::String(h.status.as_str().into())),
                 ("contamination", Value::String(h.contamination.join(","))),
-            ];
+            ]);
             if let Some(region) = &h.region {
                 props.push(("region", Value::String(region.clone())));
             }
@@ -288,10 +290,11 @@ pub(crate) fn features<'a>(
             .filter(|(_, piece)| !piece.geometry.0.is_empty())
             .map(|(k, piece)| {
                 let r = &rec.releases[piece.release];
-                let mut props = vec![
+                let mut props = Vec::with_capacity(4);
+                props.extend([
                     ("id", Value::String(r.id.clone())),
                     ("outcome", Value::String(r.outcome.as_str().into())),
-                ];
+                ]);
                 if let Some(d) = r.date {
                     props.push(("year", Value::Uint(d.year().max(0) as u64)));
                 }

@@ -76,12 +76,20 @@ fn put_bytes(buf: &mut Vec<u8>, field: u64, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
+/// Bytes of the varint of `v`.
+fn varint_len(v: u64) -> u64 {
+    // 7 bits a byte; 0 takes one byte.
+    u64::from((64 - (v | 1).leading_zeros()).div_ceil(7))
+}
+
+/// A packed repeated uint32 field, written in place: its length is counted
+/// first, so no buffer per field (two per feature of every tile).
 fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
-    let mut inner = Vec::with_capacity(values.len() * 2);
+    put_tag(buf, field, LEN);
+    put_varint(buf, values.iter().map(|&v| varint_len(u64::from(v))).sum());
     for &v in values {
-        put_varint(&mut inner, u64::from(v));
+        put_varint(buf, u64::from(v));
     }
-    put_bytes(buf, field, &inner);
 }
 
 /// Encode a geometry as an MVT command stream. Polygon rings with fewer than
@@ -285,6 +293,25 @@ impl LayerBuilder {
 mod tests {
     use super::*;
     use crate::tiles::mvt::{decode_commands, decode_tile};
+
+    #[test]
+    fn varint_lengths_match_the_bytes_written() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut b = Vec::new();
+            put_varint(&mut b, v);
+            assert_eq!(varint_len(v), b.len() as u64, "{v}");
+        }
+    }
 
     #[test]
     fn command_integers() {
