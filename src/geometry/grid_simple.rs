@@ -49,7 +49,7 @@ pub fn simple_ring(ring: &[IntPoint]) -> Option<GridRing> {
         let (i, j) = (i.min(j), i.max(j));
         j == i + 1 || (i == 0 && j == n - 1)
     };
-    if edges_meet(&ring_edges(&kept), neighbours) {
+    if edges_meet(n, |i| (kept[i], kept[(i + 1) % n]), neighbours) {
         return None;
     }
     let mut out: GridRing = kept.iter().map(|q| (q.x, q.y)).collect();
@@ -189,52 +189,53 @@ fn ring_bbox(r: &[IntPoint]) -> [i32; 4] {
 
 /// Whether any edge of closed ring `a` meets any edge of closed ring `b`.
 fn rings_meet(a: &[IntPoint], b: &[IntPoint]) -> bool {
-    let mut edges = ring_edges(a);
-    edges.extend(ring_edges(b));
-    // Only pairs of one edge of each ring count.
-    let na = a.len();
-    edges_meet(&edges, |i, j| (i < na) == (j < na))
-}
-
-/// The edges of closed ring `r`: vertex k to vertex k + 1, the last back to
-/// the first.
-fn ring_edges(r: &[IntPoint]) -> Vec<(IntPoint, IntPoint)> {
-    let n = r.len();
-    (0..n).map(|i| (r[i], r[(i + 1) % n])).collect()
-}
-
-/// Whether two of `edges` meet ([`segments_meet`]), among the pairs `skip`
-/// does not exclude (it is given the two indices, in either order). Few edges
-/// are tested pair by pair; from [`SWEEP_FROM`] on, by a sweep along x: the
-/// edges in order of their least x, each against the edges before it whose
-/// greatest x reaches it. Pairs whose bounding boxes are apart cannot meet,
-/// so both test the same pairs that matter and answer alike.
-fn edges_meet(edges: &[(IntPoint, IntPoint)], skip: impl Fn(usize, usize) -> bool) -> bool {
-    let boxes: Vec<[i32; 4]> = edges
-        .iter()
-        .map(|(a, b)| [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)])
-        .collect();
-    let apart = |i: usize, j: usize| {
-        let (p, q) = (boxes[i], boxes[j]);
-        q[2] < p[0] || q[0] > p[2] || q[3] < p[1] || q[1] > p[3]
+    let (na, nb) = (a.len(), b.len());
+    // The edges of a, then those of b; only pairs of one edge of each count.
+    let edge = |i: usize| match i.checked_sub(na) {
+        None => (a[i], a[(i + 1) % na]),
+        Some(j) => (b[j], b[(j + 1) % nb]),
     };
+    edges_meet(na + nb, edge, |i, j| (i < na) == (j < na))
+}
+
+/// Whether two of the `n` edges `edge(0)`… meet ([`segments_meet`]), among
+/// the pairs `skip` does not exclude (it is given the two indices, in either
+/// order). Fewer than [`SWEEP_FROM`] edges are tested pair by pair, without
+/// allocating (most rings of a tile); more by a sweep along x: the edges in
+/// order of their least x, each against the edges before it whose greatest x
+/// reaches it. Pairs whose bounding boxes are apart cannot meet, so both test
+/// the same pairs that matter and answer alike.
+fn edges_meet(
+    n: usize,
+    edge: impl Fn(usize) -> (IntPoint, IntPoint),
+    skip: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let bbox = |i: usize| {
+        let (a, b) = edge(i);
+        [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
+    };
+    let apart = |p: [i32; 4], q: [i32; 4]| q[2] < p[0] || q[0] > p[2] || q[3] < p[1] || q[1] > p[3];
     let meet = |i: usize, j: usize| {
-        !skip(i, j) && !apart(i, j) && {
-            let ((a, b), (c, d)) = (edges[i], edges[j]);
-            segments_meet(a, b, c, d)
-        }
+        let ((a, b), (c, d)) = (edge(i), edge(j));
+        segments_meet(a, b, c, d)
     };
-    let n = edges.len();
     if n < SWEEP_FROM {
-        return (0..n).any(|i| (i + 1..n).any(|j| meet(i, j)));
+        return (0..n).any(|i| {
+            let p = bbox(i);
+            (i + 1..n).any(|j| !skip(i, j) && !apart(p, bbox(j)) && meet(i, j))
+        });
     }
+    let boxes: Vec<[i32; 4]> = (0..n).map(bbox).collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by_key(|&i| boxes[i][0]);
     let mut open: Vec<usize> = Vec::new();
     for &i in &order {
         let x = boxes[i][0];
         open.retain(|&j| boxes[j][2] >= x);
-        if open.iter().any(|&j| meet(i, j)) {
+        if open
+            .iter()
+            .any(|&j| !skip(i, j) && !apart(boxes[i], boxes[j]) && meet(i, j))
+        {
             return true;
         }
         open.push(i);
@@ -343,7 +344,7 @@ mod tests {
                 let (i, j) = (i.min(j), i.max(j));
                 j == i + 1 || (i == 0 && j == n - 1)
             };
-            let fast = edges_meet(&edges, neighbours);
+            let fast = edges_meet(n, |i| edges[i], neighbours);
             assert_eq!(fast, pairwise(&edges, &neighbours), "{ring:?}");
             // A star-shaped ring (simple) and a copy of it moved: two rings.
             let m = SWEEP_FROM + next(60) as usize;
@@ -354,10 +355,15 @@ mod tests {
                     IntPoint::new((r * a.cos()) as i32, (r * a.sin()) as i32)
                 })
                 .collect();
-            assert!(!edges_meet(&ring_edges(&star), |i, j| {
-                let (i, j) = (i.min(j), i.max(j));
-                j == i + 1 || (i == 0 && j == m - 1)
-            }));
+            let star_edges = ring_edges(&star);
+            assert!(!edges_meet(
+                m,
+                |i| star_edges[i],
+                |i, j| {
+                    let (i, j) = (i.min(j), i.max(j));
+                    j == i + 1 || (i == 0 && j == m - 1)
+                }
+            ));
             let (dx, dy) = (next(12_000) - 6000, next(12_000) - 6000);
             let moved: Vec<IntPoint> = star
                 .iter()
@@ -375,6 +381,13 @@ mod tests {
             }
         }
         assert!(met > 100 && apart > 100, "{met} meeting, {apart} apart");
+    }
+
+    /// The edges of closed ring `r`: vertex k to vertex k + 1, the last back
+    /// to the first.
+    fn ring_edges(r: &[IntPoint]) -> Vec<(IntPoint, IntPoint)> {
+        let n = r.len();
+        (0..n).map(|i| (r[i], r[(i + 1) % n])).collect()
     }
 
     /// A ring started at its least vertex, to compare rings as cycles.

@@ -211,12 +211,16 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
         })
         .collect();
     let tree = RTree::bulk_load(boxes);
-    let updated: Vec<Option<UnitPolygons>> = prepared
+    // The vertices to insert, per feature: found against the polygons as
+    // prepared (a neighbour's inserted vertices are no part of the search),
+    // then inserted feature by feature, so that only the rings that change
+    // are copied, one at a time, never every polygon at once.
+    let inserts: Vec<Vec<Junction>> = prepared
         .par_iter()
         .enumerate()
         .map(|(i, p)| {
             let UnitGeometry::Polygons(polys) = &p.geometry else {
-                return None;
+                return Vec::new();
             };
             let (lo, hi) = grown(&p.bbox);
             let inside =
@@ -232,62 +236,91 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
                     others.extend(op.iter().flatten().flatten().copied().filter(inside));
                 }
             }
+            let mut found = Vec::new();
             if others.is_empty() {
-                return None;
+                return found;
             }
             others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
             others.dedup();
-            let mut changed = false;
-            let polys = polys
-                .iter()
-                .map(|rings| {
-                    rings
-                        .iter()
-                        .map(|ring| {
-                            let n = ring.len();
-                            let mut out = Vec::with_capacity(n);
-                            for k in 0..n {
-                                let (a, b) = (ring[k], ring[(k + 1) % n]);
-                                out.push(a);
-                                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-                                let len2 = dx * dx + dy * dy;
-                                if len2 == 0.0 {
-                                    continue;
-                                }
-                                let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
-                                let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
-                                let mut on: Vec<(f64, (f64, f64))> = Vec::new();
-                                for &v in &others[from..] {
-                                    if v.0 > a.0.max(b.0) + e {
-                                        break;
-                                    }
-                                    if v.1 < y0 || v.1 > y1 || v == a || v == b {
-                                        continue;
-                                    }
-                                    let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
-                                    let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
-                                    if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
-                                        on.push((t, v));
-                                    }
-                                }
-                                if !on.is_empty() {
-                                    on.sort_by(|x, y| x.0.total_cmp(&y.0));
-                                    out.extend(on.into_iter().map(|(_, v)| v));
-                                    changed = true;
-                                }
+            let mut on: Vec<(f64, (f64, f64))> = Vec::new();
+            for (pi, rings) in polys.iter().enumerate() {
+                for (ri, ring) in rings.iter().enumerate() {
+                    let n = ring.len();
+                    for k in 0..n {
+                        let (a, b) = (ring[k], ring[(k + 1) % n]);
+                        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                        let len2 = dx * dx + dy * dy;
+                        if len2 == 0.0 {
+                            continue;
+                        }
+                        let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
+                        let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
+                        on.clear();
+                        for &v in &others[from..] {
+                            if v.0 > a.0.max(b.0) + e {
+                                break;
                             }
-                            out
-                        })
-                        .collect()
-                })
-                .collect();
-            changed.then_some(polys)
+                            if v.1 < y0 || v.1 > y1 || v == a || v == b {
+                                continue;
+                            }
+                            let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
+                            let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
+                            if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
+                                on.push((t, v));
+                            }
+                        }
+                        // Stable, as the ring's vertices come: equal t keep
+                        // the order of `others`.
+                        on.sort_by(|x, y| x.0.total_cmp(&y.0));
+                        found.extend(on.iter().map(|&(_, at)| Junction {
+                            polygon: pi,
+                            ring: ri,
+                            after: k,
+                            at,
+                        }));
+                    }
+                }
+            }
+            found
         })
         .collect();
-    for (p, polys) in prepared.iter_mut().zip(updated) {
-        if let Some(polys) = polys {
-            p.geometry = UnitGeometry::Polygons(polys);
+    prepared
+        .par_iter_mut()
+        .zip(inserts)
+        .for_each(|(p, found)| insert_vertices(&mut p.geometry, &found));
+}
+
+/// A vertex to add to a ring ([`insert_junctions`]): after vertex `after`
+/// of ring `ring` of polygon `polygon`.
+struct Junction {
+    polygon: usize,
+    ring: usize,
+    after: usize,
+    at: (f64, f64),
+}
+
+/// Add `found` (in ring order, as [`insert_junctions`] lists them) to the
+/// rings of `geometry`, each changed ring rebuilt once.
+fn insert_vertices(geometry: &mut UnitGeometry, found: &[Junction]) {
+    let UnitGeometry::Polygons(polys) = geometry else {
+        return;
+    };
+    for group in found.chunk_by(|a, b| (a.polygon, a.ring) == (b.polygon, b.ring)) {
+        let Some(ring) = polys
+            .get_mut(group[0].polygon)
+            .and_then(|rings| rings.get_mut(group[0].ring))
+        else {
+            continue;
+        };
+        let mut out = Vec::with_capacity(ring.len() + group.len());
+        let mut next = group.iter().peekable();
+        for (k, &v) in ring.iter().enumerate() {
+            out.push(v);
+            while let Some(j) = next.next_if(|j| j.after == k) {
+                out.push(j.at);
+            }
         }
+        *ring = out;
     }
 }
 
