@@ -179,7 +179,11 @@ pub fn mvt(data: &[u8]) {
         ("d", Value::Double(-0.5)),
     ];
     let mut layer = LayerBuilder::new("fuzz", 4096);
-    let added = layer.add_feature(Some(7), &props, &geometry);
+    let added = layer.add_feature(
+        Some(7),
+        &clearmap::tiles::Properties::new(props.clone()),
+        &geometry,
+    );
     let mut tile = Vec::new();
     layer.write_to(&mut tile);
     let decoded = decode_tile(&tile).expect("an encoded tile decodes");

@@ -5,6 +5,15 @@
 //! vertices, and it accepts only rings the overlay would return as the same
 //! ring: once spikes and straight-through vertices are dropped (as the overlay
 //! drops them), no crossing, touching or overlapping edges, area ≠ 0.
+//!
+//! Rings of more than [`SWEEP_FROM`] edges are tested by a sweep along x
+//! ([`edges_meet`]: edges sorted by their least x, each tested against those
+//! still open), which tests the same pairs as all pairs do but skips the
+//! pairs whose x ranges are apart without looking at them: at z14 most rings
+//! of a large polygon have a hundred or more vertices. Written here rather
+//! than taken from a crate: it must answer exactly as the pairwise test does
+//! (same pairs, same exact integer predicate), which decides which rings
+//! skip the overlay and so the tiles' bytes.
 
 use super::grid_clean::{GridPolygon, GridRing};
 use super::point_in_ring::point_in_ring;
@@ -12,7 +21,12 @@ use super::ring_area::ring_area2;
 use i_overlay::i_float::int::point::IntPoint;
 
 /// Rings longer than this go to the overlay: the pairwise test is quadratic.
+/// (The overlay returns a valid ring from another first vertex, so raising
+/// it would change tiles' bytes.)
 const SIMPLE_TEST_MAX: usize = 160;
+
+/// Edge counts from which [`edges_meet`] sweeps instead of testing all pairs.
+const SWEEP_FROM: usize = 24;
 
 /// `ring` as a valid exterior ring when it is simple and of non-zero area
 /// once its spikes and straight-through vertices are dropped
@@ -29,24 +43,14 @@ pub fn simple_ring(ring: &[IntPoint]) -> Option<GridRing> {
     if n < 3 {
         return None;
     }
-    let p = |i: usize| kept[i % n];
-    // Any two edges that are not neighbours must not meet at all.
-    for i in 0..n {
-        let (a, b) = (p(i), p(i + 1));
-        let (ax0, ax1) = (a.x.min(b.x), a.x.max(b.x));
-        let (ay0, ay1) = (a.y.min(b.y), a.y.max(b.y));
-        // Edge j = i + 1 shares vertex b; edge i - 1 (= n - 1 for i = 0) shares a.
-        let last = if i == 0 { n - 1 } else { n };
-        for j in i + 2..last {
-            let (c, d) = (p(j), p(j + 1));
-            if c.x.max(d.x) < ax0 || c.x.min(d.x) > ax1 || c.y.max(d.y) < ay0 || c.y.min(d.y) > ay1
-            {
-                continue;
-            }
-            if segments_meet(a, b, c, d) {
-                return None;
-            }
-        }
+    // Any two edges that are not neighbours must not meet at all: edge
+    // i + 1 shares a vertex with edge i, and edge n - 1 with edge 0.
+    let neighbours = |i: usize, j: usize| {
+        let (i, j) = (i.min(j), i.max(j));
+        j == i + 1 || (i == 0 && j == n - 1)
+    };
+    if edges_meet(n, |i| (kept[i], kept[(i + 1) % n]), neighbours) {
+        return None;
     }
     let mut out: GridRing = kept.iter().map(|q| (q.x, q.y)).collect();
     let a = ring_area2(&out);
@@ -186,18 +190,55 @@ fn ring_bbox(r: &[IntPoint]) -> [i32; 4] {
 /// Whether any edge of closed ring `a` meets any edge of closed ring `b`.
 fn rings_meet(a: &[IntPoint], b: &[IntPoint]) -> bool {
     let (na, nb) = (a.len(), b.len());
-    for i in 0..na {
-        let (p, q) = (a[i], a[(i + 1) % na]);
-        let (x0, x1, y0, y1) = (p.x.min(q.x), p.x.max(q.x), p.y.min(q.y), p.y.max(q.y));
-        for j in 0..nb {
-            let (c, d) = (b[j], b[(j + 1) % nb]);
-            if c.x.max(d.x) < x0 || c.x.min(d.x) > x1 || c.y.max(d.y) < y0 || c.y.min(d.y) > y1 {
-                continue;
-            }
-            if segments_meet(p, q, c, d) {
-                return true;
-            }
+    // The edges of a, then those of b; only pairs of one edge of each count.
+    let edge = |i: usize| match i.checked_sub(na) {
+        None => (a[i], a[(i + 1) % na]),
+        Some(j) => (b[j], b[(j + 1) % nb]),
+    };
+    edges_meet(na + nb, edge, |i, j| (i < na) == (j < na))
+}
+
+/// Whether two of the `n` edges `edge(0)`… meet ([`segments_meet`]), among
+/// the pairs `skip` does not exclude (it is given the two indices, in either
+/// order). Fewer than [`SWEEP_FROM`] edges are tested pair by pair, without
+/// allocating (most rings of a tile); more by a sweep along x: the edges in
+/// order of their least x, each against the edges before it whose greatest x
+/// reaches it. Pairs whose bounding boxes are apart cannot meet, so both test
+/// the same pairs that matter and answer alike.
+fn edges_meet(
+    n: usize,
+    edge: impl Fn(usize) -> (IntPoint, IntPoint),
+    skip: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let bbox = |i: usize| {
+        let (a, b) = edge(i);
+        [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
+    };
+    let apart = |p: [i32; 4], q: [i32; 4]| q[2] < p[0] || q[0] > p[2] || q[3] < p[1] || q[1] > p[3];
+    let meet = |i: usize, j: usize| {
+        let ((a, b), (c, d)) = (edge(i), edge(j));
+        segments_meet(a, b, c, d)
+    };
+    if n < SWEEP_FROM {
+        return (0..n).any(|i| {
+            let p = bbox(i);
+            (i + 1..n).any(|j| !skip(i, j) && !apart(p, bbox(j)) && meet(i, j))
+        });
+    }
+    let boxes: Vec<[i32; 4]> = (0..n).map(bbox).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by_key(|&i| boxes[i][0]);
+    let mut open: Vec<usize> = Vec::new();
+    for &i in &order {
+        let x = boxes[i][0];
+        open.retain(|&j| boxes[j][2] >= x);
+        if open
+            .iter()
+            .any(|&j| !skip(i, j) && !apart(boxes[i], boxes[j]) && meet(i, j))
+        {
+            return true;
         }
+        open.push(i);
     }
     false
 }
@@ -274,6 +315,79 @@ mod tests {
             without_spikes(&ip(&[(0, 5), (0, 0), (0, 0), (10, 0), (10, 10), (0, 10)])),
             ip(&[(0, 0), (10, 0), (10, 10), (0, 10)])
         );
+    }
+
+    #[test]
+    fn the_sweep_answers_as_all_pairs_do() {
+        // Random rings of 24 to 120 vertices on small grids (crossings,
+        // touches and overlaps common) and on large ones (rare): the sweep
+        // and the pairwise test agree on every ring and every pair of rings.
+        let mut next = xorshift(0x0DDB_1A5E_5BAD_5EED);
+        let pairwise = |edges: &[(IntPoint, IntPoint)], skip: &dyn Fn(usize, usize) -> bool| {
+            let n = edges.len();
+            (0..n).any(|i| {
+                (i + 1..n).any(|j| {
+                    let ((a, b), (c, d)) = (edges[i], edges[j]);
+                    !skip(i, j) && segments_meet(a, b, c, d)
+                })
+            })
+        };
+        let (mut met, mut apart) = (0, 0);
+        for k in 0..3000 {
+            let grid = if k % 2 == 0 { 40 } else { 100_000 };
+            let n = SWEEP_FROM + next(100) as usize;
+            let ring: Vec<IntPoint> = (0..n)
+                .map(|_| IntPoint::new(next(grid), next(grid)))
+                .collect();
+            let edges = ring_edges(&ring);
+            let neighbours = |i: usize, j: usize| {
+                let (i, j) = (i.min(j), i.max(j));
+                j == i + 1 || (i == 0 && j == n - 1)
+            };
+            let fast = edges_meet(n, |i| edges[i], neighbours);
+            assert_eq!(fast, pairwise(&edges, &neighbours), "{ring:?}");
+            // A star-shaped ring (simple) and a copy of it moved: two rings.
+            let m = SWEEP_FROM + next(60) as usize;
+            let star: Vec<IntPoint> = (0..m)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / m as f64;
+                    let r = 1000.0 + next(500) as f64;
+                    IntPoint::new((r * a.cos()) as i32, (r * a.sin()) as i32)
+                })
+                .collect();
+            let star_edges = ring_edges(&star);
+            assert!(!edges_meet(
+                m,
+                |i| star_edges[i],
+                |i, j| {
+                    let (i, j) = (i.min(j), i.max(j));
+                    j == i + 1 || (i == 0 && j == m - 1)
+                }
+            ));
+            let (dx, dy) = (next(12_000) - 6000, next(12_000) - 6000);
+            let moved: Vec<IntPoint> = star
+                .iter()
+                .map(|p| IntPoint::new(p.x + dx, p.y + dy))
+                .collect();
+            let mut both = ring_edges(&star);
+            both.extend(ring_edges(&moved));
+            let across = |i: usize, j: usize| (i < m) == (j < m);
+            let fast = rings_meet(&star, &moved);
+            assert_eq!(fast, pairwise(&both, &across));
+            if fast {
+                met += 1
+            } else {
+                apart += 1
+            }
+        }
+        assert!(met > 100 && apart > 100, "{met} meeting, {apart} apart");
+    }
+
+    /// The edges of closed ring `r`: vertex k to vertex k + 1, the last back
+    /// to the first.
+    fn ring_edges(r: &[IntPoint]) -> Vec<(IntPoint, IntPoint)> {
+        let n = r.len();
+        (0..n).map(|i| (r[i], r[(i + 1) % n])).collect()
     }
 
     /// A ring started at its least vertex, to compare rings as cycles.

@@ -26,7 +26,7 @@ mod tiler;
 mod tileset;
 mod wrap;
 
-pub use profile::{Cluster, Feature, FeatureGeometry, Profile, TileConfig};
+pub use profile::{Cluster, Feature, FeatureGeometry, Profile, Properties, TileConfig};
 pub use tileset::{
     write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_PATH,
     TILE_URL,

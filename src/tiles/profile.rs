@@ -3,7 +3,7 @@
 //! which layers, which of them share borders, which points are drawn as one.
 //! A profile is the tiler's only source of layer names and attributes.
 
-use super::mvt::Value;
+use super::mvt::{decode_value, put_bytes, put_value, varint, Value};
 use super::tileset::LayerSpec;
 use geo::{MultiPolygon, Point};
 
@@ -51,6 +51,70 @@ pub enum FeatureGeometry<'a> {
     Point(Point<f64>),
 }
 
+/// A feature's attributes, in their order, held as one buffer of what the
+/// tiles write of them: per attribute, its key and its MVT `Value` message,
+/// each a length-delimited field. A large tileset has hundreds of thousands
+/// of features: as a list of (key, [`Value`]) pairs their attributes took
+/// several times the memory, and each tile copied its new values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Properties(Box<[u8]>);
+
+impl Properties {
+    /// The attributes `props`, in this order.
+    pub fn new<'k>(props: impl IntoIterator<Item = (&'k str, Value)>) -> Self {
+        let mut buf = Vec::new();
+        let mut value = Vec::new();
+        for (k, v) in props {
+            value.clear();
+            put_value(&mut value, &v);
+            // Field numbers are the buffer's own: 1 a key, 2 its value.
+            put_bytes(&mut buf, 1, k.as_bytes());
+            put_bytes(&mut buf, 2, &value);
+        }
+        Properties(buf.into_boxed_slice())
+    }
+
+    /// (key, `Value` message) of each attribute, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let b: &[u8] = &self.0;
+        let mut pos = 0;
+        std::iter::from_fn(move || Some((field(b, &mut pos)?, field(b, &mut pos)?)))
+    }
+
+    /// The value of attribute `key`.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        let (_, v) = self.iter().find(|(k, _)| *k == key.as_bytes())?;
+        decode_value(v).ok()
+    }
+
+    /// The value of attribute `key` when it is a string, borrowed.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        let (_, v) = self.iter().find(|(k, _)| *k == key.as_bytes())?;
+        // A string value is field 1 (tag 0x0A), its length, its bytes.
+        let mut pos = 0;
+        (varint(v, &mut pos).ok()? == 0x0A).then_some(())?;
+        let n = usize::try_from(varint(v, &mut pos).ok()?).ok()?;
+        std::str::from_utf8(v.get(pos..pos.checked_add(n)?)?).ok()
+    }
+
+    /// Every attribute, decoded.
+    pub fn to_vec(&self) -> Vec<(String, Value)> {
+        self.iter()
+            .filter_map(|(k, v)| Some((String::from_utf8(k.to_vec()).ok()?, decode_value(v).ok()?)))
+            .collect()
+    }
+}
+
+/// The bytes of the length-delimited field at `pos` of `b` (its tag, its
+/// length, its bytes), `pos` moved past it.
+fn field<'a>(b: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+    varint(b, pos).ok()?;
+    let n = usize::try_from(varint(b, pos).ok()?).ok()?;
+    let s = b.get(*pos..pos.checked_add(n)?)?;
+    *pos += n;
+    Some(s)
+}
+
 /// A feature as a profile hands it to the tiler.
 #[derive(Debug, Clone)]
 pub struct Feature<'a> {
@@ -60,7 +124,7 @@ pub struct Feature<'a> {
     pub id: u64,
     /// The feature's place in its layer, in every tile: ascending.
     pub sort_key: u64,
-    pub properties: Vec<(&'static str, Value)>,
+    pub properties: Properties,
     pub geometry: FeatureGeometry<'a>,
 }
 
@@ -70,7 +134,7 @@ pub struct Cluster {
     /// Index into the members of the one whose position and layer it takes.
     pub lead: usize,
     /// Its attributes (it has no id).
-    pub properties: Vec<(&'static str, Value)>,
+    pub properties: Properties,
 }
 
 /// The policy the tiler follows: which layers, which features share borders,
@@ -116,4 +180,36 @@ pub trait Profile: Sync {
     /// of one layer in sort-key order; the same members give the same point
     /// in every tile whose buffer holds the cell.
     fn cluster(&self, members: &[&Feature]) -> Cluster;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_keep_their_order_and_values() {
+        let all = [
+            ("id", Value::String("HZ-1".into())),
+            ("empty", Value::String(String::new())),
+            ("area_m2", Value::Uint(1_259)),
+            ("big", Value::Uint(u64::MAX)),
+            ("d", Value::Double(-0.5)),
+            ("i", Value::Int(-3)),
+            ("b", Value::Bool(true)),
+            ("long", Value::String("x".repeat(300))),
+        ];
+        let p = Properties::new(all.clone());
+        let back = p.to_vec();
+        assert_eq!(back.len(), all.len());
+        for ((k, v), (bk, bv)) in all.iter().zip(&back) {
+            assert_eq!((*k, v), (bk.as_str(), bv));
+            assert_eq!(p.get(k).as_ref(), Some(v));
+        }
+        assert_eq!(p.get_str("id"), Some("HZ-1"));
+        assert_eq!(p.get_str("empty"), Some(""));
+        assert_eq!(p.get_str("long").map(str::len), Some(300));
+        assert_eq!(p.get_str("area_m2"), None, "not a string");
+        assert_eq!(p.get("absent"), None);
+        assert_eq!(Properties::new([]).iter().count(), 0);
+    }
 }

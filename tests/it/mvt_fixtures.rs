@@ -108,6 +108,7 @@ fn reencode(tile: &Json) -> Result<Vec<u8>, String> {
                 2 => return Err("linestring (clearmap encodes no lines)".into()),
                 t => return Err(format!("geometry type {t}")),
             };
+            let props = clearmap::tiles::Properties::new(props);
             if !b.add_feature(f["id"].as_u64(), &props, &geometry) {
                 return Err("geometry the encoder refuses (degenerate)".into());
             }

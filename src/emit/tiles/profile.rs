@@ -24,7 +24,9 @@
 use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
 use crate::tiles::mvt::Value;
-use crate::tiles::{Cluster, Feature, FeatureGeometry, FieldType, LayerSpec, Profile, TilesetMeta};
+use crate::tiles::{
+    Cluster, Feature, FeatureGeometry, FieldType, LayerSpec, Profile, Properties, TilesetMeta,
+};
 use chrono::Datelike;
 use geo::{InteriorPoint, MultiPolygon, Point};
 use rayon::prelude::*;
@@ -95,10 +97,7 @@ impl Profile for LandRelease {
     /// The map opens on the records and the country itself, not on the
     /// neighbours around it.
     fn in_bounds(&self, f: &Feature) -> bool {
-        f.layer != CONTEXT
-            || f.properties
-                .iter()
-                .any(|(k, v)| *k == "role" && matches!(v, Value::String(r) if r == "country"))
+        f.layer != CONTEXT || f.properties.get_str("role") == Some("country")
     }
 
     fn max_zoom(&self, layer: usize) -> Option<u8> {
@@ -185,37 +184,29 @@ pub(crate) const POINT_CELL: i32 = 16;
 /// Attributes of the cluster point standing for the hazard points `members`
 /// (two or more): `classification` (CHA before SHA before other),
 /// `remaining_m2` (their sum), `count`.
-fn cluster_properties(members: &[&Feature]) -> Vec<(&'static str, Value)> {
+fn cluster_properties(members: &[&Feature]) -> Properties {
     let rank = |c: &str| ["CHA", "SHA"].iter().position(|x| *x == c).unwrap_or(2);
     let classification = members
         .iter()
-        .filter_map(|f| {
-            f.properties.iter().find_map(|(k, v)| match (*k, v) {
-                ("classification", Value::String(c)) => Some(c.as_str()),
-                _ => None,
-            })
-        })
+        .filter_map(|f| f.properties.get_str("classification"))
         .min_by_key(|c| rank(c))
         .unwrap_or("other")
         .to_string();
     let remaining: u64 = members.iter().map(|f| remaining_m2(f).round() as u64).sum();
-    vec![
+    Properties::new([
         ("classification", Value::String(classification)),
         ("remaining_m2", Value::Uint(remaining)),
         ("count", Value::Uint(members.len() as u64)),
-    ]
+    ])
 }
 
 /// The remaining area a hazard point carries (0 for other features).
 fn remaining_m2(f: &Feature) -> f64 {
-    f.properties
-        .iter()
-        .find_map(|(k, v)| match (k, v) {
-            (&"remaining_m2", Value::Uint(x)) => Some(*x as f64),
-            (&"remaining_m2", Value::Double(x)) => Some(*x),
-            _ => None,
-        })
-        .unwrap_or(0.0)
+    match f.properties.get("remaining_m2") {
+        Some(Value::Uint(x)) => x as f64,
+        Some(Value::Double(x)) => x,
+        _ => 0.0,
+    }
 }
 
 /// An area for the tiles: whole square metres, as the map shows them. A
@@ -243,7 +234,7 @@ pub(crate) fn features<'a>(
         .filter(|(_, (_, r))| r.remaining_m2 > 0.0 && !r.remaining.0.is_empty())
         .map(|(i, (h, r))| {
             let id = i as u64 + 1;
-            let mut props = vec![
+            let props = [
                 ("id", Value::String(h.id.clone())),
                 (
                     "classification",
@@ -251,31 +242,36 @@ pub(crate) fn features<'a>(
                 ),
                 ("status", Value::String(h.status.as_str().into())),
                 ("contamination", Value::String(h.contamination.join(","))),
-            ];
-            if let Some(region) = &h.region {
-                props.push(("region", Value::String(region.clone())));
-            }
-            props.push(("area_m2", whole_m2(r.area_m2)));
-            props.push(("remaining_m2", whole_m2(r.remaining_m2)));
+            ]
+            .into_iter()
+            .chain(
+                h.region
+                    .as_ref()
+                    .map(|region| ("region", Value::String(region.clone()))),
+            )
+            .chain([
+                ("area_m2", whole_m2(r.area_m2)),
+                ("remaining_m2", whole_m2(r.remaining_m2)),
+            ]);
             let polygon = Feature {
                 layer: HAZARDS,
                 id,
                 sort_key: id,
-                properties: props,
+                properties: Properties::new(props),
                 geometry: FeatureGeometry::Polygons(&r.remaining),
             };
             let point = interior_point(&r.remaining).map(|p| Feature {
                 layer: HAZARD_POINTS,
                 id,
                 sort_key: id,
-                properties: vec![
+                properties: Properties::new([
                     ("id", Value::String(h.id.clone())),
                     (
                         "classification",
                         Value::String(h.classification.as_str().into()),
                     ),
                     ("remaining_m2", whole_m2(r.remaining_m2)),
-                ],
+                ]),
                 geometry: FeatureGeometry::Point(p),
             });
             (polygon, point)
@@ -288,36 +284,39 @@ pub(crate) fn features<'a>(
             .filter(|(_, piece)| !piece.geometry.0.is_empty())
             .map(|(k, piece)| {
                 let r = &rec.releases[piece.release];
-                let mut props = vec![
+                let props = [
                     ("id", Value::String(r.id.clone())),
                     ("outcome", Value::String(r.outcome.as_str().into())),
-                ];
-                if let Some(d) = r.date {
-                    props.push(("year", Value::Uint(d.year().max(0) as u64)));
-                }
-                props.push(("area_m2", whole_m2(piece.area_m2)));
+                ]
+                .into_iter()
+                .chain(
+                    r.date
+                        .map(|d| ("year", Value::Uint(d.year().max(0) as u64))),
+                )
+                .chain([("area_m2", whole_m2(piece.area_m2))]);
                 Feature {
                     layer: RELEASES,
                     id: k as u64 + 1,
                     sort_key: k as u64 + 1,
-                    properties: props,
+                    properties: Properties::new(props),
                     geometry: FeatureGeometry::Polygons(&piece.geometry),
                 }
             }),
     );
     polys.extend(points.into_iter().flatten());
     polys.extend(context.iter().enumerate().map(|(k, part)| {
-        let mut props = Vec::with_capacity(2);
-        if let Some(iso3) = &part.iso3 {
-            props.push(("iso3", Value::String(iso3.clone())));
-        }
         let role = if part.own { "country" } else { "neighbour" };
-        props.push(("role", Value::String(role.into())));
+        let props = part
+            .iso3
+            .as_ref()
+            .map(|iso3| ("iso3", Value::String(iso3.clone())))
+            .into_iter()
+            .chain([("role", Value::String(role.into()))]);
         Feature {
             layer: CONTEXT,
             id: k as u64 + 1,
             sort_key: k as u64 + 1,
-            properties: props,
+            properties: Properties::new(props),
             geometry: FeatureGeometry::Polygons(&part.shape),
         }
     }));

@@ -129,7 +129,7 @@ fn utf8(b: &[u8]) -> Result<String, DecodeError> {
     String::from_utf8(b.to_vec()).map_err(|e| DecodeError::Invalid(e.to_string()))
 }
 
-fn decode_value(b: &[u8]) -> Result<Value, DecodeError> {
+pub(crate) fn decode_value(b: &[u8]) -> Result<Value, DecodeError> {
     let mut r = Reader::new(b);
     let mut v = None;
     while !r.done() {

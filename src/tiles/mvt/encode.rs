@@ -7,28 +7,7 @@ use super::{
     VARINT,
 };
 use crate::geometry::ring_area2;
-
-/// `Value` as a hash key: doubles by their bits, so equal values share a slot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ValueKey<'a> {
-    String(&'a str),
-    Double(u64),
-    Int(i64),
-    Uint(u64),
-    Bool(bool),
-}
-
-impl<'a> ValueKey<'a> {
-    fn from_ref(v: &'a Value) -> Self {
-        match v {
-            Value::String(s) => ValueKey::String(s),
-            Value::Double(d) => ValueKey::Double(d.to_bits()),
-            Value::Int(i) => ValueKey::Int(*i),
-            Value::Uint(u) => ValueKey::Uint(*u),
-            Value::Bool(b) => ValueKey::Bool(*b),
-        }
-    }
-}
+use crate::tiles::Properties;
 
 pub(crate) fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)).cast_unsigned()
@@ -66,22 +45,55 @@ fn tile_u32(n: usize) -> u32 {
     n as u32
 }
 
-fn put_tag(buf: &mut Vec<u8>, field: u64, wire: u64) {
+/// The MVT `Value` message of `v` (its one field, without the enclosing tag
+/// and length): what a layer's value table holds and what
+/// [`crate::tiles::Properties`] keeps of a feature's attributes.
+pub(crate) fn put_value(buf: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::String(s) => put_bytes(buf, 1, s.as_bytes()),
+        Value::Double(d) => {
+            put_tag(buf, 3, FIXED64);
+            buf.extend_from_slice(&d.to_le_bytes());
+        }
+        Value::Int(i) => {
+            put_tag(buf, 6, VARINT);
+            put_varint(buf, zigzag(*i));
+        }
+        Value::Uint(u) => {
+            put_tag(buf, 5, VARINT);
+            put_varint(buf, *u);
+        }
+        Value::Bool(b) => {
+            put_tag(buf, 7, VARINT);
+            put_varint(buf, u64::from(*b));
+        }
+    }
+}
+
+pub(crate) fn put_tag(buf: &mut Vec<u8>, field: u64, wire: u64) {
     put_varint(buf, (field << 3) | wire);
 }
 
-fn put_bytes(buf: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+pub(crate) fn put_bytes(buf: &mut Vec<u8>, field: u64, bytes: &[u8]) {
     put_tag(buf, field, LEN);
     put_varint(buf, bytes.len() as u64);
     buf.extend_from_slice(bytes);
 }
 
+/// Bytes of the varint of `v`.
+fn varint_len(v: u64) -> u64 {
+    // 7 bits a byte; 0 takes one byte.
+    u64::from((64 - (v | 1).leading_zeros()).div_ceil(7))
+}
+
+/// A packed repeated uint32 field, written in place: its length is counted
+/// first, so no buffer per field (two per feature of every tile).
 fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
-    let mut inner = Vec::with_capacity(values.len() * 2);
+    put_tag(buf, field, LEN);
+    put_varint(buf, values.iter().map(|&v| varint_len(u64::from(v))).sum());
     for &v in values {
-        put_varint(&mut inner, u64::from(v));
+        put_varint(buf, u64::from(v));
     }
-    put_bytes(buf, field, &inner);
 }
 
 /// Encode a geometry as an MVT command stream. Polygon rings with fewer than
@@ -135,15 +147,19 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
 /// One layer being filled: features are encoded as they come, keys and values
 /// go into tables shared by the layer's features, in order of first use.
 ///
-/// Built once per layer per tile, hundreds of thousands of times a build: the
-/// value table is looked up by hash without copying the value, keys (a layer
-/// has a handful) by a linear scan, and the encoded features go into one
-/// buffer.
+/// Built once per layer per tile, hundreds of thousands of times a build:
+/// values are kept as the `Value` messages the table writes (a feature's
+/// [`Properties`] hold them so), end to end in one buffer, looked up by the
+/// hash of their bytes (one message per value, so equal bytes are equal
+/// values: a double by its bits); keys (a layer has a handful) by a linear
+/// scan; the encoded features go into one buffer.
 pub struct LayerBuilder {
     name: String,
     extent: u32,
-    keys: Vec<String>,
-    values: Vec<Value>,
+    keys: Vec<Box<[u8]>>,
+    /// The value messages, end to end, and where each ends.
+    values: Vec<u8>,
+    value_ends: Vec<usize>,
     value_index: hashbrown::HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
     /// The features, each already framed as a `Layer.features` field.
@@ -159,6 +175,7 @@ impl LayerBuilder {
             extent,
             keys: Vec::new(),
             values: Vec::new(),
+            value_ends: Vec::new(),
             value_index: hashbrown::HashTable::new(),
             hasher: hashbrown::DefaultHashBuilder::default(),
             features: Vec::new(),
@@ -171,33 +188,34 @@ impl LayerBuilder {
         self.features.is_empty()
     }
 
-    /// The index of `v` in the value table, added on first use.
-    fn value_slot(&mut self, v: &Value) -> u32 {
-        let hash = Self::hash_with(&self.hasher, v);
-        let values = &self.values;
-        let same = |&i: &u32| ValueKey::from_ref(&values[i as usize]) == ValueKey::from_ref(v);
+    /// The value message of index `i`.
+    fn value<'v>(values: &'v [u8], ends: &[usize], i: usize) -> &'v [u8] {
+        let start = i.checked_sub(1).map_or(0, |j| ends[j]);
+        &values[start..ends[i]]
+    }
+
+    /// The value messages of the table, in order.
+    fn value_messages(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.value_ends.len()).map(|i| Self::value(&self.values, &self.value_ends, i))
+    }
+
+    /// The index of value message `v` in the value table, added on first use.
+    fn value_slot(&mut self, v: &[u8]) -> u32 {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(v);
+        let (values, ends) = (&self.values, &self.value_ends);
+        let same = |&i: &u32| Self::value(values, ends, i as usize) == v;
         if let Some(&i) = self.value_index.find(hash, same) {
             return i;
         }
-        let i = tile_u32(self.values.len());
-        self.values.push(v.clone());
-        let (values, hasher) = (&self.values, &self.hasher);
-        self.value_index
-            .insert_unique(hash, i, |&j| Self::hash_with(hasher, &values[j as usize]));
+        let i = tile_u32(self.value_ends.len());
+        self.values.extend_from_slice(v);
+        self.value_ends.push(self.values.len());
+        let (values, ends, hasher) = (&self.values, &self.value_ends, &self.hasher);
+        self.value_index.insert_unique(hash, i, |&j| {
+            hasher.hash_one(Self::value(values, ends, j as usize))
+        });
         i
-    }
-
-    fn hash_with(hasher: &hashbrown::DefaultHashBuilder, v: &Value) -> u64 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = hasher.build_hasher();
-        match v {
-            Value::String(s) => (0u8, s.as_str()).hash(&mut h),
-            Value::Double(d) => (1u8, d.to_bits()).hash(&mut h),
-            Value::Int(i) => (2u8, *i).hash(&mut h),
-            Value::Uint(u) => (3u8, *u).hash(&mut h),
-            Value::Bool(b) => (4u8, *b).hash(&mut h),
-        }
-        h.finish()
     }
 
     /// Add a feature; returns false (and adds nothing) when its geometry has
@@ -205,7 +223,7 @@ impl LayerBuilder {
     pub fn add_feature(
         &mut self,
         id: Option<u64>,
-        properties: &[(&str, Value)],
+        properties: &Properties,
         geometry: &TileGeometry,
     ) -> bool {
         let Some((gtype, cmds)) = encode_geometry(geometry) else {
@@ -213,11 +231,11 @@ impl LayerBuilder {
         };
         let mut tags = std::mem::take(&mut self.tags);
         tags.clear();
-        for (k, v) in properties {
-            let ki = match self.keys.iter().position(|x| x == k) {
+        for (k, v) in properties.iter() {
+            let ki = match self.keys.iter().position(|x| **x == *k) {
                 Some(i) => tile_u32(i),
                 None => {
-                    self.keys.push(k.to_string());
+                    self.keys.push(k.into());
                     tile_u32(self.keys.len() - 1)
                 }
             };
@@ -250,30 +268,10 @@ impl LayerBuilder {
         put_bytes(&mut l, 1, self.name.as_bytes());
         l.extend_from_slice(&self.features);
         for k in &self.keys {
-            put_bytes(&mut l, 3, k.as_bytes());
+            put_bytes(&mut l, 3, k);
         }
-        for v in &self.values {
-            let mut vb = Vec::new();
-            match v {
-                Value::String(s) => put_bytes(&mut vb, 1, s.as_bytes()),
-                Value::Double(d) => {
-                    put_tag(&mut vb, 3, FIXED64);
-                    vb.extend_from_slice(&d.to_le_bytes());
-                }
-                Value::Int(i) => {
-                    put_tag(&mut vb, 6, VARINT);
-                    put_varint(&mut vb, zigzag(*i));
-                }
-                Value::Uint(u) => {
-                    put_tag(&mut vb, 5, VARINT);
-                    put_varint(&mut vb, *u);
-                }
-                Value::Bool(b) => {
-                    put_tag(&mut vb, 7, VARINT);
-                    put_varint(&mut vb, u64::from(*b));
-                }
-            }
-            put_bytes(&mut l, 4, &vb);
+        for v in self.value_messages() {
+            put_bytes(&mut l, 4, v);
         }
         put_tag(&mut l, 5, VARINT);
         put_varint(&mut l, u64::from(self.extent));
@@ -285,6 +283,25 @@ impl LayerBuilder {
 mod tests {
     use super::*;
     use crate::tiles::mvt::{decode_commands, decode_tile};
+
+    #[test]
+    fn varint_lengths_match_the_bytes_written() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut b = Vec::new();
+            put_varint(&mut b, v);
+            assert_eq!(varint_len(v), b.len() as u64, "{v}");
+        }
+    }
 
     #[test]
     fn command_integers() {
@@ -331,21 +348,21 @@ mod tests {
         let sq = TileGeometry::Polygons(vec![vec![(0, 0), (10, 0), (10, 10), (0, 10)]]);
         assert!(l.add_feature(
             Some(7),
-            &[
+            &Properties::new([
                 ("id", Value::String("A-1".into())),
                 ("area_m2", Value::Double(12.5))
-            ],
+            ]),
             &sq
         ));
         assert!(l.add_feature(
             Some(8),
-            &[
+            &Properties::new([
                 ("id", Value::String("A-2".into())),
                 ("area_m2", Value::Double(12.5)),
                 ("year", Value::Uint(2019)),
                 ("d", Value::Int(-3)),
                 ("b", Value::Bool(true))
-            ],
+            ]),
             &TileGeometry::Point(-5, 4100)
         ));
         let mut tile = Vec::new();
@@ -370,12 +387,15 @@ mod tests {
             vec![(-5, 4100)]
         );
         // 12.5 is stored once.
-        assert_eq!(
-            l.values
+        let mut d = Vec::new();
+        put_value(&mut d, &Value::Double(12.5));
+        assert_eq!(l.value_messages().filter(|v| *v == d).count(), 1);
+        assert_eq!(d12_5(&layers[0]), 2, "both features carry it");
+        fn d12_5(l: &crate::tiles::mvt::DecodedLayer) -> usize {
+            l.features
                 .iter()
-                .filter(|v| **v == Value::Double(12.5))
-                .count(),
-            1
-        );
+                .filter(|f| f.properties[1] == ("area_m2".into(), Value::Double(12.5)))
+                .count()
+        }
     }
 }

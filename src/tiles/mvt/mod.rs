@@ -15,11 +15,12 @@
 mod decode;
 mod encode;
 
-pub(crate) use decode::varint;
 pub use decode::{
     decode_commands, decode_tile, polygons, DecodeError, DecodedFeature, DecodedLayer,
 };
+pub(crate) use decode::{decode_value, varint};
 pub use encode::{encode_geometry, LayerBuilder};
+pub(crate) use encode::{put_bytes, put_value};
 
 // Protobuf wire types.
 const VARINT: u64 = 0;
