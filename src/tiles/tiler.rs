@@ -9,10 +9,10 @@
 //! 2. Per zoom, assign each feature to the tiles its buffered bounding box
 //!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
-//!    the order of their sort keys, whatever the thread count.
+//!    the order of their sort keys, whatever the thread count. Polygons whose
+//!    area is under [`MIN_AREA_UNITS2`] at the zoom are not assigned.
 //! 3. Per tile, in parallel (rayon) over bounded chunks of tiles: skip the
-//!    polygons whose every vertex rounds to one row or column or whose area is
-//!    under [`MIN_AREA_UNITS2`]; clip each ring
+//!    polygons whose every vertex rounds to one row or column; clip each ring
 //!    to the buffered tile, go to tile units, round, keep a ring that is still
 //!    simple as it is or clean with i_overlay ([`crate::geometry::clean`]); place points,
 //!    one per cell of the layers the profile clusters ([`Profile::cluster`]);
