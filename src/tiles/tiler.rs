@@ -356,6 +356,59 @@ pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]>
     Some([w, s, e, n])
 }
 
+/// The narrowest west…east extent of the features the profile counts
+/// ([`Profile::in_bounds`], or all) when it crosses the antimeridian: west,
+/// south, east, north with east beyond 180 (Fiji's islands on both sides
+/// of 180° are 176.8…181.5, not the whole world). `None` when the
+/// narrowest extent does not cross it, which [`bounds`] then gives.
+pub fn crossing_view(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]> {
+    let any = prepared.iter().any(|p| profile.in_bounds(p.source));
+    // Each feature's span on the circle of x in [0, 1), the copies moved
+    // west of the world left out (their original is counted).
+    let mut spans: Vec<(f64, f64)> = Vec::new();
+    // Unit y grows southward: the top is the smallest.
+    let (mut top, mut bottom) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in prepared
+        .iter()
+        .filter(|p| (!any || profile.in_bounds(p.source)) && p.bbox[0] >= 0.0)
+    {
+        let [x0, y0, x1, y1] = p.bbox;
+        top = top.min(y0);
+        bottom = bottom.max(y1);
+        if x1 > 1.0 {
+            spans.push((x0, 1.0));
+            spans.push((0.0, x1 - 1.0));
+        } else {
+            spans.push((x0, x1));
+        }
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // The widest gap between covered spans, the one across x = 0 included.
+    let (first, last_end) = (
+        spans[0].0,
+        spans.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max),
+    );
+    let mut best = (1.0 - last_end + first, last_end, first + 1.0);
+    let mut end = spans[0].1;
+    for &(x0, x1) in &spans[1..] {
+        if x0 - end > best.0 {
+            best = (x0 - end, end, x0);
+        }
+        end = end.max(x1);
+    }
+    // The widest gap is around x = 0 (the antimeridian): no crossing.
+    if best.2 >= 1.0 {
+        return None;
+    }
+    // The view runs east from the gap's end to its start one world on.
+    let (w, n) = super::grid::from_unit(best.2, top);
+    let (e, s) = super::grid::from_unit(best.1 + 1.0, bottom);
+    Some([w, s, e, n])
+}
+
 /// One encoded tile.
 pub struct EncodedTile {
     pub z: u8,

@@ -236,12 +236,23 @@ pub fn write_tileset(
     let bounds = tiler::bounds(&prepared, profile)
         .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])
         .map(|v| crate::geometry::round(v, 7));
-    let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0]
-        .map(|v| crate::geometry::round(v, 7));
+    // TileJSON and PMTiles bounds cannot cross the antimeridian: records
+    // across it get the whole band as bounds, and their own centre and zoom
+    // as the centre, which the map page opens on.
+    let view = tiler::crossing_view(&prepared, profile)
+        .map(|v| v.map(|x| crate::geometry::round(x, 7)))
+        .unwrap_or(bounds);
+    let centre_lon = (view[0] + view[2]) / 2.0;
+    let centre_lon = if centre_lon > 180.0 {
+        centre_lon - 360.0
+    } else {
+        centre_lon
+    };
+    let center = [centre_lon, (view[1] + view[3]) / 2.0].map(|v| crate::geometry::round(v, 7));
     let envelope = Envelope {
         bounds,
         center,
-        center_zoom: center_zoom(&bounds, cfg),
+        center_zoom: center_zoom(&view, cfg),
     };
     let layers = vector_layers(profile.layers(), cfg);
     let metadata = json!({

@@ -370,6 +370,26 @@ fn a_hazard_across_the_antimeridian_is_split_and_makes_a_handful_of_tiles() {
         "{z14:?}"
     );
     eprintln!("antimeridian: {} hazard tiles", hazard_tiles.len());
+
+    // tiles.json: the whole band as bounds (they cannot cross ±180°), and
+    // the records with their country (Fiji, 177°E…178°W) as the centre the
+    // page opens on, not the world.
+    let tj = read_json(&out.join("tiles.json"));
+    let b: Vec<f64> = tj["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(b[0] == -180.0 && b[2] == 180.0, "{tj}");
+    let c: Vec<f64> = tj["center"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(180.0 - c[0].abs() < 2.0, "centre {c:?}");
+    assert!(c[2] >= 5.0, "centre zoom {c:?}");
 }
 
 /// A GeoJSON of the old form that names its CRS (a `crs` member, which
