@@ -19,16 +19,7 @@ const BELGIUM_UTM31: (f64, f64) = (514_033.9, 5_649_843.9);
 /// are; `half` is half a side in the same units) and a config reading it
 /// with `crs` for `country`.
 fn input(dir: &Path, country: &str, crs: &str, centres: &[(f64, f64)], half: f64) -> PathBuf {
-    let features: Vec<String> = centres
-        .iter()
-        .enumerate()
-        .map(|(i, (x, y))| {
-            let (x0, y0, x1, y1) = (x - half, y - half, x + half, y + half);
-            format!(
-                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
-            )
-        })
-        .collect();
+    let features = squares(centres, half);
     std::fs::write(dir.join("hazards.geojson"), feature_collection(&features)).unwrap();
     let cfg = dir.join("clearmap.toml");
     std::fs::write(
@@ -37,6 +28,21 @@ fn input(dir: &Path, country: &str, crs: &str, centres: &[(f64, f64)], half: f64
     )
     .unwrap();
     cfg
+}
+
+/// Features of squares with sides of 2 × `half` around `centres` (in
+/// whatever units they are), ids H0, H1, …
+fn squares(centres: &[(f64, f64)], half: f64) -> Vec<String> {
+    centres
+        .iter()
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x0, y0, x1, y1) = (x - half, y - half, x + half, y + half);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect()
 }
 
 fn build(cfg: &Path, out: &Path) -> std::process::Output {
@@ -395,16 +401,7 @@ fn a_hazard_across_the_antimeridian_is_split_and_makes_a_handful_of_tiles() {
 /// A GeoJSON of the old form that names its CRS (a `crs` member, which
 /// GDAL reads as the layer's CRS), with 100 m squares around `centres`.
 fn with_crs_member(dir: &Path, file_crs: u32, centres: &[(f64, f64)], source: &str) -> PathBuf {
-    let features: Vec<String> = centres
-        .iter()
-        .enumerate()
-        .map(|(i, (x, y))| {
-            let (x0, y0, x1, y1) = (x - 50.0, y - 50.0, x + 50.0, y + 50.0);
-            format!(
-                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
-            )
-        })
-        .collect();
+    let features = squares(centres, 50.0);
     let fc = format!(
         r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::{file_crs}"}}}},"features":[{}]}}"#,
         features.join(",")
@@ -473,16 +470,7 @@ fn a_datum_foreign_to_the_records_place_is_caught() {
     // they were surveyed there.
     let dir = tempfile::tempdir().unwrap();
     let centres = [(4.90, 52.37), (4.95, 52.30)];
-    let features: Vec<String> = centres
-        .iter()
-        .enumerate()
-        .map(|(i, (x, y))| {
-            let (x0, y0, x1, y1) = (x - 0.001, y - 0.001, x + 0.001, y + 0.001);
-            format!(
-                r#"{{"type":"Feature","properties":{{"id":"H{i}","status":"open","classification":"SHA"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
-            )
-        })
-        .collect();
+    let features = squares(&centres, 0.001);
     std::fs::write(
         dir.path().join("hazards.geojson"),
         feature_collection(&features),
