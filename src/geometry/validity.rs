@@ -34,6 +34,25 @@ fn envelope(a: Coord<f64>, b: Coord<f64>) -> AABB<[f64; 2]> {
     AABB::from_corners([a.x, a.y], [b.x, b.y])
 }
 
+/// Each item's bounding box with its index, for an R-tree; an empty item
+/// (no box) is left out.
+fn indexed_boxes<T: BoundingRect<f64>>(items: &[T]) -> Vec<Indexed>
+where
+    T::Output: Into<Option<geo::Rect<f64>>>,
+{
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let b: geo::Rect<f64> = item.bounding_rect().into()?;
+            Some(GeomWithData::new(
+                Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                i,
+            ))
+        })
+        .collect()
+}
+
 fn finite(c: &Coord<f64>) -> bool {
     c.x.is_finite() && c.y.is_finite()
 }
@@ -78,18 +97,7 @@ fn hole_error(p: &Polygon<f64>) -> Option<InvalidPolygon> {
     }
     let exterior = Polygon::new(p.exterior().clone(), vec![]);
     let prepared_exterior = PreparedGeometry::from(&exterior);
-    let boxes: Vec<Indexed> = p
-        .interiors()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            let b = r.bounding_rect()?;
-            Some(GeomWithData::new(
-                Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                i,
-            ))
-        })
-        .collect();
+    let boxes = indexed_boxes(p.interiors());
     let tree = RTree::bulk_load(boxes);
     for (i, hole) in p.interiors().iter().enumerate() {
         let Some(b) = hole.bounding_rect() else {
@@ -195,17 +203,7 @@ pub fn multipolygon_is_valid(mp: &MultiPolygon<f64>) -> bool {
     if mp.0.iter().any(|p| polygon_error(p).is_some()) {
         return false;
     }
-    let boxes: Vec<Indexed> =
-        mp.0.iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let b = p.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    i,
-                ))
-            })
-            .collect();
+    let boxes = indexed_boxes(&mp.0);
     let tree = RTree::bulk_load(boxes.clone());
     let mut pairs = Vec::new();
     for a in &boxes {
