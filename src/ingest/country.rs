@@ -324,7 +324,8 @@ fn utm_to_wgs84(code: u32, wgs84: &SpatialRef) -> Option<CoordTransform> {
     CoordTransform::new(&s, wgs84).ok()
 }
 
-fn wgs84() -> Result<SpatialRef> {
+/// WGS 84 lon/lat in traditional GIS axis order (x = longitude).
+pub(super) fn wgs84() -> Result<SpatialRef> {
     let mut s = SpatialRef::from_epsg(4326)
         .map_err(|e| IngestError::Internal(format!("EPSG:4326 unknown to PROJ: {e}")))?;
     s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);

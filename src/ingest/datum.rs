@@ -146,27 +146,22 @@ impl DatumCheck<'_> {
             .and_then(|g| g.area_of_use())
             .or_else(|| srs.area_of_use());
         let Some(area) = area else { return Ok(()) };
+        let bounds = [
+            area.west_lon_degree,
+            area.south_lat_degree,
+            area.east_lon_degree,
+            area.north_lat_degree,
+        ];
         // Records read far from the config's country are the country
         // check's to diagnose (a wrong zone, swapped axes), with a better
         // answer than a datum's area.
         if !plausible(lon_lat, self.country) {
             return Ok(());
         }
-        let m = AREA_MARGIN_DEG;
-        let inside_lon = |lon: f64| {
-            let (w, e) = (area.west_lon_degree - m, area.east_lon_degree + m);
-            if area.west_lon_degree <= area.east_lon_degree {
-                (w..=e).contains(&lon)
-            } else {
-                // An area across the antimeridian (Fiji's, New Zealand's).
-                lon >= w || lon <= e
-            }
-        };
-        let inside = |&(lon, lat): &(f64, f64)| {
-            inside_lon(lon)
-                && (area.south_lat_degree - m..=area.north_lat_degree + m).contains(&lat)
-        };
-        if lon_lat.iter().any(inside) {
+        if lon_lat
+            .iter()
+            .any(|&p| area_holds(bounds, AREA_MARGIN_DEG, p))
+        {
             return Ok(());
         }
         let (lon, lat) = lon_lat[0];
@@ -237,19 +232,13 @@ pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<
     let step = pairs.len().div_ceil(SAMPLE).max(1);
     let sample: Vec<((f64, f64), &geo::Geometry<f64>)> =
         pairs.iter().step_by(step).copied().collect();
-    let on = |read: &dyn Fn(&geo::Geometry<f64>) -> Option<geo::Geometry<f64>>| {
-        let n = sample
-            .iter()
-            .filter(|(p, g)| read(g).is_some_and(|g| off_m(*p, &g) <= ON_M))
-            .count();
-        n as f64 / sample.len() as f64
-    };
-    if on(&|g| Some(g.clone())) >= 0.5 {
+    let share = |on: usize| on as f64 / sample.len() as f64;
+    let declared_fit = share(sample.iter().filter(|(p, g)| off_m(*p, g) <= ON_M).count());
+    if declared_fit >= 0.5 {
         return Ok(());
     }
     let internal = |e: gdal::errors::GdalError| IngestError::Internal(e.to_string());
-    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(internal)?;
-    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let wgs84 = super::country::wgs84()?;
     let mut declared = match &batch.srs {
         Some(wkt) => SpatialRef::from_wkt(wkt).map_err(internal)?,
         None => wgs84.clone(),
@@ -265,7 +254,6 @@ pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<
         return Ok(());
     }
     let declared_geog = declared.geog_cs().ok();
-    let (lon, lat) = sample[0].0;
     let mut best: Option<(f64, SpatialRef)> = None;
     for code in GEOGRAPHIC_CODES.into_iter().flatten() {
         let Ok(geog) = SpatialRef::from_epsg(code) else {
@@ -277,12 +265,13 @@ pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<
         let Some(area) = geog.area_of_use() else {
             continue;
         };
-        let inside = if area.west_lon_degree <= area.east_lon_degree {
-            (area.west_lon_degree..=area.east_lon_degree).contains(&lon)
-        } else {
-            lon >= area.west_lon_degree || lon <= area.east_lon_degree
-        };
-        if !inside || !(area.south_lat_degree..=area.north_lat_degree).contains(&lat) {
+        let bounds = [
+            area.west_lon_degree,
+            area.south_lat_degree,
+            area.east_lon_degree,
+            area.north_lat_degree,
+        ];
+        if !area_holds(bounds, 0.0, sample[0].0) {
             continue;
         }
         let Some(mut candidate) = with_datum(&declared, &geog) else {
@@ -292,12 +281,13 @@ pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<
         let Ok(t) = CoordTransform::new(&candidate, &wgs84) else {
             continue;
         };
-        let fit = sample
-            .iter()
-            .zip(&file)
-            .filter(|((p, _), f)| through(&t, f).is_some_and(|g| off_m(*p, &g) <= ON_M))
-            .count() as f64
-            / sample.len() as f64;
+        let fit = share(
+            sample
+                .iter()
+                .zip(&file)
+                .filter(|((p, _), f)| through(&t, f).is_some_and(|g| off_m(*p, &g) <= ON_M))
+                .count(),
+        );
         if fit >= FITS && best.as_ref().is_none_or(|(b, _)| fit > *b) {
             best = Some((fit, candidate));
         }
@@ -305,7 +295,6 @@ pub(super) fn against_points(batch: &SourceBatch, config: &ConfigRef) -> Result<
     let Some((fit, mut found)) = best else {
         return Ok(());
     };
-    let declared_fit = on(&|g| Some(g.clone()));
     if let Some(known) = epsg_match(&found) {
         found = known;
     }
@@ -432,9 +421,7 @@ fn probe_points(e: &Extent) -> Vec<(f64, f64)> {
 fn read_as(srs: &SpatialRef, pts: &[(f64, f64)]) -> Option<Vec<(f64, f64)>> {
     let mut from = srs.clone();
     from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut to = SpatialRef::from_epsg(4326).ok()?;
-    to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let t = CoordTransform::new(&from, &to).ok()?;
+    let t = CoordTransform::new(&from, &super::country::wgs84().ok()?).ok()?;
     let mut xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
     let mut ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
     t.transform_coords(&mut xs, &mut ys, &mut []).ok()?;
@@ -453,15 +440,25 @@ fn plausible(pts: &[(f64, f64)], country: Option<&str>) -> bool {
     }
 }
 
-/// Distance in metres between two lon/lat points (haversine on the mean
-/// radius: a message's figure, not a measurement).
-fn metres((lon1, lat1): (f64, f64), (lon2, lat2): (f64, f64)) -> f64 {
-    let r = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * r * h.sqrt().min(1.0).asin()
+/// Distance in metres between two lon/lat points (geo's haversine on the
+/// mean radius: a message's figure, not a measurement).
+fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    use geo::{Distance, Haversine};
+    Haversine.distance(geo::Point::from(a), geo::Point::from(b))
+}
+
+/// Whether a datum's area of use, grown by `margin` degrees, holds a
+/// lon/lat point; an area across the antimeridian (Fiji's, New Zealand's)
+/// has its west beyond its east.
+/// `area` is west, south, east, north (gdal does not export its type).
+fn area_holds([west, south, east, north]: [f64; 4], margin: f64, (lon, lat): (f64, f64)) -> bool {
+    let (w, e) = (west - margin, east + margin);
+    let in_lon = if west <= east {
+        (w..=e).contains(&lon)
+    } else {
+        lon >= w || lon <= e
+    };
+    in_lon && (south - margin..=north + margin).contains(&lat)
 }
 
 fn same_datum(a: &SpatialRef, b: &SpatialRef) -> bool {
