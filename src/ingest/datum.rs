@@ -103,37 +103,44 @@ impl DatumCheck<'_> {
         if config_srs == file_srs {
             return Ok(());
         }
-        let (Some(a), Some(b)) = (read_as(config_srs, probe), read_as(file_srs, probe)) else {
-            return Ok(());
-        };
         // A file CRS under which the coordinates are not lon/lat, or lie
         // far from the country, is plainly wrong: overriding it is what
-        // `crs` is for. So is a config reading that is plainly wrong, which
-        // the country check names better.
-        if !plausible(&a, self.country) || !plausible(&b, self.country) {
+        // `crs` is for.
+        let Some(b) = read_as(file_srs, probe).filter(|b| plausible(b, self.country)) else {
             return Ok(());
-        }
-        let apart = a
-            .iter()
-            .zip(&b)
-            .map(|(p, q)| metres(*p, *q))
-            .fold(0.0, f64::max);
-        if apart <= CONFLICT_M {
-            return Ok(());
-        }
-        let kind = if same_datum(config_srs, file_srs) {
-            "the same datum in another projection or zone"
-        } else {
-            "a datum difference"
+        };
+        let apart = match read_as(config_srs, probe) {
+            // A config reading far from the country is the country check's
+            // to name (a wrong zone, swapped axes), with a better answer.
+            Some(a) if !plausible(&a, self.country) => return Ok(()),
+            Some(a) => {
+                let m = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(p, q)| metres(*p, *q))
+                    .fold(0.0, f64::max);
+                if m <= CONFLICT_M {
+                    return Ok(());
+                }
+                let kind = if same_datum(config_srs, file_srs) {
+                    "the same datum in another projection or zone"
+                } else {
+                    "a datum difference"
+                };
+                format!("put its records {} m apart ({kind})", m.round())
+            }
+            // Not lon/lat at all under the config's CRS: every record would
+            // be quarantined, the source's land silently missing from the
+            // figures.
+            None => "disagree: read with the config's crs its coordinates are not valid longitude/latitude at all, read with the file's they are".to_string(),
         };
         Err(IngestError::CrsConflict {
             config: self.config.clone(),
             detail: format!(
-                "{}: crs = \"{def}\" ({}) overrides the file's own CRS ({}), and the two put its records {} m apart ({kind}). If the file's CRS is right, delete the crs line; if it is wrong, keep crs and add crs_overrides_file = true to the [[source]]",
+                "{}: crs = \"{def}\" ({}) overrides the file's own CRS ({}), and the two {apart}. If the file's CRS is right, delete the crs line; if it is wrong, keep crs and add crs_overrides_file = true to the [[source]]",
                 self.desc,
                 label(config_srs),
                 label(file_srs),
-                apart.round()
             ),
         })
     }
@@ -544,6 +551,32 @@ mod tests {
             ..check
         };
         check.run().expect("the override is deliberate");
+    }
+
+    #[test]
+    fn a_config_crs_under_which_the_files_metres_are_no_lon_lat_stops_the_build() {
+        // A shapefile whose .prj says WGS 84 / UTM 34N, read as EPSG:4326:
+        // every record would be quarantined and the source's land lost.
+        let (c, f) = (srs("EPSG:4326"), srs("EPSG:32634"));
+        let cfg = config();
+        let check = DatumCheck {
+            config_crs: Some(("EPSG:4326", &c)),
+            file_srs: Some(&f),
+            overrides_file: false,
+            extent: Some(extent_in(32634, &SARAJEVO)),
+            country: Some("BIH"),
+            desc: "h.shp layer h",
+            config: &cfg,
+        };
+        let err = check.run().expect_err("conflict").to_string();
+        assert!(err.contains("WGS 84 / UTM zone 34N"), "{err}");
+        assert!(err.contains("not valid longitude/latitude"), "{err}");
+        assert!(err.contains("crs_overrides_file = true"), "{err}");
+        let check = DatumCheck {
+            country: None,
+            ..check
+        };
+        check.run().expect_err("with no country too");
     }
 
     #[test]
