@@ -8,170 +8,230 @@
 //! its rings). Every layer is written, empty or not, so a QGIS project can
 //! rely on the three. Column names fit a Shapefile's 10 characters.
 
-use super::text;
+use super::sqlite::{ColumnType, Multi, Tx, Value, Writer};
+use super::{multipolygon_wkb, polygon_points, text};
 use crate::diagnostics::{AreaFigures, Place};
 use crate::emit::defects::{severity_str, LocatedDefect};
 use crate::geometry::{round_area, snap_valid};
-use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{
-    FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
-};
-use gdal::Dataset;
 use geo::orient::{Direction, Orient};
+use geo::{Coord, LineString};
 
-/// (column, type, what it holds): the GeoJSON property where the name
-/// differs is in `gpkg_data_columns`.
-pub(super) const COLUMNS: [(&str, OGRFieldType::Type, &str, &str); 13] = [
+/// (column, type, GeoJSON property, title): the GeoJSON property where the
+/// name differs is in `gpkg_data_columns`.
+pub(super) const COLUMNS: [(&str, ColumnType, &str, &str); 13] = [
     (
         "number",
-        OGRFieldType::OFTInteger64,
+        ColumnType::Integer,
         "number",
         "Number in report.json",
     ),
-    ("code", OGRFieldType::OFTString, "code", "Code"),
-    ("severity", OGRFieldType::OFTString, "severity", "Severity"),
-    ("message", OGRFieldType::OFTString, "message", "Message"),
-    ("fix", OGRFieldType::OFTString, "fix", "What clearmap did"),
-    ("file", OGRFieldType::OFTString, "file", "Source file"),
-    (
-        "layer",
-        OGRFieldType::OFTString,
-        "layer",
-        "Layer of the source",
-    ),
+    ("code", ColumnType::Text, "code", "Code"),
+    ("severity", ColumnType::Text, "severity", "Severity"),
+    ("message", ColumnType::Text, "message", "Message"),
+    ("fix", ColumnType::Text, "fix", "What clearmap did"),
+    ("file", ColumnType::Text, "file", "Source file"),
+    ("layer", ColumnType::Text, "layer", "Layer of the source"),
     (
         "reference",
-        OGRFieldType::OFTString,
+        ColumnType::Text,
         "reference",
         "Record: fid, row or feature",
     ),
     (
         "source_id",
-        OGRFieldType::OFTString,
+        ColumnType::Text,
         "source_id",
         "Id in the source",
     ),
-    ("record", OGRFieldType::OFTString, "record", "Record"),
+    ("record", ColumnType::Text, "record", "Record"),
     (
         "other",
-        OGRFieldType::OFTString,
+        ColumnType::Text,
         "other_record",
         "Other record of the pair",
     ),
     (
         "report_m2",
-        OGRFieldType::OFTReal,
+        ColumnType::Real,
         "reported_m2",
         "Reported area, m²",
     ),
     (
         "comp_m2",
-        OGRFieldType::OFTReal,
+        ColumnType::Real,
         "computed_m2",
         "Computed area, m²",
     ),
 ];
 
 /// The three layers' names and geometry types.
-pub(super) const LAYERS: [(&str, OGRwkbGeometryType::Type); 3] = [
-    ("defects_areas", OGRwkbGeometryType::wkbMultiPolygon),
-    ("defects_points", OGRwkbGeometryType::wkbMultiPoint),
-    ("defects_lines", OGRwkbGeometryType::wkbMultiLineString),
+pub(super) const LAYERS: [(&str, Multi); 3] = [
+    ("defects_areas", Multi::Polygon),
+    ("defects_points", Multi::Point),
+    ("defects_lines", Multi::LineString),
 ];
 
-/// A defect's geometry as GDAL takes it, and the layer (index in [`LAYERS`]).
-fn geometry(place: &Place, precision: u8) -> gdal::errors::Result<(usize, gdal::vector::Geometry)> {
-    Ok(match place {
+const LITTLE_ENDIAN: u8 = 1;
+
+fn count(n: usize) -> [u8; 4] {
+    u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
+}
+
+/// MultiPoint WKB of `points` into `out` (cleared first).
+fn multipoint_wkb(points: &[Coord<f64>], out: &mut Vec<u8>) {
+    out.clear();
+    out.push(LITTLE_ENDIAN);
+    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(&count(points.len()));
+    for c in points {
+        out.push(LITTLE_ENDIAN);
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&c.x.to_le_bytes());
+        out.extend_from_slice(&c.y.to_le_bytes());
+    }
+}
+
+/// MultiLineString WKB of `lines` into `out` (cleared first).
+fn multilinestring_wkb<'a>(
+    lines: impl ExactSizeIterator<Item = &'a LineString<f64>>,
+    out: &mut Vec<u8>,
+) {
+    out.clear();
+    out.push(LITTLE_ENDIAN);
+    out.extend_from_slice(&5u32.to_le_bytes());
+    out.extend_from_slice(&count(lines.len()));
+    for l in lines {
+        out.push(LITTLE_ENDIAN);
+        out.extend_from_slice(&2u32.to_le_bytes());
+        out.extend_from_slice(&count(l.0.len()));
+        for c in &l.0 {
+            out.extend_from_slice(&c.x.to_le_bytes());
+            out.extend_from_slice(&c.y.to_le_bytes());
+        }
+    }
+}
+
+/// Insert a defect's row with its geometry into the layer it belongs to
+/// (of `tables`, numbered as [`LAYERS`]).
+fn feature(
+    tx: &mut Tx<'_>,
+    tables: [usize; 3],
+    place: &Place,
+    precision: u8,
+    wkb: &mut Vec<u8>,
+    values: &[Value],
+) -> rusqlite::Result<()> {
+    let coords = |cs: &mut dyn Iterator<Item = Coord<f64>>| -> Vec<[f64; 2]> {
+        cs.map(|c| [c.x, c.y]).collect()
+    };
+    match place {
         Place::Area(mp) => {
             let snapped = snap_valid(mp, precision);
             if snapped.0.is_empty() {
-                let rings = geo::MultiLineString::new(
+                let rings: Vec<&LineString<f64>> =
                     mp.0.iter()
                         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                        .cloned()
-                        .collect(),
-                );
-                (2, rings.to_gdal()?)
+                        .collect();
+                multilinestring_wkb(rings.iter().copied(), wkb);
+                let points = coords(&mut rings.iter().flat_map(|r| r.0.iter().copied()));
+                tx.feature(tables[2], Some((wkb, &mut points.into_iter())), values)
             } else {
-                (0, snapped.orient(Direction::Default).to_gdal()?)
+                let oriented = snapped.orient(Direction::Default);
+                multipolygon_wkb(&oriented, wkb);
+                let mut points = polygon_points(&oriented);
+                tx.feature(tables[0], Some((wkb, &mut points)), values)?;
+                Ok(())
             }
         }
-        Place::Point(p) => (1, geo::MultiPoint::new(vec![*p]).to_gdal()?),
-        Place::Points(mp) => (1, mp.to_gdal()?),
-        Place::Lines(ml) => (2, ml.to_gdal()?),
-    })
+        Place::Point(p) => {
+            multipoint_wkb(&[p.0], wkb);
+            tx.feature(
+                tables[1],
+                Some((wkb, &mut std::iter::once([p.x(), p.y()]))),
+                values,
+            )
+        }
+        Place::Points(mp) => {
+            let cs: Vec<Coord<f64>> = mp.0.iter().map(|p| p.0).collect();
+            multipoint_wkb(&cs, wkb);
+            tx.feature(
+                tables[1],
+                Some((wkb, &mut cs.iter().map(|c| [c.x, c.y]))),
+                values,
+            )
+        }
+        Place::Lines(ml) => {
+            multilinestring_wkb(ml.0.iter(), wkb);
+            let points = coords(&mut ml.0.iter().flat_map(|l| l.0.iter().copied()));
+            tx.feature(tables[2], Some((wkb, &mut points.into_iter())), values)
+        }
+    }
+}
+
+/// Text or NULL.
+fn opt<'a>(t: &'a Option<std::borrow::Cow<'_, str>>) -> Value<'a> {
+    match t {
+        Some(s) => Value::Text(s),
+        None => Value::Null,
+    }
 }
 
 /// Write the three defects layers.
 pub(super) fn layers(
-    ds: &mut Dataset,
-    srs: &SpatialRef,
+    w: &mut Writer,
     defects: &[LocatedDefect],
     precision: u8,
-) -> gdal::errors::Result<()> {
-    let mut tx = ds.start_transaction()?;
-    for (name, ty) in LAYERS {
-        let description =
-            "DESCRIPTION=diagnostics of report.json at the place they concern (see report.html)";
-        let layer = tx.create_layer(LayerOptions {
-            name,
-            srs: Some(srs),
-            ty,
-            options: Some(&["SPATIAL_INDEX=YES", description]),
-        })?;
-        for (column, ty, _, _) in COLUMNS {
-            FieldDefn::new(column, ty)?.add_to_layer(&layer)?;
+) -> rusqlite::Result<()> {
+    let columns: Vec<(&str, ColumnType)> = COLUMNS.iter().map(|(c, t, _, _)| (*c, *t)).collect();
+    let description = "diagnostics of report.json at the place they concern (see report.html)";
+    w.transaction(|tx| {
+        let tables = LAYERS.map(|(name, ty)| tx.table(name, Some(ty), &columns, description));
+        let mut wkb = Vec::new();
+        for ld in defects {
+            let d = ld.diagnostic;
+            let texts: [Option<std::borrow::Cow<str>>; 7] = [
+                d.fix.as_deref().map(text),
+                d.record.as_ref().map(|r| text(&r.file)),
+                d.record.as_ref().map(|r| text(&r.layer)),
+                d.record.as_ref().map(|r| r.at.to_string().into()),
+                d.record
+                    .as_ref()
+                    .and_then(|r| r.source_id.as_deref().map(text)),
+                d.record
+                    .as_ref()
+                    .map(|r| text(&r.to_string()).into_owned().into()),
+                d.other
+                    .as_ref()
+                    .map(|o| text(&o.to_string()).into_owned().into()),
+            ];
+            let message = text(&d.message);
+            let (reported, computed) = match d.areas {
+                Some(AreaFigures {
+                    reported_m2,
+                    computed_m2,
+                }) => (
+                    Value::Real(round_area(reported_m2)),
+                    Value::Real(round_area(computed_m2)),
+                ),
+                None => (Value::Null, Value::Null),
+            };
+            let values = [
+                Value::Integer(ld.number as i64),
+                Value::Text(d.code.as_str()),
+                Value::Text(severity_str(d.severity)),
+                Value::Text(&message),
+                opt(&texts[0]),
+                opt(&texts[1]),
+                opt(&texts[2]),
+                opt(&texts[3]),
+                opt(&texts[4]),
+                opt(&texts[5]),
+                opt(&texts[6]),
+                reported,
+                computed,
+            ];
+            feature(tx, tables, ld.place, precision, &mut wkb, &values)?;
         }
-    }
-    for ld in defects {
-        let (k, g) = geometry(ld.place, precision)?;
-        let layer = tx.layer_by_name(LAYERS[k].0)?;
-        let mut f = gdal::vector::Feature::new(layer.defn())?;
-        let d = ld.diagnostic;
-        f.set_field_integer64(0, ld.number as i64)?;
-        f.set_field_string(1, d.code.as_str())?;
-        f.set_field_string(2, severity_str(d.severity))?;
-        f.set_field_string(3, &text(&d.message))?;
-        match &d.fix {
-            Some(fix) => f.set_field_string(4, &text(fix))?,
-            None => f.set_field_null(4)?,
-        }
-        match &d.record {
-            Some(r) => {
-                f.set_field_string(5, &text(&r.file))?;
-                f.set_field_string(6, &text(&r.layer))?;
-                f.set_field_string(7, &r.at.to_string())?;
-                match &r.source_id {
-                    Some(id) => f.set_field_string(8, &text(id))?,
-                    None => f.set_field_null(8)?,
-                }
-                f.set_field_string(9, &text(&r.to_string()))?;
-            }
-            None => {
-                for i in 5..=9 {
-                    f.set_field_null(i)?;
-                }
-            }
-        }
-        match &d.other {
-            Some(o) => f.set_field_string(10, &text(&o.to_string()))?,
-            None => f.set_field_null(10)?,
-        }
-        match d.areas {
-            Some(AreaFigures {
-                reported_m2,
-                computed_m2,
-            }) => {
-                f.set_field_double(11, round_area(reported_m2))?;
-                f.set_field_double(12, round_area(computed_m2))?;
-            }
-            None => {
-                f.set_field_null(11)?;
-                f.set_field_null(12)?;
-            }
-        }
-        f.set_geometry(g)?;
-        f.create(&layer)?;
-    }
-    tx.commit()
+        Ok(())
+    })
 }

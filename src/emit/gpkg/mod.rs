@@ -1,5 +1,6 @@
-//! `bundle.gpkg`: the bundle for desktop GIS, a GeoPackage 1.3 written with
-//! GDAL's GPKG driver. It holds
+//! `bundle.gpkg`: the bundle for desktop GIS, a GeoPackage 1.3 (written
+//! directly with SQLite, the file GDAL's GPKG driver writes: see [`sqlite`]).
+//! It holds
 //! - the layers `hazards` and `releases`: the features and properties of
 //!   hazards.geojson and releases.geojson (the same snapped geometries, every
 //!   one a MultiPolygon, EPSG:4326), in typed columns: areas REAL, `date`
@@ -27,22 +28,20 @@
 //! docs/design.md), and a list longer than 254 characters (a text field's
 //! limit in a DBF) ends with `,+N more`, its whole in `release_hazards`.
 //!
-//! GDAL is not thread-safe: the file is written from the one thread that
-//! writes the documents, into the staging directory, under a temporary name
-//! ending in `.gpkg` (the driver wants that extension), renamed to the
-//! staging's temporary name once closed. Its timestamps are the `as_of` date
-//! (2000-01-01 without one), so a rebuild of the same input gives the same
-//! bytes.
+//! The file is written into the staging directory under its temporary name.
+//! Its timestamps are the `as_of` date (2000-01-01 without one), so a
+//! rebuild of the same input gives the same bytes.
 //!
 //! The file is new and only renamed into the bundle once closed and synced,
 //! so SQLite keeps no rollback journal and does not sync during the writes
 //! (neither changes the file's bytes). The fields are set from the records
 //! themselves, with the values the GeoJSON properties have
 //! ([`super::hazard_properties`], [`super::release_properties`]; a test holds
-//! the two together), and each geometry is handed to GDAL as one WKB buffer
-//! rather than point by point.
+//! the two together), and each geometry is written as its WKB in a
+//! GeoPackage blob.
 
 mod defects;
+mod sqlite;
 mod styles;
 
 use super::atomic::Staging;
@@ -53,16 +52,12 @@ use crate::geometry::{round_area, snap_valid};
 use crate::measure::{HazardResult, ReleasePiece};
 use crate::model::Hazard;
 use crate::reconcile::Reconciled;
-use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
-use gdal::vector::{
-    FieldDefn, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
-};
-use gdal::{Dataset, DriverManager};
 use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
+use sqlite::{ColumnType, Multi, Value, Writer};
 use std::borrow::Cow;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The GeoPackage's name in the bundle.
 pub const FILE: &str = "bundle.gpkg";
@@ -244,15 +239,11 @@ pub fn write_gpkg(
 ) -> Result<()> {
     let target = out.join(FILE);
     let tmp = staging.path_for(&target);
-    let mut gdal_tmp = tmp.clone().into_os_string();
-    gdal_tmp.push(".gpkg");
-    let gdal_tmp = PathBuf::from(gdal_tmp);
-    let result = write_file(&gdal_tmp, cfg, b, tables)
+    let result = write_file(&tmp, cfg, b, tables)
         .map_err(io::Error::other)
-        .and_then(|()| std::fs::File::open(&gdal_tmp)?.sync_all())
-        .and_then(|()| std::fs::rename(&gdal_tmp, &tmp));
+        .and_then(|()| std::fs::File::open(&tmp)?.sync_all());
     result.map_err(|source| {
-        let _ = std::fs::remove_file(&gdal_tmp);
+        let _ = std::fs::remove_file(&tmp);
         Error::Output {
             path: target,
             source,
@@ -260,134 +251,128 @@ pub fn write_gpkg(
     })
 }
 
-fn write_file(
-    path: &Path,
-    cfg: &EmitConfig,
-    b: &Bundle,
-    tables: &[Table],
-) -> gdal::errors::Result<()> {
+fn write_file(path: &Path, cfg: &EmitConfig, b: &Bundle, tables: &[Table]) -> rusqlite::Result<()> {
     // gpkg_contents.last_change and layer_styles.update_time: the as_of date.
     let stamp = cfg
         .as_of
         .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default());
     let stamp_text = format!("{}T00:00:00.000Z", stamp.format("%Y-%m-%d"));
-    gdal::config::set_thread_local_config_option("OGR_CURRENT_DATE", &stamp_text)?;
-    // A new file under a temporary name, synced once closed: no journal and
-    // no sync on each commit (the bytes of the file are the same).
-    for (key, value) in SQLITE_OPTIONS {
-        gdal::config::set_thread_local_config_option(key, value)?;
-    }
-    let written = (|| {
-        let driver = DriverManager::get_driver_by_name("GPKG")?;
-        let mut options = gdal::cpl::CslStringList::new();
-        options.set_name_value("VERSION", "1.3")?;
-        let mut ds = driver.create_with_band_type_with_options::<u8, _>(path, 0, 0, 0, &options)?;
-        let mut srs = SpatialRef::from_epsg(4326)?;
-        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let rec = b.reconciled;
-        let acc = b.accounting;
-        let p = cfg.precision;
-
-        let hazards = rec
-            .hazards
-            .iter()
-            .zip(&acc.hazards)
-            .filter(|(_, r)| has_land(r))
-            .map(|(h, r)| (hazard_fields(h, r), &r.remaining));
-        let about = super::tables::country(cfg);
-        spatial_layer(
-            &mut ds,
-            &srs,
-            "hazards",
-            &format!("hazards with land remaining, their remaining part ({about})"),
-            &HAZARD_COLUMNS,
-            hazards,
-            p,
-        )?;
-        let releases = acc
-            .pieces
-            .iter()
-            .map(|piece| (release_fields(rec, piece), &piece.geometry));
-        spatial_layer(
-            &mut ds,
-            &srs,
-            "releases",
-            &format!("release pieces: the land each release is counted for ({about})"),
-            &RELEASE_COLUMNS,
-            releases,
-            p,
-        )?;
-        release_hazards(&mut ds, rec, &acc.pieces)?;
-        defects::layers(&mut ds, &srs, &super::defects::located(b.diagnostics), p)?;
-        for t in tables {
-            attribute_table(&mut ds, t)?;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
         }
-        styles::styles(&mut ds, stamp)?;
-        data_columns(&mut ds, tables)?;
-        ds.close()
-    })();
-    let _ = gdal::config::clear_thread_local_config_option("OGR_CURRENT_DATE");
-    for (key, _) in SQLITE_OPTIONS {
-        let _ = gdal::config::clear_thread_local_config_option(key);
+        _ => {}
     }
-    written
+    let mut w = Writer::create(path, &stamp_text)?;
+    let rec = b.reconciled;
+    let acc = b.accounting;
+    let p = cfg.precision;
+
+    let hazards = rec
+        .hazards
+        .iter()
+        .zip(&acc.hazards)
+        .filter(|(_, r)| has_land(r))
+        .map(|(h, r)| (hazard_fields(h, r), &r.remaining));
+    let about = super::tables::country(cfg);
+    spatial_layer(
+        &mut w,
+        "hazards",
+        &format!("hazards with land remaining, their remaining part ({about})"),
+        &HAZARD_COLUMNS,
+        hazards,
+        p,
+    )?;
+    let releases = acc
+        .pieces
+        .iter()
+        .map(|piece| (release_fields(rec, piece), &piece.geometry));
+    spatial_layer(
+        &mut w,
+        "releases",
+        &format!("release pieces: the land each release is counted for ({about})"),
+        &RELEASE_COLUMNS,
+        releases,
+        p,
+    )?;
+    release_hazards(&mut w, rec, &acc.pieces)?;
+    defects::layers(&mut w, &super::defects::located(b.diagnostics), p)?;
+    for t in tables {
+        attribute_table(&mut w, t)?;
+    }
+    styles::styles(&mut w, stamp)?;
+    // The driver builds the spatial indexes and counts once the tables are
+    // written (at the first SQL run on the file: the schema extension).
+    w.finish_tables()?;
+    data_columns(&w, tables)?;
+    w.close()
 }
 
-/// GDAL's options for the SQLite connection of the file being written.
-const SQLITE_OPTIONS: [(&str, &str); 2] = [
-    ("OGR_SQLITE_JOURNAL", "OFF"),
-    ("OGR_SQLITE_SYNCHRONOUS", "OFF"),
-];
+/// The points of `mp`, every ring's.
+fn polygon_points(mp: &MultiPolygon<f64>) -> impl Iterator<Item = [f64; 2]> + '_ {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter().map(|c| [c.x, c.y]))
+}
+
+/// A [`Field`] as the value bound for it; `date` holds a date's text.
+fn value<'a>(field: &'a Field<'_>, date: &'a mut String) -> Value<'a> {
+    match field {
+        Field::Null => Value::Null,
+        Field::Real(x) => Value::Real(*x),
+        Field::Text(s) => Value::Text(s),
+        Field::Date(d) => {
+            use chrono::Datelike;
+            *date = format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+            Value::Text(date)
+        }
+    }
+}
 
 fn spatial_layer<'g>(
-    ds: &mut Dataset,
-    srs: &SpatialRef,
+    w: &mut Writer,
     name: &str,
     description: &str,
     columns: &[Column],
     features: impl Iterator<Item = (Vec<Field<'g>>, &'g MultiPolygon<f64>)>,
     precision: u8,
-) -> gdal::errors::Result<()> {
-    let description = format!("DESCRIPTION={description}");
-    let options = ["SPATIAL_INDEX=YES", description.as_str()];
-    let mut tx = ds.start_transaction()?;
-    let layer = tx.create_layer(LayerOptions {
-        name,
-        srs: Some(srs),
-        ty: OGRwkbGeometryType::wkbMultiPolygon,
-        options: Some(&options),
-    })?;
-    for c in columns {
-        let ty = match c.kind {
-            Kind::Text | Kind::List => OGRFieldType::OFTString,
-            Kind::Real => OGRFieldType::OFTReal,
-            Kind::Date => OGRFieldType::OFTDate,
-        };
-        FieldDefn::new(c.name, ty)?.add_to_layer(&layer)?;
-    }
-    let defn = layer.defn();
-    let mut wkb = Vec::new();
-    for (fields, geometry) in features {
-        let mut f = gdal::vector::Feature::new(defn)?;
-        for (i, field) in fields.iter().enumerate() {
-            match field {
-                Field::Null => f.set_field_null(i)?,
-                Field::Real(x) => f.set_field_double(i, *x)?,
-                Field::Text(s) => f.set_field_string(i, s)?,
-                Field::Date(d) => f.set_field(i, &FieldValue::DateValue(*d))?,
+) -> rusqlite::Result<()> {
+    let types: Vec<(&str, ColumnType)> = columns
+        .iter()
+        .map(|c| {
+            let ty = match c.kind {
+                Kind::Text | Kind::List => ColumnType::Text,
+                Kind::Real => ColumnType::Real,
+                Kind::Date => ColumnType::Date,
+            };
+            (c.name, ty)
+        })
+        .collect();
+    w.transaction(|tx| {
+        let t = tx.table(name, Some(Multi::Polygon), &types, description);
+        let mut wkb = Vec::new();
+        let mut dates: Vec<String> = vec![String::new(); columns.len()];
+        for (fields, geometry) in features {
+            let values: Vec<Value> = fields
+                .iter()
+                .zip(dates.iter_mut())
+                .map(|(f, d)| value(f, d))
+                .collect();
+            // The geometry of the GeoJSON feature: cut at ±180°, snapped to
+            // the output grid, counter-clockwise; none when smaller than the
+            // grid.
+            let cut = crate::geometry::antimeridian::split(geometry);
+            let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), precision);
+            if snapped.0.is_empty() {
+                tx.feature(t, None, &values)?;
+            } else {
+                let oriented = snapped.orient(Direction::Default);
+                multipolygon_wkb(&oriented, &mut wkb);
+                tx.feature(t, Some((&wkb, &mut polygon_points(&oriented))), &values)?;
             }
         }
-        // The geometry of the GeoJSON feature: cut at ±180°, snapped to the
-        // output grid, counter-clockwise; none when smaller than the grid.
-        let cut = crate::geometry::antimeridian::split(geometry);
-        let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), precision);
-        if !snapped.0.is_empty() {
-            multipolygon_wkb(&snapped.orient(Direction::Default), &mut wkb);
-            f.set_geometry(Geometry::from_wkb(&wkb)?)?;
-        }
-        f.create(&layer)?;
-    }
-    tx.commit()
+        Ok(())
+    })
 }
 
 /// `mp` as 2D little-endian WKB into `out` (cleared first): GDAL reads the
@@ -505,54 +490,61 @@ fn release_fields<'a>(rec: &'a Reconciled, piece: &ReleasePiece) -> Vec<Field<'a
         .collect()
 }
 
-fn attribute_table(ds: &mut Dataset, t: &Table) -> gdal::errors::Result<()> {
-    let description = format!("DESCRIPTION={}", t.notes.join(". "));
-    let options = [description.as_str()];
-    let mut tx = ds.start_transaction()?;
-    let layer = tx.create_layer(LayerOptions {
-        name: t.name,
-        srs: None,
-        ty: OGRwkbGeometryType::wkbNone,
-        options: Some(&options),
-    })?;
-    for (c, column) in t.columns.iter().enumerate() {
-        // A column's type is that of its first non-empty cell.
-        let first = t
-            .rows
-            .iter()
-            .filter_map(|r| r.get(c))
-            .find(|cell| !matches!(cell, Cell::Empty));
-        let ty = match first {
-            Some(Cell::Count(_)) => OGRFieldType::OFTInteger64,
-            Some(Cell::M2(_) | Cell::Km2(_) | Cell::Ratio(_)) => OGRFieldType::OFTReal,
-            _ if is_numeric(column.key) => OGRFieldType::OFTReal,
-            _ => OGRFieldType::OFTString,
-        };
-        FieldDefn::new(table_column_name(column.key), ty)?.add_to_layer(&layer)?;
-    }
-    let defn = layer.defn();
-    for row in &t.rows {
-        let mut f = gdal::vector::Feature::new(defn)?;
-        for (i, cell) in row.iter().enumerate() {
-            match cell {
-                Cell::Text(s) => f.set_field_string(i, &text(s))?,
-                Cell::Count(n) => f.set_field_integer64(i, *n as i64)?,
-                Cell::M2(x) | Cell::Km2(x) | Cell::Ratio(x) => f.set_field_double(i, *x)?,
-                Cell::Empty => f.set_field_null(i)?,
-            }
+fn attribute_table(w: &mut Writer, t: &Table) -> rusqlite::Result<()> {
+    let description = t.notes.join(". ");
+    let columns: Vec<(&str, ColumnType)> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(c, column)| {
+            // A column's type is that of its first non-empty cell.
+            let first = t
+                .rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .find(|cell| !matches!(cell, Cell::Empty));
+            let ty = match first {
+                Some(Cell::Count(_)) => ColumnType::Integer,
+                Some(Cell::M2(_) | Cell::Km2(_) | Cell::Ratio(_)) => ColumnType::Real,
+                _ if is_numeric(column.key) => ColumnType::Real,
+                _ => ColumnType::Text,
+            };
+            (table_column_name(column.key), ty)
+        })
+        .collect();
+    w.transaction(|tx| {
+        let table = tx.table(t.name, None, &columns, &description);
+        for row in &t.rows {
+            let texts: Vec<Cow<str>> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(s) => text(s),
+                    _ => Cow::Borrowed(""),
+                })
+                .collect();
+            let values: Vec<Value> = row
+                .iter()
+                .zip(&texts)
+                .map(|(cell, s)| match cell {
+                    Cell::Text(_) => Value::Text(s),
+                    Cell::Count(n) => Value::Integer(*n as i64),
+                    Cell::M2(x) | Cell::Km2(x) | Cell::Ratio(x) => Value::Real(*x),
+                    Cell::Empty => Value::Null,
+                })
+                .collect();
+            tx.row(table, &values)?;
         }
-        f.create(&layer)?;
-    }
-    tx.commit()
+        Ok(())
+    })
 }
 
 /// `release_hazards`: each release's named (`hazard_ids`) and covered
 /// (`hazards_covered`) hazards as rows, whole however long the lists.
 fn release_hazards(
-    ds: &mut Dataset,
+    w: &mut Writer,
     rec: &Reconciled,
     pieces: &[ReleasePiece],
-) -> gdal::errors::Result<()> {
+) -> rusqlite::Result<()> {
     use std::collections::BTreeMap;
     let mut pairs: BTreeMap<(&str, &str), (bool, bool)> = BTreeMap::new();
     for piece in pieces {
@@ -564,35 +556,35 @@ fn release_hazards(
             pairs.entry((&r.id, &rec.hazards[h].id)).or_default().1 = true;
         }
     }
-    let description = "DESCRIPTION=each release and a hazard it names (linked = 1) or whose land it is counted for (covered = 1)";
-    let options = [description];
-    let mut tx = ds.start_transaction()?;
-    let layer = tx.create_layer(LayerOptions {
-        name: "release_hazards",
-        srs: None,
-        ty: OGRwkbGeometryType::wkbNone,
-        options: Some(&options),
-    })?;
-    FieldDefn::new("release_id", OGRFieldType::OFTString)?.add_to_layer(&layer)?;
-    FieldDefn::new("hazard_id", OGRFieldType::OFTString)?.add_to_layer(&layer)?;
-    FieldDefn::new("linked", OGRFieldType::OFTInteger)?.add_to_layer(&layer)?;
-    FieldDefn::new("covered", OGRFieldType::OFTInteger)?.add_to_layer(&layer)?;
-    let defn = layer.defn();
-    for ((release, hazard), (linked, covered)) in pairs {
-        let mut f = gdal::vector::Feature::new(defn)?;
-        f.set_field_string(0, &text(release))?;
-        f.set_field_string(1, &text(hazard))?;
-        f.set_field_integer(2, i32::from(linked))?;
-        f.set_field_integer(3, i32::from(covered))?;
-        f.create(&layer)?;
-    }
-    tx.commit()
+    let description = "each release and a hazard it names (linked = 1) or whose land it is counted for (covered = 1)";
+    let columns = [
+        ("release_id", ColumnType::Text),
+        ("hazard_id", ColumnType::Text),
+        ("linked", ColumnType::MediumInt),
+        ("covered", ColumnType::MediumInt),
+    ];
+    w.transaction(|tx| {
+        let t = tx.table("release_hazards", None, &columns, description);
+        for ((release, hazard), (linked, covered)) in pairs {
+            let (release, hazard) = (text(release), text(hazard));
+            tx.row(
+                t,
+                &[
+                    Value::Text(&release),
+                    Value::Text(&hazard),
+                    Value::Integer(i64::from(linked)),
+                    Value::Integer(i64::from(covered)),
+                ],
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// `gpkg_data_columns` (GeoPackage 1.3 §2.3, the schema extension): for
 /// each column whose name differs from the GeoJSON's or the CSV's, that
 /// name and a title, so the short names are explained in the file itself.
-fn data_columns(ds: &mut Dataset, tables: &[Table]) -> gdal::errors::Result<()> {
+fn data_columns(w: &Writer, tables: &[Table]) -> rusqlite::Result<()> {
     // (table, column, GeoJSON/CSV name, title)
     let mut rows: Vec<(&str, &str, &str, String)> = Vec::new();
     for (layer, columns) in [
@@ -650,13 +642,14 @@ fn data_columns(ds: &mut Dataset, tables: &[Table]) -> gdal::errors::Result<()> 
         ));
     }
     for statement in &statements {
-        ds.execute_sql(statement, None, gdal::vector::sql::Dialect::DEFAULT)?;
+        w.execute(statement)?;
     }
     Ok(())
 }
 
-/// Text as GDAL can take it: a NUL (which an id may hold, and GDAL's C
-/// strings cannot) as the `\u0000` GeoJSON shows, so ids stay distinct.
+/// Text as the file has it: a NUL (which an id may hold, and GDAL's C
+/// strings, which read the file, cannot) as the `\u0000` GeoJSON shows, so
+/// ids stay distinct.
 fn text(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('\0') {
         s.replace('\0', "\\u0000").into()
@@ -827,7 +820,7 @@ mod tests {
         ]);
         let mut wkb = Vec::new();
         multipolygon_wkb(&mp, &mut wkb);
-        let g = Geometry::from_wkb(&wkb).unwrap();
+        let g = gdal::vector::Geometry::from_wkb(&wkb).unwrap();
         let built = gdal::vector::ToGdal::to_gdal(&mp).unwrap();
         assert_eq!(g.wkb().unwrap(), built.wkb().unwrap());
         assert_eq!(g.wkt().unwrap(), built.wkt().unwrap());

@@ -3,59 +3,52 @@
 //! two never disagree: hazards categorised by classification, releases by
 //! outcome, in the same colours and opacities.
 
+use super::sqlite::{ColumnType, Value, Writer};
 use super::{HAZARD_COLUMNS, RELEASE_COLUMNS};
-use gdal::vector::{
-    FieldDefn, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
-};
-use gdal::Dataset;
-use serde_json::Value;
+use serde_json::Value as Json;
 
 /// The `layer_styles` table as QGIS creates it, with one default style per
 /// spatial layer.
-pub(super) fn styles(ds: &mut Dataset, stamp: chrono::NaiveDate) -> gdal::errors::Result<()> {
-    let mut tx = ds.start_transaction()?;
-    let layer = tx.create_layer(LayerOptions {
-        name: "layer_styles",
-        srs: None,
-        ty: OGRwkbGeometryType::wkbNone,
-        options: None,
-    })?;
-    let text = [
-        "f_table_catalog",
-        "f_table_schema",
-        "f_table_name",
-        "f_geometry_column",
-        "styleName",
-        "styleQML",
-        "styleSLD",
+pub(super) fn styles(w: &mut Writer, stamp: chrono::NaiveDate) -> rusqlite::Result<()> {
+    let columns = [
+        ("f_table_catalog", ColumnType::Text),
+        ("f_table_schema", ColumnType::Text),
+        ("f_table_name", ColumnType::Text),
+        ("f_geometry_column", ColumnType::Text),
+        ("styleName", ColumnType::Text),
+        ("styleQML", ColumnType::Text),
+        ("styleSLD", ColumnType::Text),
+        ("useAsDefault", ColumnType::MediumInt),
+        ("description", ColumnType::Text),
+        ("owner", ColumnType::Text),
+        ("ui", ColumnType::Text),
+        ("update_time", ColumnType::DateTime),
     ];
-    for k in text {
-        FieldDefn::new(k, OGRFieldType::OFTString)?.add_to_layer(&layer)?;
-    }
-    FieldDefn::new("useAsDefault", OGRFieldType::OFTInteger)?.add_to_layer(&layer)?;
-    for k in ["description", "owner", "ui"] {
-        FieldDefn::new(k, OGRFieldType::OFTString)?.add_to_layer(&layer)?;
-    }
-    FieldDefn::new("update_time", OGRFieldType::OFTDateTime)?.add_to_layer(&layer)?;
-    let time = stamp
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc()
-        .fixed_offset();
-    let defn = layer.defn();
-    for s in qgis_styles() {
-        let mut f = gdal::vector::Feature::new(defn)?;
-        let values = ["", "", s.layer, "geom", "clearmap", s.qml.as_str(), ""];
-        for (i, v) in values.iter().enumerate() {
-            f.set_field_string(i, v)?;
+    // As GDAL writes a date-time at midnight UTC.
+    let time = format!("{}T00:00:00.000", stamp.format("%Y-%m-%d"));
+    w.transaction(|tx| {
+        let t = tx.table("layer_styles", None, &columns, "");
+        for s in qgis_styles() {
+            tx.row(
+                t,
+                &[
+                    Value::Text(""),
+                    Value::Text(""),
+                    Value::Text(s.layer),
+                    Value::Text("geom"),
+                    Value::Text("clearmap"),
+                    Value::Text(&s.qml),
+                    Value::Text(""),
+                    Value::Integer(1),
+                    Value::Text(&s.description),
+                    Value::Text(""),
+                    Value::Text(""),
+                    Value::Text(&time),
+                ],
+            )?;
         }
-        f.set_field_integer(7, 1)?;
-        f.set_field_string(8, &s.description)?;
-        f.set_field_string(9, "")?;
-        f.set_field_string(10, "")?;
-        f.set_field(11, &FieldValue::DateTimeValue(time))?;
-        f.create(&layer)?;
-    }
-    tx.commit()
+        Ok(())
+    })
 }
 
 /// One layer's QGIS style.
@@ -76,7 +69,7 @@ struct Category {
 
 /// The fill categories of the style's layer `id`: its `fill-color` match on
 /// a property, the labels of its legend metadata, and its `fill-opacity`.
-fn fill_categories(style: &Value, id: &str) -> Option<(String, Vec<Category>, f64)> {
+fn fill_categories(style: &Json, id: &str) -> Option<(String, Vec<Category>, f64)> {
     let layer = style["layers"].as_array()?.iter().find(|l| l["id"] == id)?;
     let paint = &layer["paint"];
     let expr = paint["fill-color"].as_array()?;
@@ -110,7 +103,7 @@ fn fill_categories(style: &Value, id: &str) -> Option<(String, Vec<Category>, f6
 
 /// The styles of `hazards` and `releases`, from the MapLibre style.
 fn qgis_styles() -> Vec<QgisStyle> {
-    let style: Value =
+    let style: Json =
         serde_json::from_str(include_str!("../../../styles/clearmap.json")).unwrap_or_default();
     [
         ("hazards", "hazards-fill", "#5A2A00"),
