@@ -1,11 +1,21 @@
 //! The tables' spreadsheet form: `tables/article7.xlsx`, a first `notes`
 //! sheet (country, `as_of`, every table's notes), then one sheet per table,
-//! written with rust_xlsxwriter in its low-memory mode.
+//! written with rust_xlsxwriter a row at a time through temporary files.
+//!
+//! Strings go to the workbook's shared string table, except on the sheets of
+//! the per-record table (`reported_vs_computed`), whose strings (ids and
+//! source records) are nearly all unique: there they are stored inline in
+//! their cells (`t="inlineStr"`, the crate's constant-memory mode), which
+//! Excel, LibreOffice and calamine read as the same text. A shared table of
+//! unique strings saves no space, and at 250,000 records it cost a third of
+//! the workbook's time (hashing every string) and held every string in
+//! memory until the end.
 
 use super::{Cell, Table, WORKBOOK};
 use crate::emit::EmitConfig;
 use crate::error::{Error, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
+use std::io::Write;
 use std::path::Path;
 
 /// The workbook's bytes: the notes, then one sheet per table.
@@ -17,6 +27,24 @@ pub fn workbook(
     tempdir: Option<&Path>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     workbook_split(cfg, tables, SHEET_ROWS, tempdir)
+}
+
+/// [`workbook`] written to `w` rather than returned.
+pub fn write_workbook<W: Write + Send>(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    tempdir: Option<&Path>,
+    w: W,
+) -> std::result::Result<(), XlsxError> {
+    workbook_split_to(cfg, tables, SHEET_ROWS, tempdir, w)
+}
+
+/// Whether a table's strings are stored inline in its cells rather than in
+/// the shared string table: those of the per-record table, nearly all unique
+/// (see the module doc). The other tables have a row per region, year or
+/// type, and their strings stay shared, as the notes' do.
+fn inline_strings(t: &Table) -> bool {
+    t.name == super::PER_RECORD
 }
 
 /// Whether the workbook writer can make its temporary files: with its
@@ -60,6 +88,19 @@ pub fn workbook_split(
     sheet_rows: usize,
     tempdir: Option<&Path>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut bytes = Vec::new();
+    workbook_split_to(cfg, tables, sheet_rows, tempdir, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`workbook_split`] written to `w`.
+fn workbook_split_to<W: Write + Send>(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    sheet_rows: usize,
+    tempdir: Option<&Path>,
+    w: W,
+) -> std::result::Result<(), XlsxError> {
     let sheet_rows = sheet_rows.max(1);
     let mut wb = Workbook::new();
     if let Some(dir) = tempdir {
@@ -169,12 +210,17 @@ pub fn workbook_split(
             t.rows.chunks(sheet_rows).collect()
         };
         for (k, rows) in chunks.iter().enumerate() {
-            // Low-memory mode: each row goes to a temporary file once the
-            // next one starts (rows are written in order), strings to the
-            // shared table as usual. Held in memory, the sheets of 100k
-            // hazards and 150k releases took ~350 MB more at the build's peak,
-            // those of a million hazards ~2.7 GB.
-            let ws = wb.add_worksheet_with_low_memory();
+            // Each row goes to a temporary file once the next one starts
+            // (rows are written in order); strings to the shared table
+            // (low-memory mode) or inline (constant-memory mode). Held in
+            // memory, the sheets of 100k hazards and 150k releases took
+            // ~350 MB more at the build's peak, those of a million hazards
+            // ~2.7 GB.
+            let ws = if inline_strings(t) {
+                wb.add_worksheet_with_constant_memory()
+            } else {
+                wb.add_worksheet_with_low_memory()
+            };
             if k == 0 {
                 ws.set_name(t.name)?;
             } else {
@@ -236,28 +282,90 @@ pub fn workbook_split(
         }
     }
 
-    wb.save_to_buffer()
+    wb.save_to_writer(w)
 }
 
 /// Characters a cell takes as displayed with its number format.
 fn shown_width(c: &Cell) -> usize {
     let grouped = |x: f64| {
-        let digits = format!("{:.0}", x.abs()).len();
+        let digits = integer_digits(x.abs());
         digits + (digits - 1) / 3 + usize::from(x < 0.0)
     };
     match c {
         Cell::Text(s) => s.chars().count(),
         Cell::Count(n) => grouped(*n as f64),
         Cell::M2(x) => grouped(*x),
-        Cell::Km2(x) => format!("{x:.2}").len(),
-        Cell::Ratio(x) => format!("{:.1}%", x * 100.0).len(),
+        Cell::Km2(x) => printed_len(format_args!("{x:.2}")),
+        Cell::Ratio(x) => printed_len(format_args!("{:.1}%", x * 100.0)),
         Cell::Empty => 0,
     }
+}
+
+/// Digits of `format!("{:.0}", x)` for `x >= 0` (or NaN), without the
+/// String: the width scan looks at every cell of the per-record table.
+fn integer_digits(x: f64) -> usize {
+    // Below 2^53 every rounded value is an exact integer, and `{:.0}`
+    // rounds ties to even as `round_ties_even` does.
+    if x < 9_007_199_254_740_992.0 {
+        let mut n = x.round_ties_even() as u64;
+        let mut digits = 1;
+        while n >= 10 {
+            n /= 10;
+            digits += 1;
+        }
+        digits
+    } else {
+        printed_len(format_args!("{x:.0}"))
+    }
+}
+
+/// Bytes `args` prints to, counted without keeping them.
+fn printed_len(args: std::fmt::Arguments) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = std::fmt::write(&mut c, args);
+    c.0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The width scan counts digits without formatting, to the same count
+    /// as formatting does, at rounding ties and powers of ten included.
+    #[test]
+    fn counted_digits_are_those_printed() {
+        let mut xs = vec![
+            0.0,
+            0.4,
+            0.5,
+            1.5,
+            2.5,
+            9.4999,
+            9.5,
+            10.5,
+            99.5,
+            999.5,
+            1e15,
+            1e22,
+            f64::NAN,
+        ];
+        for k in 0..19 {
+            let p = 10f64.powi(k);
+            xs.extend([p, p - 0.5, p - 0.5000001, p + 0.5, p * 1.5, p - 1.0]);
+        }
+        for x in xs.into_iter().filter(|x| x.is_nan() || *x >= 0.0) {
+            assert_eq!(integer_digits(x), format!("{x:.0}").len(), "{x}");
+        }
+        assert_eq!(printed_len(format_args!("{:.1}%", -12.345)), "-12.3%".len());
+    }
 
     /// Countries built in parallel check the temporary directory at the
     /// same time: no check may fail for another's probe.
