@@ -193,13 +193,7 @@ fn workbook_split_to<W: Write + Send>(
             .iter()
             .enumerate()
             .map(|(c, column)| {
-                let widest = t
-                    .rows
-                    .iter()
-                    .filter_map(|row| row.get(c))
-                    .map(shown_width)
-                    .max()
-                    .unwrap_or(0)
+                let widest = widest_shown(t.rows.iter().filter_map(|row| row.get(c)))
                     .max(column.label.chars().count());
                 (widest + 2).clamp(8, 60) as f64
             })
@@ -285,6 +279,54 @@ fn workbook_split_to<W: Write + Send>(
     wb.save_to_writer(w)
 }
 
+/// The most characters a cell of `cells` takes as displayed: the widest
+/// text, and of the numbers those farthest from zero of each kind and sign
+/// (a number's shown width grows with its magnitude), so that only a few
+/// are formatted. Numbers where that may not hold (not finite, or so large
+/// that a ratio's percentage overflows) are measured one by one.
+fn widest_shown<'c>(cells: impl Iterator<Item = &'c Cell>) -> usize {
+    let mut widest = 0;
+    // By kind (M2, Km2, Ratio) and sign bit: the value farthest from zero.
+    let mut far: [Option<f64>; 6] = [None; 6];
+    let mut count: Option<usize> = None;
+    for cell in cells {
+        let (kind, x) = match cell {
+            Cell::Text(s) => {
+                widest = widest.max(s.chars().count());
+                continue;
+            }
+            Cell::Empty => continue,
+            Cell::Count(n) => {
+                count = count.max(Some(*n));
+                continue;
+            }
+            Cell::M2(x) => (0, *x),
+            Cell::Km2(x) => (1, *x),
+            Cell::Ratio(x) => (2, *x),
+        };
+        if !(x.is_finite() && x.abs() < 1e300) {
+            widest = widest.max(shown_width(cell));
+            continue;
+        }
+        let slot = &mut far[kind * 2 + usize::from(x.is_sign_negative())];
+        if slot.is_none_or(|f| x.abs() > f.abs()) {
+            *slot = Some(x);
+        }
+    }
+    let cells = far.iter().enumerate().filter_map(|(i, x)| {
+        let x = (*x)?;
+        Some(match i / 2 {
+            0 => Cell::M2(x),
+            1 => Cell::Km2(x),
+            _ => Cell::Ratio(x),
+        })
+    });
+    cells
+        .chain(count.map(Cell::Count))
+        .map(|c| shown_width(&c))
+        .fold(widest, usize::max)
+}
+
 /// Characters a cell takes as displayed with its number format.
 fn shown_width(c: &Cell) -> usize {
     let grouped = |x: f64| {
@@ -337,6 +379,58 @@ fn printed_len(args: std::fmt::Arguments) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The widest of a column is the widest of its cells one by one.
+    #[test]
+    fn widest_shown_is_the_widest_cell() {
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let specials = [
+            0.0,
+            -0.0,
+            0.004,
+            -0.004,
+            0.0049999,
+            9.995,
+            -9.995,
+            99.95,
+            1e22,
+            -1e22,
+            1e305,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for _ in 0..2000 {
+            let n = (next() % 12) as usize;
+            let cells: Vec<Cell> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    let x = if r % 5 == 0 {
+                        specials[(r / 5 % specials.len() as u64) as usize]
+                    } else {
+                        let unit = (r >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                        unit * 10f64.powi((r % 13) as i32 - 3)
+                    };
+                    match next() % 6 {
+                        0 => Cell::M2(x),
+                        1 => Cell::Km2(x),
+                        2 => Cell::Ratio(x),
+                        3 => Cell::Count((r % 10_000_000) as usize),
+                        4 => Cell::Text("é".repeat((r % 9) as usize)),
+                        _ => Cell::Empty,
+                    }
+                })
+                .collect();
+            let want = cells.iter().map(shown_width).max().unwrap_or(0);
+            assert_eq!(widest_shown(cells.iter()), want, "{cells:?}");
+        }
+    }
 
     /// The width scan counts digits without formatting, to the same count
     /// as formatting does, at rounding ties and powers of ten included.
