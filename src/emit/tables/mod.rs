@@ -49,7 +49,7 @@ mod xlsx;
 
 pub use csv::BOM;
 pub use meta::{country, meta, readme, META, README};
-pub use xlsx::{check_temp_dir, workbook, workbook_split, SHEET_ROWS};
+pub use xlsx::{check_temp_dir, workbook, workbook_split, write_workbook, SHEET_ROWS};
 
 /// The folder of the tables inside an output directory.
 pub const DIR: &str = "tables";
@@ -59,6 +59,8 @@ pub const WORKBOOK: &str = "article7.xlsx";
 pub const TOTAL: &str = "total";
 /// First cell of the remaining-land row of `remaining_by_contamination`.
 pub const ALL_HAZARDS: &str = "all hazards";
+/// The table with a row per record (hazards, then releases).
+pub const PER_RECORD: &str = "reported_vs_computed";
 /// Flag of a record whose reported area is off by more than the threshold.
 pub const AREA_MISMATCH: &str = "AREA_MISMATCH";
 /// Flag of a record the export gives no area for.
@@ -361,7 +363,7 @@ pub fn reported_vs_computed(cfg: &EmitConfig, b: &Bundle) -> Table {
         "figures use the computed areas; correct the flagged records in the database before reporting".into(),
     ];
     Table {
-        name: "reported_vs_computed",
+        name: PER_RECORD,
         notes,
         columns: vec![
             col("role", "Role"),
@@ -440,18 +442,28 @@ pub fn write_tables_of(
     // written to, rather than in a temporary directory that may be in memory.
     // In low-memory mode the crate panics when a write to its temporary file
     // fails (a full disk): that is an error naming the workbook, not a crash.
-    let bytes = match crate::guard::guarded(|| workbook(cfg, tables, Some(&dir))) {
-        Some(Ok(bytes)) => Ok(bytes),
-        Some(Err(e)) => Err(io::Error::other(e)),
-        None => Err(io::Error::other(
-            "writing its rows through a temporary file failed (is the disk full?)",
-        )),
-    }
-    .map_err(|source| Error::Output {
-        path: dir.join(WORKBOOK),
+    // The workbook is zipped straight into its staged file (the crate wants a
+    // writer it can send to its threads), not into a buffer copied there.
+    let target = dir.join(WORKBOOK);
+    let tmp = staging.path_for(&target);
+    let written = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::with_capacity(1 << 20, file);
+        match crate::guard::guarded(|| write_workbook(cfg, tables, Some(&dir), &mut w)) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(io::Error::other(e)),
+            None => {
+                return Err(io::Error::other(
+                    "writing its rows through a temporary file failed (is the disk full?)",
+                ))
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    written.map_err(|source| Error::Output {
+        path: target,
         source,
-    })?;
-    staging.write(&dir.join(WORKBOOK), |w| w.write_all(&bytes))
+    })
 }
 
 /// `clearmap tables`: write only `out/tables/`, all files or none.

@@ -1,11 +1,21 @@
 //! The tables' spreadsheet form: `tables/article7.xlsx`, a first `notes`
 //! sheet (country, `as_of`, every table's notes), then one sheet per table,
-//! written with rust_xlsxwriter in its low-memory mode.
+//! written with rust_xlsxwriter a row at a time through temporary files.
+//!
+//! Strings go to the workbook's shared string table, except on the sheets of
+//! the per-record table (`reported_vs_computed`), whose strings (ids and
+//! source records) are nearly all unique: there they are stored inline in
+//! their cells (`t="inlineStr"`, the crate's constant-memory mode), which
+//! Excel, LibreOffice and calamine read as the same text. A shared table of
+//! unique strings saves no space, and at 250,000 records it cost a third of
+//! the workbook's time (hashing every string) and held every string in
+//! memory until the end.
 
 use super::{Cell, Table, WORKBOOK};
 use crate::emit::EmitConfig;
 use crate::error::{Error, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
+use std::io::Write;
 use std::path::Path;
 
 /// The workbook's bytes: the notes, then one sheet per table.
@@ -17,6 +27,24 @@ pub fn workbook(
     tempdir: Option<&Path>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     workbook_split(cfg, tables, SHEET_ROWS, tempdir)
+}
+
+/// [`workbook`] written to `w` rather than returned.
+pub fn write_workbook<W: Write + Send>(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    tempdir: Option<&Path>,
+    w: W,
+) -> std::result::Result<(), XlsxError> {
+    workbook_split_to(cfg, tables, SHEET_ROWS, tempdir, w)
+}
+
+/// Whether a table's strings are stored inline in its cells rather than in
+/// the shared string table: those of the per-record table, nearly all unique
+/// (see the module doc). The other tables have a row per region, year or
+/// type, and their strings stay shared, as the notes' do.
+fn inline_strings(t: &Table) -> bool {
+    t.name == super::PER_RECORD
 }
 
 /// Whether the workbook writer can make its temporary files: with its
@@ -60,6 +88,19 @@ pub fn workbook_split(
     sheet_rows: usize,
     tempdir: Option<&Path>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut bytes = Vec::new();
+    workbook_split_to(cfg, tables, sheet_rows, tempdir, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`workbook_split`] written to `w`.
+fn workbook_split_to<W: Write + Send>(
+    cfg: &EmitConfig,
+    tables: &[Table],
+    sheet_rows: usize,
+    tempdir: Option<&Path>,
+    w: W,
+) -> std::result::Result<(), XlsxError> {
     let sheet_rows = sheet_rows.max(1);
     let mut wb = Workbook::new();
     if let Some(dir) = tempdir {
@@ -152,13 +193,7 @@ pub fn workbook_split(
             .iter()
             .enumerate()
             .map(|(c, column)| {
-                let widest = t
-                    .rows
-                    .iter()
-                    .filter_map(|row| row.get(c))
-                    .map(shown_width)
-                    .max()
-                    .unwrap_or(0)
+                let widest = widest_shown(t.rows.iter().filter_map(|row| row.get(c)))
                     .max(column.label.chars().count());
                 (widest + 2).clamp(8, 60) as f64
             })
@@ -169,12 +204,17 @@ pub fn workbook_split(
             t.rows.chunks(sheet_rows).collect()
         };
         for (k, rows) in chunks.iter().enumerate() {
-            // Low-memory mode: each row goes to a temporary file once the
-            // next one starts (rows are written in order), strings to the
-            // shared table as usual. Held in memory, the sheets of 100k
-            // hazards and 150k releases took ~350 MB more at the build's peak,
-            // those of a million hazards ~2.7 GB.
-            let ws = wb.add_worksheet_with_low_memory();
+            // Each row goes to a temporary file once the next one starts
+            // (rows are written in order); strings to the shared table
+            // (low-memory mode) or inline (constant-memory mode). Held in
+            // memory, the sheets of 100k hazards and 150k releases took
+            // ~350 MB more at the build's peak, those of a million hazards
+            // ~2.7 GB.
+            let ws = if inline_strings(t) {
+                wb.add_worksheet_with_constant_memory()
+            } else {
+                wb.add_worksheet_with_low_memory()
+            };
             if k == 0 {
                 ws.set_name(t.name)?;
             } else {
@@ -236,28 +276,190 @@ pub fn workbook_split(
         }
     }
 
-    wb.save_to_buffer()
+    wb.save_to_writer(w)
+}
+
+/// The most characters a cell of `cells` takes as displayed: the widest
+/// text, and of the numbers those farthest from zero of each kind and sign
+/// (a number's shown width grows with its magnitude), so that only a few
+/// are formatted. Numbers where that may not hold (not finite, or so large
+/// that a ratio's percentage overflows) are measured one by one.
+fn widest_shown<'c>(cells: impl Iterator<Item = &'c Cell>) -> usize {
+    let mut widest = 0;
+    // By kind (M2, Km2, Ratio) and sign bit: the value farthest from zero.
+    let mut far: [Option<f64>; 6] = [None; 6];
+    let mut count: Option<usize> = None;
+    for cell in cells {
+        let (kind, x) = match cell {
+            Cell::Text(s) => {
+                widest = widest.max(s.chars().count());
+                continue;
+            }
+            Cell::Empty => continue,
+            Cell::Count(n) => {
+                count = count.max(Some(*n));
+                continue;
+            }
+            Cell::M2(x) => (0, *x),
+            Cell::Km2(x) => (1, *x),
+            Cell::Ratio(x) => (2, *x),
+        };
+        if !(x.is_finite() && x.abs() < 1e300) {
+            widest = widest.max(shown_width(cell));
+            continue;
+        }
+        let slot = &mut far[kind * 2 + usize::from(x.is_sign_negative())];
+        if slot.is_none_or(|f| x.abs() > f.abs()) {
+            *slot = Some(x);
+        }
+    }
+    let cells = far.iter().enumerate().filter_map(|(i, x)| {
+        let x = (*x)?;
+        Some(match i / 2 {
+            0 => Cell::M2(x),
+            1 => Cell::Km2(x),
+            _ => Cell::Ratio(x),
+        })
+    });
+    cells
+        .chain(count.map(Cell::Count))
+        .map(|c| shown_width(&c))
+        .fold(widest, usize::max)
 }
 
 /// Characters a cell takes as displayed with its number format.
 fn shown_width(c: &Cell) -> usize {
     let grouped = |x: f64| {
-        let digits = format!("{:.0}", x.abs()).len();
+        let digits = integer_digits(x.abs());
         digits + (digits - 1) / 3 + usize::from(x < 0.0)
     };
     match c {
         Cell::Text(s) => s.chars().count(),
         Cell::Count(n) => grouped(*n as f64),
         Cell::M2(x) => grouped(*x),
-        Cell::Km2(x) => format!("{x:.2}").len(),
-        Cell::Ratio(x) => format!("{:.1}%", x * 100.0).len(),
+        Cell::Km2(x) => printed_len(format_args!("{x:.2}")),
+        Cell::Ratio(x) => printed_len(format_args!("{:.1}%", x * 100.0)),
         Cell::Empty => 0,
     }
+}
+
+/// Digits of `format!("{:.0}", x)` for `x >= 0` (or NaN), without the
+/// String: the width scan looks at every cell of the per-record table.
+fn integer_digits(x: f64) -> usize {
+    // Below 2^53 every rounded value is an exact integer, and `{:.0}`
+    // rounds ties to even as `round_ties_even` does.
+    if x < 9_007_199_254_740_992.0 {
+        let mut n = x.round_ties_even() as u64;
+        let mut digits = 1;
+        while n >= 10 {
+            n /= 10;
+            digits += 1;
+        }
+        digits
+    } else {
+        printed_len(format_args!("{x:.0}"))
+    }
+}
+
+/// Bytes `args` prints to, counted without keeping them.
+fn printed_len(args: std::fmt::Arguments) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = std::fmt::write(&mut c, args);
+    c.0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The widest of a column is the widest of its cells one by one.
+    #[test]
+    fn widest_shown_is_the_widest_cell() {
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let specials = [
+            0.0,
+            -0.0,
+            0.004,
+            -0.004,
+            0.0049999,
+            9.995,
+            -9.995,
+            99.95,
+            1e22,
+            -1e22,
+            1e305,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for _ in 0..2000 {
+            let n = (next() % 12) as usize;
+            let cells: Vec<Cell> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    let x = if r % 5 == 0 {
+                        specials[(r / 5 % specials.len() as u64) as usize]
+                    } else {
+                        let unit = (r >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                        unit * 10f64.powi((r % 13) as i32 - 3)
+                    };
+                    match next() % 6 {
+                        0 => Cell::M2(x),
+                        1 => Cell::Km2(x),
+                        2 => Cell::Ratio(x),
+                        3 => Cell::Count((r % 10_000_000) as usize),
+                        4 => Cell::Text("é".repeat((r % 9) as usize)),
+                        _ => Cell::Empty,
+                    }
+                })
+                .collect();
+            let want = cells.iter().map(shown_width).max().unwrap_or(0);
+            assert_eq!(widest_shown(cells.iter()), want, "{cells:?}");
+        }
+    }
+
+    /// The width scan counts digits without formatting, to the same count
+    /// as formatting does, at rounding ties and powers of ten included.
+    #[test]
+    fn counted_digits_are_those_printed() {
+        let mut xs = vec![
+            0.0,
+            0.4,
+            0.5,
+            1.5,
+            2.5,
+            9.4999,
+            9.5,
+            10.5,
+            99.5,
+            999.5,
+            1e15,
+            1e22,
+            f64::NAN,
+        ];
+        for k in 0..19 {
+            let p = 10f64.powi(k);
+            xs.extend([p, p - 0.5, p - 0.5000001, p + 0.5, p * 1.5, p - 1.0]);
+        }
+        for x in xs.into_iter().filter(|x| x.is_nan() || *x >= 0.0) {
+            assert_eq!(integer_digits(x), format!("{x:.0}").len(), "{x}");
+        }
+        assert_eq!(printed_len(format_args!("{:.1}%", -12.345)), "-12.3%".len());
+    }
 
     /// Countries built in parallel check the temporary directory at the
     /// same time: no check may fail for another's probe.
