@@ -5,6 +5,16 @@
 //! [`equal_area`], which agrees with Karney's to better than 1e-9 relative at
 //! a fraction of the cost (the tests below compare them on random polygons).
 //!
+//! A polygon the fast path finds nearly empty ([`KARNEY_BELOW_M2`]: the
+//! slivers and zero-area pieces the overlays leave) is measured again by
+//! Karney's algorithm, and that figure kept. Karney's own roundoff (~1e-4 m²
+//! a ring, docs/facts.md) is what decides, on such a piece, whether its area
+//! is zero (a release attributed or not, a hazard with land left or not) and
+//! what thousands of them add to a sum (released_outside_hazards): keeping
+//! Karney's figure there leaves every such decision and sum as it was, while
+//! the fast path takes every polygon whose area is far above that noise, where
+//! both methods agree to 1e-9 and no decision hangs on the difference.
+//!
 //! # Units
 //! Square metres.
 //!
@@ -49,21 +59,41 @@ fn karney_polygon_area(p: &Polygon<f64>) -> f64 {
     (karney_ring_area(p.exterior()) - holes).max(0.0)
 }
 
+/// Below this area, m², plus [`KARNEY_BELOW_PER_VERTEX_M2`] per vertex, the
+/// fast path's figure is replaced by Karney's. Far above Karney's own noise
+/// (3e-4 m² a ring and 5e-6 m² a vertex at most, `KARNEY_NOISE_M2` in the
+/// tests), so a polygon the fast path keeps has a positive area by either
+/// method; far below any land a record describes. At 100k hazards + 150k
+/// releases 6 % of the polygons measured (34,065 of 538,042, nearly all
+/// overlay slivers under 1e-3 m²) go to Karney's algorithm this way.
+const KARNEY_BELOW_M2: f64 = 1.0;
+
+/// See [`KARNEY_BELOW_M2`].
+const KARNEY_BELOW_PER_VERTEX_M2: f64 = 1e-4;
+
 /// Area of a polygon: its exterior less its holes, m². Every ring of a
 /// polygon goes through the same method.
 pub fn polygon_area(p: &Polygon<f64>) -> f64 {
     if !equal_area::fits(p) {
         return karney_polygon_area(p);
     }
-    let ring = |r: &LineString<f64>| {
+    let mut vertices = 0;
+    let mut ring = |r: &LineString<f64>| {
+        vertices += r.0.len();
         if r.0.len() < 4 {
             0.0
         } else {
             equal_area::ring_area_signed(r).abs()
         }
     };
-    let holes: f64 = p.interiors().iter().map(ring).sum();
-    (ring(p.exterior()) - holes).max(0.0)
+    let exterior = ring(p.exterior());
+    let holes: f64 = p.interiors().iter().map(&mut ring).sum();
+    let fast = (exterior - holes).max(0.0);
+    if fast > KARNEY_BELOW_M2 + KARNEY_BELOW_PER_VERTEX_M2 * vertices as f64 {
+        fast
+    } else {
+        karney_polygon_area(p)
+    }
 }
 
 /// Area of a multipolygon whose parts do not overlap, m².
@@ -314,6 +344,29 @@ mod tests {
              worst absolute {:e} m² ({} vs {} m²) at {:?}",
             w.rel.0, w.rel.2, w.rel.3, w.rel.1, w.abs.0, w.abs.2, w.abs.3, w.abs.1
         );
+    }
+
+    #[test]
+    fn slivers_are_karney() {
+        // 100 m long and 1e-9° (~0.1 mm) wide, and a ring of zero area: what
+        // the overlays leave along shared edges. Karney's figure exactly, its
+        // noise included, so that whether such a piece has land is decided
+        // as it always was.
+        let sliver = polygon![(x: 18.0, y: 44.0), (x: 18.001, y: 44.0), (x: 18.001, y: 44.000000001), (x: 18.0, y: 44.0)];
+        let flat = polygon![(x: 18.0, y: 44.0), (x: 18.001, y: 44.0), (x: 18.002, y: 44.0), (x: 18.0, y: 44.0)];
+        // Squares of 0.72 m² and 1.28 m²: the fast path keeps the second only.
+        let side = 1.0e-5;
+        let small = |s: f64| polygon![(x: 18.0, y: 44.0), (x: 18.0 + s, y: 44.0), (x: 18.0 + s, y: 44.0 + s), (x: 18.0, y: 44.0 + s), (x: 18.0, y: 44.0)];
+        for p in [sliver, flat, small(side * 0.9)] {
+            assert!(equal_area::fits(&p));
+            assert!(polygon_area(&p) < 1.0);
+            assert_eq!(polygon_area(&p), karney_polygon_area(&p));
+        }
+        let kept = small(side * 1.2);
+        let fast = equal_area::ring_area_signed(kept.exterior()).abs();
+        assert!(fast > 1.0 && fast < 1.5, "{fast}");
+        assert_eq!(polygon_area(&kept), fast);
+        assert_relative_eq!(fast, karney_polygon_area(&kept), max_relative = 1e-3);
     }
 
     #[test]
