@@ -21,71 +21,117 @@
 use geo::algorithm::bool_ops::{unary_union, BooleanOps, FillRule as GeoFillRule};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay_4::core::fill_rule::FillRule;
+use i_overlay_4::core::overlay::{IntOverlayOptions, Overlay, ShapeType};
 use i_overlay_4::core::overlay_rule::OverlayRule;
-use i_overlay_4::float::overlay::{FloatOverlay, OverlayOptions};
+use i_overlay_4::core::solver::Solver;
+use i_overlay_4::i_float::adapter::FloatPointAdapter;
+use i_overlay_4::i_float::float::rect::FloatRect;
+use i_overlay_4::i_float::int::point::IntPoint;
+use std::cell::RefCell;
 
-type Ring = Vec<[f64; 2]>;
-
-fn rings<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Vec<Ring> {
+/// The rings i_overlay reads of some multipolygons: every ring of at least
+/// four vertices, without its closing vertex (i_overlay's paths are
+/// implicitly closed).
+fn rings<'a>(parts: &'a [&'a MultiPolygon<f64>]) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
     parts
-        .into_iter()
+        .iter()
         .flat_map(|mp| mp.0.iter())
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .filter(|r| r.0.len() >= 4)
-        // i_overlay paths are implicitly closed: drop the repeated last vertex.
-        .map(|r| r.0[..r.0.len() - 1].iter().map(|c| [c.x, c.y]).collect())
-        .collect()
+        .map(|r| &r.0[..r.0.len() - 1])
 }
 
-fn close(ring: Ring) -> LineString<f64> {
-    // Sized for the closing vertex: pushed onto a vector collected to its
-    // length, it doubled the capacity of every ring the accounting keeps.
-    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.len() + 1);
-    pts.extend(ring.iter().map(|&[x, y]| Coord { x, y }));
-    if let Some(&first) = pts.first() {
-        pts.push(first);
+/// Above this many input vertices an overlay's buffers are not kept for the
+/// next one (a thread keeps the buffers of its largest overlay otherwise).
+const KEEP_BUFFERS_UP_TO: usize = 1 << 16;
+
+thread_local! {
+    /// One i_overlay `Overlay` per thread, cleared and refilled for every
+    /// operation: its segment, split and graph buffers are reused instead of
+    /// allocated per operation (most operations are of a few dozen vertices).
+    static OVERLAY: RefCell<Overlay> = RefCell::new(new_overlay());
+}
+
+/// An `Overlay` as i_overlay's `FloatOverlay` makes one with the default
+/// options (for f64 the minimum output area of 0 is 0 on the integer grid
+/// whatever the scale, and no cleaning of the result).
+fn new_overlay() -> Overlay {
+    Overlay::new_custom(0, IntOverlayOptions::default(), Solver::default())
+}
+
+/// `subject rule clip`, non-zero fill, on i_overlay's plain output.
+///
+/// The steps of i_overlay 4.5's `FloatOverlay::with_subj_and_clip_custom`
+/// and `overlay`, one for one: the integer grid from the bounding rectangle
+/// of all input vertices (subject first, in order, as `FloatRect::with_iter`
+/// takes them), every ring added through it, the integer result mapped back
+/// with the same adapter; so the output is the same, coordinate for
+/// coordinate. What differs is memory: the rings are read from the
+/// multipolygons in place instead of copied into i_overlay's vectors, the
+/// result goes straight into geo's types, and the overlay's buffers are the
+/// thread's ([`OVERLAY`]).
+fn overlay(
+    subject: &[&MultiPolygon<f64>],
+    clip: &[&MultiPolygon<f64>],
+    rule: OverlayRule,
+) -> MultiPolygon<f64> {
+    let mut points = rings(subject).chain(rings(clip)).flatten();
+    let Some(first) = points.next() else {
+        return MultiPolygon::new(vec![]);
+    };
+    let mut rect = FloatRect::with_point([first.x, first.y]);
+    let mut vertices = 1;
+    for c in points {
+        rect.unsafe_add_point(&[c.x, c.y]);
+        vertices += 1;
     }
-    LineString(pts)
-}
-
-fn to_multipolygon(shapes: Vec<Vec<Ring>>) -> MultiPolygon<f64> {
+    let adapter: FloatPointAdapter<[f64; 2], f64> = FloatPointAdapter::new(rect);
+    let to_int = |c: &Coord<f64>| adapter.float_to_int(&[c.x, c.y]);
+    let shapes = OVERLAY.with_borrow_mut(|ov| {
+        ov.clear();
+        for r in rings(subject) {
+            ov.add_path_iter(r.iter().map(to_int), ShapeType::Subject);
+        }
+        for r in rings(clip) {
+            ov.add_path_iter(r.iter().map(to_int), ShapeType::Clip);
+        }
+        let shapes = ov.overlay(rule, FillRule::NonZero);
+        if vertices > KEEP_BUFFERS_UP_TO {
+            *ov = new_overlay();
+        }
+        shapes
+    });
+    let close = |ring: &[IntPoint]| {
+        // Sized for the closing vertex: pushed onto a vector collected to its
+        // length, it doubled the capacity of every ring the accounting keeps.
+        let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.len() + 1);
+        pts.extend(ring.iter().map(|p| {
+            let [x, y] = adapter.int_to_float(p);
+            Coord { x, y }
+        }));
+        if let Some(&first) = pts.first() {
+            pts.push(first);
+        }
+        LineString(pts)
+    };
     MultiPolygon::new(
         shapes
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                let mut it = s.into_iter();
-                let exterior = close(it.next().expect("non-empty shape"));
-                Polygon::new(exterior, it.map(close).collect())
+            .iter()
+            .filter_map(|shape| {
+                let (exterior, holes) = shape.split_first()?;
+                Some(Polygon::new(
+                    close(exterior),
+                    holes.iter().map(|h| close(h)).collect(),
+                ))
             })
             .collect(),
     )
 }
 
-fn overlay(subject: Vec<Ring>, clip: Vec<Ring>, rule: OverlayRule) -> MultiPolygon<f64> {
-    if subject.is_empty() && clip.is_empty() {
-        return MultiPolygon::new(vec![]);
-    }
-    let shapes = FloatOverlay::with_subj_and_clip_custom(
-        &subject,
-        &clip,
-        OverlayOptions::default(),
-        Default::default(),
-    )
-    .overlay(rule, FillRule::NonZero);
-    to_multipolygon(shapes)
-}
-
 /// The union of any number of multipolygons.
 pub fn union_all<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPolygon<f64> {
-    let subject = rings(parts);
-    if subject.is_empty() {
-        return MultiPolygon::new(vec![]);
-    }
-    let shapes =
-        FloatOverlay::with_subj_custom(&subject, OverlayOptions::default(), Default::default())
-            .overlay(OverlayRule::Subject, FillRule::NonZero);
-    to_multipolygon(shapes)
+    let parts: Vec<&MultiPolygon<f64>> = parts.into_iter().collect();
+    overlay(&parts, &[], OverlayRule::Subject)
 }
 
 /// `a − b`.
@@ -93,7 +139,7 @@ pub fn difference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<
     if b.0.is_empty() {
         return a.clone();
     }
-    overlay(rings([a]), rings([b]), OverlayRule::Difference)
+    overlay(&[a], &[b], OverlayRule::Difference)
 }
 
 /// `a ∩ b`.
@@ -101,7 +147,7 @@ pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygo
     if a.0.is_empty() || b.0.is_empty() {
         return MultiPolygon::new(vec![]);
     }
-    overlay(rings([a]), rings([b]), OverlayRule::Intersect)
+    overlay(&[a], &[b], OverlayRule::Intersect)
 }
 
 /// A polygon that is not valid (bow-ties, crossing rings) rebuilt with the
