@@ -75,9 +75,27 @@ fn overlay(
     clip: &[&MultiPolygon<f64>],
     rule: OverlayRule,
 ) -> MultiPolygon<f64> {
+    overlay_rules(subject, clip, &[rule])
+        .pop()
+        .unwrap_or_else(|| MultiPolygon::new(vec![]))
+}
+
+/// [`overlay`] for several rules on the same inputs: with one rule, i_overlay's
+/// `overlay` (the graph of that rule's links only); with more, one graph of
+/// all links (`build_graph_view`) from which each rule's shapes are
+/// extracted, the same shapes as the separate overlays give (the same
+/// segments, split and filled once; a rule's extraction skips the links it
+/// does not keep, which the one-rule graph leaves out). One result per rule,
+/// in order.
+fn overlay_rules(
+    subject: &[&MultiPolygon<f64>],
+    clip: &[&MultiPolygon<f64>],
+    rules: &[OverlayRule],
+) -> Vec<MultiPolygon<f64>> {
+    let empty = || rules.iter().map(|_| MultiPolygon::new(vec![])).collect();
     let mut points = rings(subject).chain(rings(clip)).flatten();
     let Some(first) = points.next() else {
-        return MultiPolygon::new(vec![]);
+        return empty();
     };
     let mut rect = FloatRect::with_point([first.x, first.y]);
     let mut vertices = 1;
@@ -95,7 +113,21 @@ fn overlay(
         for r in rings(clip) {
             ov.add_path_iter(r.iter().map(to_int), ShapeType::Clip);
         }
-        let shapes = ov.overlay(rule, FillRule::NonZero);
+        let shapes = match rules {
+            [rule] => vec![ov.overlay(*rule, FillRule::NonZero)],
+            _ => {
+                let mut buffer = ov.boolean_buffer.take().unwrap_or_default();
+                let shapes = match ov.build_graph_view(FillRule::NonZero) {
+                    Some(graph) => rules
+                        .iter()
+                        .map(|&rule| graph.extract_shapes(rule, &mut buffer))
+                        .collect(),
+                    None => rules.iter().map(|_| Vec::new()).collect(),
+                };
+                ov.boolean_buffer = Some(buffer);
+                shapes
+            }
+        };
         if vertices > KEEP_BUFFERS_UP_TO {
             *ov = new_overlay();
         }
@@ -114,18 +146,23 @@ fn overlay(
         }
         LineString(pts)
     };
-    MultiPolygon::new(
-        shapes
-            .iter()
-            .filter_map(|shape| {
-                let (exterior, holes) = shape.split_first()?;
-                Some(Polygon::new(
-                    close(exterior),
-                    holes.iter().map(|h| close(h)).collect(),
-                ))
-            })
-            .collect(),
-    )
+    shapes
+        .iter()
+        .map(|shapes| {
+            MultiPolygon::new(
+                shapes
+                    .iter()
+                    .filter_map(|shape| {
+                        let (exterior, holes) = shape.split_first()?;
+                        Some(Polygon::new(
+                            close(exterior),
+                            holes.iter().map(|h| close(h)).collect(),
+                        ))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// The union of any number of multipolygons.
@@ -136,6 +173,10 @@ pub fn union_all<'a>(parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> 
 
 /// `a − b`.
 pub fn difference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    if a.0.is_empty() {
+        // What the overlay gives: no subject, no difference.
+        return MultiPolygon::new(vec![]);
+    }
     if b.0.is_empty() {
         return a.clone();
     }
@@ -148,6 +189,29 @@ pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygo
         return MultiPolygon::new(vec![]);
     }
     overlay(&[a], &[b], OverlayRule::Intersect)
+}
+
+/// `a − b`, `b − a` and `b ∩ a` of two non-empty multipolygons, the same
+/// multipolygons [`difference`] and [`intersection`] give (the rule that
+/// swaps subject and clip, `InverseDifference`, on the same integer grid:
+/// its rectangle is that of all vertices whichever comes first), from one
+/// overlay graph instead of three.
+pub fn differences_and_intersection(
+    a: &MultiPolygon<f64>,
+    b: &MultiPolygon<f64>,
+) -> [MultiPolygon<f64>; 3] {
+    let mut out = overlay_rules(
+        &[a],
+        &[b],
+        &[
+            OverlayRule::Difference,
+            OverlayRule::InverseDifference,
+            OverlayRule::Intersect,
+        ],
+    )
+    .into_iter();
+    let mut next = || out.next().unwrap_or_else(|| MultiPolygon::new(vec![]));
+    [next(), next(), next()]
 }
 
 /// A polygon that is not valid (bow-ties, crossing rings) rebuilt with the
@@ -214,6 +278,66 @@ mod tests {
             (d.unsigned_area() + intersection(&a, &u).unsigned_area() - a.unsigned_area()).abs()
                 < 1e-9
         );
+    }
+
+    /// The three results of one graph are those of the three overlays, vertex
+    /// for vertex, on pairs that overlap, touch, share vertices and edges, or
+    /// lie one inside the other.
+    #[test]
+    fn one_graph_gives_what_three_overlays_give() {
+        let star = |cx: f64, cy: f64, r: f64, n: usize, seed: u64| {
+            let mut s = seed;
+            let pts: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    let k = 0.4 + 0.6 * ((s % 1000) as f64 / 1000.0);
+                    let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                    (cx + r * k * t.cos(), cy + r * k * t.sin())
+                })
+                .collect();
+            let mut ring = pts.clone();
+            ring.push(pts[0]);
+            mp(Polygon::new(LineString::from(ring), vec![]))
+        };
+        let square = |x: f64, y: f64, s: f64| {
+            mp(
+                polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s), (x: x, y: y)],
+            )
+        };
+        let mut pairs = vec![
+            (square(105.0, 10.0, 0.001), square(105.0005, 10.0005, 0.001)),
+            (square(105.0, 10.0, 0.001), square(105.0, 10.0, 0.0005)),
+            (square(105.0, 10.0, 0.001), square(105.001, 10.0, 0.001)),
+            (square(105.0, 10.0, 0.001), square(105.002, 10.0, 0.001)),
+            (square(105.0, 10.0, 0.001), square(105.0, 10.0, 0.001)),
+        ];
+        for seed in 1..200u64 {
+            let a = star(105.0, 10.0, 0.001, 5 + (seed % 20) as usize, seed);
+            let d = (seed % 7) as f64 * 0.0003;
+            let b = star(105.0 + d, 10.0, 0.0008, 4 + (seed % 13) as usize, seed * 31);
+            pairs.push((a.clone(), b));
+            // A wedge: b shares a's vertices (the first, a middle one, the
+            // centre).
+            let ext = &a.0[0].exterior().0;
+            let wedge = Polygon::new(
+                LineString(vec![
+                    ext[0],
+                    ext[ext.len() / 2],
+                    Coord { x: 105.0, y: 10.0 },
+                    ext[0],
+                ]),
+                vec![],
+            );
+            pairs.push((a, mp(wedge)));
+        }
+        for (a, b) in &pairs {
+            let [ab, ba, both] = differences_and_intersection(a, b);
+            assert_eq!(ab, difference(a, b));
+            assert_eq!(ba, difference(b, a));
+            assert_eq!(both, intersection(b, a));
+        }
     }
 
     #[test]

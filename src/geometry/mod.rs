@@ -40,7 +40,10 @@ pub use crossing::self_crossing;
 pub use geodesic_area::{area, karney_area};
 pub use ring_area::{ring_area2, ShoelaceVertex};
 
-pub(crate) use boolean_ops::{difference, even_odd_rebuild, intersection, merge_parts, union_all};
+pub(crate) use boolean_ops::{
+    difference, differences_and_intersection, even_odd_rebuild, intersection, merge_parts,
+    union_all,
+};
 pub(crate) use grid_clean::clean;
 pub(crate) use grid_simple::simple_polygons;
 pub(crate) use rounding::{quantise, quantise_iter, round, round_area};

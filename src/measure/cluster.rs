@@ -60,12 +60,19 @@ pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
 fn general(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let mut out = ClusterOut::default();
     let u = Unions::of(c, rec);
+    let mut shared = Shared::of(&u);
     let total = total(c, rec, &u);
-    let remaining = remaining(c, &u, total);
+    let remaining = remaining(c, &u, total, &mut shared);
     out.figures.total = total;
     out.figures.closed_unreleased = closed_unreleased(&u);
-    out.figures.released_outside_hazards = released_outside_hazards(&u);
-    let piece_of = release_pieces(c, rec, &u.hazards, &mut out);
+    out.figures.released_outside_hazards = released_outside_hazards(&u, &mut shared);
+    // A lone release is R itself: its land in the hazards is R ∩ H.
+    let lone_inside = if c.releases.len() == 1 {
+        shared.r_and_h.take()
+    } else {
+        None
+    };
+    let piece_of = release_pieces(c, rec, &u.hazards, lone_inside, &mut out);
     let area = remaining.area;
     hazard_results(c, rec, &piece_of, remaining, &u.releases, &mut out);
     out.figures.remaining = area;
@@ -93,7 +100,9 @@ fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
     out.figures.total = total;
     let remaining = if open.is_empty() {
         // |Hₒ| = |∅|, and (H − Hₒ) = H.
-        out.figures.closed_unreleased = area(&h.geometry);
+        // |H − Hₒ| = |H|, the hazard's own area (the same function of the
+        // same geometry).
+        out.figures.closed_unreleased = total;
         area(&no_land).min(total)
     } else {
         total
@@ -158,6 +167,34 @@ impl<'a> Unions<'a> {
     }
 }
 
+/// H − R, R − H and R ∩ H where Hₒ = H (every hazard open) and the cluster has
+/// both hazards and releases: the operands of `remaining` (Hₒ − R),
+/// `released_outside_hazards` (R − H) and, for a lone release, its piece
+/// (r ∩ H), from one overlay graph
+/// ([`geometry::differences_and_intersection`]: the same multipolygons as
+/// three overlays). Each is taken by the step that uses it.
+#[derive(Default)]
+struct Shared {
+    h_minus_r: Option<MultiPolygon<f64>>,
+    r_minus_h: Option<MultiPolygon<f64>>,
+    r_and_h: Option<MultiPolygon<f64>>,
+}
+
+impl Shared {
+    fn of(u: &Unions) -> Shared {
+        if !u.all_open || u.no_releases() || u.hazards.0.is_empty() {
+            return Shared::default();
+        }
+        let [h_minus_r, r_minus_h, r_and_h] =
+            geometry::differences_and_intersection(&u.hazards, &u.releases);
+        Shared {
+            h_minus_r: Some(h_minus_r),
+            r_minus_h: Some(r_minus_h),
+            r_and_h: Some(r_and_h),
+        }
+    }
+}
+
 /// total = |H|. A lone hazard's union is the hazard itself, measured by
 /// reconcile already.
 fn total(c: &Cluster, rec: &Reconciled, u: &Unions) -> f64 {
@@ -179,7 +216,7 @@ struct Remaining {
 /// |Hₒ − R|; step 4 splits it into breakdown atoms and sums them back. Never
 /// more than the total: Hₒ − R lies in H, and two overlays measured apart must
 /// not say otherwise by their rounding.
-fn remaining(c: &Cluster, u: &Unions, total: f64) -> Remaining {
+fn remaining(c: &Cluster, u: &Unions, total: f64, shared: &mut Shared) -> Remaining {
     if u.no_releases() && u.all_open {
         return Remaining {
             area: total,
@@ -192,7 +229,10 @@ fn remaining(c: &Cluster, u: &Unions, total: f64) -> Remaining {
             lone: None,
         };
     }
-    let rem = geometry::difference(u.open_hazards(), &u.releases);
+    let rem = shared
+        .h_minus_r
+        .take()
+        .unwrap_or_else(|| geometry::difference(u.open_hazards(), &u.releases));
     let a = area(&rem).min(total);
     let lone = (c.hazards.len() == 1 && u.open.len() == 1).then_some(rem);
     Remaining { area: a, lone }
@@ -217,11 +257,13 @@ fn closed_unreleased(u: &Unions) -> f64 {
 }
 
 /// released_outside_hazards = |R − H|, reported apart from the conservation.
-fn released_outside_hazards(u: &Unions) -> f64 {
+fn released_outside_hazards(u: &Unions, shared: &mut Shared) -> f64 {
     if u.no_releases() {
         0.0
     } else if u.hazards.0.is_empty() {
         area(&u.releases)
+    } else if let Some(outside) = shared.r_minus_h.take() {
+        area(&outside)
     } else {
         area(&geometry::difference(&u.releases, &u.hazards))
     }
@@ -241,10 +283,12 @@ fn priority_order(c: &Cluster, rl: &[Release]) -> Vec<usize> {
 /// released figures and `released_by_year`; a release left with no land is
 /// reported. Neighbours come from the R-trees (an envelope that meets a
 /// cluster member is in the cluster). Returns release → index of its piece.
+/// `lone_inside` is r ∩ H of the cluster's one release, if computed already.
 fn release_pieces(
     c: &Cluster,
     rec: &Reconciled,
     h_all: &MultiPolygon<f64>,
+    mut lone_inside: Option<MultiPolygon<f64>>,
     out: &mut ClusterOut,
 ) -> HashMap<usize, usize> {
     let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
@@ -262,7 +306,9 @@ fn release_pieces(
             MultiPolygon::new(vec![])
         } else if local == c.hazards {
             // The union of the same hazards in the same order: H, step 1's.
-            geometry::intersection(&r.geometry, h_all)
+            lone_inside
+                .take()
+                .unwrap_or_else(|| geometry::intersection(&r.geometry, h_all))
         } else {
             geometry::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
         };
