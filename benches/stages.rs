@@ -1,6 +1,7 @@
 //! Benchmarks of the hot stages on the example country: read (GDAL ingest),
 //! repair (normalize), reconcile (R-trees, clusters, checks), measure (boolean
-//! operations and geodesic areas), tiles (clip, clean, encode, gzip, PMTiles)
+//! operations and geodesic areas; the geodesic area alone, fast path against
+//! Karney), tiles (clip, clean, encode, gzip, PMTiles)
 //! and GeoJSON; and the repair of single large geometries (one valid ring of
 //! 100k or 1M vertices, a multipolygon of 16k or 100k parts), whose checks
 //! must stay O(n log n). Whole-run comparisons with other tools live in
@@ -222,4 +223,43 @@ fn repair_zigzag_ring(b: Bencher, n: usize) {
 fn repair_many_parts(b: Bencher, n: usize) {
     let g = many_parts(n);
     b.bench(|| clearmap::normalize::repair(&g, RepairOptions::default()).unwrap());
+}
+
+/// 1,000 hazard-sized polygons (20 vertices, 50 m to 2 km across, at
+/// latitudes from 60° S to 60° N): what `geometry::area` measures per record.
+fn hazard_polygons() -> Vec<MultiPolygon<f64>> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..1_000)
+        .map(|_| {
+            let (lat, lon) = (-60.0 + 120.0 * next(), -180.0 + 360.0 * next());
+            let half = 10f64.powf(-3.35 + 1.6 * next()) / 2.0;
+            let mut ring: Vec<(f64, f64)> = (0..20)
+                .map(|i| {
+                    let t = (f64::from(i) + 0.8 * next()) / 20.0 * std::f64::consts::TAU;
+                    let r = half * (0.3 + 0.7 * next());
+                    (lon + r * t.cos(), lat + r * t.sin())
+                })
+                .collect();
+            ring.push(ring[0]);
+            MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])])
+        })
+        .collect()
+}
+
+/// Geodesic area of 1,000 hazard-sized polygons: `area` (the equal-area fast
+/// path, which these all take) against `karney_area` (geographiclib-rs).
+#[divan::bench(args = ["fast", "karney"])]
+fn area_1000_hazards(b: Bencher, method: &str) {
+    let polys = hazard_polygons();
+    let f = match method {
+        "fast" => clearmap::geometry::area,
+        _ => clearmap::geometry::karney_area,
+    };
+    b.bench(|| polys.iter().map(f).sum::<f64>());
 }

@@ -3,6 +3,8 @@
 //! geometric operation gets a file here.
 //!
 //! - [`geodesic_area`]: area on the WGS84 ellipsoid, the unit of every figure;
+//! - [`equal_area`]: its fast path for small polygons (authalic sphere and
+//!   an edge correction), agreeing with Karney's algorithm to 1e-9;
 //! - [`crossing`]: where a polygon crosses or touches itself;
 //! - [`boolean_ops`]: union, intersection and difference of multipolygons,
 //!   and normalize's repairs (i_overlay and geo: which output, and why);
@@ -24,6 +26,7 @@
 pub(crate) mod antimeridian;
 mod boolean_ops;
 mod crossing;
+mod equal_area;
 mod geodesic_area;
 mod grid_clean;
 mod grid_simple;
@@ -34,10 +37,13 @@ mod snap;
 mod validity;
 
 pub use crossing::self_crossing;
-pub use geodesic_area::area;
+pub use geodesic_area::{area, karney_area};
 pub use ring_area::{ring_area2, ShoelaceVertex};
 
-pub(crate) use boolean_ops::{difference, even_odd_rebuild, intersection, merge_parts, union_all};
+pub(crate) use boolean_ops::{
+    difference, differences_and_intersection, even_odd_rebuild, intersection, merge_parts,
+    union_all,
+};
 pub(crate) use grid_clean::clean;
 pub(crate) use grid_simple::simple_polygons;
 pub(crate) use rounding::{quantise, quantise_iter, round, round_area};

@@ -13,6 +13,7 @@ use crate::geometry::area;
 use crate::model::Classification;
 use crate::reconcile::Reconciled;
 use geo::MultiPolygon;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Step 4: the remaining land split into (classification, region) atoms, so
@@ -108,17 +109,17 @@ fn partition<K: Clone>(
         // One group holds all remaining land: no boolean work needed.
         return vec![(k.clone(), remaining_total)];
     }
-    let mut taken = releases.clone();
+    let mut taken = Cow::Borrowed(releases);
     let mut out = Vec::with_capacity(groups.len());
     for (k, parts) in groups {
         let g = union(parts);
-        let share = if taken.0.is_empty() {
-            g.clone()
+        let a = if taken.0.is_empty() {
+            area(&g)
         } else {
-            geometry::difference(&g, &taken)
+            area(&geometry::difference(&g, &taken))
         };
-        out.push((k, area(&share)));
-        taken = union([&taken, &g]);
+        out.push((k, a));
+        taken = Cow::Owned(union([&*taken, &*g]).into_owned());
     }
     out
 }

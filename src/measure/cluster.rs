@@ -30,7 +30,8 @@ use crate::geometry;
 use crate::geometry::area;
 use crate::model::{Classification, Release};
 use crate::reconcile::{Cluster, Reconciled};
-use geo::MultiPolygon;
+use geo::{BoundingRect, MultiPolygon, Rect};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What one cluster adds to the accounting.
@@ -59,14 +60,21 @@ pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
 fn general(c: &Cluster, rec: &Reconciled) -> ClusterOut {
     let mut out = ClusterOut::default();
     let u = Unions::of(c, rec);
+    let mut shared = Shared::of(&u);
     let total = total(c, rec, &u);
-    let remaining = remaining(c, &u, total);
+    let remaining = remaining(c, &u, total, &mut shared);
     out.figures.total = total;
     out.figures.closed_unreleased = closed_unreleased(&u);
-    out.figures.released_outside_hazards = released_outside_hazards(&u);
-    let piece_of = release_pieces(c, rec, &u.hazards, &mut out);
+    out.figures.released_outside_hazards = released_outside_hazards(&u, &mut shared);
+    // A lone release is R itself: its land in the hazards is R ∩ H.
+    let lone_inside = if c.releases.len() == 1 {
+        shared.r_and_h.take()
+    } else {
+        None
+    };
+    let piece_of = release_pieces(c, rec, &u.hazards, lone_inside, &mut out);
     let area = remaining.area;
-    hazard_results(c, rec, &piece_of, remaining, &mut out);
+    hazard_results(c, rec, &piece_of, remaining, &u.releases, &mut out);
     out.figures.remaining = area;
     remaining_atoms(rec, &u.open, &u.releases, area, &mut out);
     contamination_shares(rec, &u.open, &u.releases, area, &mut out);
@@ -92,7 +100,9 @@ fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
     out.figures.total = total;
     let remaining = if open.is_empty() {
         // |Hₒ| = |∅|, and (H − Hₒ) = H.
-        out.figures.closed_unreleased = area(&h.geometry);
+        // |H − Hₒ| = |H|, the hazard's own area (the same function of the
+        // same geometry).
+        out.figures.closed_unreleased = total;
         area(&no_land).min(total)
     } else {
         total
@@ -103,29 +113,30 @@ fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
         area: remaining,
         lone: None,
     };
-    hazard_results(c, rec, &HashMap::new(), lone, &mut out);
+    hazard_results(c, rec, &HashMap::new(), lone, &no_land, &mut out);
     out.figures.remaining = remaining;
     remaining_atoms(rec, &open, &no_land, remaining, &mut out);
     contamination_shares(rec, &open, &no_land, remaining, &mut out);
     out
 }
 
-/// Step 1: the unions of the cluster's records.
-struct Unions {
+/// Step 1: the unions of the cluster's records (borrowed where the union is
+/// one record's geometry, or H itself).
+struct Unions<'a> {
     /// H: every hazard.
-    hazards: MultiPolygon<f64>,
+    hazards: Cow<'a, MultiPolygon<f64>>,
     /// Hₒ: the hazards whose status is not closed.
-    open_hazards: MultiPolygon<f64>,
+    open_hazards: Option<Cow<'a, MultiPolygon<f64>>>,
     /// R: every release.
-    releases: MultiPolygon<f64>,
+    releases: Cow<'a, MultiPolygon<f64>>,
     /// The open hazards (indices into `Reconciled::hazards`).
     open: Vec<usize>,
     /// Whether every hazard of the cluster is open (then Hₒ = H).
     all_open: bool,
 }
 
-impl Unions {
-    fn of(c: &Cluster, rec: &Reconciled) -> Unions {
+impl<'a> Unions<'a> {
+    fn of(c: &Cluster, rec: &'a Reconciled) -> Unions<'a> {
         let (hz, rl) = (&rec.hazards, &rec.releases);
         let hazards = union(c.hazards.iter().map(|&i| &hz[i].geometry));
         let open: Vec<usize> = c
@@ -135,11 +146,7 @@ impl Unions {
             .filter(|&i| !hz[i].status.is_closed())
             .collect();
         let all_open = open.len() == c.hazards.len();
-        let open_hazards = if all_open {
-            hazards.clone()
-        } else {
-            union(open.iter().map(|&i| &hz[i].geometry))
-        };
+        let open_hazards = (!all_open).then(|| union(open.iter().map(|&i| &hz[i].geometry)));
         let releases = union(c.releases.iter().map(|&i| &rl[i].geometry));
         Unions {
             hazards,
@@ -152,6 +159,39 @@ impl Unions {
 
     fn no_releases(&self) -> bool {
         self.releases.0.is_empty()
+    }
+
+    /// Hₒ (H itself when every hazard is open).
+    fn open_hazards(&self) -> &MultiPolygon<f64> {
+        self.open_hazards.as_deref().unwrap_or(&self.hazards)
+    }
+}
+
+/// H − R, R − H and R ∩ H where Hₒ = H (every hazard open) and the cluster has
+/// both hazards and releases: the operands of `remaining` (Hₒ − R),
+/// `released_outside_hazards` (R − H) and, for a lone release, its piece
+/// (r ∩ H), from one overlay graph
+/// ([`geometry::differences_and_intersection`]: the same multipolygons as
+/// three overlays). Each is taken by the step that uses it.
+#[derive(Default)]
+struct Shared {
+    h_minus_r: Option<MultiPolygon<f64>>,
+    r_minus_h: Option<MultiPolygon<f64>>,
+    r_and_h: Option<MultiPolygon<f64>>,
+}
+
+impl Shared {
+    fn of(u: &Unions) -> Shared {
+        if !u.all_open || u.no_releases() || u.hazards.0.is_empty() {
+            return Shared::default();
+        }
+        let [h_minus_r, r_minus_h, r_and_h] =
+            geometry::differences_and_intersection(&u.hazards, &u.releases);
+        Shared {
+            h_minus_r: Some(h_minus_r),
+            r_minus_h: Some(r_minus_h),
+            r_and_h: Some(r_and_h),
+        }
     }
 }
 
@@ -176,7 +216,7 @@ struct Remaining {
 /// |Hₒ − R|; step 4 splits it into breakdown atoms and sums them back. Never
 /// more than the total: Hₒ − R lies in H, and two overlays measured apart must
 /// not say otherwise by their rounding.
-fn remaining(c: &Cluster, u: &Unions, total: f64) -> Remaining {
+fn remaining(c: &Cluster, u: &Unions, total: f64, shared: &mut Shared) -> Remaining {
     if u.no_releases() && u.all_open {
         return Remaining {
             area: total,
@@ -185,11 +225,14 @@ fn remaining(c: &Cluster, u: &Unions, total: f64) -> Remaining {
     }
     if u.no_releases() {
         return Remaining {
-            area: area(&u.open_hazards).min(total),
+            area: area(u.open_hazards()).min(total),
             lone: None,
         };
     }
-    let rem = geometry::difference(&u.open_hazards, &u.releases);
+    let rem = shared
+        .h_minus_r
+        .take()
+        .unwrap_or_else(|| geometry::difference(u.open_hazards(), &u.releases));
     let a = area(&rem).min(total);
     let lone = (c.hazards.len() == 1 && u.open.len() == 1).then_some(rem);
     Remaining { area: a, lone }
@@ -202,9 +245,9 @@ fn closed_unreleased(u: &Unions) -> f64 {
         return 0.0;
     }
     let closed_only = if u.open.is_empty() {
-        u.hazards.clone()
+        Cow::Borrowed(&*u.hazards)
     } else {
-        geometry::difference(&u.hazards, &u.open_hazards)
+        Cow::Owned(geometry::difference(&u.hazards, u.open_hazards()))
     };
     if u.no_releases() {
         area(&closed_only)
@@ -214,11 +257,13 @@ fn closed_unreleased(u: &Unions) -> f64 {
 }
 
 /// released_outside_hazards = |R − H|, reported apart from the conservation.
-fn released_outside_hazards(u: &Unions) -> f64 {
+fn released_outside_hazards(u: &Unions, shared: &mut Shared) -> f64 {
     if u.no_releases() {
         0.0
     } else if u.hazards.0.is_empty() {
         area(&u.releases)
+    } else if let Some(outside) = shared.r_minus_h.take() {
+        area(&outside)
     } else {
         area(&geometry::difference(&u.releases, &u.hazards))
     }
@@ -238,10 +283,12 @@ fn priority_order(c: &Cluster, rl: &[Release]) -> Vec<usize> {
 /// released figures and `released_by_year`; a release left with no land is
 /// reported. Neighbours come from the R-trees (an envelope that meets a
 /// cluster member is in the cluster). Returns release → index of its piece.
+/// `lone_inside` is r ∩ H of the cluster's one release, if computed already.
 fn release_pieces(
     c: &Cluster,
     rec: &Reconciled,
     h_all: &MultiPolygon<f64>,
+    mut lone_inside: Option<MultiPolygon<f64>>,
     out: &mut ClusterOut,
 ) -> HashMap<usize, usize> {
     let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
@@ -257,6 +304,11 @@ fn release_pieces(
         local.sort_unstable();
         let inside = if local.is_empty() {
             MultiPolygon::new(vec![])
+        } else if local == c.hazards {
+            // The union of the same hazards in the same order: H, step 1's.
+            lone_inside
+                .take()
+                .unwrap_or_else(|| geometry::intersection(&r.geometry, h_all))
         } else {
             geometry::intersection(&r.geometry, &union(local.iter().map(|&i| &hz[i].geometry)))
         };
@@ -308,12 +360,14 @@ fn not_attributed(r: &Release, outside_every_hazard: bool) -> Diagnostic {
 
 /// Step 3: per hazard, its remaining part (the hazard minus the releases near
 /// it) and the land of it each piece releases, by outcome; the pieces learn
-/// which hazards they release.
+/// which hazards they release. `r_all` is R, step 1's union of the cluster's
+/// releases.
 fn hazard_results(
     c: &Cluster,
     rec: &Reconciled,
     piece_of: &HashMap<usize, usize>,
     mut remaining: Remaining,
+    r_all: &MultiPolygon<f64>,
     out: &mut ClusterOut,
 ) {
     let (hz, rl, index) = (&rec.hazards, &rec.releases, &rec.index);
@@ -335,8 +389,12 @@ fn hazard_results(
         {
             (rem, remaining.area)
         } else {
-            let rem =
-                geometry::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)));
+            let rem = if near == c.releases {
+                // The union of the same releases in the same order: R.
+                geometry::difference(&h.geometry, r_all)
+            } else {
+                geometry::difference(&h.geometry, &union(near.iter().map(|&i| &rl[i].geometry)))
+            };
             let a = area(&rem);
             (rem, a)
         };
@@ -344,9 +402,13 @@ fn hazard_results(
         for ri in &near {
             let Some(&p) = piece_of.get(ri) else { continue };
             let piece = &mut out.pieces[p];
-            // In a one-hazard cluster every piece lies inside that hazard.
+            // In a one-hazard cluster every piece lies inside that hazard; a
+            // piece whose envelope misses the hazard's shares no land with it
+            // (the intersection is empty, its area 0).
             let a = if c.hazards.len() == 1 {
                 piece.area_m2
+            } else if !boxes_meet(piece.geometry.bounding_rect(), index.hazard_boxes[hi]) {
+                0.0
             } else {
                 area(&geometry::intersection(&piece.geometry, &h.geometry))
             };
@@ -380,15 +442,29 @@ fn hazard_results(
     }
 }
 
+/// The union of some records' geometries; the one non-empty geometry itself,
+/// borrowed, when there is only one.
 pub(super) fn union<'a>(
     parts: impl IntoIterator<Item = &'a MultiPolygon<f64>>,
-) -> MultiPolygon<f64> {
+) -> Cow<'a, MultiPolygon<f64>> {
     let parts: Vec<&MultiPolygon<f64>> = parts.into_iter().filter(|m| !m.0.is_empty()).collect();
-    match parts.len() {
-        0 => MultiPolygon::new(vec![]),
-        1 => parts[0].clone(),
-        _ => geometry::union_all(parts),
+    match parts.as_slice() {
+        [] => Cow::Owned(MultiPolygon::new(vec![])),
+        [one] => Cow::Borrowed(*one),
+        _ => Cow::Owned(geometry::union_all(parts)),
     }
+}
+
+/// Whether two envelopes meet (edges included); an empty geometry's meets
+/// nothing.
+fn boxes_meet(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 /// Whether sorted `a` holds the same indices as `b` (in any order).
