@@ -39,7 +39,7 @@ use super::clip::{clip_ring_into, Rect};
 use super::grid::{tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{Feature, FeatureGeometry, Profile, TileConfig};
-use crate::geometry::{clean, quantise_into, ring_area2, simple_polygons, IntPoint};
+use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
 use rayon::prelude::*;
 
@@ -604,6 +604,19 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
+/// Whether `a` and `b` round to the same integer (`a.round() == b.round()`),
+/// by the rounding of [`crate::geometry::round_i32`] where both lie within
+/// i32 (tile units always do) rather than two calls to libm's `round` for
+/// each feature of each tile.
+fn same_integer(a: f64, b: f64) -> bool {
+    const LIMIT: f64 = 2_147_483_647.0;
+    if a.abs() < LIMIT && b.abs() < LIMIT {
+        round_i32(a) == round_i32(b)
+    } else {
+        a.round() == b.round()
+    }
+}
+
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
     feats: impl Iterator<Item = &'a Prepared<'a>>,
@@ -678,7 +691,7 @@ fn encode_tile_with<'a>(
                 // MIN_AREA_UNITS2 were not assigned: `below_a_pixel`.)
                 let (x0, y0) = to_tile((p.bbox[0], p.bbox[1]));
                 let (x1, y1) = to_tile((p.bbox[2], p.bbox[3]));
-                if x0.round() == x1.round() || y0.round() == y1.round() {
+                if same_integer(x0, x1) || same_integer(y0, y1) {
                     continue;
                 }
                 // Rings per polygon, exterior first. A ring that rounds to fewer
@@ -813,6 +826,31 @@ mod tests {
             .read_to_end(&mut out)
             .expect("valid gzip");
         out
+    }
+
+    #[test]
+    fn same_integer_is_equal_rounding() {
+        let vals = [
+            -3e9,
+            -2.5,
+            -1.5,
+            -0.5,
+            -0.49,
+            -0.0,
+            0.0,
+            0.49,
+            0.5,
+            1.5,
+            2.5,
+            4095.5,
+            3e9,
+            f64::NAN,
+        ];
+        for a in vals {
+            for b in vals {
+                assert_eq!(same_integer(a, b), a.round() == b.round(), "{a} {b}");
+            }
+        }
     }
 
     #[test]
