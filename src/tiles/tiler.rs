@@ -568,10 +568,10 @@ struct Scratch {
 }
 
 /// Rings longer than this (points) are not kept for reuse, nor more than
-/// [`SPARE_RINGS`] of them: the buffers of one huge context polygon should
-/// not stay with a thread for the rest of the run.
-const SPARE_RING_POINTS: usize = 1 << 16;
-const SPARE_RINGS: usize = 1024;
+/// [`SPARE_RINGS`] of them (at most 8 MB a thread): the buffers of one huge
+/// context polygon should not stay with a thread for the rest of the run.
+const SPARE_RING_POINTS: usize = 1 << 12;
+const SPARE_RINGS: usize = 256;
 
 impl Scratch {
     /// An empty ring buffer, reused when there is one.
