@@ -46,7 +46,7 @@ pub(crate) use boolean_ops::{
 };
 pub(crate) use grid_clean::clean;
 pub(crate) use grid_simple::simple_polygons;
-pub(crate) use rounding::{quantise, quantise_iter, round, round_area};
+pub(crate) use rounding::{quantise_into, round, round_area, round_i32};
 pub(crate) use snap::snap_valid;
 pub(crate) use validity::{multipolygon_is_valid, polygon_error};
 

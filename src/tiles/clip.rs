@@ -17,6 +17,14 @@ pub struct Rect {
 /// Clip a closed ring (no repeated closing vertex needed) to `r`.
 pub fn clip_ring(ring: &[(f64, f64)], r: &Rect) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = ring.to_vec();
+    clip_ring_into(&mut pts, r, &mut Vec::new());
+    pts
+}
+
+/// [`clip_ring`] in place: `pts` is replaced by its clipped ring, `tmp` is
+/// the second buffer the four passes alternate with (both keep their
+/// allocations for the next ring).
+pub fn clip_ring_into(pts: &mut Vec<(f64, f64)>, r: &Rect, tmp: &mut Vec<(f64, f64)>) {
     // Each edge of the rectangle as (inside test, intersection) on one axis.
     for edge in 0..4 {
         if pts.is_empty() {
@@ -43,7 +51,8 @@ pub fn clip_ring(ring: &[(f64, f64)], r: &Rect) -> Vec<(f64, f64)> {
                 (a.0 + t * (b.0 - a.0), v)
             }
         };
-        let mut out = Vec::with_capacity(pts.len() + 4);
+        let out = &mut *tmp;
+        out.clear();
         let n = pts.len();
         for i in 0..n {
             let cur = pts[i];
@@ -58,9 +67,8 @@ pub fn clip_ring(ring: &[(f64, f64)], r: &Rect) -> Vec<(f64, f64)> {
                 (false, false) => {}
             }
         }
-        pts = out;
+        std::mem::swap(pts, tmp);
     }
-    pts
 }
 
 #[cfg(test)]

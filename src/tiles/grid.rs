@@ -48,10 +48,8 @@ pub(crate) fn tile_index(v: f64, max: u32) -> u32 {
 /// the MVT geometry is written on.
 pub(crate) fn tile_unit(v: f64) -> i32 {
     // The tiler rounds only coordinates within the buffered tile (a few
-    // thousand units); `as` saturates beyond i32.
-    #[allow(clippy::cast_possible_truncation)]
-    let u = v.round() as i32;
-    u
+    // thousand units); `as` saturates beyond i32, and so does round_i32.
+    crate::geometry::round_i32(v)
 }
 
 /// One tile's own coordinates: world-square coordinates to tile units of

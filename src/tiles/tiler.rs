@@ -35,13 +35,16 @@
 //! same rectangle in both; projecting once per feature instead of once per
 //! tile is what keeps z14 cheap.
 
-use super::clip::{clip_ring, Rect};
+use super::clip::{clip_ring_into, Rect};
 use super::grid::{tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{Feature, FeatureGeometry, Profile, TileConfig};
-use crate::geometry::{clean, quantise, quantise_iter, ring_area2, simple_polygons, IntPoint};
+use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
 use rayon::prelude::*;
+
+/// (TileID, x, y, feature index): a feature assigned to a tile ([`assign`]).
+type Assigned = (u64, u32, u32, usize);
 
 /// Tiles encoded per parallel batch.
 const CHUNK: usize = 1024;
@@ -419,20 +422,36 @@ pub struct EncodedTile {
 }
 
 /// Tile every zoom of `cfg`, handing tiles to `sink` in ascending TileID order.
+///
+/// The low zooms have a tile or a few each: zoom by zoom, each would run on
+/// one thread while the other waits. Zooms are therefore gathered until
+/// they hold [`CHUNK`] tiles and encoded as one parallel batch; TileIDs
+/// grow with the zoom, so handing the batch's tiles over in order keeps
+/// the sink's order.
 pub fn tile_all<E>(
     prepared: &[Prepared],
     profile: &impl Profile,
     cfg: &TileConfig,
     mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
 ) -> Result<(), E> {
+    // Assignments of the zooms gathered, with their tile counts.
+    let mut gathered: Vec<(u8, Vec<Assigned>)> = Vec::new();
+    let mut gathered_tiles = 0;
     for z in cfg.min_zoom..=cfg.max_zoom {
         let assignment = assign(prepared, profile, z, cfg);
-        let groups: Vec<&[(u64, u32, u32, usize)]> =
-            assignment.chunk_by(|a, b| a.0 == b.0).collect();
+        gathered_tiles += assignment.chunk_by(|a, b| a.0 == b.0).count();
+        gathered.push((z, assignment));
+        if gathered_tiles < CHUNK && z < cfg.max_zoom {
+            continue;
+        }
+        let groups: Vec<(u8, &[Assigned])> = gathered
+            .iter()
+            .flat_map(|(z, a)| a.chunk_by(|a, b| a.0 == b.0).map(move |g| (*z, g)))
+            .collect();
         for chunk in groups.chunks(CHUNK) {
             let tiles: Vec<Option<EncodedTile>> = chunk
                 .par_iter()
-                .map(|g| {
+                .map(|&(z, g)| {
                     let (_, x, y, _) = g[0];
                     let feats = g.iter().map(|a| &prepared[a.3]);
                     encode_tile(feats, profile, z, x, y, cfg).map(|data| EncodedTile {
@@ -447,6 +466,9 @@ pub fn tile_all<E>(
                 sink(t)?;
             }
         }
+        drop(groups);
+        gathered.clear();
+        gathered_tiles = 0;
     }
     Ok(())
 }
@@ -524,8 +546,97 @@ fn add_points(layers: &mut [LayerBuilder], profile: &impl Profile, mut points: V
     }
 }
 
+/// Buffers one worker thread reuses from tile to tile and from feature to
+/// feature: the rings being rounded, the clipping's two point lists, the
+/// layers and the tile's MVT bytes. Allocating them afresh for every ring of
+/// every feature of every tile was a sixth of the stage's time (allocator
+/// and first-touch page faults), most of it at the low zooms where a ring
+/// of thousands of points rounds to a handful.
+#[derive(Default)]
+struct Scratch {
+    /// The current feature's rounded rings, per polygon, exterior first.
+    parts: Vec<Vec<Vec<IntPoint>>>,
+    /// Emptied ring lists and rings, to be filled again.
+    spare_polys: Vec<Vec<Vec<IntPoint>>>,
+    spare_rings: Vec<Vec<IntPoint>>,
+    /// A ring in tile units, and the clipping's ping-pong buffer.
+    projected: Vec<(f64, f64)>,
+    clip_tmp: Vec<(f64, f64)>,
+    layers: Vec<LayerBuilder>,
+    mvt: Vec<u8>,
+    layer_buf: Vec<u8>,
+}
+
+/// Rings longer than this (points) are not kept for reuse, nor more than
+/// [`SPARE_RINGS`] of them (at most 8 MB a thread): the buffers of one huge
+/// context polygon should not stay with a thread for the rest of the run.
+const SPARE_RING_POINTS: usize = 1 << 12;
+const SPARE_RINGS: usize = 256;
+
+impl Scratch {
+    /// An empty ring buffer, reused when there is one.
+    fn ring(&mut self) -> Vec<IntPoint> {
+        self.spare_rings.pop().unwrap_or_default()
+    }
+
+    /// Give `ring` back for reuse.
+    fn give_ring(&mut self, mut ring: Vec<IntPoint>) {
+        if ring.capacity() <= SPARE_RING_POINTS && self.spare_rings.len() < SPARE_RINGS {
+            ring.clear();
+            self.spare_rings.push(ring);
+        }
+    }
+
+    /// Empty `parts`, keeping its buffers.
+    fn recycle_parts(&mut self) {
+        while let Some(mut poly) = self.parts.pop() {
+            while let Some(ring) = poly.pop() {
+                self.give_ring(ring);
+            }
+            if self.spare_polys.len() < SPARE_RINGS {
+                self.spare_polys.push(poly);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Whether `a` and `b` round to the same integer (`a.round() == b.round()`),
+/// by the rounding of [`crate::geometry::round_i32`] where both lie within
+/// i32 (tile units always do) rather than two calls to libm's `round` for
+/// each feature of each tile.
+fn same_integer(a: f64, b: f64) -> bool {
+    const LIMIT: f64 = 2_147_483_647.0;
+    if a.abs() < LIMIT && b.abs() < LIMIT {
+        round_i32(a) == round_i32(b)
+    } else {
+        a.round() == b.round()
+    }
+}
+
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
+    feats: impl Iterator<Item = &'a Prepared<'a>>,
+    profile: &impl Profile,
+    z: u8,
+    x: u32,
+    y: u32,
+    cfg: &TileConfig,
+) -> Option<Vec<u8>> {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => encode_tile_with(&mut scratch, feats, profile, z, x, y, cfg),
+        // Only re-entry could find it taken (a worker waiting on another
+        // task runs it): fresh buffers then.
+        Err(_) => encode_tile_with(&mut Scratch::default(), feats, profile, z, x, y, cfg),
+    })
+}
+
+/// [`encode_tile`] with the thread's buffers.
+fn encode_tile_with<'a>(
+    scratch: &mut Scratch,
     feats: impl Iterator<Item = &'a Prepared<'a>>,
     profile: &impl Profile,
     z: u8,
@@ -543,11 +654,18 @@ fn encode_tile<'a>(
         max_x: ext + buf,
         max_y: ext + buf,
     };
-    let mut layers: Vec<LayerBuilder> = profile
-        .layers()
-        .iter()
-        .map(|l| LayerBuilder::new(l.id, cfg.extent))
-        .collect();
+    let specs = profile.layers();
+    let mut layers = std::mem::take(&mut scratch.layers);
+    layers.truncate(specs.len());
+    for (l, spec) in layers.iter_mut().zip(specs) {
+        l.reset(spec.id, cfg.extent);
+    }
+    let have = layers.len();
+    layers.extend(
+        specs[have..]
+            .iter()
+            .map(|l| LayerBuilder::new(l.id, cfg.extent)),
+    );
     let mut points: Vec<PlacedPoint> = Vec::new();
     for p in feats {
         let geometry = match &p.geometry {
@@ -573,7 +691,7 @@ fn encode_tile<'a>(
                 // MIN_AREA_UNITS2 were not assigned: `below_a_pixel`.)
                 let (x0, y0) = to_tile((p.bbox[0], p.bbox[1]));
                 let (x1, y1) = to_tile((p.bbox[2], p.bbox[3]));
-                if x0.round() == x1.round() || y0.round() == y1.round() {
+                if same_integer(x0, x1) || same_integer(y0, y1) {
                     continue;
                 }
                 // Rings per polygon, exterior first. A ring that rounds to fewer
@@ -583,34 +701,40 @@ fn encode_tile<'a>(
                 // Wholly inside the buffered tile: nothing to clip.
                 let within =
                     x0 >= rect.min_x && x1 <= rect.max_x && y0 >= rect.min_y && y1 <= rect.max_y;
-                let mut parts: Vec<Vec<Vec<IntPoint>>> = Vec::with_capacity(polys.len());
+                scratch.recycle_parts();
                 for poly in polys {
-                    let mut rings = Vec::with_capacity(poly.len());
+                    let mut rings = scratch.spare_polys.pop().unwrap_or_default();
                     for (k, ring) in poly.iter().enumerate() {
-                        let q = if within {
-                            quantise_iter(ring.iter().map(|&c| to_tile(c)), ring.len())
+                        let mut q = scratch.ring();
+                        if within {
+                            quantise_into(ring.iter().map(|&c| to_tile(c)), &mut q);
                         } else {
-                            let projected: Vec<(f64, f64)> =
-                                ring.iter().map(|&c| to_tile(c)).collect();
-                            let clipped = clip_ring(&projected, &rect);
-                            if clipped.len() >= 3 {
-                                quantise(&clipped)
-                            } else {
-                                Vec::new()
+                            scratch.projected.clear();
+                            scratch.projected.extend(ring.iter().map(|&c| to_tile(c)));
+                            clip_ring_into(&mut scratch.projected, &rect, &mut scratch.clip_tmp);
+                            if scratch.projected.len() >= 3 {
+                                quantise_into(scratch.projected.iter().copied(), &mut q);
                             }
-                        };
+                        }
                         if q.len() >= 3 {
                             rings.push(q);
-                        } else if k == 0 {
-                            break;
+                        } else {
+                            scratch.give_ring(q);
+                            if k == 0 {
+                                break;
+                            }
                         }
                     }
-                    if !rings.is_empty() {
-                        parts.push(rings);
+                    if rings.is_empty() {
+                        scratch.spare_polys.push(rings);
+                    } else {
+                        scratch.parts.push(rings);
                     }
                 }
-                let cleaned = simple_polygons(&parts)
-                    .unwrap_or_else(|| clean(parts.into_iter().flatten().collect()));
+                let cleaned = match simple_polygons(&scratch.parts) {
+                    Some(c) => c,
+                    None => clean(scratch.parts.drain(..).flatten().collect()),
+                };
                 if cleaned.is_empty() {
                     continue;
                 }
@@ -620,15 +744,20 @@ fn encode_tile<'a>(
         let s = p.source;
         layers[s.layer].add_feature(Some(s.id), &s.properties, &geometry);
     }
+    scratch.recycle_parts();
     add_points(&mut layers, profile, points);
-    if layers.iter().all(LayerBuilder::is_empty) {
-        return None;
-    }
-    let mut mvt = Vec::new();
-    for l in layers.iter().filter(|l| !l.is_empty()) {
-        l.write_to(&mut mvt);
-    }
-    Some(gzip(&mvt))
+    let tile = if layers.iter().all(LayerBuilder::is_empty) {
+        None
+    } else {
+        let mvt = &mut scratch.mvt;
+        mvt.clear();
+        for l in layers.iter().filter(|l| !l.is_empty()) {
+            l.write_to_with(mvt, &mut scratch.layer_buf);
+        }
+        Some(gzip(mvt))
+    };
+    scratch.layers = layers;
+    tile
 }
 
 /// Gzip level of the tiles: libdeflate's fastest. On the 100k-hazard
@@ -639,28 +768,37 @@ fn encode_tile<'a>(
 const GZIP_LEVEL: i32 = 1;
 
 thread_local! {
-    /// libdeflate's compressor holds ~0.5 MB of tables: one per worker thread.
-    static GZIP: std::cell::RefCell<Option<libdeflater::Compressor>> =
+    /// libdeflate's compressor holds ~0.5 MB of tables: one per worker
+    /// thread, with its output buffer.
+    static GZIP: std::cell::RefCell<Option<(libdeflater::Compressor, Vec<u8>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// Gzip one tile. libdeflate writes mtime 0 and no file name: the bytes
-/// depend on the input only, whatever thread compresses them.
+/// depend on the input only, whatever thread compresses them. The
+/// compressor writes into a buffer of the thread's, sized to its bound;
+/// the tile gets a copy of exactly its bytes (the bound is the input's size
+/// and more, which every tile kept until written).
 fn gzip(data: &[u8]) -> Vec<u8> {
     GZIP.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let c = slot.get_or_insert_with(|| {
-            libdeflater::Compressor::new(
-                libdeflater::CompressionLvl::new(GZIP_LEVEL)
-                    .unwrap_or_else(|_| libdeflater::CompressionLvl::default()),
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return gzip_zlib(data);
+        };
+        let (c, out) = slot.get_or_insert_with(|| {
+            (
+                libdeflater::Compressor::new(
+                    libdeflater::CompressionLvl::new(GZIP_LEVEL)
+                        .unwrap_or_else(|_| libdeflater::CompressionLvl::default()),
+                ),
+                Vec::new(),
             )
         });
-        let mut out = vec![0; c.gzip_compress_bound(data.len())];
-        match c.gzip_compress(data, &mut out) {
-            Ok(n) => {
-                out.truncate(n);
-                out
-            }
+        let bound = c.gzip_compress_bound(data.len());
+        if out.len() < bound {
+            out.resize(bound, 0);
+        }
+        match c.gzip_compress(data, &mut out[..bound]) {
+            Ok(n) => out[..n].to_vec(),
             // The bound is what libdeflate promises any input fits in; should
             // it ever not, zlib has no such limit.
             Err(_) => gzip_zlib(data),
@@ -688,6 +826,31 @@ mod tests {
             .read_to_end(&mut out)
             .expect("valid gzip");
         out
+    }
+
+    #[test]
+    fn same_integer_is_equal_rounding() {
+        let vals = [
+            -3e9,
+            -2.5,
+            -1.5,
+            -0.5,
+            -0.49,
+            -0.0,
+            0.0,
+            0.49,
+            0.5,
+            1.5,
+            2.5,
+            4095.5,
+            3e9,
+            f64::NAN,
+        ];
+        for a in vals {
+            for b in vals {
+                assert_eq!(same_integer(a, b), a.round() == b.round(), "{a} {b}");
+            }
+        }
     }
 
     #[test]

@@ -45,7 +45,23 @@ pub enum DecodeError {
 /// The protobuf base-128 varint at `*pos` in `buf`, moving `*pos` past it:
 /// the one varint reader of the tiles (MVT messages and PMTiles directories).
 /// `Truncated` carries the position of the first missing byte.
+///
+/// One byte (a value under 128) is read inline: the tags and lengths of a
+/// feature's [`crate::tiles::Properties`], which the tiler reads for every
+/// feature of every tile, are all such.
+#[inline]
 pub(crate) fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
+    match buf.get(*pos) {
+        Some(&b) if b < 0x80 => {
+            *pos += 1;
+            Ok(u64::from(b))
+        }
+        _ => varint_long(buf, pos),
+    }
+}
+
+/// [`varint`] of more than one byte (or truncated).
+fn varint_long(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(*pos).ok_or(DecodeError::Truncated(*pos))?;

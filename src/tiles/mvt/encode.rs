@@ -100,20 +100,33 @@ fn put_packed(buf: &mut Vec<u8>, field: u64, values: &[u32]) {
 /// three distinct points or zero area are refused (they would make the feature
 /// invalid); `None` when nothing valid is left.
 pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
+    let mut out = Vec::new();
+    let t = encode_geometry_into(g, &mut Vec::new(), &mut out)?;
+    Some((t, out))
+}
+
+/// [`encode_geometry`] into `out` (cleared first), with `pts` as the buffer
+/// of a ring's distinct points: a layer encodes every feature of a tile
+/// through the same two buffers.
+fn encode_geometry_into(
+    g: &TileGeometry,
+    pts: &mut Vec<(i32, i32)>,
+    out: &mut Vec<u32>,
+) -> Option<GeomType> {
+    out.clear();
     match g {
-        TileGeometry::Point(x, y) => Some((
-            GeomType::Point,
-            vec![
+        TileGeometry::Point(x, y) => {
+            out.extend([
                 command(CMD_MOVE_TO, 1),
                 parameter(i64::from(*x)),
                 parameter(i64::from(*y)),
-            ],
-        )),
+            ]);
+            Some(GeomType::Point)
+        }
         TileGeometry::Polygons(rings) => {
-            let mut out = Vec::new();
             let (mut cx, mut cy) = (0i64, 0i64);
             for ring in rings {
-                let mut pts: Vec<(i32, i32)> = Vec::with_capacity(ring.len());
+                pts.clear();
                 for &p in ring {
                     if pts.last() != Some(&p) {
                         pts.push(p);
@@ -122,7 +135,7 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
                 while pts.len() > 1 && pts.first() == pts.last() {
                     pts.pop();
                 }
-                if pts.len() < 3 || ring_area2(&pts) == 0 {
+                if pts.len() < 3 || ring_area2(pts) == 0 {
                     continue;
                 }
                 let mut delta = |(x, y): (i32, i32), out: &mut Vec<u32>| {
@@ -132,14 +145,14 @@ pub fn encode_geometry(g: &TileGeometry) -> Option<(GeomType, Vec<u32>)> {
                     cy = i64::from(y);
                 };
                 out.push(command(CMD_MOVE_TO, 1));
-                delta(pts[0], &mut out);
+                delta(pts[0], out);
                 out.push(command(CMD_LINE_TO, tile_u32(pts.len() - 1)));
                 for &p in &pts[1..] {
-                    delta(p, &mut out);
+                    delta(p, out);
                 }
                 out.push(command(CMD_CLOSE_PATH, 1));
             }
-            (!out.is_empty()).then_some((GeomType::Polygon, out))
+            (!out.is_empty()).then_some(GeomType::Polygon)
         }
     }
 }
@@ -166,6 +179,9 @@ pub struct LayerBuilder {
     features: Vec<u8>,
     scratch: Vec<u8>,
     tags: Vec<u32>,
+    /// The geometry's commands and a ring's points ([`encode_geometry_into`]).
+    cmds: Vec<u32>,
+    pts: Vec<(i32, i32)>,
 }
 
 impl LayerBuilder {
@@ -181,7 +197,24 @@ impl LayerBuilder {
             features: Vec::new(),
             scratch: Vec::new(),
             tags: Vec::new(),
+            cmds: Vec::new(),
+            pts: Vec::new(),
         }
+    }
+
+    /// Empty the layer for another tile as `name` of `extent`, keeping the
+    /// buffers (the tiler fills a layer per tile, hundreds of thousands of
+    /// times a build).
+    pub fn reset(&mut self, name: &str, extent: u32) {
+        if self.name != name {
+            name.clone_into(&mut self.name);
+        }
+        self.extent = extent;
+        self.keys.clear();
+        self.values.clear();
+        self.value_ends.clear();
+        self.value_index.clear();
+        self.features.clear();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -226,7 +259,9 @@ impl LayerBuilder {
         properties: &Properties,
         geometry: &TileGeometry,
     ) -> bool {
-        let Some((gtype, cmds)) = encode_geometry(geometry) else {
+        let mut cmds = std::mem::take(&mut self.cmds);
+        let Some(gtype) = encode_geometry_into(geometry, &mut self.pts, &mut cmds) else {
+            self.cmds = cmds;
             return false;
         };
         let mut tags = std::mem::take(&mut self.tags);
@@ -257,25 +292,32 @@ impl LayerBuilder {
         put_packed(f, 4, &cmds);
         put_bytes(&mut self.features, 2, f);
         self.tags = tags;
+        self.cmds = cmds;
         true
     }
 
     /// Append this layer (a `Tile.layers` entry) to `tile`.
     pub fn write_to(&self, tile: &mut Vec<u8>) {
-        let mut l = Vec::new();
-        put_tag(&mut l, 15, VARINT);
-        put_varint(&mut l, 2);
-        put_bytes(&mut l, 1, self.name.as_bytes());
+        self.write_to_with(tile, &mut Vec::new());
+    }
+
+    /// [`Self::write_to`] with `l` as the buffer of the layer's message
+    /// (cleared first), kept by the caller from tile to tile.
+    pub fn write_to_with(&self, tile: &mut Vec<u8>, l: &mut Vec<u8>) {
+        l.clear();
+        put_tag(l, 15, VARINT);
+        put_varint(l, 2);
+        put_bytes(l, 1, self.name.as_bytes());
         l.extend_from_slice(&self.features);
         for k in &self.keys {
-            put_bytes(&mut l, 3, k);
+            put_bytes(l, 3, k);
         }
         for v in self.value_messages() {
-            put_bytes(&mut l, 4, v);
+            put_bytes(l, 4, v);
         }
-        put_tag(&mut l, 5, VARINT);
-        put_varint(&mut l, u64::from(self.extent));
-        put_bytes(tile, 3, &l);
+        put_tag(l, 5, VARINT);
+        put_varint(l, u64::from(self.extent));
+        put_bytes(tile, 3, l);
     }
 }
 
