@@ -340,33 +340,21 @@ pub fn build_incremental(
     if current {
         return Ok(Status::Unchanged(Unchanged::read(out)));
     }
-    // The previous bundle (its GeoJSON layers parsed whole) is read beside
-    // the computation, which needs nothing of it; a failure to read it is
-    // reported before any of the computation's, as when it was read first.
-    let (previous, c) = std::thread::scope(|s| {
-        let previous = s.spawn(|| match &opts.previous {
-            Some(dir) => Previous::load(dir).map(|p| (Some(p), None)),
-            // The bundle being replaced: compared with when it can be read;
-            // one that cannot (an older or damaged bundle) does not stop the
-            // build.
-            None if changes::has_bundle(out) => Ok(match Previous::load(out) {
-                Ok(p) => (Some(p), None),
-                Err(e) => (None, Some(format!("{country}: no change report: {e}"))),
-            }),
-            None => Ok((None, None)),
-        });
-        let c =
-            emit::tables::check_temp_dir().and_then(|()| compute_with(cfg, inputs, log, country));
-        let previous = previous
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (previous, c)
-    });
-    let (previous, unread) = previous?;
-    if let Some(why) = unread {
-        log.log(&why);
-    }
-    let c = c?;
+    let previous = match &opts.previous {
+        Some(dir) => Some(Previous::load(dir)?),
+        // The bundle being replaced: compared with when it can be read; one
+        // that cannot (an older or damaged bundle) does not stop the build.
+        None if changes::has_bundle(out) => match Previous::load(out) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log.log(&format!("{country}: no change report: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    emit::tables::check_temp_dir()?;
+    let c = compute_with(cfg, inputs, log, country)?;
     let st = log.stage(country, "emit");
     let emit_cfg = EmitConfig {
         tile_format: opts.tile_format,
