@@ -4,12 +4,18 @@
 //! decide whether a rebuild can be skipped; summary.json lists them as
 //! `inputs`. A file that is not a regular file (a FIFO, `/dev/zero`) is
 //! refused before it is opened, since hashing it may never end.
+//!
+//! The files are listed first, in config order and on the calling thread
+//! (a shapefile's sidecars are listed by GDAL), then hashed side by side:
+//! a build waits for every input's hash before it reads anything, and with
+//! SHA-NI one core hashes about as fast as the page cache delivers.
 
 use super::gdal::open::{not_found, shapefile_files, sidecar, Format};
 use super::limits::check_source_kind;
 use super::IngestConfig;
 use super::IngestError;
 use crate::ingest::error::Result;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,14 +31,47 @@ pub struct InputFile {
 /// each source's own files, then its attributes join file.
 pub fn fingerprints<'a>(cfg: impl Into<IngestConfig<'a>>) -> Result<Vec<InputFile>> {
     let cfg = cfg.into();
-    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     for source in cfg.sources {
-        files.extend(of_path(&cfg.resolve(&source.path), &source.path)?);
+        jobs.extend(of_path(&cfg.resolve(&source.path), &source.path)?);
         if let Some(attrs) = &source.attributes {
-            files.extend(of_path(&cfg.resolve(attrs), attrs)?);
+            jobs.extend(of_path(&cfg.resolve(attrs), attrs)?);
         }
     }
-    Ok(files)
+    #[cfg(test)]
+    HASHED.with(|n| n.set(n.get() + jobs.iter().map(|j| j.files.len()).sum::<usize>()));
+    // Every file is hashed; the first failure in config order is the one
+    // reported, as when they were hashed one after the other.
+    let hashed: Vec<Result<InputFile>> = jobs.into_par_iter().map(Job::hash).collect();
+    hashed.into_iter().collect()
+}
+
+/// One fingerprint to compute: the files hashed into it, in order.
+struct Job {
+    shown: String,
+    files: Vec<PathBuf>,
+    /// A directory dataset: each file's name is hashed before its bytes.
+    named: bool,
+}
+
+impl Job {
+    fn hash(self) -> Result<InputFile> {
+        let mut h = Sha256::new();
+        for p in &self.files {
+            if self.named {
+                h.update(
+                    p.file_name()
+                        .map(|n| n.as_encoded_bytes())
+                        .unwrap_or_default(),
+                );
+            }
+            hash_file(p, &mut h)?;
+        }
+        Ok(InputFile {
+            path: self.shown,
+            sha256: hex(&h.finalize()),
+        })
+    }
 }
 
 /// The files beside `path` that GDAL reads with it, by name: a shapefile's
@@ -76,16 +115,16 @@ fn sidecars(path: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// sha256 of an input: the file itself then each file GDAL reads beside it
-/// ([`sidecars`], named as the input with their own file name), or every file
-/// of a directory dataset (File Geodatabase) in name order. The manifest and
-/// summary.json's `inputs` both come from here.
-fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
+/// What to hash for an input: the file itself then each file GDAL reads
+/// beside it ([`sidecars`], named as the input with their own file name), or
+/// every file of a directory dataset (File Geodatabase) in name order, as one
+/// sha256. The manifest and summary.json's `inputs` both come from here.
+fn of_path(path: &Path, shown: &Path) -> Result<Vec<Job>> {
     if !path.exists() {
         return Err(not_found(path));
     }
     check_source_kind(path)?;
-    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
             .map_err(|source| IngestError::Fingerprint {
@@ -96,51 +135,39 @@ fn of_path(path: &Path, shown: &Path) -> Result<Vec<InputFile>> {
             .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
             .collect();
         entries.sort();
-        let mut h = Sha256::new();
-        for p in &entries {
-            h.update(
-                p.file_name()
-                    .map(|n| n.as_encoded_bytes())
-                    .unwrap_or_default(),
-            );
-            hash_file(p, &mut h)?;
-        }
-        files.push(InputFile {
-            path: shown.display().to_string(),
-            sha256: hex(&h.finalize()),
+        jobs.push(Job {
+            shown: shown.display().to_string(),
+            files: entries,
+            named: true,
         });
     } else {
-        let mut h = Sha256::new();
-        hash_file(path, &mut h)?;
-        files.push(InputFile {
-            path: shown.display().to_string(),
-            sha256: hex(&h.finalize()),
+        jobs.push(Job {
+            shown: shown.display().to_string(),
+            files: vec![path.to_path_buf()],
+            named: false,
         });
         for p in sidecars(path) {
-            let mut h = Sha256::new();
-            hash_file(&p, &mut h)?;
-            files.push(InputFile {
-                path: shown
+            jobs.push(Job {
+                shown: shown
                     .with_file_name(p.file_name().unwrap_or_default())
                     .display()
                     .to_string(),
-                sha256: hex(&h.finalize()),
+                files: vec![p],
+                named: false,
             });
         }
     }
-    Ok(files)
+    Ok(jobs)
 }
 
 #[cfg(test)]
 thread_local! {
-    /// Files hashed on this thread, for the test that a build hashes each
-    /// input once.
+    /// Files hashed for a build started on this thread, for the test that a
+    /// build hashes each input once.
     pub(crate) static HASHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
-    #[cfg(test)]
-    HASHED.with(|n| n.set(n.get() + 1));
     let failed = |source| IngestError::Fingerprint {
         path: p.to_path_buf(),
         source,
@@ -161,4 +188,65 @@ fn hash_file(p: &Path, h: &mut Sha256) -> Result<()> {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn sha(parts: &[&[u8]]) -> String {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        hex(&h.finalize())
+    }
+
+    #[test]
+    fn hashed_side_by_side_in_config_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = (0..4)
+            .map(|i| {
+                let p = dir.path().join(format!("s{i}.geojson"));
+                std::fs::write(&p, format!("source {i}").repeat(1000 * (i + 1))).unwrap();
+                p
+            })
+            .collect();
+        let cfg = Config::from_files(None, &files[..2], &files[2..]);
+        let got = fingerprints(&cfg).unwrap();
+        assert_eq!(got.len(), 4);
+        for (i, f) in got.iter().enumerate() {
+            assert_eq!(f.path, files[i].display().to_string());
+            assert_eq!(f.sha256, sha(&[&std::fs::read(&files[i]).unwrap()]));
+        }
+    }
+
+    #[test]
+    fn a_folder_is_one_hash_of_names_and_bytes_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let gdb = dir.path().join("x.gdb");
+        std::fs::create_dir(&gdb).unwrap();
+        std::fs::write(gdb.join("b"), "bee").unwrap();
+        std::fs::write(gdb.join("a"), "ay").unwrap();
+        let got = of_path(&gdb, Path::new("x.gdb")).unwrap();
+        assert_eq!(got.len(), 1);
+        let f = got.into_iter().next().unwrap().hash().unwrap();
+        assert_eq!(f.path, "x.gdb");
+        assert_eq!(f.sha256, sha(&[b"a", b"ay", b"b", b"bee"]));
+    }
+
+    #[test]
+    fn the_first_missing_input_in_config_order_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let there = dir.path().join("there.geojson");
+        std::fs::write(&there, "{}").unwrap();
+        let first = dir.path().join("first.geojson");
+        let second = dir.path().join("second.geojson");
+        let cfg = Config::from_files(None, &[there, first.clone()], &[second]);
+        match fingerprints(&cfg) {
+            Err(IngestError::NotFound { path }) => assert_eq!(path, first),
+            other => panic!("{other:?}"),
+        }
+    }
 }

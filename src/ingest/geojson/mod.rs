@@ -83,7 +83,18 @@ pub(crate) fn read(
         return Some(Err(e));
     }
     let bytes = std::fs::read(&path).ok()?;
-    let collection = parse(&bytes).ok()?;
+    // The layer's SRS is PROJ's first work on this thread in a build, which
+    // opens its database: about as long as parsing ten thousand features, so
+    // it is done while the text is parsed beside it.
+    let (collection, srs) = std::thread::scope(|s| {
+        let parsing = s.spawn(|| parse(&bytes));
+        let srs = wgs84();
+        (parsing.join(), srs)
+    });
+    let collection = match collection {
+        Ok(parsed) => parsed.ok()?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     // The features own what they hold: the text can go.
     drop(bytes);
     let layer_name = match &collection.name {
@@ -103,9 +114,13 @@ pub(crate) fn read(
             cfg.limits.max_vertices,
         )));
     }
-    Some(build(
-        cfg, source, &path, layer_name, collection, columns, diags,
-    ))
+    let layer = Layer {
+        name: layer_name,
+        collection,
+        columns,
+        srs,
+    };
+    Some(build(cfg, source, &path, layer, diags))
 }
 
 /// A plain local file GDAL opens with its GeoJSON driver.
@@ -119,15 +134,27 @@ fn is_plain_geojson(path: &Path) -> bool {
         && path.is_file()
 }
 
+/// A layer as parsed, with the SRS GDAL would give it.
+struct Layer {
+    name: String,
+    collection: Collection,
+    columns: Columns,
+    srs: Result<gdal::spatial_ref::SpatialRef>,
+}
+
 fn build(
     cfg: &IngestConfig,
     source: &SourceConfig,
     path: &Path,
-    layer_name: String,
-    collection: Collection,
-    columns: Columns,
+    layer: Layer,
     diags: &mut Diagnostics,
 ) -> Result<SourceBatch> {
+    let Layer {
+        name: layer_name,
+        collection,
+        columns,
+        srs,
+    } = layer;
     let shown = source.path.display().to_string();
     let config_path = cfg.config_ref();
     let source_desc = format!("{shown} layer {layer_name}");
@@ -142,7 +169,7 @@ fn build(
     diags.extend(source_diags);
 
     let extent = layer_extent(&collection.features);
-    let srs = wgs84()?;
+    let srs = srs?;
     let plan = crs::plan(crs::CrsInput {
         config_crs: None,
         overrides_file: false,

@@ -9,7 +9,6 @@ use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue as Json;
-use std::collections::HashSet;
 use std::fmt;
 
 /// A ring of positions, closed (first = last, Z included) and of four or more.
@@ -127,6 +126,26 @@ pub(super) fn is_wgs84_crs(crs: &serde_json::Value) -> bool {
         )
 }
 
+/// The members an object has had so far, of the few it may have: a member
+/// twice (or one not listed) steps aside. Every feature and geometry goes
+/// through here, so no member name is copied to find duplicates.
+#[derive(Default)]
+struct Members(u8);
+
+impl Members {
+    fn once<E: de::Error>(&mut self, key: &str, known: &[&str]) -> std::result::Result<(), E> {
+        let Some(i) = known.iter().position(|k| *k == key) else {
+            return Err(E::custom("foreign member"));
+        };
+        let bit = 1u8 << i;
+        if self.0 & bit != 0 {
+            return Err(E::custom("duplicate member"));
+        }
+        self.0 |= bit;
+        Ok(())
+    }
+}
+
 /// The top level; `features` kept as raw text to be parsed in parallel.
 struct Top<'a> {
     kind: Option<String>,
@@ -153,11 +172,9 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Top<'a> {
                     crs: None,
                     features: None,
                 };
-                let mut keys = HashSet::new();
+                let mut seen = Members::default();
                 while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if !keys.insert(key.to_string()) {
-                        return Err(de::Error::custom("duplicate member"));
-                    }
+                    seen.once(&key, &["type", "name", "crs", "features", "bbox"])?;
                     match key.as_ref() {
                         "type" => top.kind = Some(m.next_value()?),
                         "name" => top.name = Some(m.next_value()?),
@@ -189,11 +206,9 @@ impl<'de> serde::Deserialize<'de> for Feature {
                 mut m: A,
             ) -> std::result::Result<Feature, A::Error> {
                 let (mut kind, mut properties, mut geometry) = (None::<String>, None, None);
-                let mut keys = HashSet::new();
+                let mut seen = Members::default();
                 while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if !keys.insert(key.to_string()) {
-                        return Err(de::Error::custom("duplicate member"));
-                    }
+                    seen.once(&key, &["type", "properties", "geometry", "bbox"])?;
                     match key.as_ref() {
                         "type" => kind = Some(m.next_value()?),
                         "properties" => properties = Some(m.next_value::<Properties>()?.0),
@@ -305,11 +320,9 @@ impl<'de> serde::Deserialize<'de> for GeomSeed {
                 mut m: A,
             ) -> std::result::Result<GeomSeed, A::Error> {
                 let (mut kind, mut coords) = (None::<String>, None::<&'de Json>);
-                let mut keys = HashSet::new();
+                let mut seen = Members::default();
                 while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if !keys.insert(key.to_string()) {
-                        return Err(de::Error::custom("duplicate member"));
-                    }
+                    seen.once(&key, &["type", "coordinates", "bbox"])?;
                     match key.as_ref() {
                         "type" => kind = Some(m.next_value()?),
                         "coordinates" => coords = Some(m.next_value()?),
