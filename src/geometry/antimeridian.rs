@@ -14,6 +14,21 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 /// more than 180° in longitude, or parts that all lie within 90° of ±180°
 /// on both sides of it.
 pub fn crosses(mp: &MultiPolygon<f64>) -> bool {
+    // Longitudes spanning less than 180° can neither jump by more than 180°
+    // nor lie beyond 90° on both sides: one min/max pass settles nearly every
+    // record, which the writers and the tiler ask about one by one.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for c in mp
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter())
+    {
+        lo = lo.min(c.x);
+        hi = hi.max(c.x);
+    }
+    if hi - lo < 180.0 {
+        return false;
+    }
     let jumps = mp.iter().any(|p| {
         std::iter::once(p.exterior())
             .chain(p.interiors())
