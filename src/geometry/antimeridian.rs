@@ -208,4 +208,58 @@ mod tests {
         assert!(unwrap(&square(179.5, 0.0)).is_none());
         assert!(split(&square(-179.5, 0.0)).is_none());
     }
+
+    /// `crosses` without the min/max shortcut: the two edge-by-edge rules.
+    fn crosses_by_edges(mp: &MultiPolygon<f64>) -> bool {
+        let jumps = mp.iter().any(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .any(|r| r.lines().any(|l| (l.end.x - l.start.x).abs() > 180.0))
+        });
+        let (mut east, mut west) = (false, false);
+        for c in mp.iter().flat_map(|p| p.exterior().0.iter()) {
+            match c.x {
+                x if x >= 90.0 => east = true,
+                x if x <= -90.0 => west = true,
+                _ => return jumps,
+            }
+        }
+        jumps || (east && west)
+    }
+
+    proptest::proptest! {
+        /// The min/max shortcut answers as the edge-by-edge rules do, on
+        /// parts anywhere in longitude (near ±90° and ±180° most often).
+        #[test]
+        fn the_shortcut_agrees_with_the_edge_rules(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![-180.0, -179.95, -90.0, -45.0, 0.0, 89.95, 90.0, 135.0, 179.95, 180.0]),
+                    -1.0f64..1.0,
+                    proptest::collection::vec((-0.2f64..0.2, -0.2f64..0.2), 3..8),
+                ),
+                1..4,
+            )
+        ) {
+            let mp = MultiPolygon::new(
+                parts
+                    .iter()
+                    .map(|(x0, y0, pts)| {
+                        let mut ring: Vec<(f64, f64)> = pts
+                            .iter()
+                            .map(|(dx, dy)| {
+                                let x = x0 + dx;
+                                // Wrapped into [-180, 180], as PROJ gives them.
+                                let x = if x > 180.0 { x - 360.0 } else if x < -180.0 { x + 360.0 } else { x };
+                                (x, y0 + dy)
+                            })
+                            .collect();
+                        ring.push(ring[0]);
+                        Polygon::new(LineString::from(ring), vec![])
+                    })
+                    .collect(),
+            );
+            proptest::prop_assert_eq!(crosses(&mp), crosses_by_edges(&mp));
+        }
+    }
 }
