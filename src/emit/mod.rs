@@ -231,7 +231,7 @@ pub fn write_bundle_with(
         || {
             let tables = tables::tables(cfg, b);
             // The GeoPackage, the documents and the tables side by side: they
-            // share no file, and GDAL is used on the GeoPackage's thread only.
+            // share no file (the GeoPackage is SQLite through rusqlite, no GDAL).
             let (gpkg, rest) = rayon::join(
                 || {
                     let mut staging = Staging::new();
