@@ -14,14 +14,17 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::i_float::int::point::IntPoint;
 
 /// The geometry snapped to the grid of `precision` decimals and rebuilt there as
-/// valid polygons; empty when nothing of it survives at that resolution.
+/// valid polygons, wound as `orient(Direction::Default)` winds them (exteriors
+/// counter-clockwise, holes clockwise); empty when nothing of it survives at
+/// that resolution.
 pub fn snap_valid(mp: &MultiPolygon<f64>, precision: u8) -> MultiPolygon<f64> {
     let f = 10f64.powi(precision as i32);
     let fits =
         |c: &Coord<f64>| (c.x * f).abs() < i32::MAX as f64 && (c.y * f).abs() < i32::MAX as f64;
     if !mp.0.iter().all(|p| p.exterior().0.iter().all(fits)) {
-        // Beyond the i32 grid (more decimals than lon/lat allows): write as is.
-        return mp.clone();
+        // Beyond the i32 grid (more decimals than lon/lat allows): write as is,
+        // wound as promised.
+        return mp.orient(Direction::Default);
     }
     let snap = |r: &LineString<f64>| -> Vec<IntPoint> {
         let n = r.0.len().saturating_sub(1);

@@ -9,11 +9,10 @@
 //! rely on the three. Column names fit a Shapefile's 10 characters.
 
 use super::sqlite::{ColumnType, Multi, Tx, Value, Writer};
-use super::{multipolygon_wkb, polygon_points, text};
+use super::{multipolygon_wkb, polygon_points, text, wkb_count, LITTLE_ENDIAN};
 use crate::diagnostics::{AreaFigures, Place};
 use crate::emit::defects::{severity_str, LocatedDefect};
 use crate::geometry::{round_area, snap_valid};
-use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString};
 
 /// (column, type, GeoJSON property, title): the GeoJSON property where the
@@ -71,18 +70,12 @@ pub(super) const LAYERS: [(&str, Multi); 3] = [
     ("defects_lines", Multi::LineString),
 ];
 
-const LITTLE_ENDIAN: u8 = 1;
-
-fn count(n: usize) -> [u8; 4] {
-    u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
-}
-
 /// MultiPoint WKB of `points` into `out` (cleared first).
 fn multipoint_wkb(points: &[Coord<f64>], out: &mut Vec<u8>) {
     out.clear();
     out.push(LITTLE_ENDIAN);
     out.extend_from_slice(&4u32.to_le_bytes());
-    out.extend_from_slice(&count(points.len()));
+    out.extend_from_slice(&wkb_count(points.len()));
     for c in points {
         out.push(LITTLE_ENDIAN);
         out.extend_from_slice(&1u32.to_le_bytes());
@@ -99,11 +92,11 @@ fn multilinestring_wkb<'a>(
     out.clear();
     out.push(LITTLE_ENDIAN);
     out.extend_from_slice(&5u32.to_le_bytes());
-    out.extend_from_slice(&count(lines.len()));
+    out.extend_from_slice(&wkb_count(lines.len()));
     for l in lines {
         out.push(LITTLE_ENDIAN);
         out.extend_from_slice(&2u32.to_le_bytes());
-        out.extend_from_slice(&count(l.0.len()));
+        out.extend_from_slice(&wkb_count(l.0.len()));
         for c in &l.0 {
             out.extend_from_slice(&c.x.to_le_bytes());
             out.extend_from_slice(&c.y.to_le_bytes());
@@ -136,9 +129,8 @@ fn feature(
                 let points = coords(&mut rings.iter().flat_map(|r| r.0.iter().copied()));
                 tx.feature(tables[2], Some((wkb, &mut points.into_iter())), values)
             } else {
-                let oriented = snapped.orient(Direction::Default);
-                multipolygon_wkb(&oriented, wkb);
-                let mut points = polygon_points(&oriented);
+                multipolygon_wkb(&snapped, wkb);
+                let mut points = polygon_points(&snapped);
                 tx.feature(tables[0], Some((wkb, &mut points)), values)?;
                 Ok(())
             }

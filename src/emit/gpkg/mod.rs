@@ -52,7 +52,6 @@ use crate::geometry::{round_area, snap_valid};
 use crate::measure::{HazardResult, ReleasePiece};
 use crate::model::Hazard;
 use crate::reconcile::Reconciled;
-use geo::orient::{Direction, Orient};
 use geo::MultiPolygon;
 use sqlite::{ColumnType, Multi, Value, Writer};
 use std::borrow::Cow;
@@ -359,40 +358,45 @@ fn spatial_layer<'g>(
                 .map(|(f, d)| value(f, d))
                 .collect();
             // The geometry of the GeoJSON feature: cut at ±180°, snapped to
-            // the output grid, counter-clockwise; none when smaller than the
-            // grid.
+            // the output grid (counter-clockwise from snap_valid); none when
+            // smaller than the grid.
             let cut = crate::geometry::antimeridian::split(geometry);
             let snapped = snap_valid(cut.as_ref().unwrap_or(geometry), precision);
             if snapped.0.is_empty() {
                 tx.feature(t, None, &values)?;
             } else {
-                let oriented = snapped.orient(Direction::Default);
-                multipolygon_wkb(&oriented, &mut wkb);
-                tx.feature(t, Some((&wkb, &mut polygon_points(&oriented))), &values)?;
+                multipolygon_wkb(&snapped, &mut wkb);
+                tx.feature(t, Some((&wkb, &mut polygon_points(&snapped))), &values)?;
             }
         }
         Ok(())
     })
 }
 
+/// WKB's byte-order mark for little-endian.
+const LITTLE_ENDIAN: u8 = 1;
+
+/// A WKB count (of parts, rings or points).
+fn wkb_count(n: usize) -> [u8; 4] {
+    u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
+}
+
 /// `mp` as 2D little-endian WKB into `out` (cleared first): GDAL reads the
 /// whole geometry in one call, where building it point by point grows each
 /// ring once per point.
 fn multipolygon_wkb(mp: &MultiPolygon<f64>, out: &mut Vec<u8>) {
-    const LITTLE_ENDIAN: u8 = 1;
     const POLYGON: u32 = 3;
     const MULTIPOLYGON: u32 = 6;
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
     out.clear();
     out.push(LITTLE_ENDIAN);
     out.extend_from_slice(&MULTIPOLYGON.to_le_bytes());
-    out.extend_from_slice(&count(mp.0.len()));
+    out.extend_from_slice(&wkb_count(mp.0.len()));
     for p in &mp.0 {
         out.push(LITTLE_ENDIAN);
         out.extend_from_slice(&POLYGON.to_le_bytes());
-        out.extend_from_slice(&count(1 + p.interiors().len()));
+        out.extend_from_slice(&wkb_count(1 + p.interiors().len()));
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            out.extend_from_slice(&count(ring.0.len()));
+            out.extend_from_slice(&wkb_count(ring.0.len()));
             for c in &ring.0 {
                 out.extend_from_slice(&c.x.to_le_bytes());
                 out.extend_from_slice(&c.y.to_le_bytes());
