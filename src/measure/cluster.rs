@@ -99,11 +99,10 @@ fn lone_hazard(c: &Cluster, hi: usize, rec: &Reconciled) -> ClusterOut {
     };
     out.figures.total = total;
     let remaining = if open.is_empty() {
-        // |Hₒ| = |∅|, and (H − Hₒ) = H.
-        // |H − Hₒ| = |H|, the hazard's own area (the same function of the
-        // same geometry).
+        // Hₒ = ∅, so nothing remains; and H − Hₒ = H, whose area is the
+        // hazard's own (the same function of the same geometry).
         out.figures.closed_unreleased = total;
-        area(&no_land).min(total)
+        0.0
     } else {
         total
     };
