@@ -16,7 +16,7 @@
 //! [`Provenance`]: crate::model::Provenance
 
 use super::geojson::{write_geometry, write_lines, write_point, write_points, FeatureWriter};
-use super::tables::{Cell, Column, Table};
+use super::tables::{Cell, Column, Rows, Table};
 use crate::diagnostics::{AreaFigures, Diagnostic, Diagnostics, Place, Severity};
 use crate::geometry::{round_area, snap_valid};
 use serde_json::{json, Map, Value};
@@ -175,7 +175,7 @@ const COLUMNS: [(&str, &str); 14] = [
 ];
 
 /// The worklist: every diagnostic of report.json, in its order.
-pub fn worklist(d: &Diagnostics) -> Table {
+pub fn worklist(d: &Diagnostics) -> Table<'_> {
     let features: Vec<Option<u64>> = {
         let mut next = 0;
         d.items()
@@ -189,35 +189,33 @@ pub fn worklist(d: &Diagnostics) -> Table {
             .collect()
     };
     let text = |s: Option<&str>| s.map_or(Cell::Empty, |s| Cell::Text(s.to_string()));
-    let rows = d
-        .items()
-        .iter()
-        .zip(features)
-        .enumerate()
-        .map(|(i, (x, feature))| {
-            let r = x.record.as_ref();
-            vec![
-                Cell::Count(i + 1),
-                Cell::Text(x.code.as_str().into()),
-                Cell::Text(severity_str(x.severity).into()),
-                text(r.map(|r| r.file.as_str())),
-                text(r.map(|r| r.layer.as_str())),
-                r.map_or(Cell::Empty, |r| Cell::Text(r.at.to_string())),
-                text(r.and_then(|r| r.source_id.as_deref())),
-                r.map_or(Cell::Empty, |r| Cell::Text(r.to_string())),
-                x.other
-                    .as_ref()
-                    .map_or(Cell::Empty, |o| Cell::Text(o.to_string())),
-                Cell::Text(x.message.clone()),
-                text(x.fix.as_deref()),
-                feature.map_or(Cell::Empty, |f| Cell::Count(f as usize)),
-                x.areas
-                    .map_or(Cell::Empty, |a| Cell::M2(round_area(a.reported_m2))),
-                x.areas
-                    .map_or(Cell::Empty, |a| Cell::M2(round_area(a.computed_m2))),
-            ]
-        })
-        .collect();
+    let items = d.items();
+    // Made when read: a row per diagnostic, and a large export has
+    // hundreds of thousands of them.
+    let rows = Rows::made(items.len().min(features.len()), move |i| {
+        let (x, feature) = (&items[i], features[i]);
+        let r = x.record.as_ref();
+        vec![
+            Cell::Count(i + 1),
+            Cell::Text(x.code.as_str().into()),
+            Cell::Text(severity_str(x.severity).into()),
+            text(r.map(|r| r.file.as_str())),
+            text(r.map(|r| r.layer.as_str())),
+            r.map_or(Cell::Empty, |r| Cell::Text(r.at.to_string())),
+            text(r.and_then(|r| r.source_id.as_deref())),
+            r.map_or(Cell::Empty, |r| Cell::Text(r.to_string())),
+            x.other
+                .as_ref()
+                .map_or(Cell::Empty, |o| Cell::Text(o.to_string())),
+            Cell::Text(x.message.clone()),
+            text(x.fix.as_deref()),
+            feature.map_or(Cell::Empty, |f| Cell::Count(f as usize)),
+            x.areas
+                .map_or(Cell::Empty, |a| Cell::M2(round_area(a.reported_m2))),
+            x.areas
+                .map_or(Cell::Empty, |a| Cell::M2(round_area(a.computed_m2))),
+        ]
+    });
     Table {
         name: "report",
         notes: vec![],
@@ -298,7 +296,8 @@ mod tests {
 
     #[test]
     fn worklist_has_every_diagnostic_and_names_its_feature() {
-        let t = worklist(&diags());
+        let d = diags();
+        let t = worklist(&d);
         let mut buf = Vec::new();
         t.write_csv(&mut buf).unwrap();
         let s = String::from_utf8(buf).unwrap();

@@ -496,18 +496,25 @@ fn release_fields<'a>(rec: &'a Reconciled, piece: &ReleasePiece) -> Vec<Field<'a
 
 fn attribute_table(w: &mut Writer, t: &Table) -> rusqlite::Result<()> {
     let description = t.notes.join(". ");
+    // A column's type is that of its first non-empty cell: found in one
+    // pass over the rows, which stops once every column has one.
+    let mut first: Vec<Option<Cell>> = vec![None; t.columns.len()];
+    for row in t.rows.iter() {
+        for (slot, cell) in first.iter_mut().zip(row.iter()) {
+            if slot.is_none() && !matches!(cell, Cell::Empty) {
+                *slot = Some(cell.clone());
+            }
+        }
+        if first.iter().all(Option::is_some) {
+            break;
+        }
+    }
     let columns: Vec<(&str, ColumnType)> = t
         .columns
         .iter()
         .enumerate()
         .map(|(c, column)| {
-            // A column's type is that of its first non-empty cell.
-            let first = t
-                .rows
-                .iter()
-                .filter_map(|r| r.get(c))
-                .find(|cell| !matches!(cell, Cell::Empty));
-            let ty = match first {
+            let ty = match first.get(c).and_then(Option::as_ref) {
                 Some(Cell::Count(_)) => ColumnType::Integer,
                 Some(Cell::M2(_) | Cell::Km2(_) | Cell::Ratio(_)) => ColumnType::Real,
                 _ if is_numeric(column.key) => ColumnType::Real,
@@ -518,7 +525,7 @@ fn attribute_table(w: &mut Writer, t: &Table) -> rusqlite::Result<()> {
         .collect();
     w.transaction(|tx| {
         let table = tx.table(t.name, None, &columns, &description);
-        for row in &t.rows {
+        for row in t.rows.iter() {
             let texts: Vec<Cow<str>> = row
                 .iter()
                 .map(|cell| match cell {

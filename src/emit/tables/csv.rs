@@ -63,7 +63,7 @@ fn quote(s: &str) -> String {
 /// UTF-8's byte order mark, first in every CSV.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-impl Table {
+impl Table<'_> {
     /// The CSV bytes of the table.
     pub fn write_csv(&self, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(BOM)?;

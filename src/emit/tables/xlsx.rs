@@ -188,20 +188,31 @@ fn workbook_split_to<W: Write + Send>(
     ws.set_freeze_panes(4, 0)?;
 
     for t in tables {
+        // Every column's widest cell, in one pass over the rows.
+        let mut widest: Vec<Widest> = vec![Widest::default(); t.columns.len()];
+        for row in t.rows.iter() {
+            for (w, cell) in widest.iter_mut().zip(row.iter()) {
+                w.add(cell);
+            }
+        }
         let widths: Vec<f64> = t
             .columns
             .iter()
-            .enumerate()
-            .map(|(c, column)| {
-                let widest = widest_shown(t.rows.iter().filter_map(|row| row.get(c)))
-                    .max(column.label.chars().count());
+            .zip(&widest)
+            .map(|(column, w)| {
+                let widest = w.shown().max(column.label.chars().count());
                 (widest + 2).clamp(8, 60) as f64
             })
             .collect();
-        let chunks: Vec<&[Vec<Cell>]> = if t.rows.is_empty() {
-            vec![&t.rows[..]]
+        // The rows of each sheet; an empty table still has its sheet.
+        let n = t.rows.len();
+        let chunks: Vec<std::ops::Range<usize>> = if n == 0 {
+            std::iter::once(0..0).collect()
         } else {
-            t.rows.chunks(sheet_rows).collect()
+            (0..n)
+                .step_by(sheet_rows)
+                .map(|a| a..(a + sheet_rows).min(n))
+                .collect()
         };
         for (k, rows) in chunks.iter().enumerate() {
             // Each row goes to a temporary file once the next one starts
@@ -229,15 +240,25 @@ fn workbook_split_to<W: Write + Send>(
             // inherit it): looking a format up costs a hash of the whole
             // Format per cell, a fifth of the workbook's time at 10k hazards.
             let mut column_format: Vec<Option<usize>> = vec![None; t.columns.len()];
-            for (c, slot) in column_format.iter_mut().enumerate() {
-                *slot = rows.iter().find_map(|row| row.get(c).and_then(format_of));
+            for row in t.rows.range(rows.clone()) {
+                for (slot, cell) in column_format.iter_mut().zip(row.iter()) {
+                    if slot.is_none() {
+                        *slot = format_of(cell);
+                    }
+                }
+                if column_format.iter().all(Option::is_some) {
+                    break;
+                }
+            }
+            for (c, slot) in column_format.iter().enumerate() {
                 if let Some(f) = *slot {
                     ws.set_column_format(c as u16, plain[f])?;
                 }
             }
-            for (r, row) in rows.iter().enumerate() {
+            let in_sheet = rows.len();
+            for (r, row) in t.rows.range(rows.clone()).enumerate() {
                 let y = r as u32 + 1;
-                let is_total = t.total_row && last_chunk && r + 1 == rows.len();
+                let is_total = t.total_row && last_chunk && r + 1 == in_sheet;
                 for (c, cell) in row.iter().enumerate() {
                     let x = c as u16;
                     let Some(f) = format_of(cell) else { continue };
@@ -270,8 +291,8 @@ fn workbook_split_to<W: Write + Send>(
                 ws.set_column_width(c as u16, *w)?;
             }
             ws.set_freeze_panes(1, 0)?;
-            if !t.total_row && !rows.is_empty() {
-                ws.autofilter(0, 0, rows.len() as u32, t.columns.len() as u16 - 1)?;
+            if !t.total_row && in_sheet > 0 {
+                ws.autofilter(0, 0, in_sheet as u32, t.columns.len() as u16 - 1)?;
             }
         }
     }
@@ -284,47 +305,63 @@ fn workbook_split_to<W: Write + Send>(
 /// (a number's shown width grows with its magnitude), so that only a few
 /// are formatted. Numbers where that may not hold (not finite, or so large
 /// that a ratio's percentage overflows) are measured one by one.
+#[cfg(test)]
 fn widest_shown<'c>(cells: impl Iterator<Item = &'c Cell>) -> usize {
-    let mut widest = 0;
-    // By kind (M2, Km2, Ratio) and sign bit: the value farthest from zero.
-    let mut far: [Option<f64>; 6] = [None; 6];
-    let mut count: Option<usize> = None;
-    for cell in cells {
+    let mut w = Widest::default();
+    cells.for_each(|c| w.add(c));
+    w.shown()
+}
+
+/// What [`widest_shown`] keeps of the cells seen so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Widest {
+    widest: usize,
+    /// By kind (M2, Km2, Ratio) and sign bit: the value farthest from zero.
+    far: [Option<f64>; 6],
+    count: Option<usize>,
+}
+
+impl Widest {
+    fn add(&mut self, cell: &Cell) {
         let (kind, x) = match cell {
             Cell::Text(s) => {
-                widest = widest.max(s.chars().count());
-                continue;
+                self.widest = self.widest.max(s.chars().count());
+                return;
             }
-            Cell::Empty => continue,
+            Cell::Empty => return,
             Cell::Count(n) => {
-                count = count.max(Some(*n));
-                continue;
+                self.count = self.count.max(Some(*n));
+                return;
             }
             Cell::M2(x) => (0, *x),
             Cell::Km2(x) => (1, *x),
             Cell::Ratio(x) => (2, *x),
         };
         if !(x.is_finite() && x.abs() < 1e300) {
-            widest = widest.max(shown_width(cell));
-            continue;
+            self.widest = self.widest.max(shown_width(cell));
+            return;
         }
-        let slot = &mut far[kind * 2 + usize::from(x.is_sign_negative())];
+        let slot = &mut self.far[kind * 2 + usize::from(x.is_sign_negative())];
         if slot.is_none_or(|f| x.abs() > f.abs()) {
             *slot = Some(x);
         }
     }
-    let cells = far.iter().enumerate().filter_map(|(i, x)| {
-        let x = (*x)?;
-        Some(match i / 2 {
-            0 => Cell::M2(x),
-            1 => Cell::Km2(x),
-            _ => Cell::Ratio(x),
-        })
-    });
-    cells
-        .chain(count.map(Cell::Count))
-        .map(|c| shown_width(&c))
-        .fold(widest, usize::max)
+
+    /// The most characters a cell seen takes as displayed.
+    fn shown(&self) -> usize {
+        let cells = self.far.iter().enumerate().filter_map(|(i, x)| {
+            let x = (*x)?;
+            Some(match i / 2 {
+                0 => Cell::M2(x),
+                1 => Cell::Km2(x),
+                _ => Cell::Ratio(x),
+            })
+        });
+        cells
+            .chain(self.count.map(Cell::Count))
+            .map(|c| shown_width(&c))
+            .fold(self.widest, usize::max)
+    }
 }
 
 /// Characters a cell takes as displayed with its number format.
