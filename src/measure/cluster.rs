@@ -50,10 +50,33 @@ pub(super) struct ClusterOut {
 
 /// The accounting of one cluster, its rules in order.
 pub(super) fn measure_cluster(c: &Cluster, rec: &Reconciled) -> ClusterOut {
-    if let ([hi], []) = (c.hazards.as_slice(), c.releases.as_slice()) {
-        return lone_hazard(c, *hi, rec);
+    let mut out = if let ([hi], []) = (c.hazards.as_slice(), c.releases.as_slice()) {
+        lone_hazard(c, *hi, rec)
+    } else {
+        general(c, rec)
+    };
+    out.shrink();
+    out
+}
+
+impl ClusterOut {
+    /// Give back the spare capacity of what the accounting keeps to the end
+    /// of the build: a vector pushed to once holds room for four, and most
+    /// pieces have one polygon and one hazard. At 100k hazards and 150k
+    /// releases that was ~35 MB of polygon slots and hazard lists.
+    fn shrink(&mut self) {
+        let geometries = self
+            .hazards
+            .iter_mut()
+            .map(|(_, r)| &mut r.remaining)
+            .chain(self.pieces.iter_mut().map(|p| &mut p.geometry));
+        for g in geometries {
+            g.0.shrink_to_fit();
+        }
+        for p in &mut self.pieces {
+            p.hazards.shrink_to_fit();
+        }
     }
-    general(c, rec)
 }
 
 /// [`measure_cluster`] for any cluster.
