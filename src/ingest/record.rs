@@ -7,6 +7,7 @@ use super::SourceConfig;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::model::{Provenance, RecordRef, Role};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One feature or row as read, mapped but not yet validated.
 #[derive(Debug, Clone)]
@@ -92,15 +93,15 @@ pub(crate) fn empty_batch(source: &SourceConfig, driver: String, max_vertices: u
 /// Where a row came from: file, layer, position as read, the reference a
 /// person finds it by, and the id the export gives it.
 pub(crate) fn provenance(
-    shown: &str,
-    layer: &str,
+    shown: &Arc<str>,
+    layer: &Arc<str>,
     (row, at): (usize, RecordRef),
     mapper: &Mapper,
     get: impl Fn(usize) -> Option<RawValue>,
 ) -> Provenance {
     Provenance {
-        file: shown.to_string(),
-        layer: layer.to_string(),
+        file: Arc::clone(shown),
+        layer: Arc::clone(layer),
         row: row as u64,
         at,
         source_id: mapper

@@ -107,7 +107,7 @@ pub fn normalize_counted(ingested: Ingested, progress: &crate::progress::Progres
             file: batch
                 .records
                 .first()
-                .map(|r| r.provenance.file.clone())
+                .map(|r| r.provenance.file.to_string())
                 .unwrap_or_else(|| batch.path.display().to_string()),
             read: batch.records.len(),
             quarantined: 0,

@@ -193,9 +193,9 @@ fn data<'a>(
     let mut file_index: BTreeMap<&str, usize> = BTreeMap::new();
     for d in items {
         let Some(r) = &d.record else { continue };
-        let i = *file_index.entry(r.file.as_str()).or_insert_with(|| {
+        let i = *file_index.entry(&*r.file).or_insert_with(|| {
             files.push(FileRow {
-                file: r.file.clone(),
+                file: r.file.to_string(),
                 ..Default::default()
             });
             files.len() - 1
@@ -221,7 +221,7 @@ fn data<'a>(
                 &d.message,
                 d.fix.as_deref(),
                 feature_of.get(&(i + 1)).copied(),
-                r.and_then(|r| file_index.get(r.file.as_str()).copied()),
+                r.and_then(|r| file_index.get(&*r.file).copied()),
                 r.map(|r| r.row),
                 d.other.as_ref().map(|o| o.to_string()),
             )
@@ -257,7 +257,7 @@ fn sources<'a>(b: &'a Bundle) -> Vec<SourceRow<'a>> {
     let hazards = rec.hazards.iter().map(|h| (Role::Hazard, &h.provenance));
     let releases = rec.releases.iter().map(|r| (Role::Release, &r.provenance));
     for (role, p) in hazards.chain(releases) {
-        *used.entry((role, p.file.as_str())).or_default() += 1;
+        *used.entry((role, &*p.file)).or_default() += 1;
     }
     let mut rows: Vec<SourceRow> = Vec::new();
     for s in &rec.sources {

@@ -222,6 +222,8 @@ pub(super) fn read(
     if let Some(n) = layer.try_feature_count() {
         cfg.progress.add_length(n);
     }
+    let (shown_arc, layer_arc): (std::sync::Arc<str>, std::sync::Arc<str>) =
+        (shown.as_str().into(), layer_name.as_str().into());
     let mut features = layer.features();
     for row in 0.. {
         let next = features.next();
@@ -237,7 +239,7 @@ pub(super) fn read(
             mangled_rows += 1;
         }
         let get = |i: usize| values.get(i).cloned().flatten();
-        let prov = provenance(&shown, &layer_name, (row, at), &mapper, get);
+        let prov = provenance(&shown_arc, &layer_arc, (row, at), &mapper, get);
         let attrs = mapper.map(&get, &prov, &mut record_diags);
         let geometry = match feature.geometry() {
             _ if !has_geometry(&feature) => RawGeometry::Missing,

@@ -184,6 +184,8 @@ fn build(
     let quarantine = plan.quarantine.as_ref().map(|(code, _)| *code);
     let max_vertices = cfg.limits.max_vertices;
     cfg.progress.add_length(collection.features.len() as u64);
+    let (shown_arc, layer_arc): (std::sync::Arc<str>, std::sync::Arc<str>) =
+        (shown.as_str().into(), layer_name.as_str().into());
     let read: Vec<(RawRecord, Vec<Diagnostic>, bool)> = collection
         .features
         .into_par_iter()
@@ -195,7 +197,7 @@ fn build(
             let get = |i: usize| values.get(i).cloned().flatten();
             let mut record_diags = Vec::new();
             let at = RecordRef::nth(row as u64);
-            let prov = provenance(&shown, &layer_name, (row, at), &mapper, get);
+            let prov = provenance(&shown_arc, &layer_arc, (row, at), &mapper, get);
             let attrs = mapper.map(&get, &prov, &mut record_diags);
             let geometry = match feature.geometry {
                 None => RawGeometry::Missing,

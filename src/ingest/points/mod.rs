@@ -193,8 +193,8 @@ pub(super) fn read(
     let mut record_diags = Vec::new();
     for b in &built {
         let prov = Provenance {
-            file: table.shown.clone(),
-            layer: table.layer.clone(),
+            file: table.shown.as_str().into(),
+            layer: table.layer.as_str().into(),
             row: b.row as u64,
             at: row_ref(&table, b.row),
             source_id: Some(b.poly.clone()),
@@ -235,8 +235,8 @@ pub(super) fn read(
     }
     for (code, poly, pid, message) in findings {
         let prov = built.iter().find(|b| b.poly == poly).map(|b| Provenance {
-            file: table.shown.clone(),
-            layer: table.layer.clone(),
+            file: table.shown.as_str().into(),
+            layer: table.layer.as_str().into(),
             row: b.row as u64,
             at: row_ref(&table, b.row),
             source_id: Some(poly.clone()),
