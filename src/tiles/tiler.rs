@@ -68,11 +68,12 @@ fn same_tile(a: &Assigned, b: &Assigned) -> bool {
 /// Tiles encoded per parallel batch, at most.
 const CHUNK: usize = 1024;
 
-/// Features assigned to the tiles of one batch, at most (a batch has one
-/// tile however many it holds). A batch's tiles are held until the last is
-/// encoded; at the low zooms a tile draws thousands of features, and 1024
-/// of them held 23 MB of gzipped tiles at 100k records, ten times that at
-/// 1M. Bounding the features bounds the bytes whatever the density.
+/// Features assigned to the tiles of one batch, at most (past its first
+/// few tiles, two a thread, however many they hold). A batch's tiles are
+/// held until the last is encoded; from z8 to z11 a tile draws hundreds of
+/// features (36 bytes of gzipped tile each at 100k records), and 1024 of
+/// them held 23 MB at 100k records, ten times that at 1M. Bounding the
+/// features bounds the bytes (4.8 MB at 100k) whatever the density.
 const CHUNK_ASSIGNED: usize = 1 << 17;
 
 /// A feature's polygons in Web Mercator unit coordinates (y down), flat:
@@ -688,12 +689,16 @@ pub fn tile_all<E>(
             .iter()
             .flat_map(|(z, a)| a.chunk_by(same_tile).map(move |g| (*z, g)))
             .collect();
+        // Two tiles a thread at least, or one tile that draws most of the
+        // tileset (z0 to z4 at 100k records, each with all the points)
+        // would have a batch, and a core, to itself.
+        let min_tiles = 2 * rayon::current_num_threads();
         let mut rest = &groups[..];
         while !rest.is_empty() {
             let mut n = 0;
             let mut assigned = 0;
             while let Some((_, g)) = rest.get(n) {
-                if n == CHUNK || (n > 0 && assigned + g.len() > CHUNK_ASSIGNED) {
+                if n == CHUNK || (n >= min_tiles && assigned + g.len() > CHUNK_ASSIGNED) {
                     break;
                 }
                 assigned += g.len();
