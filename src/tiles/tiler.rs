@@ -5,7 +5,12 @@
 //! `postProcess`).
 //!
 //! 1. Project every feature once to Web Mercator unit coordinates and keep its
-//!    bounding box ([`Prepared`]).
+//!    bounding box ([`Prepared`]). A feature's polygons are one flat block of
+//!    vertices with its rings as offsets into it ([`Shape`]), not a `Vec` per
+//!    ring and per polygon: the prepared features are what the tiler holds
+//!    from start to end (5M vertices at 100k records), and half a million
+//!    small blocks cost their headers, their rounding and the scattered
+//!    reads of the per-tile loops.
 //! 2. Per zoom, assign each feature to the tiles its buffered bounding box
 //!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
@@ -36,25 +41,251 @@
 //! tile is what keeps z14 cheap.
 
 use super::clip::{clip_ring_into, Rect};
-use super::grid::{tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
+use super::grid::{tile_coord, tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{Feature, FeatureGeometry, Profile, TileConfig};
 use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
 use rayon::prelude::*;
 
-/// (TileID, x, y, feature index): a feature assigned to a tile ([`assign`]).
-type Assigned = (u64, u32, u32, usize);
+/// A feature assigned to a tile ([`assign`]), ordered by TileID, then
+/// feature. The tile's x and y follow from the TileID, once per tile, and
+/// the index fits 32 bits: 12 bytes an assignment rather than 24, and a
+/// zoom's assignment is millions of them at 1M records.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C, packed(4))]
+struct Assigned {
+    tile: u64,
+    feature: u32,
+}
 
-/// Tiles encoded per parallel batch.
+/// Whether `a` and `b` are assigned to one tile.
+fn same_tile(a: &Assigned, b: &Assigned) -> bool {
+    let (a, b) = (a.tile, b.tile);
+    a == b
+}
+
+/// Tiles encoded per parallel batch, at most.
 const CHUNK: usize = 1024;
 
-/// Polygons, each a list of rings without closing vertex, in unit coordinates.
-pub(super) type UnitPolygons = Vec<Vec<Vec<(f64, f64)>>>;
+/// Features assigned to the tiles of one batch, at most (past its first
+/// few tiles, two a thread, however many they hold). A batch's tiles are
+/// held until the last is encoded; from z8 to z11 a tile draws hundreds of
+/// features (36 bytes of gzipped tile each at 100k records), and 1024 of
+/// them held 23 MB at 100k records, ten times that at 1M. Bounding the
+/// features bounds the bytes (4.8 MB at 100k) whatever the density.
+const CHUNK_ASSIGNED: usize = 1 << 17;
+
+/// A feature's polygons in Web Mercator unit coordinates (y down), flat:
+/// the vertices of every ring (without closing vertex), ring after ring and
+/// polygon after polygon, in one allocation, and the rings as end offsets
+/// into it. Polygons as lists of rings, each a `Vec`, cost a heap block per
+/// ring and per polygon (over half a million at 100k records, each rounded
+/// up by the allocator) for the dozen vertices most rings have; a shape is
+/// one block, two when it has more than one ring.
+pub(super) struct Shape {
+    verts: Box<[(f64, f64)]>,
+    /// Per ring, the end of its vertices in `verts`, [`EXTERIOR`] set on the
+    /// first ring of each polygon. Empty for one polygon of one ring, most
+    /// features: no block at all.
+    rings: Box<[u32]>,
+}
+
+/// The flag of a polygon's first ring in [`Shape::rings`]; offsets stay
+/// below it.
+const EXTERIOR: u32 = 1 << 31;
+
+impl Shape {
+    /// Every vertex, ring after ring.
+    fn verts(&self) -> &[(f64, f64)] {
+        &self.verts
+    }
+
+    /// The polygons, each an iterator over its rings, exterior first.
+    pub(super) fn polygons(&self) -> Polygons<'_> {
+        Polygons {
+            verts: &self.verts,
+            ends: &self.rings,
+            start: 0,
+            single: self.rings.is_empty(),
+        }
+    }
+
+    /// The same shape moved `dx` along x.
+    pub(super) fn moved_x(&self, dx: f64) -> Shape {
+        Shape {
+            verts: self.verts.iter().map(|&(x, y)| (x + dx, y)).collect(),
+            rings: self.rings.clone(),
+        }
+    }
+
+    /// The shape with `found` added: each after vertex `after` (ascending,
+    /// as [`insert_junctions`] lists them), every offset moved by what went
+    /// in before it. `None` if the shape would outgrow [`EXTERIOR`].
+    fn with_junctions(&self, found: &[Junction]) -> Option<Shape> {
+        let n = self.verts.len() + found.len();
+        if u32::try_from(n).ok()? >= EXTERIOR {
+            return None;
+        }
+        let mut verts = Vec::with_capacity(n);
+        let mut next = found.iter().peekable();
+        for (k, &v) in self.verts.iter().enumerate() {
+            verts.push(v);
+            while let Some(j) = next.next_if(|j| j.after as usize == k) {
+                verts.push(j.at);
+            }
+        }
+        let rings = self
+            .rings
+            .iter()
+            .map(|&e| {
+                let end = (e & !EXTERIOR) as usize;
+                let before = found.partition_point(|j| (j.after as usize) < end);
+                // below EXTERIOR: at most n
+                (end + before) as u32 | (e & EXTERIOR)
+            })
+            .collect();
+        Some(Shape {
+            verts: verts.into_boxed_slice(),
+            rings,
+        })
+    }
+
+    /// A shape of `polygons` (each its rings, exterior first), for tests.
+    #[cfg(test)]
+    pub(super) fn from_polygons(polygons: &[Vec<Vec<(f64, f64)>>]) -> Option<Shape> {
+        let mut b = ShapeBuilder::with_capacity(polygons.iter().flatten().map(Vec::len).sum());
+        for poly in polygons {
+            for (k, ring) in poly.iter().enumerate() {
+                b.ring(k == 0, ring.iter().copied());
+            }
+        }
+        b.finish()
+    }
+}
+
+/// A [`Shape`] being built, ring by ring.
+struct ShapeBuilder {
+    verts: Vec<(f64, f64)>,
+    rings: Vec<u32>,
+    /// Some offset reached [`EXTERIOR`].
+    too_long: bool,
+}
+
+impl ShapeBuilder {
+    /// A builder for `n` vertices in all (the shape's one block, sized once).
+    fn with_capacity(n: usize) -> Self {
+        ShapeBuilder {
+            verts: Vec::with_capacity(n),
+            rings: Vec::new(),
+            too_long: false,
+        }
+    }
+
+    /// Add a ring, the first of a new polygon when `exterior`; its vertices,
+    /// to be turned round in place.
+    fn ring(&mut self, exterior: bool, pts: impl Iterator<Item = (f64, f64)>) -> &mut [(f64, f64)] {
+        let start = self.verts.len();
+        self.verts.extend(pts);
+        match u32::try_from(self.verts.len()) {
+            Ok(end) if end < EXTERIOR => {
+                self.rings.push(if exterior { end | EXTERIOR } else { end })
+            }
+            _ => self.too_long = true,
+        }
+        &mut self.verts[start..]
+    }
+
+    /// The shape; `None` without rings, or past 2^31 vertices (32 GiB of
+    /// coordinates, more than a record read into memory can hold).
+    fn finish(self) -> Option<Shape> {
+        if self.too_long || self.rings.is_empty() {
+            return None;
+        }
+        let rings = if self.rings.len() == 1 {
+            Box::default()
+        } else {
+            self.rings.into_boxed_slice()
+        };
+        Some(Shape {
+            verts: self.verts.into_boxed_slice(),
+            rings,
+        })
+    }
+}
+
+/// The polygons of a [`Shape`].
+pub(super) struct Polygons<'s> {
+    verts: &'s [(f64, f64)],
+    /// The ring ends not yet visited.
+    ends: &'s [u32],
+    /// Where the next polygon's vertices start.
+    start: usize,
+    /// One polygon of one ring, not yet visited.
+    single: bool,
+}
+
+impl<'s> Iterator for Polygons<'s> {
+    type Item = Rings<'s>;
+
+    fn next(&mut self) -> Option<Rings<'s>> {
+        if std::mem::take(&mut self.single) {
+            return Some(Rings {
+                verts: self.verts,
+                ends: &[],
+                start: 0,
+                single: true,
+            });
+        }
+        let holes = self
+            .ends
+            .get(1..)?
+            .iter()
+            .take_while(|&&e| e & EXTERIOR == 0)
+            .count();
+        let (mine, rest) = self.ends.split_at(holes + 1);
+        self.ends = rest;
+        let rings = Rings {
+            verts: self.verts,
+            ends: mine,
+            start: self.start,
+            single: false,
+        };
+        self.start = mine
+            .last()
+            .map_or(self.start, |&e| (e & !EXTERIOR) as usize);
+        Some(rings)
+    }
+}
+
+/// The rings of one polygon of a [`Shape`], exterior first.
+pub(super) struct Rings<'s> {
+    verts: &'s [(f64, f64)],
+    ends: &'s [u32],
+    start: usize,
+    /// All of `verts` is the one ring, not yet visited.
+    single: bool,
+}
+
+impl<'s> Iterator for Rings<'s> {
+    type Item = &'s [(f64, f64)];
+
+    fn next(&mut self) -> Option<&'s [(f64, f64)]> {
+        if std::mem::take(&mut self.single) {
+            return Some(self.verts);
+        }
+        let (&e, rest) = self.ends.split_first()?;
+        self.ends = rest;
+        let end = (e & !EXTERIOR) as usize;
+        let ring = self.verts.get(self.start..end)?;
+        self.start = end;
+        Some(ring)
+    }
+}
 
 /// A feature's geometry in Web Mercator unit coordinates (y down).
 enum UnitGeometry {
-    Polygons(UnitPolygons),
+    Polygons(Shape),
     Point(f64, f64),
 }
 
@@ -73,6 +304,14 @@ pub struct Prepared<'a> {
 /// would be a speck or a scribble.
 const MIN_AREA_UNITS2: f64 = 4.0;
 
+/// An empty box: what a feature without a vertex has, to be left out.
+const NO_BBOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NEG_INFINITY,
+];
+
 /// Project features to unit coordinates (in parallel), put them in
 /// (layer, sort key) order, and give neighbouring polygons their shared
 /// vertices ([`insert_junctions`]). A polygon across the antimeridian is
@@ -80,103 +319,121 @@ const MIN_AREA_UNITS2: f64 = 4.0;
 /// moved one world west ([`across_antimeridian`]): each copy covers a few
 /// tiles on its side, where drawn as it is it would cover every tile of
 /// its latitudes.
+///
+/// The list is collected at its final size and filtered and sorted in
+/// place (no second list of every feature at once): the copies, rare, are
+/// added at the end, and the sort, unstable, breaks ties of the profile's
+/// keys by the source feature's position (in `features`) and then puts the
+/// original before its copy: the order a stable sort of the features, each
+/// followed by its copy, gives.
 pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<Prepared<'a>> {
-    let mut prepared: Vec<Prepared> = features
+    let mut prepared: Vec<Prepared> = features.par_iter().map(prepare_one).collect();
+    prepared.retain(|p| p.bbox[0].is_finite());
+    let copies: Vec<Prepared> = prepared
         .par_iter()
-        .map(|f| {
-            let mut bbox = [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            let mut grow = |(x, y): (f64, f64)| {
-                bbox[0] = bbox[0].min(x);
-                bbox[1] = bbox[1].min(y);
-                bbox[2] = bbox[2].max(x);
-                bbox[3] = bbox[3].max(y);
-                (x, y)
-            };
-            let geometry = match &f.geometry {
-                FeatureGeometry::Point(p) => {
-                    let (x, y) = grow(to_unit(p.x(), p.y()));
-                    UnitGeometry::Point(x, y)
-                }
-                // Holes must wind against their exterior for the NonZero cleaning
-                // to keep them holes; boolean-op output does not promise that.
-                // Exteriors counter-clockwise and holes clockwise (in lon/lat),
-                // as geo's `orient(Direction::Default)` makes them, without
-                // copying the polygons first.
-                FeatureGeometry::Polygons(mp) => UnitGeometry::Polygons(
-                    crate::geometry::antimeridian::unwrap(mp)
-                        .as_ref()
-                        .unwrap_or(mp)
-                        .0
-                        .iter()
-                        .map(|poly| {
-                            std::iter::once((poly.exterior(), WindingOrder::CounterClockwise))
-                                .chain(
-                                    poly.interiors()
-                                        .iter()
-                                        .map(|r| (r, WindingOrder::Clockwise)),
-                                )
-                                .map(|(ring, want)| {
-                                    let n = ring.0.len().saturating_sub(1);
-                                    let mut pts: Vec<(f64, f64)> = ring.0[..n]
-                                        .iter()
-                                        .map(|c| grow(to_unit(c.x, c.y)))
-                                        .collect();
-                                    if ring.winding_order().is_some_and(|w| w != want) {
-                                        // reversed, from the same first vertex
-                                        if let Some(rest) = pts.get_mut(1..) {
-                                            rest.reverse();
-                                        }
-                                    }
-                                    pts
-                                })
-                                .collect()
-                        })
-                        .collect(),
-                ),
-            };
-            let area = match &geometry {
-                UnitGeometry::Polygons(polys) => polys
-                    .iter()
-                    .map(|rings| {
-                        // Unsigned shoelace area of each ring.
-                        let area = |r: &Vec<(f64, f64)>| (ring_area2(r) / 2.0).abs();
-                        let holes: f64 = rings.iter().skip(1).map(area).sum();
-                        rings.first().map_or(0.0, area) - holes
-                    })
-                    .sum(),
-                UnitGeometry::Point(..) => 0.0,
-            };
-            Prepared {
-                source: f,
-                geometry,
-                bbox,
-                area,
-            }
-        })
-        .filter(|p| p.bbox[0].is_finite())
-        .flat_map_iter(|p| {
-            let copy = across_antimeridian(&p);
-            std::iter::once(p).chain(copy)
-        })
+        .filter_map(across_antimeridian)
         .collect();
-    // Stable: features with equal keys keep the profile's order.
-    prepared.par_sort_by_key(|p| (p.source.layer, p.source.sort_key));
+    prepared.reserve_exact(copies.len());
+    prepared.extend(copies);
+    let key = |p: &Prepared| {
+        let s = p.source;
+        (s.layer, s.sort_key, std::ptr::from_ref(s) as usize)
+    };
+    // A copy lies one world west of its original: the original, further
+    // east, first.
+    prepared.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(b.bbox[0].total_cmp(&a.bbox[0])));
     insert_junctions(&mut prepared, profile);
     prepared
+}
+
+/// One feature projected; its box [`NO_BBOX`] when it has no vertex.
+fn prepare_one<'a>(f: &'a Feature<'a>) -> Prepared<'a> {
+    let mut bbox = NO_BBOX;
+    let mut grow = |(x, y): (f64, f64)| {
+        bbox[0] = bbox[0].min(x);
+        bbox[1] = bbox[1].min(y);
+        bbox[2] = bbox[2].max(x);
+        bbox[3] = bbox[3].max(y);
+        (x, y)
+    };
+    let geometry = match &f.geometry {
+        FeatureGeometry::Point(p) => {
+            let (x, y) = grow(to_unit(p.x(), p.y()));
+            UnitGeometry::Point(x, y)
+        }
+        // Holes must wind against their exterior for the NonZero cleaning
+        // to keep them holes; boolean-op output does not promise that.
+        // Exteriors counter-clockwise and holes clockwise (in lon/lat), as
+        // geo's `orient(Direction::Default)` makes them, without copying the
+        // polygons first.
+        FeatureGeometry::Polygons(mp) => {
+            let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+            let mp = unwrapped.as_ref().unwrap_or(mp);
+            let rings = || {
+                mp.0.iter().flat_map(|poly| {
+                    std::iter::once((poly.exterior(), WindingOrder::CounterClockwise)).chain(
+                        poly.interiors()
+                            .iter()
+                            .map(|r| (r, WindingOrder::Clockwise)),
+                    )
+                })
+            };
+            let n = rings().map(|(r, _)| r.0.len().saturating_sub(1)).sum();
+            let mut b = ShapeBuilder::with_capacity(n);
+            for (ring, want) in rings() {
+                let n = ring.0.len().saturating_sub(1);
+                let pts = b.ring(
+                    want == WindingOrder::CounterClockwise,
+                    ring.0[..n].iter().map(|c| grow(to_unit(c.x, c.y))),
+                );
+                if ring.winding_order().is_some_and(|w| w != want) {
+                    // reversed, from the same first vertex
+                    if let Some(rest) = pts.get_mut(1..) {
+                        rest.reverse();
+                    }
+                }
+            }
+            match b.finish() {
+                Some(shape) => UnitGeometry::Polygons(shape),
+                None => {
+                    return Prepared {
+                        source: f,
+                        geometry: UnitGeometry::Point(0.0, 0.0),
+                        bbox: NO_BBOX,
+                        area: 0.0,
+                    }
+                }
+            }
+        }
+    };
+    let area = match &geometry {
+        UnitGeometry::Polygons(shape) => shape
+            .polygons()
+            .map(|mut rings| {
+                // Unsigned shoelace area of each ring.
+                let area = |r: &[(f64, f64)]| (ring_area2(r) / 2.0).abs();
+                let exterior = rings.next();
+                let holes: f64 = rings.map(area).sum();
+                exterior.map_or(0.0, area) - holes
+            })
+            .sum(),
+        UnitGeometry::Point(..) => 0.0,
+    };
+    Prepared {
+        source: f,
+        geometry,
+        bbox,
+        area,
+    }
 }
 
 /// The copy of an unwrapped polygon feature that reaches past the world's
 /// east edge, moved one world west ([`super::wrap::west_copy`]).
 fn across_antimeridian<'a>(p: &Prepared<'a>) -> Option<Prepared<'a>> {
-    let UnitGeometry::Polygons(polys) = &p.geometry else {
+    let UnitGeometry::Polygons(shape) = &p.geometry else {
         return None;
     };
-    let (moved, bbox) = super::wrap::west_copy(polys, p.bbox)?;
+    let (moved, bbox) = super::wrap::west_copy(shape, p.bbox)?;
     Some(Prepared {
         source: p.source,
         geometry: UnitGeometry::Polygons(moved),
@@ -199,6 +456,12 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// ([`Profile::shares_borders`]). Rounded to a tile grid, such a vertex
 /// moves off the neighbour's straight edge and opens a sliver between the
 /// layers; present in both, it rounds to the same point in both.
+///
+/// The junctions are all found against the shapes as prepared (a
+/// neighbour's inserted vertices are no part of the search), then each
+/// shape is rebuilt with its own and its list dropped: memory holds every
+/// shape once, and the junctions as 20-byte records (two million at 100k
+/// records), never two copies of every shape.
 fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     use rstar::primitives::{GeomWithData, Rectangle};
     use rstar::{RTree, AABB};
@@ -214,21 +477,20 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
         })
         .collect();
     let tree = RTree::bulk_load(boxes);
-    // The vertices to insert, per feature: found against the polygons as
-    // prepared (a neighbour's inserted vertices are no part of the search),
-    // then inserted feature by feature, so that only the rings that change
-    // are copied, one at a time, never every polygon at once.
-    let inserts: Vec<Vec<Junction>> = prepared
+    /// A worker's lists: the neighbours' vertices near the shape, the
+    /// vertices on one edge, the shape's junctions.
+    type Lists = (Vec<(f64, f64)>, Vec<(f64, (f64, f64))>, Vec<Junction>);
+    let inserts: Vec<Box<[Junction]>> = prepared
         .par_iter()
         .enumerate()
-        .map(|(i, p)| {
-            let UnitGeometry::Polygons(polys) = &p.geometry else {
-                return Vec::new();
+        .map_init(Lists::default, |(others, on, found), (i, p)| {
+            let UnitGeometry::Polygons(shape) = &p.geometry else {
+                return Box::default();
             };
             let (lo, hi) = grown(&p.bbox);
             let inside =
                 |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
-            let mut others: Vec<(f64, f64)> = Vec::new();
+            others.clear();
             for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
                 if n.data == i
                     || !profile.shares_borders(p.source.layer, prepared[n.data].source.layer)
@@ -236,95 +498,73 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
                     continue;
                 }
                 if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
-                    others.extend(op.iter().flatten().flatten().copied().filter(inside));
+                    others.extend(op.verts().iter().copied().filter(inside));
                 }
             }
-            let mut found = Vec::new();
             if others.is_empty() {
-                return found;
+                return Box::default();
             }
             others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
             others.dedup();
-            let mut on: Vec<(f64, (f64, f64))> = Vec::new();
-            for (pi, rings) in polys.iter().enumerate() {
-                for (ri, ring) in rings.iter().enumerate() {
-                    let n = ring.len();
-                    for k in 0..n {
-                        let (a, b) = (ring[k], ring[(k + 1) % n]);
-                        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-                        let len2 = dx * dx + dy * dy;
-                        if len2 == 0.0 {
+            found.clear();
+            // Where the current ring starts in the shape's vertices.
+            let mut start = 0;
+            for ring in shape.polygons().flatten() {
+                let n = ring.len();
+                for k in 0..n {
+                    let (a, b) = (ring[k], ring[(k + 1) % n]);
+                    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                    let len2 = dx * dx + dy * dy;
+                    if len2 == 0.0 {
+                        continue;
+                    }
+                    let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
+                    let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
+                    on.clear();
+                    for &v in &others[from..] {
+                        if v.0 > a.0.max(b.0) + e {
+                            break;
+                        }
+                        if v.1 < y0 || v.1 > y1 || v == a || v == b {
                             continue;
                         }
-                        let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
-                        let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
-                        on.clear();
-                        for &v in &others[from..] {
-                            if v.0 > a.0.max(b.0) + e {
-                                break;
-                            }
-                            if v.1 < y0 || v.1 > y1 || v == a || v == b {
-                                continue;
-                            }
-                            let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
-                            let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
-                            if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
-                                on.push((t, v));
-                            }
+                        let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
+                        let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
+                        if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
+                            on.push((t, v));
                         }
-                        // Stable, as the ring's vertices come: equal t keep
-                        // the order of `others`.
-                        on.sort_by(|x, y| x.0.total_cmp(&y.0));
-                        found.extend(on.iter().map(|&(_, at)| Junction {
-                            polygon: pi,
-                            ring: ri,
-                            after: k,
-                            at,
-                        }));
                     }
+                    // Stable, as the ring's vertices come: equal t keep
+                    // the order of `others`.
+                    on.sort_by(|x, y| x.0.total_cmp(&y.0));
+                    // Shapes stay under EXTERIOR vertices: the index fits.
+                    let after = (start + k) as u32;
+                    found.extend(on.iter().map(|&(_, at)| Junction { after, at }));
                 }
+                start += n;
             }
-            found
+            // A block of exactly the shape's junctions, the worker's list
+            // kept for the next shape.
+            Box::from(&found[..])
         })
         .collect();
-    prepared
-        .par_iter_mut()
-        .zip(inserts)
-        .for_each(|(p, found)| insert_vertices(&mut p.geometry, &found));
-}
-
-/// A vertex to add to a ring ([`insert_junctions`]): after vertex `after`
-/// of ring `ring` of polygon `polygon`.
-struct Junction {
-    polygon: usize,
-    ring: usize,
-    after: usize,
-    at: (f64, f64),
-}
-
-/// Add `found` (in ring order, as [`insert_junctions`] lists them) to the
-/// rings of `geometry`, each changed ring rebuilt once.
-fn insert_vertices(geometry: &mut UnitGeometry, found: &[Junction]) {
-    let UnitGeometry::Polygons(polys) = geometry else {
-        return;
-    };
-    for group in found.chunk_by(|a, b| (a.polygon, a.ring) == (b.polygon, b.ring)) {
-        let Some(ring) = polys
-            .get_mut(group[0].polygon)
-            .and_then(|rings| rings.get_mut(group[0].ring))
-        else {
-            continue;
-        };
-        let mut out = Vec::with_capacity(ring.len() + group.len());
-        let mut next = group.iter().peekable();
-        for (k, &v) in ring.iter().enumerate() {
-            out.push(v);
-            while let Some(j) = next.next_if(|j| j.after == k) {
-                out.push(j.at);
+    drop(tree);
+    prepared.par_iter_mut().zip(inserts).for_each(|(p, found)| {
+        if let UnitGeometry::Polygons(shape) = &mut p.geometry {
+            if let Some(s) = shape.with_junctions(&found) {
+                *shape = s;
             }
         }
-        *ring = out;
-    }
+    });
+}
+
+/// A vertex to add to a shape ([`insert_junctions`]): after its vertex
+/// `after`. Packed: 20 bytes rather than 24, two million of them at once.
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Junction {
+    after: u32,
+    at: (f64, f64),
 }
 
 /// The lon/lat bounds of the prepared features the profile counts
@@ -425,7 +665,8 @@ pub struct EncodedTile {
 ///
 /// The low zooms have a tile or a few each: zoom by zoom, each would run on
 /// one thread while the other waits. Zooms are therefore gathered until
-/// they hold [`CHUNK`] tiles and encoded as one parallel batch; TileIDs
+/// they hold [`CHUNK`] tiles and encoded in parallel batches (of at most
+/// [`CHUNK`] tiles and [`CHUNK_ASSIGNED`] features); TileIDs
 /// grow with the zoom, so handing the batch's tiles over in order keeps
 /// the sink's order.
 pub fn tile_all<E>(
@@ -439,21 +680,37 @@ pub fn tile_all<E>(
     let mut gathered_tiles = 0;
     for z in cfg.min_zoom..=cfg.max_zoom {
         let assignment = assign(prepared, profile, z, cfg);
-        gathered_tiles += assignment.chunk_by(|a, b| a.0 == b.0).count();
+        gathered_tiles += assignment.chunk_by(same_tile).count();
         gathered.push((z, assignment));
         if gathered_tiles < CHUNK && z < cfg.max_zoom {
             continue;
         }
         let groups: Vec<(u8, &[Assigned])> = gathered
             .iter()
-            .flat_map(|(z, a)| a.chunk_by(|a, b| a.0 == b.0).map(move |g| (*z, g)))
+            .flat_map(|(z, a)| a.chunk_by(same_tile).map(move |g| (*z, g)))
             .collect();
-        for chunk in groups.chunks(CHUNK) {
+        // Two tiles a thread at least, or one tile that draws most of the
+        // tileset (z0 to z4 at 100k records, each with all the points)
+        // would have a batch, and a core, to itself.
+        let min_tiles = 2 * rayon::current_num_threads();
+        let mut rest = &groups[..];
+        while !rest.is_empty() {
+            let mut n = 0;
+            let mut assigned = 0;
+            while let Some((_, g)) = rest.get(n) {
+                if n == CHUNK || (n >= min_tiles && assigned + g.len() > CHUNK_ASSIGNED) {
+                    break;
+                }
+                assigned += g.len();
+                n += 1;
+            }
+            let (chunk, tail) = rest.split_at(n);
+            rest = tail;
             let tiles: Vec<Option<EncodedTile>> = chunk
                 .par_iter()
                 .map(|&(z, g)| {
-                    let (_, x, y, _) = g[0];
-                    let feats = g.iter().map(|a| &prepared[a.3]);
+                    let (_, x, y) = tile_coord(g[0].tile);
+                    let feats = g.iter().filter_map(|a| prepared.get(a.feature as usize));
                     encode_tile(feats, profile, z, x, y, cfg).map(|data| EncodedTile {
                         z,
                         x,
@@ -483,28 +740,30 @@ fn below_a_pixel(p: &Prepared, z: u8, cfg: &TileConfig) -> bool {
     matches!(p.geometry, UnitGeometry::Polygons(_)) && p.area * scale * scale < MIN_AREA_UNITS2
 }
 
-/// (TileID, x, y, feature index) for every tile a feature's buffered bbox
+/// (TileID, feature index) for every tile a feature's buffered bbox
 /// touches, at the zooms its layer is drawn at ([`Profile::max_zoom`]),
-/// unless it is below a pixel there ([`below_a_pixel`]).
-fn assign(
-    prepared: &[Prepared],
-    profile: &impl Profile,
-    z: u8,
-    cfg: &TileConfig,
-) -> Vec<(u64, u32, u32, usize)> {
+/// unless it is below a pixel there ([`below_a_pixel`]). Features past
+/// the 2^32nd (320 GB of them) have no index and are not drawn.
+fn assign(prepared: &[Prepared], profile: &impl Profile, z: u8, cfg: &TileConfig) -> Vec<Assigned> {
     let n = world_size(z);
     let max = (1u32 << z) - 1;
     let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
     let range = |lo: f64, hi: f64| (tile_index(lo * n - b, max), tile_index(hi * n + b, max));
-    let mut out: Vec<(u64, u32, u32, usize)> = prepared
+    let mut out: Vec<Assigned> = prepared
         .par_iter()
         .enumerate()
         .filter(|(_, p)| profile.max_zoom(p.source.layer).is_none_or(|max| z <= max))
         .filter(|(_, p)| !below_a_pixel(p, z, cfg))
-        .flat_map_iter(|(i, p)| {
+        .filter_map(|(i, p)| Some((u32::try_from(i).ok()?, p)))
+        .flat_map_iter(|(feature, p)| {
             let (x0, x1) = range(p.bbox[0], p.bbox[2]);
             let (y0, y1) = range(p.bbox[1], p.bbox[3]);
-            (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (tile_id(z, x, y), x, y, i)))
+            (x0..=x1).flat_map(move |x| {
+                (y0..=y1).map(move |y| Assigned {
+                    tile: tile_id(z, x, y),
+                    feature,
+                })
+            })
         })
         .collect();
     out.par_sort_unstable();
@@ -685,7 +944,7 @@ fn encode_tile_with<'a>(
                     None => TileGeometry::Point(px, py),
                 }
             }
-            UnitGeometry::Polygons(polys) => {
+            UnitGeometry::Polygons(shape) => {
                 // Every vertex rounds to one column or one row: nothing of the
                 // polygon survives quantisation. (Polygons under
                 // MIN_AREA_UNITS2 were not assigned: `below_a_pixel`.)
@@ -702,9 +961,9 @@ fn encode_tile_with<'a>(
                 let within =
                     x0 >= rect.min_x && x1 <= rect.max_x && y0 >= rect.min_y && y1 <= rect.max_y;
                 scratch.recycle_parts();
-                for poly in polys {
+                for poly in shape.polygons() {
                     let mut rings = scratch.spare_polys.pop().unwrap_or_default();
-                    for (k, ring) in poly.iter().enumerate() {
+                    for (k, ring) in poly.enumerate() {
                         let mut q = scratch.ring();
                         if within {
                             quantise_into(ring.iter().map(|&c| to_tile(c)), &mut q);
@@ -826,6 +1085,80 @@ mod tests {
             .read_to_end(&mut out)
             .expect("valid gzip");
         out
+    }
+
+    type Nested = Vec<Vec<Vec<(f64, f64)>>>;
+
+    fn nested(shape: &Shape) -> Nested {
+        shape
+            .polygons()
+            .map(|rings| rings.map(<[(f64, f64)]>::to_vec).collect())
+            .collect()
+    }
+
+    fn ring(n: usize, at: f64) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|i| (at + i as f64, at * 2.0 - i as f64))
+            .collect()
+    }
+
+    #[test]
+    fn shapes_give_back_their_polygons_and_rings() {
+        let cases: Vec<Nested> = vec![
+            vec![vec![ring(4, 0.0)]],
+            vec![vec![ring(5, 0.0), ring(3, 10.0)]],
+            vec![vec![ring(4, 0.0)], vec![ring(3, 1.0)]],
+            vec![
+                vec![ring(3, 0.0), ring(4, 1.0), ring(3, 2.0)],
+                vec![ring(6, 3.0)],
+                vec![ring(3, 4.0), ring(0, 5.0)],
+            ],
+            vec![vec![ring(0, 0.0)]],
+        ];
+        for polys in cases {
+            let shape = Shape::from_polygons(&polys).expect("a shape");
+            assert_eq!(nested(&shape), polys);
+            assert_eq!(shape.rings.is_empty(), polys.iter().flatten().count() == 1);
+            assert_eq!(nested(&shape.moved_x(0.0)), polys);
+        }
+        assert!(Shape::from_polygons(&[]).is_none());
+    }
+
+    #[test]
+    fn junctions_go_into_their_rings() {
+        let polys: Nested = vec![vec![ring(4, 0.0), ring(3, 10.0)], vec![ring(5, 20.0)]];
+        let shape = Shape::from_polygons(&polys).expect("a shape");
+        // after: the index in the shape's vertices, ring after ring
+        let found = [(0, 1.0), (0, 2.0), (3, 3.0), (4, 4.0), (6, 5.0), (11, 6.0)];
+        let found: Vec<Junction> = found
+            .iter()
+            .map(|&(after, v)| Junction { after, at: (v, -v) })
+            .collect();
+        let mut want = polys.clone();
+        want[0][0].insert(1, (1.0, -1.0));
+        want[0][0].insert(2, (2.0, -2.0));
+        want[0][0].push((3.0, -3.0));
+        want[0][1].insert(1, (4.0, -4.0));
+        want[0][1].push((5.0, -5.0));
+        want[1][0].insert(5, (6.0, -6.0));
+        let got = shape.with_junctions(&found).expect("room");
+        assert_eq!(nested(&got), want);
+        let single = Shape::from_polygons(&[vec![ring(3, 0.0)]]).expect("a shape");
+        let got = single
+            .with_junctions(&[Junction {
+                after: 2,
+                at: (9.0, 9.0),
+            }])
+            .expect("room");
+        assert_eq!(
+            nested(&got),
+            vec![vec![{
+                let mut r = ring(3, 0.0);
+                r.push((9.0, 9.0));
+                r
+            }]]
+        );
+        assert_eq!(std::mem::size_of::<Junction>(), 20);
     }
 
     #[test]

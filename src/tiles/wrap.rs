@@ -4,24 +4,18 @@
 //! copy covers a few tiles on its side of ±180° instead of one feature
 //! covering every tile of its latitudes.
 
-use super::tiler::UnitPolygons;
+use super::tiler::Shape;
 
-/// The copy of `polys` (bounding box `bbox`: min x, min y, max x, max y)
-/// moved one world west, with its box; `None` unless they reach past x = 1.
-pub(super) fn west_copy(polys: &UnitPolygons, bbox: [f64; 4]) -> Option<(UnitPolygons, [f64; 4])> {
+/// The copy of `shape` (bounding box `bbox`: min x, min y, max x, max y)
+/// moved one world west, with its box; `None` unless it reaches past x = 1.
+pub(super) fn west_copy(shape: &Shape, bbox: [f64; 4]) -> Option<(Shape, [f64; 4])> {
     if bbox[2] <= 1.0 {
         return None;
     }
-    let moved = polys
-        .iter()
-        .map(|rings| {
-            rings
-                .iter()
-                .map(|r| r.iter().map(|&(x, y)| (x - 1.0, y)).collect())
-                .collect()
-        })
-        .collect();
-    Some((moved, [bbox[0] - 1.0, bbox[1], bbox[2] - 1.0, bbox[3]]))
+    Some((
+        shape.moved_x(-1.0),
+        [bbox[0] - 1.0, bbox[1], bbox[2] - 1.0, bbox[3]],
+    ))
 }
 
 #[cfg(test)]
@@ -30,10 +24,12 @@ mod tests {
 
     #[test]
     fn only_what_reaches_past_the_edge_is_copied_west() {
-        let polys: UnitPolygons = vec![vec![vec![(0.99, 0.5), (1.01, 0.5), (1.01, 0.51)]]];
-        let (moved, bbox) = west_copy(&polys, [0.99, 0.5, 1.01, 0.51]).unwrap();
-        assert!((moved[0][0][1].0 - 0.01).abs() < 1e-12);
+        let shape =
+            Shape::from_polygons(&[vec![vec![(0.99, 0.5), (1.01, 0.5), (1.01, 0.51)]]]).unwrap();
+        let (moved, bbox) = west_copy(&shape, [0.99, 0.5, 1.01, 0.51]).unwrap();
+        let first = moved.polygons().next().unwrap().next().unwrap();
+        assert!((first[1].0 - 0.01).abs() < 1e-12);
         assert!((bbox[0] + 0.01).abs() < 1e-12 && (bbox[2] - 0.01).abs() < 1e-12);
-        assert!(west_copy(&polys, [0.2, 0.5, 0.3, 0.51]).is_none());
+        assert!(west_copy(&shape, [0.2, 0.5, 0.3, 0.51]).is_none());
     }
 }
