@@ -68,6 +68,14 @@ fn same_tile(a: &Assigned, b: &Assigned) -> bool {
 /// Tiles encoded per parallel batch, at most.
 const CHUNK: usize = 1024;
 
+/// Features whose assignments are collected at a time ([`assign`]).
+const ASSIGN_BLOCK: usize = 1 << 16;
+
+/// Assignments of the low zooms gathered into one round at most
+/// ([`tile_all`]): z0 to z10 at a million records would otherwise all be
+/// held at once (~170 MB) before the round reached its 1024 tiles.
+const GATHER_ASSIGNED: usize = 4 * CHUNK_ASSIGNED;
+
 /// Features assigned to the tiles of one batch, at most (past its first
 /// few tiles, two a thread, however many they hold). A batch's tiles are
 /// held until the last is encoded; from z8 to z11 a tile draws hundreds of
@@ -677,12 +685,13 @@ pub fn tile_all<E>(
 ) -> Result<(), E> {
     // Assignments of the zooms gathered, with their tile counts.
     let mut gathered: Vec<(u8, Vec<Assigned>)> = Vec::new();
-    let mut gathered_tiles = 0;
+    let (mut gathered_tiles, mut gathered_assigned) = (0, 0);
     for z in cfg.min_zoom..=cfg.max_zoom {
         let assignment = assign(prepared, profile, z, cfg);
         gathered_tiles += assignment.chunk_by(same_tile).count();
+        gathered_assigned += assignment.len();
         gathered.push((z, assignment));
-        if gathered_tiles < CHUNK && z < cfg.max_zoom {
+        if gathered_tiles < CHUNK && gathered_assigned < GATHER_ASSIGNED && z < cfg.max_zoom {
             continue;
         }
         let groups: Vec<(u8, &[Assigned])> = gathered
@@ -725,7 +734,7 @@ pub fn tile_all<E>(
         }
         drop(groups);
         gathered.clear();
-        gathered_tiles = 0;
+        (gathered_tiles, gathered_assigned) = (0, 0);
     }
     Ok(())
 }
@@ -749,23 +758,43 @@ fn assign(prepared: &[Prepared], profile: &impl Profile, z: u8, cfg: &TileConfig
     let max = (1u32 << z) - 1;
     let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
     let range = |lo: f64, hi: f64| (tile_index(lo * n - b, max), tile_index(hi * n + b, max));
-    let mut out: Vec<Assigned> = prepared
+    let drawn = |p: &Prepared| {
+        profile.max_zoom(p.source.layer).is_none_or(|max| z <= max) && !below_a_pixel(p, z, cfg)
+    };
+    // Counted first, then filled a block of features at a time into a list
+    // of that size: collected in one go, rayon's pieces and the list they
+    // are joined into held a zoom's assignments twice (43 MB at z14 of a
+    // million hazards and a million and a half releases).
+    let total: usize = prepared
         .par_iter()
-        .enumerate()
-        .filter(|(_, p)| profile.max_zoom(p.source.layer).is_none_or(|max| z <= max))
-        .filter(|(_, p)| !below_a_pixel(p, z, cfg))
-        .filter_map(|(i, p)| Some((u32::try_from(i).ok()?, p)))
-        .flat_map_iter(|(feature, p)| {
+        .filter(|p| drawn(p))
+        .map(|p| {
             let (x0, x1) = range(p.bbox[0], p.bbox[2]);
             let (y0, y1) = range(p.bbox[1], p.bbox[3]);
-            (x0..=x1).flat_map(move |x| {
-                (y0..=y1).map(move |y| Assigned {
-                    tile: tile_id(z, x, y),
-                    feature,
+            (x1 as usize + 1).saturating_sub(x0 as usize)
+                * (y1 as usize + 1).saturating_sub(y0 as usize)
+        })
+        .sum();
+    let mut out: Vec<Assigned> = Vec::with_capacity(total);
+    for (k, block) in prepared.chunks(ASSIGN_BLOCK).enumerate() {
+        let part: Vec<Assigned> = block
+            .par_iter()
+            .enumerate()
+            .filter(|(_, p)| drawn(p))
+            .filter_map(|(i, p)| Some((u32::try_from(k * ASSIGN_BLOCK + i).ok()?, p)))
+            .flat_map_iter(|(feature, p)| {
+                let (x0, x1) = range(p.bbox[0], p.bbox[2]);
+                let (y0, y1) = range(p.bbox[1], p.bbox[3]);
+                (x0..=x1).flat_map(move |x| {
+                    (y0..=y1).map(move |y| Assigned {
+                        tile: tile_id(z, x, y),
+                        feature,
+                    })
                 })
             })
-        })
-        .collect();
+            .collect();
+        out.extend(part);
+    }
     out.par_sort_unstable();
     out
 }
