@@ -1,7 +1,8 @@
 //! Benchmarks of the hot stages on the example country: read (GDAL ingest),
 //! repair (normalize), reconcile (R-trees, clusters, checks), measure (boolean
 //! operations and geodesic areas; the geodesic area alone, fast path against
-//! Karney), tiles (clip, clean, encode, gzip, PMTiles)
+//! Karney), tiles (clip, clean, encode, gzip, PMTiles), the tables (CSVs
+//! and workbook, their per-record rows made as they are read)
 //! and GeoJSON; and the repair of single large geometries (one valid ring of
 //! 100k or 1M vertices, a multipolygon of 16k or 100k parts), whose checks
 //! must stay O(n log n). Whole-run comparisons with other tools live in
@@ -98,6 +99,19 @@ fn tiles_z0_z14(b: Bencher) {
             &meta,
         )
         .unwrap();
+        staging.commit().unwrap();
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn tables_csv_and_workbook(b: Bencher) {
+    static C: OnceLock<clearmap::pipeline::Computed> = OnceLock::new();
+    let c = C.get_or_init(|| clearmap::pipeline::compute(config()).unwrap());
+    let cfg = clearmap::pipeline::emit_config(config());
+    let dir = tempfile::tempdir().unwrap();
+    b.bench(|| {
+        let mut staging = Staging::new();
+        clearmap::emit::tables::write_tables(&mut staging, dir.path(), &cfg, &c.bundle()).unwrap();
         staging.commit().unwrap();
     });
 }
