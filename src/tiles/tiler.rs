@@ -465,11 +465,16 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// moves off the neighbour's straight edge and opens a sliver between the
 /// layers; present in both, it rounds to the same point in both.
 ///
-/// The junctions are all found against the shapes as prepared (a
-/// neighbour's inserted vertices are no part of the search), then each
-/// shape is rebuilt with its own and its list dropped: memory holds every
-/// shape once, and the junctions as 20-byte records (two million at 100k
-/// records), never two copies of every shape.
+/// The junctions are found against the shapes as prepared: a neighbour's
+/// inserted vertices are no part of the search (hazards do not share
+/// borders with hazards, but both do with releases: a release given a
+/// hazard's vertex must not hand it on to the next hazard). Features are
+/// taken a block at a time ([`JUNCTION_BLOCK`]): the block's junctions are
+/// found, its shapes rebuilt in place and their inserted vertices marked
+/// ([`Added`]), which later blocks' searches skip. Memory holds every shape
+/// once, a bit per vertex of the rebuilt ones and one block's junctions
+/// (20-byte records), not the junctions of every feature at once (twenty
+/// million at a million hazards and a million and a half releases).
 fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     use rstar::primitives::{GeomWithData, Rectangle};
     use rstar::{RTree, AABB};
@@ -488,82 +493,134 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
     /// A worker's lists: the neighbours' vertices near the shape, the
     /// vertices on one edge, the shape's junctions.
     type Lists = (Vec<(f64, f64)>, Vec<(f64, (f64, f64))>, Vec<Junction>);
-    let inserts: Vec<Box<[Junction]>> = prepared
-        .par_iter()
-        .enumerate()
-        .map_init(Lists::default, |(others, on, found), (i, p)| {
-            let UnitGeometry::Polygons(shape) = &p.geometry else {
-                return Box::default();
-            };
-            let (lo, hi) = grown(&p.bbox);
-            let inside =
-                |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
-            others.clear();
-            for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
-                if n.data == i
-                    || !profile.shares_borders(p.source.layer, prepared[n.data].source.layer)
-                {
-                    continue;
-                }
-                if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
-                    others.extend(op.verts().iter().copied().filter(inside));
-                }
-            }
-            if others.is_empty() {
-                return Box::default();
-            }
-            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            others.dedup();
-            found.clear();
-            // Where the current ring starts in the shape's vertices.
-            let mut start = 0;
-            for ring in shape.polygons().flatten() {
-                let n = ring.len();
-                for k in 0..n {
-                    let (a, b) = (ring[k], ring[(k + 1) % n]);
-                    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-                    let len2 = dx * dx + dy * dy;
-                    if len2 == 0.0 {
+    // Per feature, the vertices its rebuilt shape gained (none until its
+    // block is done).
+    let mut added: Vec<Option<Added>> = Vec::new();
+    added.resize_with(prepared.len(), || None);
+    for first in (0..prepared.len()).step_by(JUNCTION_BLOCK) {
+        let last = (first + JUNCTION_BLOCK).min(prepared.len());
+        let inserts: Vec<Box<[Junction]>> = prepared[first..last]
+            .par_iter()
+            .enumerate()
+            .map_init(Lists::default, |(others, on, found), (k, p)| {
+                let i = first + k;
+                let UnitGeometry::Polygons(shape) = &p.geometry else {
+                    return Box::default();
+                };
+                let (lo, hi) = grown(&p.bbox);
+                let inside =
+                    |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
+                others.clear();
+                for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
+                    if n.data == i
+                        || !profile.shares_borders(p.source.layer, prepared[n.data].source.layer)
+                    {
                         continue;
                     }
-                    let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
-                    let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
-                    on.clear();
-                    for &v in &others[from..] {
-                        if v.0 > a.0.max(b.0) + e {
-                            break;
-                        }
-                        if v.1 < y0 || v.1 > y1 || v == a || v == b {
-                            continue;
-                        }
-                        let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
-                        let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
-                        if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
-                            on.push((t, v));
+                    if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
+                        let verts = op.verts().iter().copied();
+                        match added.get(n.data).and_then(Option::as_ref) {
+                            None => others.extend(verts.filter(inside)),
+                            Some(a) => others.extend(
+                                verts
+                                    .enumerate()
+                                    .filter(|&(j, _)| !a.contains(j))
+                                    .map(|(_, v)| v)
+                                    .filter(inside),
+                            ),
                         }
                     }
-                    // Stable, as the ring's vertices come: equal t keep
-                    // the order of `others`.
-                    on.sort_by(|x, y| x.0.total_cmp(&y.0));
-                    // Shapes stay under EXTERIOR vertices: the index fits.
-                    let after = (start + k) as u32;
-                    found.extend(on.iter().map(|&(_, at)| Junction { after, at }));
                 }
-                start += n;
-            }
-            // A block of exactly the shape's junctions, the worker's list
-            // kept for the next shape.
-            Box::from(&found[..])
-        })
-        .collect();
-    drop(tree);
-    prepared.par_iter_mut().zip(inserts).for_each(|(p, found)| {
-        if let UnitGeometry::Polygons(shape) = &mut p.geometry {
-            if let Some(s) = shape.with_junctions(&found) {
-                *shape = s;
+                if others.is_empty() {
+                    return Box::default();
+                }
+                others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                others.dedup();
+                found.clear();
+                // Where the current ring starts in the shape's vertices.
+                let mut start = 0;
+                for ring in shape.polygons().flatten() {
+                    let n = ring.len();
+                    for k in 0..n {
+                        let (a, b) = (ring[k], ring[(k + 1) % n]);
+                        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                        let len2 = dx * dx + dy * dy;
+                        if len2 == 0.0 {
+                            continue;
+                        }
+                        let (y0, y1) = (a.1.min(b.1) - e, a.1.max(b.1) + e);
+                        let from = others.partition_point(|v| v.0 < a.0.min(b.0) - e);
+                        on.clear();
+                        for &v in &others[from..] {
+                            if v.0 > a.0.max(b.0) + e {
+                                break;
+                            }
+                            if v.1 < y0 || v.1 > y1 || v == a || v == b {
+                                continue;
+                            }
+                            let t = ((v.0 - a.0) * dx + (v.1 - a.1) * dy) / len2;
+                            let cross = (v.0 - a.0) * dy - (v.1 - a.1) * dx;
+                            if t > 0.0 && t < 1.0 && cross * cross <= e * e * len2 {
+                                on.push((t, v));
+                            }
+                        }
+                        // Stable, as the ring's vertices come: equal t keep
+                        // the order of `others`.
+                        on.sort_by(|x, y| x.0.total_cmp(&y.0));
+                        // Shapes stay under EXTERIOR vertices: the index fits.
+                        let after = (start + k) as u32;
+                        found.extend(on.iter().map(|&(_, at)| Junction { after, at }));
+                    }
+                    start += n;
+                }
+                // A block of exactly the shape's junctions, the worker's list
+                // kept for the next shape.
+                Box::from(&found[..])
+            })
+            .collect();
+        prepared[first..last]
+            .par_iter_mut()
+            .zip(&mut added[first..last])
+            .zip(inserts)
+            .for_each(|((p, mark), found)| {
+                if let UnitGeometry::Polygons(shape) = &mut p.geometry {
+                    if let Some(s) = shape.with_junctions(&found) {
+                        *mark = Some(Added::of(&found, s.verts().len()));
+                        *shape = s;
+                    }
+                }
+            });
+    }
+}
+
+/// Features whose junctions are found and inserted at a time
+/// ([`insert_junctions`]).
+const JUNCTION_BLOCK: usize = 1 << 16;
+
+/// The vertices a shape gained from its junctions, a bit each, by their
+/// index in the rebuilt shape.
+struct Added(Box<[u64]>);
+
+impl Added {
+    /// The marks of `found` (ascending, as [`Shape::with_junctions`] takes
+    /// them) in a rebuilt shape of `n` vertices.
+    fn of(found: &[Junction], n: usize) -> Added {
+        let mut bits = vec![0u64; n.div_ceil(64)].into_boxed_slice();
+        // The k-th junction (counted from 0) after original vertex `after`
+        // lands at `after + 1 + k`: every one before it shifted it by one.
+        for (k, j) in found.iter().enumerate() {
+            let at = j.after as usize + 1 + k;
+            if let Some(w) = bits.get_mut(at / 64) {
+                *w |= 1 << (at % 64);
             }
         }
-    });
+        Added(bits)
+    }
+
+    /// Whether vertex `i` of the rebuilt shape was added.
+    fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
 }
 
 /// A vertex to add to a shape ([`insert_junctions`]): after its vertex
@@ -1172,6 +1229,22 @@ mod tests {
         want[1][0].insert(5, (6.0, -6.0));
         let got = shape.with_junctions(&found).expect("room");
         assert_eq!(nested(&got), want);
+        // The marks are on the inserted vertices and only there (points
+        // off every ring, so that a value says what it is).
+        let off: Vec<Junction> = found
+            .iter()
+            .enumerate()
+            .map(|(k, j)| Junction {
+                after: j.after,
+                at: (1000.0 + k as f64, 0.5),
+            })
+            .collect();
+        let got = shape.with_junctions(&off).expect("room");
+        let added = Added::of(&off, got.verts().len());
+        for (i, v) in got.verts().iter().enumerate() {
+            assert_eq!(added.contains(i), v.0 >= 1000.0, "vertex {i}");
+        }
+        assert!(!added.contains(got.verts().len() + 64));
         let single = Shape::from_polygons(&[vec![ring(3, 0.0)]]).expect("a shape");
         let got = single
             .with_junctions(&[Junction {
