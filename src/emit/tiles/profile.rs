@@ -277,6 +277,10 @@ pub(crate) fn features<'a>(
             (polygon, point)
         })
         .unzip();
+    // Room for everything at once: grown by doubling, the list (64 bytes a
+    // feature, held to the end of the tiles) was copied twice and kept up to
+    // half of it unused, ~100 MB at a million hazards.
+    polys.reserve_exact(acc.pieces.len() + points.len() + context.len());
     polys.par_extend(
         acc.pieces
             .par_iter()
