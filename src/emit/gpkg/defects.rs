@@ -9,7 +9,10 @@
 //! rely on the three. Column names fit a Shapefile's 10 characters.
 
 use super::sqlite::{ColumnType, Multi, Tx, Value, Writer};
-use super::{multipolygon_wkb, polygon_points, text, wkb_count, LITTLE_ENDIAN};
+use super::{
+    multipolygon_wkb, polygon_points, text, wkb_count, wkb_header, wkb_xy, WKB_LINESTRING,
+    WKB_MULTILINESTRING, WKB_MULTIPOINT, WKB_POINT,
+};
 use crate::diagnostics::{AreaFigures, Place};
 use crate::emit::defects::{severity_str, LocatedDefect};
 use crate::geometry::{round_area, snap_valid};
@@ -73,14 +76,11 @@ pub(super) const LAYERS: [(&str, Multi); 3] = [
 /// MultiPoint WKB of `points` into `out` (cleared first).
 fn multipoint_wkb(points: &[Coord<f64>], out: &mut Vec<u8>) {
     out.clear();
-    out.push(LITTLE_ENDIAN);
-    out.extend_from_slice(&4u32.to_le_bytes());
+    wkb_header(out, WKB_MULTIPOINT);
     out.extend_from_slice(&wkb_count(points.len()));
     for c in points {
-        out.push(LITTLE_ENDIAN);
-        out.extend_from_slice(&1u32.to_le_bytes());
-        out.extend_from_slice(&c.x.to_le_bytes());
-        out.extend_from_slice(&c.y.to_le_bytes());
+        wkb_header(out, WKB_POINT);
+        wkb_xy(out, c);
     }
 }
 
@@ -90,16 +90,13 @@ fn multilinestring_wkb<'a>(
     out: &mut Vec<u8>,
 ) {
     out.clear();
-    out.push(LITTLE_ENDIAN);
-    out.extend_from_slice(&5u32.to_le_bytes());
+    wkb_header(out, WKB_MULTILINESTRING);
     out.extend_from_slice(&wkb_count(lines.len()));
     for l in lines {
-        out.push(LITTLE_ENDIAN);
-        out.extend_from_slice(&2u32.to_le_bytes());
+        wkb_header(out, WKB_LINESTRING);
         out.extend_from_slice(&wkb_count(l.0.len()));
         for c in &l.0 {
-            out.extend_from_slice(&c.x.to_le_bytes());
-            out.extend_from_slice(&c.y.to_le_bytes());
+            wkb_xy(out, c);
         }
     }
 }

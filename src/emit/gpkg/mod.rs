@@ -52,7 +52,7 @@ use crate::geometry::{round_area, snap_valid};
 use crate::measure::{HazardResult, ReleasePiece};
 use crate::model::Hazard;
 use crate::reconcile::Reconciled;
-use geo::MultiPolygon;
+use geo::{Coord, MultiPolygon};
 use sqlite::{ColumnType, Multi, Value, Writer};
 use std::borrow::Cow;
 use std::io;
@@ -373,33 +373,46 @@ fn spatial_layer<'g>(
     })
 }
 
-/// WKB's byte-order mark for little-endian.
-const LITTLE_ENDIAN: u8 = 1;
+/// WKB geometry types (2D).
+const WKB_POINT: u32 = 1;
+const WKB_LINESTRING: u32 = 2;
+const WKB_POLYGON: u32 = 3;
+const WKB_MULTIPOINT: u32 = 4;
+const WKB_MULTILINESTRING: u32 = 5;
+const WKB_MULTIPOLYGON: u32 = 6;
+
+/// The start of a little-endian WKB geometry: the byte-order mark, then its
+/// type.
+fn wkb_header(out: &mut Vec<u8>, kind: u32) {
+    const LITTLE_ENDIAN: u8 = 1;
+    out.push(LITTLE_ENDIAN);
+    out.extend_from_slice(&kind.to_le_bytes());
+}
 
 /// A WKB count (of parts, rings or points).
 fn wkb_count(n: usize) -> [u8; 4] {
     u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
 }
 
-/// `mp` as 2D little-endian WKB into `out` (cleared first): GDAL reads the
-/// whole geometry in one call, where building it point by point grows each
-/// ring once per point.
+/// A 2D position in WKB.
+fn wkb_xy(out: &mut Vec<u8>, c: &Coord<f64>) {
+    out.extend_from_slice(&c.x.to_le_bytes());
+    out.extend_from_slice(&c.y.to_le_bytes());
+}
+
+/// `mp` as 2D little-endian WKB into `out` (cleared first), in one buffer
+/// reused from row to row.
 fn multipolygon_wkb(mp: &MultiPolygon<f64>, out: &mut Vec<u8>) {
-    const POLYGON: u32 = 3;
-    const MULTIPOLYGON: u32 = 6;
     out.clear();
-    out.push(LITTLE_ENDIAN);
-    out.extend_from_slice(&MULTIPOLYGON.to_le_bytes());
+    wkb_header(out, WKB_MULTIPOLYGON);
     out.extend_from_slice(&wkb_count(mp.0.len()));
     for p in &mp.0 {
-        out.push(LITTLE_ENDIAN);
-        out.extend_from_slice(&POLYGON.to_le_bytes());
+        wkb_header(out, WKB_POLYGON);
         out.extend_from_slice(&wkb_count(1 + p.interiors().len()));
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             out.extend_from_slice(&wkb_count(ring.0.len()));
             for c in &ring.0 {
-                out.extend_from_slice(&c.x.to_le_bytes());
-                out.extend_from_slice(&c.y.to_le_bytes());
+                wkb_xy(out, c);
             }
         }
     }
