@@ -452,9 +452,7 @@ mod tests {
         // A deterministic spread of coordinates (xorshift).
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = crate::geometry::test_rings::xorshift64(&mut state);
             let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
             let scale = [1e-6, 1e-4, 0.01, 1.0, 100.0, 360.0, 1e6][(state % 7) as usize];
             xs.push((unit - 0.5) * 2.0 * scale);

@@ -53,19 +53,24 @@ pub(crate) use validity::{multipolygon_is_valid, polygon_error};
 /// A point of the integer grid (i_overlay's own type, so cleaning needs no copy).
 pub(crate) use i_overlay::i_float::int::point::IntPoint;
 
-/// Shared by the tests of the integer-grid files.
+/// Shared by the tests of the integer-grid files, and the seeded numbers of
+/// other tests.
 #[cfg(test)]
-mod test_rings {
+pub(crate) mod test_rings {
     use i_overlay::i_float::int::point::IntPoint;
+
+    /// The next number of a xorshift64 sequence (state never 0): a
+    /// deterministic spread of test values.
+    pub(crate) fn xorshift64(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
 
     /// Seeded numbers in 0..m (xorshift): reproducible random rings.
     pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(i32) -> i32 {
-        move |m| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as i32
-        }
+        move |m| (xorshift64(&mut seed) % m as u64) as i32
     }
 
     pub(crate) fn ip(v: &[(i32, i32)]) -> Vec<IntPoint> {

@@ -118,9 +118,7 @@ mod tests {
         ];
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = crate::geometry::test_rings::xorshift64(&mut state);
             let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
             vals.push((unit - 0.5) * 10_000.0);
             vals.push(((unit - 0.5) * 20_000.0).round() + 0.5);

@@ -421,12 +421,7 @@ mod tests {
     #[test]
     fn widest_shown_is_the_widest_cell() {
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = || crate::geometry::test_rings::xorshift64(&mut state);
         let specials = [
             0.0,
             -0.0,
