@@ -121,7 +121,7 @@ fn compute_with(
     }));
 
     let st = log.stage(country, "measure");
-    let mut accounting = measure::measure_counted(&reconciled, &st.progress("clusters"))?;
+    let mut accounting = measure::measure_counted(&mut reconciled, &st.progress("clusters"))?;
     st.done(json!({
         "total_m2": crate::geometry::round_area(accounting.figures.total),
         "remaining_m2": crate::geometry::round_area(accounting.figures.remaining),
