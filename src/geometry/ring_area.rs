@@ -26,6 +26,14 @@ impl ShoelaceVertex for (f64, f64) {
     }
 }
 
+/// The same cross product as `(f64, f64)`'s, bit for bit.
+impl ShoelaceVertex for [f64; 2] {
+    type Area = f64;
+    fn cross(self, next: Self) -> f64 {
+        self[0] * next[1] - next[0] * self[1]
+    }
+}
+
 impl ShoelaceVertex for (i32, i32) {
     type Area = i64;
     fn cross(self, next: Self) -> i64 {

@@ -22,6 +22,7 @@ pub mod mbtiles;
 pub mod mvt;
 pub mod pmtiles;
 mod profile;
+mod store;
 mod tiler;
 mod tileset;
 mod wrap;

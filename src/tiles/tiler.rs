@@ -44,6 +44,7 @@ use super::clip::{clip_ring_into, Rect};
 use super::grid::{tile_coord, tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{Feature, FeatureGeometry, Profile, TileConfig};
+use super::store::{Vertex, Vertices};
 use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
 use rayon::prelude::*;
@@ -86,15 +87,17 @@ const CHUNK_ASSIGNED: usize = 1 << 17;
 
 /// A feature's polygons in Web Mercator unit coordinates (y down), flat:
 /// the vertices of every ring (without closing vertex), ring after ring and
-/// polygon after polygon, in one allocation, and the rings as end offsets
-/// into it. Polygons as lists of rings, each a `Vec`, cost a heap block per
-/// ring and per polygon (over half a million at 100k records, each rounded
-/// up by the allocator) for the dozen vertices most rings have; a shape is
-/// one block, two when it has more than one ring.
+/// polygon after polygon, one block in the tiler's vertex file
+/// ([`Vertices`]), and the rings as end offsets into it. Polygons as lists
+/// of rings, each a `Vec`, cost a heap block per ring and per polygon (over
+/// half a million at 100k records, each rounded up by the allocator) for
+/// the dozen vertices most rings have.
 pub(super) struct Shape {
-    verts: Box<[(f64, f64)]>,
-    /// Per ring, the end of its vertices in `verts`, [`EXTERIOR`] set on the
-    /// first ring of each polygon. Empty for one polygon of one ring, most
+    /// Where the vertices start in the file, and how many there are.
+    at: u64,
+    len: u32,
+    /// Per ring, the end of its vertices, [`EXTERIOR`] set on the first
+    /// ring of each polygon. Empty for one polygon of one ring, most
     /// features: no block at all.
     rings: Box<[u32]>,
 }
@@ -105,76 +108,103 @@ const EXTERIOR: u32 = 1 << 31;
 
 impl Shape {
     /// Every vertex, ring after ring.
-    fn verts(&self) -> &[(f64, f64)] {
-        &self.verts
+    fn verts<'s>(&self, store: &'s Vertices) -> &'s [Vertex] {
+        store.get(self.at, self.len)
     }
 
     /// The polygons, each an iterator over its rings, exterior first.
+    pub(super) fn polygons<'s>(&'s self, store: &'s Vertices) -> Polygons<'s> {
+        polygons(self.verts(store), &self.rings)
+    }
+}
+
+/// The polygons of vertices `verts` and ring ends `rings` (as in a
+/// [`Shape`]).
+fn polygons<'s>(verts: &'s [Vertex], rings: &'s [u32]) -> Polygons<'s> {
+    Polygons {
+        verts,
+        ends: rings,
+        start: 0,
+        single: rings.is_empty(),
+    }
+}
+
+/// A [`Shape`]'s vertices and rings on the heap, before they go into the
+/// vertex file ([`Built::store`]).
+pub(super) struct Built {
+    verts: Vec<Vertex>,
+    rings: Box<[u32]>,
+}
+
+impl Built {
+    /// The polygons, each an iterator over its rings, exterior first.
     pub(super) fn polygons(&self) -> Polygons<'_> {
-        Polygons {
-            verts: &self.verts,
-            ends: &self.rings,
-            start: 0,
-            single: self.rings.is_empty(),
-        }
+        polygons(&self.verts, &self.rings)
     }
 
     /// The same shape moved `dx` along x.
-    pub(super) fn moved_x(&self, dx: f64) -> Shape {
-        Shape {
-            verts: self.verts.iter().map(|&(x, y)| (x + dx, y)).collect(),
+    pub(super) fn moved_x(&self, dx: f64) -> Built {
+        Built {
+            verts: self.verts.iter().map(|&[x, y]| [x + dx, y]).collect(),
             rings: self.rings.clone(),
         }
     }
 
-    /// The shape with `found` added: each after vertex `after` (ascending,
-    /// as [`insert_junctions`] lists them), every offset moved by what went
-    /// in before it. `None` if the shape would outgrow [`EXTERIOR`].
-    fn with_junctions(&self, found: &[Junction]) -> Option<Shape> {
-        let n = self.verts.len() + found.len();
-        if u32::try_from(n).ok()? >= EXTERIOR {
-            return None;
-        }
-        let mut verts = Vec::with_capacity(n);
-        let mut next = found.iter().peekable();
-        for (k, &v) in self.verts.iter().enumerate() {
-            verts.push(v);
-            while let Some(j) = next.next_if(|j| j.after as usize == k) {
-                verts.push(j.at);
-            }
-        }
-        let rings = self
-            .rings
-            .iter()
-            .map(|&e| {
-                let end = (e & !EXTERIOR) as usize;
-                let before = found.partition_point(|j| (j.after as usize) < end);
-                // below EXTERIOR: at most n
-                (end + before) as u32 | (e & EXTERIOR)
-            })
-            .collect();
-        Some(Shape {
-            verts: verts.into_boxed_slice(),
-            rings,
+    /// Into `store`: the shape that reads it back.
+    fn store(self, store: &mut Vertices) -> std::io::Result<Shape> {
+        Ok(Shape {
+            at: store.push(&self.verts)?,
+            // below EXTERIOR (ShapeBuilder, with_junctions)
+            len: self.verts.len() as u32,
+            rings: self.rings,
         })
     }
 
     /// A shape of `polygons` (each its rings, exterior first), for tests.
     #[cfg(test)]
-    pub(super) fn from_polygons(polygons: &[Vec<Vec<(f64, f64)>>]) -> Option<Shape> {
+    pub(super) fn from_polygons(polygons: &[Vec<Vec<(f64, f64)>>]) -> Option<Built> {
         let mut b = ShapeBuilder::with_capacity(polygons.iter().flatten().map(Vec::len).sum());
         for poly in polygons {
             for (k, ring) in poly.iter().enumerate() {
-                b.ring(k == 0, ring.iter().copied());
+                b.ring(k == 0, ring.iter().map(|&(x, y)| [x, y]));
             }
         }
         b.finish()
     }
 }
 
+/// The shape of vertices `verts` and ring ends `rings` with `found` added:
+/// each after vertex `after` (ascending, as [`insert_junctions`] lists
+/// them), every offset moved by what went in before it. `None` if the shape
+/// would outgrow [`EXTERIOR`].
+fn with_junctions(verts: &[Vertex], rings: &[u32], found: &[Junction]) -> Option<Built> {
+    let n = verts.len() + found.len();
+    if u32::try_from(n).ok()? >= EXTERIOR {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut next = found.iter().peekable();
+    for (k, &v) in verts.iter().enumerate() {
+        out.push(v);
+        while let Some(j) = next.next_if(|j| j.after as usize == k) {
+            out.push(j.at);
+        }
+    }
+    let rings = rings
+        .iter()
+        .map(|&e| {
+            let end = (e & !EXTERIOR) as usize;
+            let before = found.partition_point(|j| (j.after as usize) < end);
+            // below EXTERIOR: at most n
+            (end + before) as u32 | (e & EXTERIOR)
+        })
+        .collect();
+    Some(Built { verts: out, rings })
+}
+
 /// A [`Shape`] being built, ring by ring.
 struct ShapeBuilder {
-    verts: Vec<(f64, f64)>,
+    verts: Vec<Vertex>,
     rings: Vec<u32>,
     /// Some offset reached [`EXTERIOR`].
     too_long: bool,
@@ -192,7 +222,7 @@ impl ShapeBuilder {
 
     /// Add a ring, the first of a new polygon when `exterior`; its vertices,
     /// to be turned round in place.
-    fn ring(&mut self, exterior: bool, pts: impl Iterator<Item = (f64, f64)>) -> &mut [(f64, f64)] {
+    fn ring(&mut self, exterior: bool, pts: impl Iterator<Item = Vertex>) -> &mut [Vertex] {
         let start = self.verts.len();
         self.verts.extend(pts);
         match u32::try_from(self.verts.len()) {
@@ -206,7 +236,7 @@ impl ShapeBuilder {
 
     /// The shape; `None` without rings, or past 2^31 vertices (32 GiB of
     /// coordinates, more than a record read into memory can hold).
-    fn finish(self) -> Option<Shape> {
+    fn finish(self) -> Option<Built> {
         if self.too_long || self.rings.is_empty() {
             return None;
         }
@@ -215,8 +245,8 @@ impl ShapeBuilder {
         } else {
             self.rings.into_boxed_slice()
         };
-        Some(Shape {
-            verts: self.verts.into_boxed_slice(),
+        Some(Built {
+            verts: self.verts,
             rings,
         })
     }
@@ -224,7 +254,7 @@ impl ShapeBuilder {
 
 /// The polygons of a [`Shape`].
 pub(super) struct Polygons<'s> {
-    verts: &'s [(f64, f64)],
+    verts: &'s [Vertex],
     /// The ring ends not yet visited.
     ends: &'s [u32],
     /// Where the next polygon's vertices start.
@@ -268,7 +298,7 @@ impl<'s> Iterator for Polygons<'s> {
 
 /// The rings of one polygon of a [`Shape`], exterior first.
 pub(super) struct Rings<'s> {
-    verts: &'s [(f64, f64)],
+    verts: &'s [Vertex],
     ends: &'s [u32],
     start: usize,
     /// All of `verts` is the one ring, not yet visited.
@@ -276,9 +306,9 @@ pub(super) struct Rings<'s> {
 }
 
 impl<'s> Iterator for Rings<'s> {
-    type Item = &'s [(f64, f64)];
+    type Item = &'s [Vertex];
 
-    fn next(&mut self) -> Option<&'s [(f64, f64)]> {
+    fn next(&mut self) -> Option<&'s [Vertex]> {
         if std::mem::take(&mut self.single) {
             return Some(self.verts);
         }
@@ -307,6 +337,13 @@ pub struct Prepared<'a> {
     area: f64,
 }
 
+/// The features ready for tiling ([`prepare`]) and the file their
+/// vertices are in.
+pub struct Tileable<'a> {
+    features: Vec<Prepared<'a>>,
+    store: Vertices,
+}
+
 /// Polygon features smaller than this many square tile units (1/16 of a
 /// pixel on a 512-pixel tile) are left out of a tile: rounded to the grid they
 /// would be a speck or a scribble.
@@ -320,54 +357,84 @@ const NO_BBOX: [f64; 4] = [
     f64::NEG_INFINITY,
 ];
 
-/// Project features to unit coordinates (in parallel), put them in
-/// (layer, sort key) order, and give neighbouring polygons their shared
-/// vertices ([`insert_junctions`]). A polygon across the antimeridian is
-/// projected unwrapped (x beyond 1) and prepared twice, the second time
-/// moved one world west ([`across_antimeridian`]): each copy covers a few
-/// tiles on its side, where drawn as it is it would cover every tile of
-/// its latitudes.
+/// Features projected at a time ([`prepare`]): their vertices are on the
+/// heap until written to the vertex file.
+const PREPARE_BLOCK: usize = 1 << 16;
+
+/// Put features in (layer, sort key) order, project them to unit
+/// coordinates (in parallel) and give neighbouring polygons their shared
+/// vertices ([`insert_junctions`]). The vertices go to a file of `dir`
+/// ([`Vertices`]), in that order: the order a tile reads its features in,
+/// so that a tile of the low zooms, which draws most of them, reads the
+/// file from start to end.
 ///
-/// The list is collected at its final size and filtered and sorted in
-/// place (no second list of every feature at once): the copies, rare, are
-/// added at the end, and the sort, unstable, breaks ties of the profile's
-/// keys by the source feature's position (in `features`) and then puts the
-/// original before its copy: the order a stable sort of the features, each
-/// followed by its copy, gives.
-pub fn prepare<'a>(features: &'a [Feature<'a>], profile: &impl Profile) -> Vec<Prepared<'a>> {
-    let mut prepared: Vec<Prepared> = features.par_iter().map(prepare_one).collect();
-    prepared.retain(|p| p.bbox[0].is_finite());
-    let copies: Vec<Prepared> = prepared
-        .par_iter()
-        .filter_map(across_antimeridian)
-        .collect();
-    prepared.reserve_exact(copies.len());
-    prepared.extend(copies);
-    let key = |p: &Prepared| {
-        let s = p.source;
-        (s.layer, s.sort_key, std::ptr::from_ref(s) as usize)
-    };
-    // A copy lies one world west of its original: the original, further
-    // east, first.
-    prepared.par_sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(b.bbox[0].total_cmp(&a.bbox[0])));
-    insert_junctions(&mut prepared, profile);
-    prepared
+/// A polygon across the antimeridian is projected unwrapped (x beyond 1)
+/// and prepared twice, the second time moved one world west
+/// ([`super::wrap::west_copy`]): each copy covers a few tiles on its side,
+/// where drawn as it is it would cover every tile of its latitudes. The
+/// sort, unstable, breaks ties of the profile's keys by the source
+/// feature's position (in `features`), and the copy follows its original:
+/// the order a stable sort of the features, each followed by its copy,
+/// gives.
+pub fn prepare<'a>(
+    features: &'a [Feature<'a>],
+    profile: &impl Profile,
+    dir: &std::path::Path,
+) -> std::io::Result<Tileable<'a>> {
+    let key = |s: &Feature| (s.layer, s.sort_key, std::ptr::from_ref(s) as usize);
+    let mut order: Vec<&Feature> = features.iter().collect();
+    order.par_sort_unstable_by_key(|f| key(f));
+    let mut first = Vertices::create_in(dir)?;
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(features.len());
+    for block in order.chunks(PREPARE_BLOCK) {
+        let done: Vec<(Prepared, Option<Built>)> =
+            block.par_iter().map(|&f| prepare_one(f)).collect();
+        for (mut p, built) in done {
+            if !p.bbox[0].is_finite() {
+                continue;
+            }
+            let Some(built) = built else {
+                prepared.push(p);
+                continue;
+            };
+            let copy = super::wrap::west_copy(&built, p.bbox);
+            p.geometry = UnitGeometry::Polygons(built.store(&mut first)?);
+            let (source, area) = (p.source, p.area);
+            prepared.push(p);
+            if let Some((moved, bbox)) = copy {
+                prepared.push(Prepared {
+                    source,
+                    geometry: UnitGeometry::Polygons(moved.store(&mut first)?),
+                    bbox,
+                    area,
+                });
+            }
+        }
+    }
+    drop(order);
+    first.flush()?;
+    let store = insert_junctions(&mut prepared, &first, profile, dir)?;
+    Ok(Tileable {
+        features: prepared,
+        store,
+    })
 }
 
-/// One feature projected; its box [`NO_BBOX`] when it has no vertex.
-fn prepare_one<'a>(f: &'a Feature<'a>) -> Prepared<'a> {
+/// One feature projected, its vertices on the heap; its box [`NO_BBOX`]
+/// when it has no vertex.
+fn prepare_one<'a>(f: &'a Feature<'a>) -> (Prepared<'a>, Option<Built>) {
     let mut bbox = NO_BBOX;
     let mut grow = |(x, y): (f64, f64)| {
         bbox[0] = bbox[0].min(x);
         bbox[1] = bbox[1].min(y);
         bbox[2] = bbox[2].max(x);
         bbox[3] = bbox[3].max(y);
-        (x, y)
+        [x, y]
     };
-    let geometry = match &f.geometry {
+    let (geometry, built) = match &f.geometry {
         FeatureGeometry::Point(p) => {
-            let (x, y) = grow(to_unit(p.x(), p.y()));
-            UnitGeometry::Point(x, y)
+            let [x, y] = grow(to_unit(p.x(), p.y()));
+            (UnitGeometry::Point(x, y), None)
         }
         // Holes must wind against their exterior for the NonZero cleaning
         // to keep them holes; boolean-op output does not promise that.
@@ -402,52 +469,40 @@ fn prepare_one<'a>(f: &'a Feature<'a>) -> Prepared<'a> {
                 }
             }
             match b.finish() {
-                Some(shape) => UnitGeometry::Polygons(shape),
+                // a placeholder until the vertices are stored
+                Some(built) => (UnitGeometry::Point(0.0, 0.0), Some(built)),
                 None => {
-                    return Prepared {
+                    let none = Prepared {
                         source: f,
                         geometry: UnitGeometry::Point(0.0, 0.0),
                         bbox: NO_BBOX,
                         area: 0.0,
-                    }
+                    };
+                    return (none, None);
                 }
             }
         }
     };
-    let area = match &geometry {
-        UnitGeometry::Polygons(shape) => shape
+    let area = match &built {
+        Some(shape) => shape
             .polygons()
             .map(|mut rings| {
                 // Unsigned shoelace area of each ring.
-                let area = |r: &[(f64, f64)]| (ring_area2(r) / 2.0).abs();
+                let area = |r: &[Vertex]| (ring_area2(r) / 2.0).abs();
                 let exterior = rings.next();
                 let holes: f64 = rings.map(area).sum();
                 exterior.map_or(0.0, area) - holes
             })
             .sum(),
-        UnitGeometry::Point(..) => 0.0,
+        None => 0.0,
     };
-    Prepared {
+    let p = Prepared {
         source: f,
         geometry,
         bbox,
         area,
-    }
-}
-
-/// The copy of an unwrapped polygon feature that reaches past the world's
-/// east edge, moved one world west ([`super::wrap::west_copy`]).
-fn across_antimeridian<'a>(p: &Prepared<'a>) -> Option<Prepared<'a>> {
-    let UnitGeometry::Polygons(shape) = &p.geometry else {
-        return None;
     };
-    let (moved, bbox) = super::wrap::west_copy(shape, p.bbox)?;
-    Some(Prepared {
-        source: p.source,
-        geometry: UnitGeometry::Polygons(moved),
-        bbox,
-        area: p.area,
-    })
+    (p, built)
 }
 
 /// How near (unit coordinates: 8 cm on the ground at the equator; a tile
@@ -465,17 +520,21 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// moves off the neighbour's straight edge and opens a sliver between the
 /// layers; present in both, it rounds to the same point in both.
 ///
-/// The junctions are found against the shapes as prepared: a neighbour's
-/// inserted vertices are no part of the search (hazards do not share
-/// borders with hazards, but both do with releases: a release given a
-/// hazard's vertex must not hand it on to the next hazard). Features are
-/// taken a block at a time ([`JUNCTION_BLOCK`]): the block's junctions are
-/// found, its shapes rebuilt in place and their inserted vertices marked
-/// ([`Added`]), which later blocks' searches skip. Memory holds every shape
-/// once, a bit per vertex of the rebuilt ones and one block's junctions
-/// (20-byte records), not the junctions of every feature at once (twenty
+/// The junctions are found against the shapes as prepared (in `first`): a
+/// neighbour's inserted vertices are no part of the search (hazards do not
+/// share borders with hazards, but both do with releases: a release given a
+/// hazard's vertex must not hand it on to the next hazard). The shapes,
+/// with their junctions, go to a second vertex file of `dir`, which the
+/// tiles read: in the order of the first (the map's), a block of
+/// [`JUNCTION_BLOCK`] features at a time, so that memory holds one block's
+/// junctions (20-byte records), not those of every feature at once (twenty
 /// million at a million hazards and a million and a half releases).
-fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
+fn insert_junctions(
+    prepared: &mut [Prepared],
+    first: &Vertices,
+    profile: &impl Profile,
+    dir: &std::path::Path,
+) -> std::io::Result<Vertices> {
     use rstar::primitives::{GeomWithData, Rectangle};
     use rstar::{RTree, AABB};
     let e = JUNCTION_EPS;
@@ -490,22 +549,34 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
         })
         .collect();
     let tree = RTree::bulk_load(boxes);
+    // Each polygon's vertices as prepared, by its index in `prepared`: the
+    // shapes there move to the second file block by block.
+    let as_prepared: Vec<Option<(u64, u32)>> = prepared
+        .iter()
+        .map(|p| match &p.geometry {
+            UnitGeometry::Polygons(s) => Some((s.at, s.len)),
+            UnitGeometry::Point(..) => None,
+        })
+        .collect();
+    let prepared_verts = |i: usize| match as_prepared.get(i) {
+        Some(&Some((at, n))) => first.get(at, n),
+        _ => &[],
+    };
+    // The polygons, in the order of their vertices in `first` (theirs).
+    let along: Vec<usize> = (0..prepared.len())
+        .filter(|&i| as_prepared[i].is_some())
+        .collect();
     /// A worker's lists: the neighbours' vertices near the shape, the
     /// vertices on one edge, the shape's junctions.
     type Lists = (Vec<(f64, f64)>, Vec<(f64, (f64, f64))>, Vec<Junction>);
-    // Per feature, the vertices its rebuilt shape gained (none until its
-    // block is done).
-    let mut added: Vec<Option<Added>> = Vec::new();
-    added.resize_with(prepared.len(), || None);
-    for first in (0..prepared.len()).step_by(JUNCTION_BLOCK) {
-        let last = (first + JUNCTION_BLOCK).min(prepared.len());
-        let inserts: Vec<Box<[Junction]>> = prepared[first..last]
+    let mut out = Vertices::create_in(dir)?;
+    for block in along.chunks(JUNCTION_BLOCK) {
+        let rebuilt: Vec<Option<Built>> = block
             .par_iter()
-            .enumerate()
-            .map_init(Lists::default, |(others, on, found), (k, p)| {
-                let i = first + k;
+            .map_init(Lists::default, |(others, on, found), &i| {
+                let p = &prepared[i];
                 let UnitGeometry::Polygons(shape) = &p.geometry else {
-                    return Box::default();
+                    return None;
                 };
                 let (lo, hi) = grown(&p.bbox);
                 let inside =
@@ -517,32 +588,27 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
                     {
                         continue;
                     }
-                    if let UnitGeometry::Polygons(op) = &prepared[n.data].geometry {
-                        let verts = op.verts().iter().copied();
-                        match added.get(n.data).and_then(Option::as_ref) {
-                            None => others.extend(verts.filter(inside)),
-                            Some(a) => others.extend(
-                                verts
-                                    .enumerate()
-                                    .filter(|&(j, _)| !a.contains(j))
-                                    .map(|(_, v)| v)
-                                    .filter(inside),
-                            ),
-                        }
-                    }
+                    others.extend(
+                        prepared_verts(n.data)
+                            .iter()
+                            .map(|&[x, y]| (x, y))
+                            .filter(inside),
+                    );
                 }
                 if others.is_empty() {
-                    return Box::default();
+                    return None;
                 }
                 others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
                 others.dedup();
                 found.clear();
+                let verts = shape.verts(first);
                 // Where the current ring starts in the shape's vertices.
                 let mut start = 0;
-                for ring in shape.polygons().flatten() {
+                for ring in shape.polygons(first).flatten() {
                     let n = ring.len();
                     for k in 0..n {
                         let (a, b) = (ring[k], ring[(k + 1) % n]);
+                        let (a, b) = ((a[0], a[1]), (b[0], b[1]));
                         let (dx, dy) = (b.0 - a.0, b.1 - a.1);
                         let len2 = dx * dx + dy * dy;
                         if len2 == 0.0 {
@@ -569,59 +635,37 @@ fn insert_junctions(prepared: &mut [Prepared], profile: &impl Profile) {
                         on.sort_by(|x, y| x.0.total_cmp(&y.0));
                         // Shapes stay under EXTERIOR vertices: the index fits.
                         let after = (start + k) as u32;
-                        found.extend(on.iter().map(|&(_, at)| Junction { after, at }));
+                        found.extend(on.iter().map(|&(_, (x, y))| Junction { after, at: [x, y] }));
                     }
                     start += n;
                 }
-                // A block of exactly the shape's junctions, the worker's list
-                // kept for the next shape.
-                Box::from(&found[..])
+                if found.is_empty() {
+                    return None;
+                }
+                with_junctions(verts, &shape.rings, found)
             })
             .collect();
-        prepared[first..last]
-            .par_iter_mut()
-            .zip(&mut added[first..last])
-            .zip(inserts)
-            .for_each(|((p, mark), found)| {
-                if let UnitGeometry::Polygons(shape) = &mut p.geometry {
-                    if let Some(s) = shape.with_junctions(&found) {
-                        *mark = Some(Added::of(&found, s.verts().len()));
-                        *shape = s;
-                    }
-                }
-            });
+        for (&i, built) in block.iter().zip(rebuilt) {
+            let UnitGeometry::Polygons(shape) = &mut prepared[i].geometry else {
+                continue;
+            };
+            *shape = match built {
+                Some(b) => b.store(&mut out)?,
+                None => Shape {
+                    at: out.push(shape.verts(first))?,
+                    len: shape.len,
+                    rings: std::mem::take(&mut shape.rings),
+                },
+            };
+        }
     }
+    out.flush()?;
+    Ok(out)
 }
 
 /// Features whose junctions are found and inserted at a time
 /// ([`insert_junctions`]).
 const JUNCTION_BLOCK: usize = 1 << 16;
-
-/// The vertices a shape gained from its junctions, a bit each, by their
-/// index in the rebuilt shape.
-struct Added(Box<[u64]>);
-
-impl Added {
-    /// The marks of `found` (ascending, as [`Shape::with_junctions`] takes
-    /// them) in a rebuilt shape of `n` vertices.
-    fn of(found: &[Junction], n: usize) -> Added {
-        let mut bits = vec![0u64; n.div_ceil(64)].into_boxed_slice();
-        // The k-th junction (counted from 0) after original vertex `after`
-        // lands at `after + 1 + k`: every one before it shifted it by one.
-        for (k, j) in found.iter().enumerate() {
-            let at = j.after as usize + 1 + k;
-            if let Some(w) = bits.get_mut(at / 64) {
-                *w |= 1 << (at % 64);
-            }
-        }
-        Added(bits)
-    }
-
-    /// Whether vertex `i` of the rebuilt shape was added.
-    fn contains(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
-}
 
 /// A vertex to add to a shape ([`insert_junctions`]): after its vertex
 /// `after`. Packed: 20 bytes rather than 24, two million of them at once.
@@ -629,13 +673,14 @@ impl Added {
 #[repr(C, packed(4))]
 struct Junction {
     after: u32,
-    at: (f64, f64),
+    at: Vertex,
 }
 
 /// The lon/lat bounds of the prepared features the profile counts
 /// ([`Profile::in_bounds`]), of all of them when it counts none: west,
 /// south, east, north.
-pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]> {
+pub fn bounds(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
+    let prepared = &t.features;
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
@@ -669,7 +714,8 @@ pub fn bounds(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]>
 /// south, east, north with east beyond 180 (Fiji's islands on both sides
 /// of 180° are 176.8…181.5, not the whole world). `None` when the
 /// narrowest extent does not cross it, which [`bounds`] then gives.
-pub fn crossing_view(prepared: &[Prepared], profile: &impl Profile) -> Option<[f64; 4]> {
+pub fn crossing_view(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
+    let prepared = &t.features;
     let any = prepared.iter().any(|p| profile.in_bounds(p.source));
     // Each feature's span on the circle of x in [0, 1), the copies moved
     // west of the world left out (their original is counted).
@@ -735,7 +781,7 @@ pub struct EncodedTile {
 /// grow with the zoom, so handing the batch's tiles over in order keeps
 /// the sink's order.
 pub fn tile_all<E>(
-    prepared: &[Prepared],
+    t: &Tileable,
     profile: &impl Profile,
     cfg: &TileConfig,
     mut sink: impl FnMut(EncodedTile) -> Result<(), E>,
@@ -744,7 +790,7 @@ pub fn tile_all<E>(
     let mut gathered: Vec<(u8, Vec<Assigned>)> = Vec::new();
     let (mut gathered_tiles, mut gathered_assigned) = (0, 0);
     for z in cfg.min_zoom..=cfg.max_zoom {
-        let assignment = assign(prepared, profile, z, cfg);
+        let assignment = assign(&t.features, profile, z, cfg);
         gathered_tiles += assignment.chunk_by(same_tile).count();
         gathered_assigned += assignment.len();
         gathered.push((z, assignment));
@@ -772,19 +818,16 @@ pub fn tile_all<E>(
             }
             let (chunk, tail) = rest.split_at(n);
             rest = tail;
-            let tiles: Vec<Option<EncodedTile>> = chunk
-                .par_iter()
-                .map(|&(z, g)| {
-                    let (_, x, y) = tile_coord(g[0].tile);
-                    let feats = g.iter().filter_map(|a| prepared.get(a.feature as usize));
-                    encode_tile(feats, profile, z, x, y, cfg).map(|data| EncodedTile {
-                        z,
-                        x,
-                        y,
-                        data,
+            let tiles: Vec<Option<EncodedTile>> =
+                chunk
+                    .par_iter()
+                    .map(|&(z, g)| {
+                        let (_, x, y) = tile_coord(g[0].tile);
+                        let feats = g.iter().filter_map(|a| t.features.get(a.feature as usize));
+                        encode_tile(feats, &t.store, profile, (z, x, y), cfg)
+                            .map(|data| EncodedTile { z, x, y, data })
                     })
-                })
-                .collect();
+                    .collect();
             for t in tiles.into_iter().flatten() {
                 sink(t)?;
             }
@@ -965,17 +1008,16 @@ fn same_integer(a: f64, b: f64) -> bool {
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
     feats: impl Iterator<Item = &'a Prepared<'a>>,
+    store: &Vertices,
     profile: &impl Profile,
-    z: u8,
-    x: u32,
-    y: u32,
+    tile: (u8, u32, u32),
     cfg: &TileConfig,
 ) -> Option<Vec<u8>> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => encode_tile_with(&mut scratch, feats, profile, z, x, y, cfg),
+        Ok(mut scratch) => encode_tile_with(&mut scratch, feats, store, profile, tile, cfg),
         // Only re-entry could find it taken (a worker waiting on another
         // task runs it): fresh buffers then.
-        Err(_) => encode_tile_with(&mut Scratch::default(), feats, profile, z, x, y, cfg),
+        Err(_) => encode_tile_with(&mut Scratch::default(), feats, store, profile, tile, cfg),
     })
 }
 
@@ -983,10 +1025,9 @@ fn encode_tile<'a>(
 fn encode_tile_with<'a>(
     scratch: &mut Scratch,
     feats: impl Iterator<Item = &'a Prepared<'a>>,
+    store: &Vertices,
     profile: &impl Profile,
-    z: u8,
-    x: u32,
-    y: u32,
+    (z, x, y): (u8, u32, u32),
     cfg: &TileConfig,
 ) -> Option<Vec<u8>> {
     let frame = TileFrame::new(z, x, y, cfg.extent);
@@ -1047,15 +1088,17 @@ fn encode_tile_with<'a>(
                 let within =
                     x0 >= rect.min_x && x1 <= rect.max_x && y0 >= rect.min_y && y1 <= rect.max_y;
                 scratch.recycle_parts();
-                for poly in shape.polygons() {
+                for poly in shape.polygons(store) {
                     let mut rings = scratch.spare_polys.pop().unwrap_or_default();
                     for (k, ring) in poly.enumerate() {
                         let mut q = scratch.ring();
                         if within {
-                            quantise_into(ring.iter().map(|&c| to_tile(c)), &mut q);
+                            quantise_into(ring.iter().map(|&[x, y]| to_tile((x, y))), &mut q);
                         } else {
                             scratch.projected.clear();
-                            scratch.projected.extend(ring.iter().map(|&c| to_tile(c)));
+                            scratch
+                                .projected
+                                .extend(ring.iter().map(|&[x, y]| to_tile((x, y))));
                             clip_ring_into(&mut scratch.projected, &rect, &mut scratch.clip_tmp);
                             if scratch.projected.len() >= 3 {
                                 quantise_into(scratch.projected.iter().copied(), &mut q);
@@ -1175,10 +1218,13 @@ mod tests {
 
     type Nested = Vec<Vec<Vec<(f64, f64)>>>;
 
-    fn nested(shape: &Shape) -> Nested {
-        shape
-            .polygons()
-            .map(|rings| rings.map(<[(f64, f64)]>::to_vec).collect())
+    fn nested(polygons: Polygons) -> Nested {
+        polygons
+            .map(|rings| {
+                rings
+                    .map(|r| r.iter().map(|&[x, y]| (x, y)).collect())
+                    .collect()
+            })
             .collect()
     }
 
@@ -1201,24 +1247,32 @@ mod tests {
             ],
             vec![vec![ring(0, 0.0)]],
         ];
-        for polys in cases {
-            let shape = Shape::from_polygons(&polys).expect("a shape");
-            assert_eq!(nested(&shape), polys);
-            assert_eq!(shape.rings.is_empty(), polys.iter().flatten().count() == 1);
-            assert_eq!(nested(&shape.moved_x(0.0)), polys);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut store = Vertices::create_in(dir.path()).expect("a store");
+        let mut stored = Vec::new();
+        for polys in &cases {
+            let built = Built::from_polygons(polys).expect("a shape");
+            assert_eq!(&nested(built.polygons()), polys);
+            assert_eq!(built.rings.is_empty(), polys.iter().flatten().count() == 1);
+            assert_eq!(&nested(built.moved_x(0.0).polygons()), polys);
+            stored.push(built.store(&mut store).expect("stored"));
         }
-        assert!(Shape::from_polygons(&[]).is_none());
+        store.flush().expect("written");
+        for (shape, polys) in stored.iter().zip(&cases) {
+            assert_eq!(&nested(shape.polygons(&store)), polys);
+        }
+        assert!(Built::from_polygons(&[]).is_none());
     }
 
     #[test]
     fn junctions_go_into_their_rings() {
         let polys: Nested = vec![vec![ring(4, 0.0), ring(3, 10.0)], vec![ring(5, 20.0)]];
-        let shape = Shape::from_polygons(&polys).expect("a shape");
+        let shape = Built::from_polygons(&polys).expect("a shape");
         // after: the index in the shape's vertices, ring after ring
         let found = [(0, 1.0), (0, 2.0), (3, 3.0), (4, 4.0), (6, 5.0), (11, 6.0)];
         let found: Vec<Junction> = found
             .iter()
-            .map(|&(after, v)| Junction { after, at: (v, -v) })
+            .map(|&(after, v)| Junction { after, at: [v, -v] })
             .collect();
         let mut want = polys.clone();
         want[0][0].insert(1, (1.0, -1.0));
@@ -1227,33 +1281,20 @@ mod tests {
         want[0][1].insert(1, (4.0, -4.0));
         want[0][1].push((5.0, -5.0));
         want[1][0].insert(5, (6.0, -6.0));
-        let got = shape.with_junctions(&found).expect("room");
-        assert_eq!(nested(&got), want);
-        // The marks are on the inserted vertices and only there (points
-        // off every ring, so that a value says what it is).
-        let off: Vec<Junction> = found
-            .iter()
-            .enumerate()
-            .map(|(k, j)| Junction {
-                after: j.after,
-                at: (1000.0 + k as f64, 0.5),
-            })
-            .collect();
-        let got = shape.with_junctions(&off).expect("room");
-        let added = Added::of(&off, got.verts().len());
-        for (i, v) in got.verts().iter().enumerate() {
-            assert_eq!(added.contains(i), v.0 >= 1000.0, "vertex {i}");
-        }
-        assert!(!added.contains(got.verts().len() + 64));
-        let single = Shape::from_polygons(&[vec![ring(3, 0.0)]]).expect("a shape");
-        let got = single
-            .with_junctions(&[Junction {
+        let got = with_junctions(&shape.verts, &shape.rings, &found).expect("room");
+        assert_eq!(nested(got.polygons()), want);
+        let single = Built::from_polygons(&[vec![ring(3, 0.0)]]).expect("a shape");
+        let got = with_junctions(
+            &single.verts,
+            &single.rings,
+            &[Junction {
                 after: 2,
-                at: (9.0, 9.0),
-            }])
-            .expect("room");
+                at: [9.0, 9.0],
+            }],
+        )
+        .expect("room");
         assert_eq!(
-            nested(&got),
+            nested(got.polygons()),
             vec![vec![{
                 let mut r = ring(3, 0.0);
                 r.push((9.0, 9.0));

@@ -231,7 +231,18 @@ pub fn write_tileset(
     target: &Path,
 ) -> Result<(TileStats, Value)> {
     cfg.check()?;
-    let prepared = tiler::prepare(features, profile);
+    // The tiler's vertex files go beside the archive, on the disk the
+    // bundle is written to.
+    let dir = tmp.parent().unwrap_or(Path::new("."));
+    let prepared = tiler::prepare(features, profile, dir).map_err(|e| {
+        output_err(
+            target,
+            format!(
+                "the tiler's temporary vertex file in {}: {e}",
+                dir.display()
+            ),
+        )
+    })?;
     // 7 decimals (~1 cm), as the PMTiles header stores them.
     let bounds = tiler::bounds(&prepared, profile)
         .unwrap_or([-180.0, -grid::MAX_LAT, 180.0, grid::MAX_LAT])

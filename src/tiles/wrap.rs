@@ -4,11 +4,11 @@
 //! copy covers a few tiles on its side of ±180° instead of one feature
 //! covering every tile of its latitudes.
 
-use super::tiler::Shape;
+use super::tiler::Built;
 
 /// The copy of `shape` (bounding box `bbox`: min x, min y, max x, max y)
 /// moved one world west, with its box; `None` unless it reaches past x = 1.
-pub(super) fn west_copy(shape: &Shape, bbox: [f64; 4]) -> Option<(Shape, [f64; 4])> {
+pub(super) fn west_copy(shape: &Built, bbox: [f64; 4]) -> Option<(Built, [f64; 4])> {
     if bbox[2] <= 1.0 {
         return None;
     }
@@ -25,10 +25,10 @@ mod tests {
     #[test]
     fn only_what_reaches_past_the_edge_is_copied_west() {
         let shape =
-            Shape::from_polygons(&[vec![vec![(0.99, 0.5), (1.01, 0.5), (1.01, 0.51)]]]).unwrap();
+            Built::from_polygons(&[vec![vec![(0.99, 0.5), (1.01, 0.5), (1.01, 0.51)]]]).unwrap();
         let (moved, bbox) = west_copy(&shape, [0.99, 0.5, 1.01, 0.51]).unwrap();
         let first = moved.polygons().next().unwrap().next().unwrap();
-        assert!((first[1].0 - 0.01).abs() < 1e-12);
+        assert!((first[1][0] - 0.01).abs() < 1e-12);
         assert!((bbox[0] + 0.01).abs() < 1e-12 && (bbox[2] - 0.01).abs() < 1e-12);
         assert!(west_copy(&shape, [0.2, 0.5, 0.3, 0.51]).is_none());
     }

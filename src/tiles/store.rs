@@ -1,0 +1,222 @@
+//! The tiler's vertices on disk: every prepared polygon's vertices in Web
+//! Mercator unit coordinates, in an unnamed temporary file read through a
+//! memory map ([`Vertices`]), as tippecanoe keeps its geometries.
+//!
+//! Held on the heap, they were the largest part of the tiler's memory
+//! (16 bytes a vertex: 82 MB at 100k records, 0.8 GB at a million hazards
+//! and a million and a half releases), beside the accounting's own land,
+//! every zoom long. In the file they are page cache, which the system can
+//! write out and drop; the process maps only the pages it reads, and after
+//! every [`TRIM_BLOCKS`] blocks read it unmaps them ([`Vertices::get`]), so
+//! that what stays mapped is bounded however many zooms read the whole
+//! file. The tiler writes the vertices in the order its tiles read them
+//! (a feature's tiles list their features in that order), so that a tile
+//! of the low zooms, which draws most features, reads the file from start
+//! to end rather than pages all over it.
+//!
+//! Values go through the file as their bytes: a vertex read is bit for bit
+//! the vertex written, and the tiles are those of vertices on the heap.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A vertex: x, y in unit coordinates.
+pub(super) type Vertex = [f64; 2];
+
+/// Bytes of a [`Vertex`] in the file.
+const VERTEX_BYTES: usize = std::mem::size_of::<Vertex>();
+
+/// Vertices gathered before they are written and mapped (8 MB).
+const FLUSH: usize = 1 << 19;
+
+/// Blocks of [`NEAR`] bytes read into ([`Vertices::get`]) between two
+/// unmappings of the pages read: what stays mapped is at most 32 MB. A
+/// read in the block the thread's last read ended in is not counted: a
+/// tile reads its features in the order of the file, a few hundred bytes
+/// each, and would otherwise count each block thousands of times.
+const TRIM_BLOCKS: usize = 16;
+
+/// The most a fault maps at once, as blocks to count reads in. Linux maps
+/// the pages around a faulted one (64 KB of them by default), and the
+/// page cache of ext4 and xfs holds files in folios of up to 2 MB, mapped
+/// whole: measured at 100k records, counting 64 KB blocks kept 75 MB
+/// mapped where at most 32 MB were meant; counting 2 MB blocks, ~10 MB.
+const NEAR: usize = 2 << 20;
+
+thread_local! {
+    /// Where the thread's last read of a map ended (a byte offset).
+    static LAST_END: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Vertices appended to a temporary file ([`Vertices::push`]) and read back
+/// by index ([`Vertices::get`]).
+pub(super) struct Vertices {
+    /// The file; `None` keeps everything in `pending` (tests).
+    file: Option<File>,
+    /// The file's first `mapped` vertices.
+    map: Option<memmap2::Mmap>,
+    mapped: usize,
+    /// The vertices after `mapped`, not yet written.
+    pending: Vec<Vertex>,
+    /// Blocks read into since the pages were last unmapped.
+    reads: AtomicUsize,
+}
+
+impl Vertices {
+    /// An empty store in an unnamed file of `dir`, gone when dropped.
+    pub(super) fn create_in(dir: &Path) -> io::Result<Self> {
+        Ok(Vertices {
+            file: Some(tempfile::tempfile_in(dir)?),
+            map: None,
+            mapped: 0,
+            pending: Vec::new(),
+            reads: AtomicUsize::new(0),
+        })
+    }
+
+    /// A store that keeps its vertices on the heap.
+    #[cfg(test)]
+    pub(super) fn in_memory() -> Self {
+        Vertices {
+            file: None,
+            map: None,
+            mapped: 0,
+            pending: Vec::new(),
+            reads: AtomicUsize::new(0),
+        }
+    }
+
+    /// Vertices stored.
+    pub(super) fn len(&self) -> usize {
+        self.mapped + self.pending.len()
+    }
+
+    /// Append `verts`; the index of the first.
+    pub(super) fn push(&mut self, verts: &[Vertex]) -> io::Result<u64> {
+        let at = self.len() as u64;
+        self.pending.extend_from_slice(verts);
+        if self.pending.len() >= FLUSH {
+            self.flush()?;
+        }
+        Ok(at)
+    }
+
+    /// Write what is pending and map the whole file.
+    pub(super) fn flush(&mut self) -> io::Result<()> {
+        let Some(file) = &mut self.file else {
+            return Ok(());
+        };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        file.write_all(bytemuck::cast_slice(&self.pending))?;
+        // Unmapped before the file is mapped again, whole.
+        self.map = None;
+        // SAFETY: the file is this store's own, unnamed: no other process
+        // opens it, and this one only appends to it (above, through `&mut
+        // self`, while no slice of the old map is borrowed). A map of it
+        // changes under no reader.
+        #[allow(unsafe_code)]
+        let map = unsafe { memmap2::Mmap::map(&*file)? };
+        self.mapped += self.pending.len();
+        self.pending.clear();
+        if map.len() != self.mapped * VERTEX_BYTES {
+            return Err(io::Error::other(format!(
+                "the tiles' vertex file holds {} bytes where {} were written",
+                map.len(),
+                self.mapped * VERTEX_BYTES
+            )));
+        }
+        self.map = Some(map);
+        Ok(())
+    }
+
+    /// The `n` vertices from index `at`: what [`Vertices::push`] was given.
+    /// Empty past the end (no caller asks there: indices come from `push`).
+    pub(super) fn get(&self, at: u64, n: u32) -> &[Vertex] {
+        let (at, n) = (at as usize, n as usize);
+        let got = if at >= self.mapped {
+            self.pending.get(at - self.mapped..at - self.mapped + n)
+        } else {
+            self.count_read(at * VERTEX_BYTES, (at + n) * VERTEX_BYTES);
+            self.map
+                .as_deref()
+                .and_then(|m| m.get(at * VERTEX_BYTES..(at + n) * VERTEX_BYTES))
+                // The map starts on a page: every vertex is aligned.
+                .and_then(|b| bytemuck::try_cast_slice(b).ok())
+        };
+        debug_assert!(got.is_some(), "vertices {at}+{n} of {}", self.len());
+        got.unwrap_or(&[])
+    }
+
+    /// Count the blocks a read of bytes `start..end` of the map lands in;
+    /// every [`TRIM_BLOCKS`], unmap the pages read.
+    fn count_read(&self, start: usize, end: usize) {
+        let last = LAST_END.replace(end);
+        // The blocks of NEAR bytes the read lands in, but the one the last
+        // read ended in.
+        let mut blocks = (end.saturating_sub(1) / NEAR + 1).saturating_sub(start / NEAR);
+        if last > 0 && (last - 1) / NEAR == start / NEAR {
+            blocks -= 1;
+        }
+        if blocks == 0 || self.reads.fetch_add(blocks, Ordering::Relaxed) + blocks < TRIM_BLOCKS {
+            return;
+        }
+        self.reads.store(0, Ordering::Relaxed);
+        if let Some(map) = &self.map {
+            // SAFETY: a shared read-only map of a file: pages unmapped are
+            // read again from the file when next touched, with the same
+            // bytes (MADV_DONTNEED discards only private changes, and there
+            // are none). Slices other threads hold stay valid.
+            #[allow(unsafe_code)]
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vertices_read_back_bit_for_bit_across_flushes() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut file = Vertices::create_in(dir.path()).expect("a store");
+        let mut heap = Vertices::in_memory();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut blocks = Vec::new();
+        // Past FLUSH, so that reads come from the map and from what is
+        // pending; odd values (NaN payloads, -0.0, subnormals) included.
+        let mut total = 0;
+        while total < FLUSH + FLUSH / 2 {
+            let n = (crate::geometry::test_rings::xorshift64(&mut state) % 5000) as usize;
+            let verts: Vec<Vertex> = (0..n)
+                .map(|_| {
+                    let a = crate::geometry::test_rings::xorshift64(&mut state);
+                    let b = crate::geometry::test_rings::xorshift64(&mut state);
+                    [f64::from_bits(a), f64::from_bits(b)]
+                })
+                .chain([[-0.0, f64::MIN_POSITIVE / 2.0]])
+                .collect();
+            let at = file.push(&verts).expect("written");
+            assert_eq!(heap.push(&verts).expect("kept"), at);
+            total += verts.len();
+            blocks.push((at, verts));
+        }
+        let bits = |v: &[Vertex]| -> Vec<[u64; 2]> {
+            v.iter().map(|p| [p[0].to_bits(), p[1].to_bits()]).collect()
+        };
+        for round in 0..2 {
+            for (at, verts) in &blocks {
+                let n = verts.len() as u32;
+                assert_eq!(bits(file.get(*at, n)), bits(verts), "round {round}");
+                assert_eq!(bits(heap.get(*at, n)), bits(verts));
+            }
+            file.flush().expect("flushed");
+        }
+        assert!(file.map.is_some() && file.pending.is_empty());
+        assert_eq!(file.len(), total);
+    }
+}
