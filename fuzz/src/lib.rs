@@ -181,7 +181,7 @@ pub fn mvt(data: &[u8]) {
     let mut layer = LayerBuilder::new("fuzz", 4096);
     let added = layer.add_feature(
         Some(7),
-        &clearmap::tiles::Properties::new(props.clone()),
+        clearmap::tiles::Properties::new(props.clone()).as_ref(),
         &geometry,
     );
     let mut tile = Vec::new();

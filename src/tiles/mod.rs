@@ -27,7 +27,9 @@ mod tiler;
 mod tileset;
 mod wrap;
 
-pub use profile::{Cluster, Feature, FeatureGeometry, Profile, Properties, TileConfig};
+pub use profile::{
+    Attrs, Cluster, Feature, FeatureGeometry, Profile, Properties, Props, TileConfig,
+};
 pub use tileset::{
     write_tileset, FieldType, LayerSpec, TileFormat, TileStats, TilesetMeta, MBTILES_TILE_PATH,
     TILE_URL,

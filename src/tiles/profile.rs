@@ -74,21 +74,58 @@ impl Properties {
         Properties(buf.into_boxed_slice())
     }
 
+    /// The attributes, borrowed.
+    pub fn as_ref(&self) -> Props<'_> {
+        Props(&self.0)
+    }
+
+    /// The buffer: what [`Props::from_bytes`] reads.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The value of attribute `key`.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.as_ref().get(key)
+    }
+
+    /// The value of attribute `key` when it is a string, borrowed.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.as_ref().get_str(key)
+    }
+
+    /// Every attribute, decoded.
+    pub fn to_vec(&self) -> Vec<(String, Value)> {
+        self.as_ref().to_vec()
+    }
+}
+
+/// A feature's attributes as [`Properties`] hold them, borrowed: from a
+/// `Properties`, or from the file the tiler keeps them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Props<'b>(&'b [u8]);
+
+impl<'b> Props<'b> {
+    /// The attributes of a [`Properties`] buffer ([`Properties::bytes`]).
+    pub(crate) fn from_bytes(b: &'b [u8]) -> Self {
+        Props(b)
+    }
+
     /// (key, `Value` message) of each attribute, in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let b: &[u8] = &self.0;
+    pub(crate) fn iter(self) -> impl Iterator<Item = (&'b [u8], &'b [u8])> {
+        let b = self.0;
         let mut pos = 0;
         std::iter::from_fn(move || Some((field(b, &mut pos)?, field(b, &mut pos)?)))
     }
 
     /// The value of attribute `key`.
-    pub fn get(&self, key: &str) -> Option<Value> {
+    pub fn get(self, key: &str) -> Option<Value> {
         let (_, v) = self.iter().find(|(k, _)| *k == key.as_bytes())?;
         decode_value(v).ok()
     }
 
     /// The value of attribute `key` when it is a string, borrowed.
-    pub fn get_str(&self, key: &str) -> Option<&str> {
+    pub fn get_str(self, key: &str) -> Option<&'b str> {
         let (_, v) = self.iter().find(|(k, _)| *k == key.as_bytes())?;
         // A string value is field 1 (tag 0x0A), its length, its bytes.
         let mut pos = 0;
@@ -98,7 +135,7 @@ impl Properties {
     }
 
     /// Every attribute, decoded.
-    pub fn to_vec(&self) -> Vec<(String, Value)> {
+    pub fn to_vec(self) -> Vec<(String, Value)> {
         self.iter()
             .filter_map(|(k, v)| Some((String::from_utf8(k.to_vec()).ok()?, decode_value(v).ok()?)))
             .collect()
@@ -126,6 +163,28 @@ pub struct Feature<'a> {
     pub sort_key: u64,
     pub properties: Properties,
     pub geometry: FeatureGeometry<'a>,
+}
+
+impl Feature<'_> {
+    /// What a [`Profile`] is asked about: its layer, id and attributes.
+    pub fn attrs(&self) -> Attrs<'_> {
+        Attrs {
+            layer: self.layer,
+            id: self.id,
+            properties: self.properties.as_ref(),
+        }
+    }
+}
+
+/// A feature as the tiler hands it back to its [`Profile`], its geometry
+/// prepared: its layer, id and attributes.
+#[derive(Debug, Clone, Copy)]
+pub struct Attrs<'b> {
+    /// Index into [`Profile::layers`].
+    pub layer: usize,
+    /// The MVT feature id.
+    pub id: u64,
+    pub properties: Props<'b>,
 }
 
 /// The point a profile draws for the points of one cell ([`Profile::cluster`]).
@@ -171,7 +230,7 @@ pub trait Profile: Sync {
 
     /// Whether a feature counts in the tileset's bounds (where a map opens);
     /// when none does, every feature counts.
-    fn in_bounds(&self, feature: &Feature) -> bool {
+    fn in_bounds(&self, feature: &Attrs) -> bool {
         let _ = feature;
         true
     }
@@ -179,7 +238,7 @@ pub trait Profile: Sync {
     /// The one point standing for `members`, two or more points of one cell
     /// of one layer in sort-key order; the same members give the same point
     /// in every tile whose buffer holds the cell.
-    fn cluster(&self, members: &[&Feature]) -> Cluster;
+    fn cluster(&self, members: &[Attrs]) -> Cluster;
 }
 
 #[cfg(test)]
@@ -210,6 +269,6 @@ mod tests {
         assert_eq!(p.get_str("long").map(str::len), Some(300));
         assert_eq!(p.get_str("area_m2"), None, "not a string");
         assert_eq!(p.get("absent"), None);
-        assert_eq!(Properties::new([]).iter().count(), 0);
+        assert_eq!(Properties::new([]).as_ref().iter().count(), 0);
     }
 }

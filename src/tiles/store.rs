@@ -25,10 +25,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A vertex: x, y in unit coordinates.
 pub(super) type Vertex = [f64; 2];
 
-/// Bytes of a [`Vertex`] in the file.
-const VERTEX_BYTES: usize = std::mem::size_of::<Vertex>();
+/// The store's unit: 16 bytes, a vertex or a piece of a run of bytes. Every
+/// record starts on a cell, so that vertices read from the map are aligned.
+type Cell = [u64; 2];
 
-/// Vertices gathered before they are written and mapped (8 MB).
+/// Bytes of a [`Cell`].
+const CELL: usize = std::mem::size_of::<Cell>();
+
+/// Cells gathered before they are written and mapped (8 MB).
 const FLUSH: usize = 1 << 19;
 
 /// Blocks of [`NEAR`] bytes read into ([`Vertices::get`]) between two
@@ -50,16 +54,17 @@ thread_local! {
     static LAST_END: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Vertices appended to a temporary file ([`Vertices::push`]) and read back
-/// by index ([`Vertices::get`]).
+/// Vertices and runs of bytes appended to a temporary file
+/// ([`Vertices::push`], [`Vertices::push_bytes`]) and read back by where
+/// they start ([`Vertices::get`], [`Vertices::bytes`]).
 pub(super) struct Vertices {
     /// The file; `None` keeps everything in `pending` (tests).
     file: Option<File>,
-    /// The file's first `mapped` vertices.
+    /// The file's first `mapped` cells.
     map: Option<memmap2::Mmap>,
     mapped: usize,
-    /// The vertices after `mapped`, not yet written.
-    pending: Vec<Vertex>,
+    /// The cells after `mapped`, not yet written.
+    pending: Vec<Cell>,
     /// Blocks read into since the pages were last unmapped.
     reads: AtomicUsize,
 }
@@ -76,7 +81,7 @@ impl Vertices {
         })
     }
 
-    /// A store that keeps its vertices on the heap.
+    /// A store that keeps its cells on the heap.
     #[cfg(test)]
     pub(super) fn in_memory() -> Self {
         Vertices {
@@ -88,19 +93,38 @@ impl Vertices {
         }
     }
 
-    /// Vertices stored.
+    /// Cells stored.
     pub(super) fn len(&self) -> usize {
         self.mapped + self.pending.len()
     }
 
-    /// Append `verts`; the index of the first.
+    /// Append `verts`; where they start.
     pub(super) fn push(&mut self, verts: &[Vertex]) -> io::Result<u64> {
         let at = self.len() as u64;
-        self.pending.extend_from_slice(verts);
+        self.pending
+            .extend(verts.iter().map(|v| v.map(f64::to_bits)));
+        self.flush_full()?;
+        Ok(at)
+    }
+
+    /// Append `bytes`, from the start of a cell; where they start.
+    pub(super) fn push_bytes(&mut self, bytes: &[u8]) -> io::Result<u64> {
+        let at = self.len() as u64;
+        let start = self.pending.len();
+        self.pending
+            .resize(start + bytes.len().div_ceil(CELL), [0, 0]);
+        let cells: &mut [u8] = bytemuck::cast_slice_mut(&mut self.pending[start..]);
+        cells[..bytes.len()].copy_from_slice(bytes);
+        self.flush_full()?;
+        Ok(at)
+    }
+
+    /// [`Vertices::flush`] once [`FLUSH`] cells are pending.
+    fn flush_full(&mut self) -> io::Result<()> {
         if self.pending.len() >= FLUSH {
             self.flush()?;
         }
-        Ok(at)
+        Ok(())
     }
 
     /// Write what is pending and map the whole file.
@@ -122,32 +146,46 @@ impl Vertices {
         let map = unsafe { memmap2::Mmap::map(&*file)? };
         self.mapped += self.pending.len();
         self.pending.clear();
-        if map.len() != self.mapped * VERTEX_BYTES {
+        if map.len() != self.mapped * CELL {
             return Err(io::Error::other(format!(
                 "the tiles' vertex file holds {} bytes where {} were written",
                 map.len(),
-                self.mapped * VERTEX_BYTES
+                self.mapped * CELL
             )));
         }
         self.map = Some(map);
         Ok(())
     }
 
-    /// The `n` vertices from index `at`: what [`Vertices::push`] was given.
-    /// Empty past the end (no caller asks there: indices come from `push`).
+    /// The bytes of `n` cells from cell `at`.
+    fn cells(&self, at: usize, n: usize) -> Option<&[u8]> {
+        if at >= self.mapped {
+            let cells = self.pending.get(at - self.mapped..at - self.mapped + n)?;
+            return Some(bytemuck::cast_slice(cells));
+        }
+        self.count_read(at * CELL, (at + n) * CELL);
+        self.map.as_deref()?.get(at * CELL..(at + n) * CELL)
+    }
+
+    /// The `n` vertices from `at`: what [`Vertices::push`] was given. Empty
+    /// past the end (no caller asks there: places come from `push`).
     pub(super) fn get(&self, at: u64, n: u32) -> &[Vertex] {
-        let (at, n) = (at as usize, n as usize);
-        let got = if at >= self.mapped {
-            self.pending.get(at - self.mapped..at - self.mapped + n)
-        } else {
-            self.count_read(at * VERTEX_BYTES, (at + n) * VERTEX_BYTES);
-            self.map
-                .as_deref()
-                .and_then(|m| m.get(at * VERTEX_BYTES..(at + n) * VERTEX_BYTES))
-                // The map starts on a page: every vertex is aligned.
-                .and_then(|b| bytemuck::try_cast_slice(b).ok())
-        };
+        let got = self
+            .cells(at as usize, n as usize)
+            // A cell starts every 16 bytes of a map that starts on a page,
+            // or is one of `pending`: aligned.
+            .and_then(|b| bytemuck::try_cast_slice(b).ok());
         debug_assert!(got.is_some(), "vertices {at}+{n} of {}", self.len());
+        got.unwrap_or(&[])
+    }
+
+    /// The `n` bytes from `at`: what [`Vertices::push_bytes`] was given.
+    pub(super) fn bytes(&self, at: u64, n: u32) -> &[u8] {
+        let n = n as usize;
+        let got = self
+            .cells(at as usize, n.div_ceil(CELL))
+            .and_then(|b| b.get(..n));
+        debug_assert!(got.is_some(), "bytes {at}+{n} of {}", self.len());
         got.unwrap_or(&[])
     }
 
@@ -159,7 +197,7 @@ impl Vertices {
         // read ended in.
         let mut blocks = (end.saturating_sub(1) / NEAR + 1).saturating_sub(start / NEAR);
         if last > 0 && (last - 1) / NEAR == start / NEAR {
-            blocks -= 1;
+            blocks = blocks.saturating_sub(1);
         }
         if blocks == 0 || self.reads.fetch_add(blocks, Ordering::Relaxed) + blocks < TRIM_BLOCKS {
             return;
@@ -179,44 +217,53 @@ impl Vertices {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::test_rings::xorshift64;
 
     #[test]
-    fn vertices_read_back_bit_for_bit_across_flushes() {
+    fn vertices_and_bytes_read_back_bit_for_bit_across_flushes() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut file = Vertices::create_in(dir.path()).expect("a store");
         let mut heap = Vertices::in_memory();
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut blocks = Vec::new();
+        let mut verts_at = Vec::new();
+        let mut bytes_at = Vec::new();
         // Past FLUSH, so that reads come from the map and from what is
-        // pending; odd values (NaN payloads, -0.0, subnormals) included.
-        let mut total = 0;
-        while total < FLUSH + FLUSH / 2 {
-            let n = (crate::geometry::test_rings::xorshift64(&mut state) % 5000) as usize;
+        // pending; odd values (NaN payloads, -0.0, subnormals) and runs of
+        // bytes of every length modulo a cell, empty ones included.
+        while file.len() < FLUSH + FLUSH / 2 {
+            let n = (xorshift64(&mut state) % 5000) as usize;
             let verts: Vec<Vertex> = (0..n)
                 .map(|_| {
-                    let a = crate::geometry::test_rings::xorshift64(&mut state);
-                    let b = crate::geometry::test_rings::xorshift64(&mut state);
+                    let (a, b) = (xorshift64(&mut state), xorshift64(&mut state));
                     [f64::from_bits(a), f64::from_bits(b)]
                 })
                 .chain([[-0.0, f64::MIN_POSITIVE / 2.0]])
                 .collect();
             let at = file.push(&verts).expect("written");
             assert_eq!(heap.push(&verts).expect("kept"), at);
-            total += verts.len();
-            blocks.push((at, verts));
+            verts_at.push((at, verts));
+            let n = (xorshift64(&mut state) % 40) as usize;
+            let bytes: Vec<u8> = (0..n).map(|_| xorshift64(&mut state) as u8).collect();
+            let at = file.push_bytes(&bytes).expect("written");
+            assert_eq!(heap.push_bytes(&bytes).expect("kept"), at);
+            bytes_at.push((at, bytes));
         }
-        let bits = |v: &[Vertex]| -> Vec<[u64; 2]> {
-            v.iter().map(|p| [p[0].to_bits(), p[1].to_bits()]).collect()
-        };
+        let bits =
+            |v: &[Vertex]| -> Vec<[u64; 2]> { v.iter().map(|p| p.map(f64::to_bits)).collect() };
         for round in 0..2 {
-            for (at, verts) in &blocks {
+            for (at, verts) in &verts_at {
                 let n = verts.len() as u32;
                 assert_eq!(bits(file.get(*at, n)), bits(verts), "round {round}");
                 assert_eq!(bits(heap.get(*at, n)), bits(verts));
             }
+            for (at, bytes) in &bytes_at {
+                let n = bytes.len() as u32;
+                assert_eq!(file.bytes(*at, n), &bytes[..], "round {round}");
+                assert_eq!(heap.bytes(*at, n), &bytes[..]);
+            }
             file.flush().expect("flushed");
         }
         assert!(file.map.is_some() && file.pending.is_empty());
-        assert_eq!(file.len(), total);
+        assert_eq!(file.len(), heap.len());
     }
 }

@@ -43,7 +43,7 @@
 use super::clip::{clip_ring_into, Rect};
 use super::grid::{tile_coord, tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
-use super::profile::{Feature, FeatureGeometry, Profile, TileConfig};
+use super::profile::{Attrs, Feature, FeatureGeometry, Profile, Props, TileConfig};
 use super::store::{Vertex, Vertices};
 use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
@@ -327,9 +327,18 @@ enum UnitGeometry {
     Point(f64, f64),
 }
 
-/// A feature ready for tiling.
-pub struct Prepared<'a> {
-    source: &'a Feature<'a>,
+/// A feature ready for tiling: its layer and id; its attributes and the
+/// vertices of its geometry in the tiler's file ([`Vertices`]), which is
+/// where they are read from, tile after tile.
+pub struct Prepared {
+    /// Index into [`Profile::layers`].
+    layer: usize,
+    /// The MVT feature id.
+    id: u64,
+    /// Where the feature's [`Properties`] buffer starts in the file, and
+    /// its length.
+    props_at: u64,
+    props_len: u32,
     geometry: UnitGeometry,
     /// min x, min y, max x, max y in unit coordinates.
     bbox: [f64; 4],
@@ -337,10 +346,28 @@ pub struct Prepared<'a> {
     area: f64,
 }
 
+impl Prepared {
+    /// Its layer, id and attributes, as its profile is asked about them.
+    fn attrs<'s>(&self, store: &'s Vertices) -> Attrs<'s> {
+        Attrs {
+            layer: self.layer,
+            id: self.id,
+            properties: Props::from_bytes(store.bytes(self.props_at, self.props_len)),
+        }
+    }
+}
+
+/// A feature's geometry projected ([`prepare_one`]).
+struct Projected {
+    geometry: UnitGeometry,
+    bbox: [f64; 4],
+    area: f64,
+}
+
 /// The features ready for tiling ([`prepare`]) and the file their
-/// vertices are in.
-pub struct Tileable<'a> {
-    features: Vec<Prepared<'a>>,
+/// attributes and vertices are in.
+pub struct Tileable {
+    features: Vec<Prepared>,
     store: Vertices,
 }
 
@@ -363,10 +390,13 @@ const PREPARE_BLOCK: usize = 1 << 16;
 
 /// Put features in (layer, sort key) order, project them to unit
 /// coordinates (in parallel) and give neighbouring polygons their shared
-/// vertices ([`insert_junctions`]). The vertices go to a file of `dir`
-/// ([`Vertices`]), in that order: the order a tile reads its features in,
-/// so that a tile of the low zooms, which draws most of them, reads the
-/// file from start to end.
+/// vertices ([`insert_junctions`]). Their attributes and vertices go to a
+/// file of `dir` ([`Vertices`]) as each is prepared, in that order: the
+/// order a tile reads its features in, so that a tile of the low zooms,
+/// which draws most of them, reads the file from start to end. The
+/// features are taken: past this, memory holds of each its place in the
+/// file, its box and its area, 104 bytes (the feature with its attributes
+/// and the prepared geometry were 240 on average at 100k records).
 ///
 /// A polygon across the antimeridian is projected unwrapped (x beyond 1)
 /// and prepared twice, the second time moved one world west
@@ -376,42 +406,54 @@ const PREPARE_BLOCK: usize = 1 << 16;
 /// feature's position (in `features`), and the copy follows its original:
 /// the order a stable sort of the features, each followed by its copy,
 /// gives.
-pub fn prepare<'a>(
-    features: &'a [Feature<'a>],
+pub fn prepare(
+    mut features: Vec<Feature>,
     profile: &impl Profile,
     dir: &std::path::Path,
-) -> std::io::Result<Tileable<'a>> {
-    let key = |s: &Feature| (s.layer, s.sort_key, std::ptr::from_ref(s) as usize);
-    let mut order: Vec<&Feature> = features.iter().collect();
-    order.par_sort_unstable_by_key(|f| key(f));
+) -> std::io::Result<Tileable> {
+    let mut order: Vec<usize> = (0..features.len()).collect();
+    order.par_sort_unstable_by_key(|&i| (features[i].layer, features[i].sort_key, i));
     let mut first = Vertices::create_in(dir)?;
     let mut prepared: Vec<Prepared> = Vec::with_capacity(features.len());
     for block in order.chunks(PREPARE_BLOCK) {
-        let done: Vec<(Prepared, Option<Built>)> =
-            block.par_iter().map(|&f| prepare_one(f)).collect();
-        for (mut p, built) in done {
-            if !p.bbox[0].is_finite() {
+        let done: Vec<(Projected, Option<Built>)> = block
+            .par_iter()
+            .map(|&i| prepare_one(&features[i]))
+            .collect();
+        for (&i, (projected, built)) in block.iter().zip(done) {
+            if !projected.bbox[0].is_finite() {
                 continue;
             }
+            let f = &mut features[i];
+            let props = std::mem::take(&mut f.properties);
+            let props_len = u32::try_from(props.bytes().len())
+                .map_err(|_| std::io::Error::other("a feature's attributes pass 4 GB"))?;
+            let props_at = first.push_bytes(props.bytes())?;
+            let (layer, id, area) = (f.layer, f.id, projected.area);
+            let with = |geometry, bbox| Prepared {
+                layer,
+                id,
+                props_at,
+                props_len,
+                geometry,
+                bbox,
+                area,
+            };
             let Some(built) = built else {
-                prepared.push(p);
+                prepared.push(with(projected.geometry, projected.bbox));
                 continue;
             };
-            let copy = super::wrap::west_copy(&built, p.bbox);
-            p.geometry = UnitGeometry::Polygons(built.store(&mut first)?);
-            let (source, area) = (p.source, p.area);
-            prepared.push(p);
+            let copy = super::wrap::west_copy(&built, projected.bbox);
+            let shape = built.store(&mut first)?;
+            prepared.push(with(UnitGeometry::Polygons(shape), projected.bbox));
             if let Some((moved, bbox)) = copy {
-                prepared.push(Prepared {
-                    source,
-                    geometry: UnitGeometry::Polygons(moved.store(&mut first)?),
-                    bbox,
-                    area,
-                });
+                let shape = moved.store(&mut first)?;
+                prepared.push(with(UnitGeometry::Polygons(shape), bbox));
             }
         }
     }
     drop(order);
+    drop(features);
     first.flush()?;
     let store = insert_junctions(&mut prepared, &first, profile, dir)?;
     Ok(Tileable {
@@ -422,7 +464,7 @@ pub fn prepare<'a>(
 
 /// One feature projected, its vertices on the heap; its box [`NO_BBOX`]
 /// when it has no vertex.
-fn prepare_one<'a>(f: &'a Feature<'a>) -> (Prepared<'a>, Option<Built>) {
+fn prepare_one(f: &Feature) -> (Projected, Option<Built>) {
     let mut bbox = NO_BBOX;
     let mut grow = |(x, y): (f64, f64)| {
         bbox[0] = bbox[0].min(x);
@@ -472,8 +514,7 @@ fn prepare_one<'a>(f: &'a Feature<'a>) -> (Prepared<'a>, Option<Built>) {
                 // a placeholder until the vertices are stored
                 Some(built) => (UnitGeometry::Point(0.0, 0.0), Some(built)),
                 None => {
-                    let none = Prepared {
-                        source: f,
+                    let none = Projected {
                         geometry: UnitGeometry::Point(0.0, 0.0),
                         bbox: NO_BBOX,
                         area: 0.0,
@@ -496,13 +537,14 @@ fn prepare_one<'a>(f: &'a Feature<'a>) -> (Prepared<'a>, Option<Built>) {
             .sum(),
         None => 0.0,
     };
-    let p = Prepared {
-        source: f,
-        geometry,
-        bbox,
-        area,
-    };
-    (p, built)
+    (
+        Projected {
+            geometry,
+            bbox,
+            area,
+        },
+        built,
+    )
 }
 
 /// How near (unit coordinates: 8 cm on the ground at the equator; a tile
@@ -523,9 +565,9 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// The junctions are found against the shapes as prepared (in `first`): a
 /// neighbour's inserted vertices are no part of the search (hazards do not
 /// share borders with hazards, but both do with releases: a release given a
-/// hazard's vertex must not hand it on to the next hazard). The shapes,
-/// with their junctions, go to a second vertex file of `dir`, which the
-/// tiles read: in the order of the first (the map's), a block of
+/// hazard's vertex must not hand it on to the next hazard). The features'
+/// attributes and shapes, with their junctions, go to a second file of
+/// `dir`, which the tiles read: in the order of the first, a block of
 /// [`JUNCTION_BLOCK`] features at a time, so that memory holds one block's
 /// junctions (20-byte records), not those of every feature at once (twenty
 /// million at a million hazards and a million and a half releases).
@@ -562,18 +604,16 @@ fn insert_junctions(
         Some(&Some((at, n))) => first.get(at, n),
         _ => &[],
     };
-    // The polygons, in the order of their vertices in `first` (theirs).
-    let along: Vec<usize> = (0..prepared.len())
-        .filter(|&i| as_prepared[i].is_some())
-        .collect();
     /// A worker's lists: the neighbours' vertices near the shape, the
     /// vertices on one edge, the shape's junctions.
     type Lists = (Vec<(f64, f64)>, Vec<(f64, (f64, f64))>, Vec<Junction>);
     let mut out = Vertices::create_in(dir)?;
-    for block in along.chunks(JUNCTION_BLOCK) {
+    for start in (0..prepared.len()).step_by(JUNCTION_BLOCK) {
+        let block = start..(start + JUNCTION_BLOCK).min(prepared.len());
         let rebuilt: Vec<Option<Built>> = block
-            .par_iter()
-            .map_init(Lists::default, |(others, on, found), &i| {
+            .clone()
+            .into_par_iter()
+            .map_init(Lists::default, |(others, on, found), i| {
                 let p = &prepared[i];
                 let UnitGeometry::Polygons(shape) = &p.geometry else {
                     return None;
@@ -583,9 +623,7 @@ fn insert_junctions(
                     |v: &(f64, f64)| v.0 >= lo[0] && v.0 <= hi[0] && v.1 >= lo[1] && v.1 <= hi[1];
                 others.clear();
                 for n in tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
-                    if n.data == i
-                        || !profile.shares_borders(p.source.layer, prepared[n.data].source.layer)
-                    {
+                    if n.data == i || !profile.shares_borders(p.layer, prepared[n.data].layer) {
                         continue;
                     }
                     others.extend(
@@ -645,8 +683,9 @@ fn insert_junctions(
                 with_junctions(verts, &shape.rings, found)
             })
             .collect();
-        for (&i, built) in block.iter().zip(rebuilt) {
-            let UnitGeometry::Polygons(shape) = &mut prepared[i].geometry else {
+        for (p, built) in prepared[block].iter_mut().zip(rebuilt) {
+            p.props_at = out.push_bytes(first.bytes(p.props_at, p.props_len))?;
+            let UnitGeometry::Polygons(shape) = &mut p.geometry else {
                 continue;
             };
             *shape = match built {
@@ -687,10 +726,12 @@ pub fn bounds(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    let any = prepared.iter().any(|p| profile.in_bounds(p.source));
+    let any = prepared
+        .iter()
+        .any(|p| profile.in_bounds(&p.attrs(&t.store)));
     for p in prepared
         .iter()
-        .filter(|p| !any || profile.in_bounds(p.source))
+        .filter(|p| !any || profile.in_bounds(&p.attrs(&t.store)))
     {
         b[0] = b[0].min(p.bbox[0]);
         b[1] = b[1].min(p.bbox[1]);
@@ -716,7 +757,9 @@ pub fn bounds(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
 /// narrowest extent does not cross it, which [`bounds`] then gives.
 pub fn crossing_view(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
     let prepared = &t.features;
-    let any = prepared.iter().any(|p| profile.in_bounds(p.source));
+    let any = prepared
+        .iter()
+        .any(|p| profile.in_bounds(&p.attrs(&t.store)));
     // Each feature's span on the circle of x in [0, 1), the copies moved
     // west of the world left out (their original is counted).
     let mut spans: Vec<(f64, f64)> = Vec::new();
@@ -724,7 +767,7 @@ pub fn crossing_view(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
     let (mut top, mut bottom) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in prepared
         .iter()
-        .filter(|p| (!any || profile.in_bounds(p.source)) && p.bbox[0] >= 0.0)
+        .filter(|p| (!any || profile.in_bounds(&p.attrs(&t.store))) && p.bbox[0] >= 0.0)
     {
         let [x0, y0, x1, y1] = p.bbox;
         top = top.min(y0);
@@ -859,7 +902,7 @@ fn assign(prepared: &[Prepared], profile: &impl Profile, z: u8, cfg: &TileConfig
     let b = f64::from(cfg.buffer) / f64::from(cfg.extent);
     let range = |lo: f64, hi: f64| (tile_index(lo * n - b, max), tile_index(hi * n + b, max));
     let drawn = |p: &Prepared| {
-        profile.max_zoom(p.source.layer).is_none_or(|max| z <= max) && !below_a_pixel(p, z, cfg)
+        profile.max_zoom(p.layer).is_none_or(|max| z <= max) && !below_a_pixel(p, z, cfg)
     };
     // Counted first, then filled a block of features at a time into a list
     // of that size: collected in one go, rayon's pieces and the list they
@@ -901,11 +944,16 @@ fn assign(prepared: &[Prepared], profile: &impl Profile, z: u8, cfg: &TileConfig
 
 /// A point in a tile: its layer and cell, its position in tile units, its
 /// feature.
-type PlacedPoint<'a> = ((usize, i32, i32), (i32, i32), &'a Prepared<'a>);
+type PlacedPoint<'a> = ((usize, i32, i32), (i32, i32), &'a Prepared);
 
 /// Add the tile's clustered points, one per cell: a lone point as it is,
 /// several as the profile's cluster point.
-fn add_points(layers: &mut [LayerBuilder], profile: &impl Profile, mut points: Vec<PlacedPoint>) {
+fn add_points(
+    layers: &mut [LayerBuilder],
+    profile: &impl Profile,
+    store: &Vertices,
+    mut points: Vec<PlacedPoint>,
+) {
     // Cells in the order of their first point (sort-key order). At low zooms
     // a tile holds every point of the tileset: the cell of each point is
     // looked up once (a stable sort on cached keys), with hashbrown's hasher
@@ -917,18 +965,18 @@ fn add_points(layers: &mut [LayerBuilder], profile: &impl Profile, mut points: V
     points.sort_by_cached_key(|(cell, _, _)| first.get(cell).copied().unwrap_or(usize::MAX));
     for group in points.chunk_by(|a, b| a.0 == b.0) {
         if let [(_, (x, y), p)] = group {
-            let s = p.source;
-            layers[s.layer].add_feature(Some(s.id), &s.properties, &TileGeometry::Point(*x, *y));
+            let props = p.attrs(store).properties;
+            layers[p.layer].add_feature(Some(p.id), props, &TileGeometry::Point(*x, *y));
             continue;
         }
-        let members: Vec<&Feature> = group.iter().map(|(_, _, p)| p.source).collect();
+        let members: Vec<Attrs> = group.iter().map(|(_, _, p)| p.attrs(store)).collect();
         let cluster = profile.cluster(&members);
         let Some((_, (x, y), lead)) = group.get(cluster.lead) else {
             continue;
         };
-        layers[lead.source.layer].add_feature(
+        layers[lead.layer].add_feature(
             None,
-            &cluster.properties,
+            cluster.properties.as_ref(),
             &TileGeometry::Point(*x, *y),
         );
     }
@@ -1007,7 +1055,7 @@ fn same_integer(a: f64, b: f64) -> bool {
 
 /// Encode one tile; `None` when no feature left anything in it.
 fn encode_tile<'a>(
-    feats: impl Iterator<Item = &'a Prepared<'a>>,
+    feats: impl Iterator<Item = &'a Prepared>,
     store: &Vertices,
     profile: &impl Profile,
     tile: (u8, u32, u32),
@@ -1024,7 +1072,7 @@ fn encode_tile<'a>(
 /// [`encode_tile`] with the thread's buffers.
 fn encode_tile_with<'a>(
     scratch: &mut Scratch,
-    feats: impl Iterator<Item = &'a Prepared<'a>>,
+    feats: impl Iterator<Item = &'a Prepared>,
     store: &Vertices,
     profile: &impl Profile,
     (z, x, y): (u8, u32, u32),
@@ -1061,7 +1109,7 @@ fn encode_tile_with<'a>(
                     continue;
                 }
                 let (px, py) = (tile_unit(px), tile_unit(py));
-                let layer = p.source.layer;
+                let layer = p.layer;
                 match profile.point_cell(layer) {
                     Some(c) => {
                         let cell = (layer, px.div_euclid(c), py.div_euclid(c));
@@ -1129,11 +1177,11 @@ fn encode_tile_with<'a>(
                 TileGeometry::Polygons(cleaned.into_iter().flatten().collect())
             }
         };
-        let s = p.source;
-        layers[s.layer].add_feature(Some(s.id), &s.properties, &geometry);
+        let props = p.attrs(store).properties;
+        layers[p.layer].add_feature(Some(p.id), props, &geometry);
     }
     scratch.recycle_parts();
-    add_points(&mut layers, profile, points);
+    add_points(&mut layers, profile, store, points);
     let tile = if layers.iter().all(LayerBuilder::is_empty) {
         None
     } else {

@@ -222,7 +222,7 @@ impl TileSink for MbtilesWriter {
 /// into the archive of `format` at `tmp` (errors name `target`, the archive's
 /// final path), synced; the run's figures and the TileJSON of the tileset.
 pub fn write_tileset(
-    features: &[Feature],
+    features: Vec<Feature>,
     profile: &impl Profile,
     cfg: &TileConfig,
     meta: &TilesetMeta,

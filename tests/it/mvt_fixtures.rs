@@ -109,7 +109,7 @@ fn reencode(tile: &Json) -> Result<Vec<u8>, String> {
                 t => return Err(format!("geometry type {t}")),
             };
             let props = clearmap::tiles::Properties::new(props);
-            if !b.add_feature(f["id"].as_u64(), &props, &geometry) {
+            if !b.add_feature(f["id"].as_u64(), props.as_ref(), &geometry) {
                 return Err("geometry the encoder refuses (degenerate)".into());
             }
         }

@@ -111,7 +111,7 @@ pub fn write_tiles_as(
     let target = out.join(format.file_name());
     let tmp = staging.path_for(&target);
     let (stats, tilejson) = write_tileset(
-        &features,
+        features,
         &profile::LandRelease {
             context_max_zoom: window.map(|w| w.max_zoom),
         },

@@ -25,7 +25,8 @@ use crate::measure::Accounting;
 use crate::reconcile::Reconciled;
 use crate::tiles::mvt::Value;
 use crate::tiles::{
-    Cluster, Feature, FeatureGeometry, FieldType, LayerSpec, Profile, Properties, TilesetMeta,
+    Attrs, Cluster, Feature, FeatureGeometry, FieldType, LayerSpec, Profile, Properties,
+    TilesetMeta,
 };
 use chrono::Datelike;
 use geo::{InteriorPoint, MultiPolygon, Point};
@@ -96,7 +97,7 @@ impl Profile for LandRelease {
 
     /// The map opens on the records and the country itself, not on the
     /// neighbours around it.
-    fn in_bounds(&self, f: &Feature) -> bool {
+    fn in_bounds(&self, f: &Attrs) -> bool {
         f.layer != CONTEXT || f.properties.get_str("role") == Some("country")
     }
 
@@ -110,7 +111,7 @@ impl Profile for LandRelease {
 
     /// At the place of the member with the most land remaining (among
     /// equals, the lowest id), with [`cluster_properties`].
-    fn cluster(&self, members: &[&Feature]) -> Cluster {
+    fn cluster(&self, members: &[Attrs]) -> Cluster {
         let lead = members
             .iter()
             .enumerate()
@@ -184,7 +185,7 @@ pub(crate) const POINT_CELL: i32 = 16;
 /// Attributes of the cluster point standing for the hazard points `members`
 /// (two or more): `classification` (CHA before SHA before other),
 /// `remaining_m2` (their sum), `count`.
-fn cluster_properties(members: &[&Feature]) -> Properties {
+fn cluster_properties(members: &[Attrs]) -> Properties {
     let rank = |c: &str| ["CHA", "SHA"].iter().position(|x| *x == c).unwrap_or(2);
     let classification = members
         .iter()
@@ -201,7 +202,7 @@ fn cluster_properties(members: &[&Feature]) -> Properties {
 }
 
 /// The remaining area a hazard point carries (0 for other features).
-fn remaining_m2(f: &Feature) -> f64 {
+fn remaining_m2(f: &Attrs) -> f64 {
     match f.properties.get("remaining_m2") {
         Some(Value::Uint(x)) => x as f64,
         Some(Value::Double(x)) => x,

@@ -7,7 +7,7 @@ use super::{
     VARINT,
 };
 use crate::geometry::ring_area2;
-use crate::tiles::Properties;
+use crate::tiles::Props;
 
 pub(crate) fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)).cast_unsigned()
@@ -162,7 +162,7 @@ fn encode_geometry_into(
 ///
 /// Built once per layer per tile, hundreds of thousands of times a build:
 /// values are kept as the `Value` messages the table writes (a feature's
-/// [`Properties`] hold them so), end to end in one buffer, looked up by the
+/// [`crate::tiles::Properties`] hold them so), end to end in one buffer, looked up by the
 /// hash of their bytes (one message per value, so equal bytes are equal
 /// values: a double by its bits); keys (a layer has a handful) by a linear
 /// scan; the encoded features go into one buffer.
@@ -256,7 +256,7 @@ impl LayerBuilder {
     pub fn add_feature(
         &mut self,
         id: Option<u64>,
-        properties: &Properties,
+        properties: Props,
         geometry: &TileGeometry,
     ) -> bool {
         let mut cmds = std::mem::take(&mut self.cmds);
@@ -325,6 +325,7 @@ impl LayerBuilder {
 mod tests {
     use super::*;
     use crate::tiles::mvt::{decode_commands, decode_tile};
+    use crate::tiles::Properties;
 
     #[test]
     fn varint_lengths_match_the_bytes_written() {
@@ -390,21 +391,23 @@ mod tests {
         let sq = TileGeometry::Polygons(vec![vec![(0, 0), (10, 0), (10, 10), (0, 10)]]);
         assert!(l.add_feature(
             Some(7),
-            &Properties::new([
+            Properties::new([
                 ("id", Value::String("A-1".into())),
                 ("area_m2", Value::Double(12.5))
-            ]),
+            ])
+            .as_ref(),
             &sq
         ));
         assert!(l.add_feature(
             Some(8),
-            &Properties::new([
+            Properties::new([
                 ("id", Value::String("A-2".into())),
                 ("area_m2", Value::Double(12.5)),
                 ("year", Value::Uint(2019)),
                 ("d", Value::Int(-3)),
                 ("b", Value::Bool(true))
-            ]),
+            ])
+            .as_ref(),
             &TileGeometry::Point(-5, 4100)
         ));
         let mut tile = Vec::new();
