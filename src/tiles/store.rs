@@ -7,7 +7,7 @@
 //! and a million and a half releases), beside the accounting's own land,
 //! every zoom long. In the file they are page cache, which the system can
 //! write out and drop; the process maps only the pages it reads, and after
-//! every [`TRIM_BLOCKS`] blocks read it unmaps them ([`Vertices::get`]), so
+//! every few blocks read it unmaps them ([`Vertices::get`], [`Window`]), so
 //! that what stays mapped is bounded however many zooms read the whole
 //! file. The tiler writes the vertices in the order its tiles read them
 //! (a feature's tiles list their features in that order), so that a tile
@@ -35,12 +35,34 @@ const CELL: usize = std::mem::size_of::<Cell>();
 /// Cells gathered before they are written and mapped (8 MB).
 const FLUSH: usize = 1 << 19;
 
-/// Blocks of [`NEAR`] bytes read into ([`Vertices::get`]) between two
-/// unmappings of the pages read: what stays mapped is at most 32 MB. A
-/// read in the block the thread's last read ended in is not counted: a
-/// tile reads its features in the order of the file, a few hundred bytes
-/// each, and would otherwise count each block thousands of times.
-const TRIM_BLOCKS: usize = 16;
+/// How much of the file stays mapped: blocks of [`NEAR`] bytes read into
+/// ([`Vertices::get`]) between two unmappings of the pages read. A read in
+/// the block the thread's last read ended in is not counted: a tile reads
+/// its features in the order of the file, a few hundred bytes each, and
+/// would otherwise count each block thousands of times. A page unmapped and
+/// read again costs a fault: the narrower the window, the more faults.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Window {
+    /// 32 MB: for the search of junctions, which reads each polygon's
+    /// neighbours where the build's memory is at its highest.
+    Narrow,
+    /// 256 MB: for the tiles, which read the file zoom after zoom, the
+    /// high zooms a few features a tile from all over it. At 100k records
+    /// (a file of ~100 MB, mapped whole) `clearmap tiles` took 522k faults
+    /// in all where 32 MB for the tiles too took 584k and 1 s more of
+    /// system time; at a million, the tiles' memory stays below the
+    /// junctions' peak.
+    Wide,
+}
+
+impl Window {
+    fn blocks(self) -> usize {
+        match self {
+            Window::Narrow => 16,
+            Window::Wide => 128,
+        }
+    }
+}
 
 /// The most a fault maps at once, as blocks to count reads in. Linux maps
 /// the pages around a faulted one (64 KB of them by default), and the
@@ -67,17 +89,20 @@ pub(super) struct Vertices {
     pending: Vec<Cell>,
     /// Blocks read into since the pages were last unmapped.
     reads: AtomicUsize,
+    window: Window,
 }
 
 impl Vertices {
-    /// An empty store in an unnamed file of `dir`, gone when dropped.
-    pub(super) fn create_in(dir: &Path) -> io::Result<Self> {
+    /// An empty store in an unnamed file of `dir`, gone when dropped,
+    /// keeping `window` of it mapped.
+    pub(super) fn create_in(dir: &Path, window: Window) -> io::Result<Self> {
         Ok(Vertices {
             file: Some(tempfile::tempfile_in(dir)?),
             map: None,
             mapped: 0,
             pending: Vec::new(),
             reads: AtomicUsize::new(0),
+            window,
         })
     }
 
@@ -90,6 +115,7 @@ impl Vertices {
             mapped: 0,
             pending: Vec::new(),
             reads: AtomicUsize::new(0),
+            window: Window::Narrow,
         }
     }
 
@@ -190,7 +216,7 @@ impl Vertices {
     }
 
     /// Count the blocks a read of bytes `start..end` of the map lands in;
-    /// every [`TRIM_BLOCKS`], unmap the pages read.
+    /// every [`Window::blocks`], unmap the pages read.
     fn count_read(&self, start: usize, end: usize) {
         let last = LAST_END.replace(end);
         // The blocks of NEAR bytes the read lands in, but the one the last
@@ -199,7 +225,9 @@ impl Vertices {
         if last > 0 && (last - 1) / NEAR == start / NEAR {
             blocks = blocks.saturating_sub(1);
         }
-        if blocks == 0 || self.reads.fetch_add(blocks, Ordering::Relaxed) + blocks < TRIM_BLOCKS {
+        if blocks == 0
+            || self.reads.fetch_add(blocks, Ordering::Relaxed) + blocks < self.window.blocks()
+        {
             return;
         }
         self.reads.store(0, Ordering::Relaxed);
@@ -222,7 +250,7 @@ mod tests {
     #[test]
     fn vertices_and_bytes_read_back_bit_for_bit_across_flushes() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut file = Vertices::create_in(dir.path()).expect("a store");
+        let mut file = Vertices::create_in(dir.path(), Window::Narrow).expect("a store");
         let mut heap = Vertices::in_memory();
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut verts_at = Vec::new();

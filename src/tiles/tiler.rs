@@ -44,9 +44,10 @@ use super::clip::{clip_ring_into, Rect};
 use super::grid::{tile_coord, tile_id, tile_index, tile_unit, to_unit, world_size, TileFrame};
 use super::mvt::{LayerBuilder, TileGeometry};
 use super::profile::{Attrs, Feature, FeatureGeometry, Profile, Props, TileConfig};
-use super::store::{Vertex, Vertices};
+use super::store::{Vertex, Vertices, Window};
 use crate::geometry::{clean, quantise_into, ring_area2, round_i32, simple_polygons, IntPoint};
 use geo::winding_order::{Winding, WindingOrder};
+use geo::MultiPolygon;
 use rayon::prelude::*;
 
 /// A feature assigned to a tile ([`assign`]), ordered by TileID, then
@@ -413,8 +414,11 @@ pub fn prepare(
 ) -> std::io::Result<Tileable> {
     let mut order: Vec<usize> = (0..features.len()).collect();
     order.par_sort_unstable_by_key(|&i| (features[i].layer, features[i].sort_key, i));
-    let mut first = Vertices::create_in(dir)?;
+    let mut first = Vertices::create_in(dir, Window::Narrow)?;
     let mut prepared: Vec<Prepared> = Vec::with_capacity(features.len());
+    // Per prepared feature, its polygons as the profile gave them, and
+    // whether it is the copy moved west: what the junctions are found in.
+    let mut sources: Vec<Option<(&MultiPolygon<f64>, bool)>> = Vec::with_capacity(features.len());
     for block in order.chunks(PREPARE_BLOCK) {
         let done: Vec<(Projected, Option<Built>)> = block
             .par_iter()
@@ -425,6 +429,10 @@ pub fn prepare(
                 continue;
             }
             let f = &mut features[i];
+            let source = match &f.geometry {
+                FeatureGeometry::Polygons(mp) => Some(*mp),
+                FeatureGeometry::Point(_) => None,
+            };
             let props = std::mem::take(&mut f.properties);
             let props_len = u32::try_from(props.bytes().len())
                 .map_err(|_| std::io::Error::other("a feature's attributes pass 4 GB"))?;
@@ -441,21 +449,24 @@ pub fn prepare(
             };
             let Some(built) = built else {
                 prepared.push(with(projected.geometry, projected.bbox));
+                sources.push(None);
                 continue;
             };
             let copy = super::wrap::west_copy(&built, projected.bbox);
             let shape = built.store(&mut first)?;
             prepared.push(with(UnitGeometry::Polygons(shape), projected.bbox));
+            sources.push(source.map(|mp| (mp, false)));
             if let Some((moved, bbox)) = copy {
                 let shape = moved.store(&mut first)?;
                 prepared.push(with(UnitGeometry::Polygons(shape), bbox));
+                sources.push(source.map(|mp| (mp, true)));
             }
         }
     }
     drop(order);
     drop(features);
     first.flush()?;
-    let store = insert_junctions(&mut prepared, &first, profile, dir)?;
+    let store = insert_junctions(&mut prepared, &sources, &first, profile, dir)?;
     Ok(Tileable {
         features: prepared,
         store,
@@ -573,6 +584,7 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// million at a million hazards and a million and a half releases).
 fn insert_junctions(
     prepared: &mut [Prepared],
+    sources: &[Option<(&MultiPolygon<f64>, bool)>],
     first: &Vertices,
     profile: &impl Profile,
     dir: &std::path::Path,
@@ -591,23 +603,38 @@ fn insert_junctions(
         })
         .collect();
     let tree = RTree::bulk_load(boxes);
-    // Each polygon's vertices as prepared, by its index in `prepared`: the
-    // shapes there move to the second file block by block.
-    let as_prepared: Vec<Option<(u64, u32)>> = prepared
-        .iter()
-        .map(|p| match &p.geometry {
-            UnitGeometry::Polygons(s) => Some((s.at, s.len)),
-            UnitGeometry::Point(..) => None,
-        })
-        .collect();
-    let prepared_verts = |i: usize| match as_prepared.get(i) {
-        Some(&Some((at, n))) => first.get(at, n),
-        _ => &[],
+    // The vertices of polygon `n` as prepared: projected again from its
+    // source, as `prepare_one` and `Built::moved_x` did (the same
+    // arithmetic on the same values: the same bits), rather than read from
+    // `first`, where a polygon's neighbours lie anywhere (it is in the
+    // order of the layers' sort keys): read from there, nearly every one
+    // cost a fault and the window's unmapping a call to the system.
+    let neighbour = |n: usize, keep: &dyn Fn(&(f64, f64)) -> bool, out: &mut Vec<(f64, f64)>| {
+        let Some(Some((mp, moved))) = sources.get(n) else {
+            return;
+        };
+        let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+        let mp = unwrapped.as_ref().unwrap_or(mp);
+        for ring in
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        {
+            let k = ring.0.len().saturating_sub(1);
+            out.extend(
+                ring.0[..k]
+                    .iter()
+                    .map(|c| {
+                        let (x, y) = to_unit(c.x, c.y);
+                        (if *moved { x + -1.0 } else { x }, y)
+                    })
+                    .filter(|v| keep(v)),
+            );
+        }
     };
     /// A worker's lists: the neighbours' vertices near the shape, the
     /// vertices on one edge, the shape's junctions.
     type Lists = (Vec<(f64, f64)>, Vec<(f64, (f64, f64))>, Vec<Junction>);
-    let mut out = Vertices::create_in(dir)?;
+    let mut out = Vertices::create_in(dir, Window::Wide)?;
     for start in (0..prepared.len()).step_by(JUNCTION_BLOCK) {
         let block = start..(start + JUNCTION_BLOCK).min(prepared.len());
         let rebuilt: Vec<Option<Built>> = block
@@ -626,12 +653,7 @@ fn insert_junctions(
                     if n.data == i || !profile.shares_borders(p.layer, prepared[n.data].layer) {
                         continue;
                     }
-                    others.extend(
-                        prepared_verts(n.data)
-                            .iter()
-                            .map(|&[x, y]| (x, y))
-                            .filter(inside),
-                    );
+                    neighbour(n.data, &inside, others);
                 }
                 if others.is_empty() {
                     return None;
@@ -1296,7 +1318,7 @@ mod tests {
             vec![vec![ring(0, 0.0)]],
         ];
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut store = Vertices::create_in(dir.path()).expect("a store");
+        let mut store = Vertices::create_in(dir.path(), Window::Narrow).expect("a store");
         let mut stored = Vec::new();
         for polys in &cases {
             let built = Built::from_polygons(polys).expect("a shape");
