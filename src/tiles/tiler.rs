@@ -7,10 +7,11 @@
 //! 1. Project every feature once to Web Mercator unit coordinates and keep its
 //!    bounding box ([`Prepared`]). A feature's polygons are one flat block of
 //!    vertices with its rings as offsets into it ([`Shape`]), not a `Vec` per
-//!    ring and per polygon: the prepared features are what the tiler holds
-//!    from start to end (5M vertices at 100k records), and half a million
-//!    small blocks cost their headers, their rounding and the scattered
-//!    reads of the per-tile loops.
+//!    ring and per polygon, and the blocks and the features' attributes are
+//!    in a temporary file read through a map ([`super::store`]): the
+//!    prepared features are what the tiler holds from start to end (5M
+//!    vertices at 100k records, 51M at a million), and on the heap they
+//!    were its largest part.
 //! 2. Per zoom, assign each feature to the tiles its buffered bounding box
 //!    covers, as (TileID, feature) pairs sorted by TileID: the tiles then come
 //!    in the Hilbert order PMTiles clusters on, and features within a tile in
@@ -573,7 +574,8 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// moves off the neighbour's straight edge and opens a sliver between the
 /// layers; present in both, it rounds to the same point in both.
 ///
-/// The junctions are found against the shapes as prepared (in `first`): a
+/// The junctions are found against the shapes as prepared (each feature's
+/// own in `first`, its neighbours' projected again from `sources`): a
 /// neighbour's inserted vertices are no part of the search (hazards do not
 /// share borders with hazards, but both do with releases: a release given a
 /// hazard's vertex must not hand it on to the next hazard). The features'
