@@ -1,16 +1,17 @@
-//! The tiler's vertices on disk: every prepared polygon's vertices in Web
-//! Mercator unit coordinates, in an unnamed temporary file read through a
-//! memory map ([`Vertices`]), as tippecanoe keeps its geometries.
+//! The tiler's features on disk: every prepared polygon's vertices in Web
+//! Mercator unit coordinates and every feature's attributes, in an unnamed
+//! temporary file read through a memory map ([`Vertices`]), as tippecanoe
+//! keeps its geometries.
 //!
 //! Held on the heap, they were the largest part of the tiler's memory
 //! (16 bytes a vertex: 82 MB at 100k records, 0.8 GB at a million hazards
-//! and a million and a half releases), beside the accounting's own land,
-//! every zoom long. In the file they are page cache, which the system can
+//! and a million and a half releases; the attributes a third of that),
+//! beside the accounting's own land, every zoom long. In the file they are page cache, which the system can
 //! write out and drop; the process maps only the pages it reads, and after
 //! every few blocks read it unmaps them ([`Vertices::get`], [`Window`]), so
 //! that what stays mapped is bounded however many zooms read the whole
-//! file. The tiler writes the vertices in the order its tiles read them
-//! (a feature's tiles list their features in that order), so that a tile
+//! file. The tiler writes the features in the order its tiles read them
+//! (a tile lists its features in that order), so that a tile
 //! of the low zooms, which draws most features, reads the file from start
 //! to end rather than pages all over it.
 //!
@@ -43,13 +44,13 @@ const FLUSH: usize = 1 << 19;
 /// read again costs a fault: the narrower the window, the more faults.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Window {
-    /// 32 MB: for the search of junctions, which reads each polygon's
-    /// neighbours where the build's memory is at its highest.
+    /// 32 MB: for the junctions, which read each polygon's own vertices in
+    /// the order of the file, where the build's memory is at its highest.
     Narrow,
     /// 256 MB: for the tiles, which read the file zoom after zoom, the
     /// high zooms a few features a tile from all over it. At 100k records
-    /// (a file of ~100 MB, mapped whole) `clearmap tiles` took 522k faults
-    /// in all where 32 MB for the tiles too took 584k and 1 s more of
+    /// (a file of ~100 MB, mapped whole), 32 MB for the tiles too took 62k
+    /// more faults (584k in all for `clearmap tiles`) and a second more of
     /// system time; at a million, the tiles' memory stays below the
     /// junctions' peak.
     Wide,
