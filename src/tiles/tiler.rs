@@ -600,23 +600,7 @@ fn insert_junctions(
     // halved too (3.1M polygons at a million records, where the build's
     // memory is at its highest). The f64 test after the search keeps
     // exactly the neighbours a tree of f64 boxes finds.
-    let down = |v: f64| {
-        let f = v as f32;
-        if f64::from(f) > v {
-            f.next_down()
-        } else {
-            f
-        }
-    };
-    let up = |v: f64| {
-        let f = v as f32;
-        if f64::from(f) < v {
-            f.next_up()
-        } else {
-            f
-        }
-    };
-    let outward = |(lo, hi): ([f64; 2], [f64; 2])| (lo.map(down), hi.map(up));
+    let outward = |(lo, hi): ([f64; 2], [f64; 2])| (lo.map(f32_below), hi.map(f32_above));
     let meet = |a: &([f64; 2], [f64; 2]), b: &([f64; 2], [f64; 2])| {
         a.0[0] <= b.1[0] && b.0[0] <= a.1[0] && a.0[1] <= b.1[1] && b.0[1] <= a.1[1]
     };
@@ -758,6 +742,26 @@ fn insert_junctions(
     }
     out.flush()?;
     Ok(out)
+}
+
+/// The largest f32 at most `v`.
+fn f32_below(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) > v {
+        f.next_down()
+    } else {
+        f
+    }
+}
+
+/// The smallest f32 at least `v`.
+fn f32_above(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) < v {
+        f.next_up()
+    } else {
+        f
+    }
 }
 
 /// Features whose junctions are found and inserted at a time
@@ -1408,6 +1412,34 @@ mod tests {
             }]]
         );
         assert_eq!(std::mem::size_of::<Junction>(), 20);
+    }
+
+    #[test]
+    fn f32_bounds_hold_their_f64() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let spread = (0..20_000).map(|_| {
+            let r = crate::geometry::test_rings::xorshift64(&mut state);
+            // unit coordinates and the junction margin around them
+            (r >> 11) as f64 / (1u64 << 53) as f64 * 2.2 - 1.1
+        });
+        let edges = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2e-9,
+            -2e-9,
+            0.1,
+            1.0 + 2e-9,
+            f64::from(0.3f32),
+        ];
+        for v in spread.chain(edges) {
+            let (lo, hi) = (f32_below(v), f32_above(v));
+            assert!(f64::from(lo) <= v && v <= f64::from(hi), "{v}");
+            // the nearest such: one step further would cross v
+            assert!(f64::from(lo.next_up()) > v || f64::from(lo) == v, "{v}");
+            assert!(f64::from(hi.next_down()) < v || f64::from(hi) == v, "{v}");
+        }
     }
 
     #[test]
