@@ -165,17 +165,6 @@ pub struct Feature<'a> {
     pub geometry: FeatureGeometry<'a>,
 }
 
-impl Feature<'_> {
-    /// What a [`Profile`] is asked about: its layer, id and attributes.
-    pub fn attrs(&self) -> Attrs<'_> {
-        Attrs {
-            layer: self.layer,
-            id: self.id,
-            properties: self.properties.as_ref(),
-        }
-    }
-}
-
 /// A feature as the tiler hands it back to its [`Profile`], its geometry
 /// prepared: its layer, id and attributes.
 #[derive(Debug, Clone, Copy)]
