@@ -777,24 +777,32 @@ struct Junction {
     at: Vertex,
 }
 
+/// The prepared features the profile counts in the bounds
+/// ([`Profile::in_bounds`]), all of them when it counts none.
+fn counted<'t>(
+    t: &'t Tileable,
+    profile: &'t impl Profile,
+) -> impl Iterator<Item = &'t Prepared> + 't {
+    let any = t
+        .features
+        .iter()
+        .any(|p| profile.in_bounds(&p.attrs(&t.store)));
+    t.features
+        .iter()
+        .filter(move |p| !any || profile.in_bounds(&p.attrs(&t.store)))
+}
+
 /// The lon/lat bounds of the prepared features the profile counts
 /// ([`Profile::in_bounds`]), of all of them when it counts none: west,
 /// south, east, north.
 pub fn bounds(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
-    let prepared = &t.features;
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    let any = prepared
-        .iter()
-        .any(|p| profile.in_bounds(&p.attrs(&t.store)));
-    for p in prepared
-        .iter()
-        .filter(|p| !any || profile.in_bounds(&p.attrs(&t.store)))
-    {
+    for p in counted(t, profile) {
         b[0] = b[0].min(p.bbox[0]);
         b[1] = b[1].min(p.bbox[1]);
         b[2] = b[2].max(p.bbox[2]);
@@ -818,19 +826,12 @@ pub fn bounds(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
 /// of 180° are 176.8…181.5, not the whole world). `None` when the
 /// narrowest extent does not cross it, which [`bounds`] then gives.
 pub fn crossing_view(t: &Tileable, profile: &impl Profile) -> Option<[f64; 4]> {
-    let prepared = &t.features;
-    let any = prepared
-        .iter()
-        .any(|p| profile.in_bounds(&p.attrs(&t.store)));
     // Each feature's span on the circle of x in [0, 1), the copies moved
     // west of the world left out (their original is counted).
     let mut spans: Vec<(f64, f64)> = Vec::new();
     // Unit y grows southward: the top is the smallest.
     let (mut top, mut bottom) = (f64::INFINITY, f64::NEG_INFINITY);
-    for p in prepared
-        .iter()
-        .filter(|p| (!any || profile.in_bounds(&p.attrs(&t.store))) && p.bbox[0] >= 0.0)
-    {
+    for p in counted(t, profile).filter(|p| p.bbox[0] >= 0.0) {
         let [x0, y0, x1, y1] = p.bbox;
         top = top.min(y0);
         bottom = bottom.max(y1);

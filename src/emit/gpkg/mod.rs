@@ -509,19 +509,12 @@ fn release_fields<'a>(rec: &'a Reconciled, piece: &ReleasePiece) -> Vec<Field<'a
 
 fn attribute_table(w: &mut Writer, t: &Table) -> rusqlite::Result<()> {
     let description = t.notes.join(". ");
-    // A column's type is that of its first non-empty cell: found in one
-    // pass over the rows, which stops once every column has one.
-    let mut first: Vec<Option<Cell>> = vec![None; t.columns.len()];
-    for row in t.rows.iter() {
-        for (slot, cell) in first.iter_mut().zip(row.iter()) {
-            if slot.is_none() && !matches!(cell, Cell::Empty) {
-                *slot = Some(cell.clone());
-            }
-        }
-        if first.iter().all(Option::is_some) {
-            break;
-        }
-    }
+    // A column's type is that of its first non-empty cell.
+    let first = t
+        .rows
+        .first_per_column(0..t.rows.len(), t.columns.len(), |cell| {
+            (!matches!(cell, Cell::Empty)).then(|| cell.clone())
+        });
     let columns: Vec<(&str, ColumnType)> = t
         .columns
         .iter()

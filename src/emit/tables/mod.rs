@@ -182,6 +182,29 @@ impl<'a> Rows<'a> {
     pub fn range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = Row<'_>> + '_ {
         range.filter_map(|i| self.get(i))
     }
+
+    /// Per column (of `columns`), what `pick` takes from the first cell of
+    /// the rows of `range` it takes anything from: one pass over the rows,
+    /// which stops once every column has its value.
+    pub fn first_per_column<T>(
+        &self,
+        range: std::ops::Range<usize>,
+        columns: usize,
+        pick: impl Fn(&Cell) -> Option<T>,
+    ) -> Vec<Option<T>> {
+        let mut first: Vec<Option<T>> = std::iter::repeat_with(|| None).take(columns).collect();
+        for row in self.range(range) {
+            for (slot, cell) in first.iter_mut().zip(row.iter()) {
+                if slot.is_none() {
+                    *slot = pick(cell);
+                }
+            }
+            if first.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        first
+    }
 }
 
 impl From<Vec<Vec<Cell>>> for Rows<'_> {

@@ -239,17 +239,9 @@ fn workbook_split_to<W: Write + Send>(
             // format, and cells of that format are written without one (they
             // inherit it): looking a format up costs a hash of the whole
             // Format per cell, a fifth of the workbook's time at 10k hazards.
-            let mut column_format: Vec<Option<usize>> = vec![None; t.columns.len()];
-            for row in t.rows.range(rows.clone()) {
-                for (slot, cell) in column_format.iter_mut().zip(row.iter()) {
-                    if slot.is_none() {
-                        *slot = format_of(cell);
-                    }
-                }
-                if column_format.iter().all(Option::is_some) {
-                    break;
-                }
-            }
+            let column_format = t
+                .rows
+                .first_per_column(rows.clone(), t.columns.len(), format_of);
             for (c, slot) in column_format.iter().enumerate() {
                 if let Some(f) = *slot {
                     ws.set_column_format(c as u16, plain[f])?;

@@ -191,14 +191,18 @@ pub(super) fn read(
 
     let mut records = Vec::new();
     let mut record_diags = Vec::new();
+    // The file's and the layer's names, shared by every record.
+    let (file, layer): (std::sync::Arc<str>, std::sync::Arc<str>) =
+        (table.shown.as_str().into(), table.layer.as_str().into());
+    let provenance = |row: usize, poly: &str| Provenance {
+        file: std::sync::Arc::clone(&file),
+        layer: std::sync::Arc::clone(&layer),
+        row: row as u64,
+        at: row_ref(&table, row),
+        source_id: Some(poly.to_string()),
+    };
     for b in &built {
-        let prov = Provenance {
-            file: table.shown.as_str().into(),
-            layer: table.layer.as_str().into(),
-            row: b.row as u64,
-            at: row_ref(&table, b.row),
-            source_id: Some(b.poly.clone()),
-        };
+        let prov = provenance(b.row, &b.poly);
         let mut attrs = match (&attr_table, attr_rows.get(&b.poly)) {
             (Some(t), Some(&r)) => {
                 let get = |i: usize| t.rows[r].get(i).cloned().flatten();
@@ -234,13 +238,10 @@ pub(super) fn read(
         });
     }
     for (code, poly, pid, message) in findings {
-        let prov = built.iter().find(|b| b.poly == poly).map(|b| Provenance {
-            file: table.shown.as_str().into(),
-            layer: table.layer.as_str().into(),
-            row: b.row as u64,
-            at: row_ref(&table, b.row),
-            source_id: Some(poly.clone()),
-        });
+        let prov = built
+            .iter()
+            .find(|b| b.poly == poly)
+            .map(|b| provenance(b.row, &poly));
         let quarantines =
             prov.is_some() && built.iter().any(|b| b.poly == poly && b.ring.is_none());
         let d = Diagnostic::new(
