@@ -328,3 +328,114 @@ fn geopackage_layers_convert_to_shapefile_without_losing_a_field() {
         );
     }
 }
+
+/// Each spatial table's R-tree (`gpkg_rtree_index`) indexes every non-empty
+/// geometry once, under a box that holds the envelope in its blob's header,
+/// passes SQLite's own consistency check, and answers window queries as a
+/// scan of the envelopes does.
+#[test]
+fn geopackage_rtrees_index_every_geometry() {
+    let conn = rusqlite::Connection::open_with_flags(
+        bundle().join("bundle.gpkg"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT table_name FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(tables.iter().any(|t| t == "releases"), "{tables:?}");
+    let mut multi_level = false;
+    for t in &tables {
+        let rtree = format!("rtree_{t}_geom");
+        let check: String = conn
+            .query_row(&format!("SELECT rtreecheck('{rtree}')"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "{rtree}");
+        // The root's first two bytes are the tree's depth.
+        let root: Vec<u8> = conn
+            .query_row(
+                &format!("SELECT data FROM \"{rtree}_node\" WHERE nodeno = 1"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        multi_level |= u16::from_be_bytes([root[0], root[1]]) > 0;
+        // fid → envelope (min x, max x, min y, max y) from the blob's header.
+        let envelopes: BTreeMap<i64, [f64; 4]> = conn
+            .prepare(&format!(
+                "SELECT fid, geom FROM \"{t}\" WHERE geom IS NOT NULL"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .filter(|(_, blob)| blob[3] & 0b1110 == 0b0010)
+            .map(|(fid, blob)| {
+                let f =
+                    |k: usize| f64::from_le_bytes(blob[8 + 8 * k..16 + 8 * k].try_into().unwrap());
+                (fid, [f(0), f(1), f(2), f(3)])
+            })
+            .collect();
+        let rows: BTreeMap<i64, [f64; 4]> = conn
+            .prepare(&format!(
+                "SELECT id, minx, maxx, miny, maxy FROM \"{rtree}\""
+            ))
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            envelopes.keys().collect::<Vec<_>>(),
+            "{rtree}: one row per non-empty geometry"
+        );
+        for (fid, e) in &envelopes {
+            let b = rows[fid];
+            assert!(
+                b[0] <= e[0] && b[1] >= e[1] && b[2] <= e[2] && b[3] >= e[3],
+                "{rtree} {fid}"
+            );
+        }
+        let Some((&first, _)) = envelopes.first_key_value() else {
+            continue;
+        };
+        let e = envelopes[&first];
+        let (w, h) = (e[1] - e[0] + 0.05, e[3] - e[2] + 0.05);
+        for k in 0..20 {
+            let (x, y) = (
+                e[0] - w + f64::from(k) * w / 7.0,
+                e[2] - h + f64::from(k) * h / 9.0,
+            );
+            let window = [x, x + w, y, y + h];
+            let mut found: Vec<i64> = conn
+                .prepare(&format!(
+                    "SELECT id FROM \"{rtree}\" WHERE maxx >= ?1 AND minx <= ?2 AND maxy >= ?3 AND miny <= ?4"
+                ))
+                .unwrap()
+                .query_map(window, |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            found.sort_unstable();
+            let scanned: Vec<i64> = rows
+                .iter()
+                .filter(|(_, b)| {
+                    b[1] >= window[0] && b[0] <= window[1] && b[3] >= window[2] && b[2] <= window[3]
+                })
+                .map(|(fid, _)| *fid)
+                .collect();
+            assert_eq!(found, scanned, "{rtree} window {window:?}");
+        }
+    }
+    assert!(
+        multi_level,
+        "the example has a table whose R-tree has more than one node"
+    );
+}

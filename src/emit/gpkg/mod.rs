@@ -41,6 +41,7 @@
 //! GeoPackage blob.
 
 mod defects;
+mod rtree;
 mod sqlite;
 mod styles;
 

@@ -10,9 +10,11 @@
 //! by SQL functions re-reading every blob). The writer issues the statements
 //! GDAL 3.6's driver issues, in its order, in its transactions and with its
 //! table definitions, so the file is the one GDAL wrote: the same tables,
-//! rows and values, the R-tree filled row by row in `fid` order, and tables
-//! created when their first row comes (or at the commit of their
-//! transaction when none comes), as the driver does.
+//! rows and values, and tables created when their first row comes (or at
+//! the commit of their transaction when none comes), as the driver does.
+//! The R-trees alone are written otherwise: packed whole ([`super::rtree`],
+//! as GDAL 3.7 and later do) where GDAL 3.6 inserts row by row. They index
+//! the same boxes, stored as those inserts store them; their nodes differ.
 
 use rusqlite::{Connection, Statement};
 use std::path::Path;
@@ -75,8 +77,7 @@ impl Multi {
     }
 }
 
-/// The envelope of a geometry: min x, max x, min y, max y.
-type Envelope = [f64; 4];
+use super::rtree::{self, Envelope};
 
 /// A table of the file, and what is kept of it until the R-trees are built.
 struct Table {
@@ -382,14 +383,7 @@ impl Writer {
                 self.conn.execute_batch(&format!(
                     "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)"
                 ))?;
-                {
-                    let mut stmt = self
-                        .conn
-                        .prepare(&format!("INSERT INTO {rtree} VALUES (?,?,?,?,?)"))?;
-                    for (fid, e) in &table.boxes {
-                        stmt.execute(rusqlite::params![fid, e[0], e[1], e[2], e[3]])?;
-                    }
-                }
+                self.fill_rtree(&table.name, &table.boxes)?;
                 let insert = format!(
                     "INSERT OR REPLACE INTO {rtree} VALUES (NEW.\"fid\",ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"),ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\"));"
                 );
@@ -439,6 +433,53 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    /// Fill the new, empty R-tree of `table` with `boxes` (fid, envelope),
+    /// packed ([`super::rtree`]) and written into the module's shadow tables.
+    fn fill_rtree(&self, table: &str, boxes: &[(i64, Envelope)]) -> rusqlite::Result<()> {
+        let page_size: usize = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
+            .try_into()
+            .unwrap_or(0);
+        let Some(packed) = rtree::pack(boxes, rtree::node_size(page_size)) else {
+            return Ok(());
+        };
+        let shadow = |suffix: &str| ident(&format!("rtree_{table}_geom_{suffix}"));
+        // The module's empty root gives way to the packed one.
+        self.conn
+            .execute_batch(&format!("DELETE FROM {}", shadow("node")))?;
+        let write = |suffix: &str, rows: &mut dyn Iterator<Item = (i64, &dyn rusqlite::ToSql)>| {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("INSERT INTO {} VALUES (?,?)", shadow(suffix)))?;
+            for (key, value) in rows {
+                stmt.execute(rusqlite::params![key, value])?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        };
+        write(
+            "node",
+            &mut packed
+                .nodes
+                .iter()
+                .map(|(n, b)| (*n, b as &dyn rusqlite::ToSql)),
+        )?;
+        write(
+            "parent",
+            &mut packed
+                .parents
+                .iter()
+                .map(|(n, p)| (*n, p as &dyn rusqlite::ToSql)),
+        )?;
+        write(
+            "rowid",
+            &mut packed
+                .rowids
+                .iter()
+                .map(|(f, n)| (*f, n as &dyn rusqlite::ToSql)),
+        )
     }
 
     /// Run `sql` (one statement or several).
