@@ -37,57 +37,78 @@ pub(super) fn node_size(page_size: usize) -> usize {
 /// A cell's box, as stored: min x, max x, min y, max y.
 type Cell = [f32; 4];
 
-/// The rows of the three shadow tables, each list in ascending key order.
-pub(super) struct Packed {
+/// A row of one of the three shadow tables, as [`pack`] hands them over.
+pub(super) enum Row<'a> {
     /// `_node`: node number and blob; the root is node 1.
-    pub(super) nodes: Vec<(i64, Vec<u8>)>,
-    /// `_parent`: node number and its parent's, for every node but the root.
-    pub(super) parents: Vec<(i64, i64)>,
-    /// `_rowid`: feature id and the leaf that holds it.
-    pub(super) rowids: Vec<(i64, i64)>,
+    Node(i64, &'a [u8]),
+    /// `_parent`: a node's number and its parent's (every node but the root).
+    Parent(i64, i64),
+    /// `_rowid`: a feature id and the leaf that holds it.
+    Rowid(i64, i64),
 }
 
-/// Pack `boxes` (feature id, envelope) into the nodes of a tree whose nodes
-/// are `node_size` bytes (see [`node_size`]). `None` when there is nothing
-/// to index (the module's own empty root stays) or a node would hold no
-/// cell.
-pub(super) fn pack(boxes: &[(i64, Envelope)], node_size: usize) -> Option<Packed> {
+/// Pack `boxes` (feature id ≥ 1, envelope) into the nodes of a tree whose
+/// nodes are `node_size` bytes (see [`node_size`]) and hand its rows to
+/// `write`: the nodes from the root down, then the parents by node number,
+/// then the rowids by feature id (each table filled in key order, appends
+/// to its B-tree). Nothing is written when there is nothing to index (the
+/// module's own empty root stays) or a node would hold no cell.
+///
+/// The boxes' list becomes the leaves' cells in place and the nodes are
+/// written one at a time, so packing takes little more memory than the
+/// list (24 MB more for a million features): it runs beside the tiles,
+/// where the build's memory is at its highest.
+pub(super) fn pack<E>(
+    boxes: Vec<(i64, Envelope)>,
+    node_size: usize,
+    mut write: impl FnMut(Row) -> Result<(), E>,
+) -> Result<(), E> {
     let capacity = node_size.saturating_sub(4) / CELL;
     if boxes.is_empty() || capacity < 2 {
-        return None;
+        return Ok(());
     }
-    // Each level as its nodes, each node as its cells (id, box): the ids of
-    // leaves' cells are feature ids, of the upper levels' indices into the
-    // level below until the nodes are numbered.
-    let leaf_cells: Vec<(i64, Cell)> = boxes
-        .iter()
-        .map(|&(fid, e)| (fid, [below(e[0]), above(e[1]), below(e[2]), above(e[3])]))
+    // Each level's cells in STR order, its nodes `capacity` of them at a
+    // time: the ids of the leaves' cells are feature ids, those of an upper
+    // level's the index of a node of the level below.
+    let leaves: Vec<(i64, Cell)> = boxes
+        .into_iter()
+        .map(|(fid, e)| (fid, [below(e[0]), above(e[1]), below(e[2]), above(e[3])]))
         .collect();
-    let mut levels: Vec<Vec<Vec<(i64, Cell)>>> = vec![tile(leaf_cells, capacity)];
-    while let Some(lower) = levels.last().filter(|l| l.len() > 1) {
-        let cells: Vec<(i64, Cell)> = lower
-            .iter()
+    let mut levels: Vec<Vec<(i64, Cell)>> = vec![leaves];
+    loop {
+        let Some(level) = levels.last_mut() else {
+            return Ok(());
+        };
+        sort_str(level, capacity);
+        if level.len() <= capacity {
+            break;
+        }
+        let upper: Vec<(i64, Cell)> = level
+            .chunks(capacity)
             .enumerate()
             .map(|(i, node)| (i as i64, union(node)))
             .collect();
-        let upper = tile(cells, capacity);
         levels.push(upper);
     }
     // Number the nodes from the root down, level by level: the root is 1.
+    let nodes_of = |level: &Vec<(i64, Cell)>| level.len().div_ceil(capacity) as i64;
     let mut first: Vec<i64> = vec![0; levels.len()];
     let mut next = 1i64;
     for (depth, level) in levels.iter().enumerate().rev() {
         first[depth] = next;
-        next += level.len() as i64;
+        next += nodes_of(level);
     }
     let height = levels.len();
-    let mut nodes = Vec::with_capacity((next - 1) as usize);
-    let mut parents = Vec::with_capacity((next - 2).max(0) as usize);
-    let mut rowids = Vec::with_capacity(boxes.len());
+    let mut parents: Vec<(i64, i64)> = Vec::new();
+    let max_fid = levels[0].iter().map(|c| c.0).max().unwrap_or(0);
+    // The leaf of each feature, by feature id (node numbers fit 32 bits:
+    // a node holds 51 cells).
+    let mut leaf_of: Vec<u32> = vec![0; usize::try_from(max_fid).unwrap_or(0) + 1];
+    let mut blob = vec![0u8; node_size];
     for depth in (0..height).rev() {
-        for (i, node) in levels[depth].iter().enumerate() {
+        for (i, node) in levels[depth].chunks(capacity).enumerate() {
             let nodeno = first[depth] + i as i64;
-            let mut blob = vec![0u8; node_size];
+            blob.fill(0);
             // The root's first two bytes are the tree's depth (leaves are 0).
             if depth + 1 == height {
                 blob[..2].copy_from_slice(&(depth as u16).to_be_bytes());
@@ -96,7 +117,9 @@ pub(super) fn pack(boxes: &[(i64, Envelope)], node_size: usize) -> Option<Packed
             for (k, &(id, cell)) in node.iter().enumerate() {
                 let at = 4 + k * CELL;
                 let id = if depth == 0 {
-                    rowids.push((id, nodeno));
+                    if let Some(slot) = usize::try_from(id).ok().and_then(|f| leaf_of.get_mut(f)) {
+                        *slot = nodeno as u32;
+                    }
                     id
                 } else {
                     let child = first[depth - 1] + id;
@@ -108,23 +131,27 @@ pub(super) fn pack(boxes: &[(i64, Envelope)], node_size: usize) -> Option<Packed
                     blob[at + 8 + 4 * j..at + 12 + 4 * j].copy_from_slice(&v.to_be_bytes());
                 }
             }
-            nodes.push((nodeno, blob));
+            write(Row::Node(nodeno, &blob))?;
         }
     }
+    drop(levels);
     parents.sort_unstable();
-    rowids.sort_unstable();
-    Some(Packed {
-        nodes,
-        parents,
-        rowids,
-    })
+    for (node, parent) in parents {
+        write(Row::Parent(node, parent))?;
+    }
+    for (fid, &leaf) in leaf_of.iter().enumerate() {
+        if leaf != 0 {
+            write(Row::Rowid(fid as i64, i64::from(leaf)))?;
+        }
+    }
+    Ok(())
 }
 
-/// Sort-Tile-Recursive: `cells` into nodes of at most `capacity` cells,
-/// in vertical slices by the boxes' centres in x, each slice cut into nodes
-/// by their centres in y. Ties go by id, so the packing depends on the
-/// boxes alone.
-fn tile(mut cells: Vec<(i64, Cell)>, capacity: usize) -> Vec<Vec<(i64, Cell)>> {
+/// Sort-Tile-Recursive order: `cells` in vertical slices by the boxes'
+/// centres in x, each slice by their centres in y; the nodes are then
+/// `capacity` consecutive cells (a slice holds a whole number of nodes).
+/// Ties go by id, so the order depends on the boxes alone.
+fn sort_str(cells: &mut [(i64, Cell)], capacity: usize) {
     let centre = |c: &Cell, axis: usize| f64::from(c[2 * axis]) + f64::from(c[2 * axis + 1]);
     let nodes = cells.len().div_ceil(capacity);
     let slices = (nodes as f64).sqrt().ceil() as usize;
@@ -134,16 +161,13 @@ fn tile(mut cells: Vec<(i64, Cell)>, capacity: usize) -> Vec<Vec<(i64, Cell)>> {
             .total_cmp(&centre(&b.1, 0))
             .then(a.0.cmp(&b.0))
     });
-    let mut out = Vec::with_capacity(nodes);
     for slice in cells.chunks_mut(per_slice) {
         slice.sort_unstable_by(|a, b| {
             centre(&a.1, 1)
                 .total_cmp(&centre(&b.1, 1))
                 .then(a.0.cmp(&b.0))
         });
-        out.extend(slice.chunks(capacity).map(<[_]>::to_vec));
     }
-    out
 }
 
 /// The box holding every cell of `node` (f32 minima and maxima are exact).
@@ -211,6 +235,34 @@ mod tests {
             .collect()
     }
 
+    /// The rows [`pack`] writes, by table.
+    #[derive(Default)]
+    struct Packed {
+        nodes: Vec<(i64, Vec<u8>)>,
+        parents: Vec<(i64, i64)>,
+        rowids: Vec<(i64, i64)>,
+    }
+
+    fn packed(boxes: Vec<(i64, Envelope)>) -> Packed {
+        let mut p = Packed::default();
+        pack::<()>(boxes, node_size(4096), |row| {
+            match row {
+                Row::Node(n, b) => p.nodes.push((n, b.to_vec())),
+                Row::Parent(n, up) => p.parents.push((n, up)),
+                Row::Rowid(f, n) => p.rowids.push((f, n)),
+            }
+            Ok(())
+        })
+        .unwrap();
+        p
+    }
+
+    #[test]
+    fn nothing_to_index_writes_nothing() {
+        let p = packed(vec![]);
+        assert!(p.nodes.is_empty() && p.parents.is_empty() && p.rowids.is_empty());
+    }
+
     fn grid(n: i64) -> Vec<(i64, Envelope)> {
         (1..=n)
             .map(|fid| {
@@ -231,7 +283,7 @@ mod tests {
     fn every_feature_is_in_one_leaf_under_boxes_that_hold_it() {
         for n in [1, 51, 52, 2_601, 2_602, 10_000] {
             let boxes = grid(n);
-            let p = pack(&boxes, node_size(4096)).unwrap();
+            let p = packed(boxes.clone());
             let by_node: std::collections::HashMap<i64, Vec<(i64, Cell)>> = p
                 .nodes
                 .iter()
@@ -239,6 +291,10 @@ mod tests {
                 .collect();
             assert_eq!(p.rowids.len(), boxes.len(), "n = {n}");
             assert_eq!(p.parents.len(), p.nodes.len() - 1);
+            // Each table's rows in key order.
+            assert!(p.parents.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(p.rowids.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(p.nodes.iter().all(|(_, b)| b.len() == 1228));
             let parent: std::collections::HashMap<i64, i64> = p.parents.iter().copied().collect();
             for &(fid, e) in &boxes {
                 let leaf = p.rowids.binary_search_by_key(&fid, |r| r.0).unwrap();

@@ -373,8 +373,8 @@ impl Writer {
                 "CREATE TABLE gpkg_extensions (table_name TEXT,column_name TEXT,extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
             )?;
         }
-        let tables = std::mem::take(&mut self.tables);
-        for table in &tables {
+        let mut tables = std::mem::take(&mut self.tables);
+        for table in &mut tables {
             let name = quote(&table.name);
             if table.geometry.is_some() {
                 let rtree = ident(&format!("rtree_{}_geom", table.name));
@@ -383,7 +383,7 @@ impl Writer {
                 self.conn.execute_batch(&format!(
                     "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)"
                 ))?;
-                self.fill_rtree(&table.name, &table.boxes)?;
+                self.fill_rtree(&table.name, std::mem::take(&mut table.boxes))?;
                 let insert = format!(
                     "INSERT OR REPLACE INTO {rtree} VALUES (NEW.\"fid\",ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"),ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\"));"
                 );
@@ -437,49 +437,39 @@ impl Writer {
 
     /// Fill the new, empty R-tree of `table` with `boxes` (fid, envelope),
     /// packed ([`super::rtree`]) and written into the module's shadow tables.
-    fn fill_rtree(&self, table: &str, boxes: &[(i64, Envelope)]) -> rusqlite::Result<()> {
+    fn fill_rtree(&self, table: &str, boxes: Vec<(i64, Envelope)>) -> rusqlite::Result<()> {
+        if boxes.is_empty() {
+            return Ok(());
+        }
         let page_size: usize = self
             .conn
             .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
             .try_into()
             .unwrap_or(0);
-        let Some(packed) = rtree::pack(boxes, rtree::node_size(page_size)) else {
-            return Ok(());
-        };
         let shadow = |suffix: &str| ident(&format!("rtree_{table}_geom_{suffix}"));
-        // The module's empty root gives way to the packed one.
-        self.conn
-            .execute_batch(&format!("DELETE FROM {}", shadow("node")))?;
-        let write = |suffix: &str, rows: &mut dyn Iterator<Item = (i64, &dyn rusqlite::ToSql)>| {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("INSERT INTO {} VALUES (?,?)", shadow(suffix)))?;
-            for (key, value) in rows {
-                stmt.execute(rusqlite::params![key, value])?;
-            }
-            Ok::<_, rusqlite::Error>(())
+        let insert = |suffix: &str| {
+            self.conn
+                .prepare(&format!("INSERT INTO {} VALUES (?,?)", shadow(suffix)))
         };
-        write(
-            "node",
-            &mut packed
-                .nodes
-                .iter()
-                .map(|(n, b)| (*n, b as &dyn rusqlite::ToSql)),
-        )?;
-        write(
-            "parent",
-            &mut packed
-                .parents
-                .iter()
-                .map(|(n, p)| (*n, p as &dyn rusqlite::ToSql)),
-        )?;
-        write(
-            "rowid",
-            &mut packed
-                .rowids
-                .iter()
-                .map(|(f, n)| (*f, n as &dyn rusqlite::ToSql)),
-        )
+        let (mut nodes, mut parents, mut rowids) =
+            (insert("node")?, insert("parent")?, insert("rowid")?);
+        let mut root_cleared = false;
+        rtree::pack(boxes, rtree::node_size(page_size), |row| {
+            match row {
+                rtree::Row::Node(n, blob) => {
+                    // The module's empty root gives way to the packed one.
+                    if !root_cleared {
+                        self.conn
+                            .execute_batch(&format!("DELETE FROM {}", shadow("node")))?;
+                        root_cleared = true;
+                    }
+                    nodes.execute(rusqlite::params![n, blob])
+                }
+                rtree::Row::Parent(n, up) => parents.execute([n, up]),
+                rtree::Row::Rowid(fid, n) => rowids.execute([fid, n]),
+            }
+            .map(drop)
+        })
     }
 
     /// Run `sql` (one statement or several).
