@@ -47,12 +47,14 @@ pub(super) enum Window {
     /// 32 MB: for the junctions, which read each polygon's own vertices in
     /// the order of the file, where the build's memory is at its highest.
     Narrow,
-    /// 256 MB: for the tiles, which read the file zoom after zoom, the
+    /// 128 MB: for the tiles, which read the file zoom after zoom, the
     /// high zooms a few features a tile from all over it. At 100k records
-    /// (a file of ~100 MB, mapped whole), 32 MB for the tiles too took 62k
-    /// more faults (584k in all for `clearmap tiles`) and a second more of
-    /// system time; at a million, the tiles' memory stays below the
-    /// junctions' peak.
+    /// (a file of ~100 MB), 32 MB for the tiles too took 62k more faults
+    /// (584k in all for `clearmap tiles`) and a second more of system time;
+    /// 128 MB takes ~20k more than 256 MB did (~500k for `clearmap build`),
+    /// within the time's noise. At a million, 256 MB mapped on top of the
+    /// low zooms' points made the build's peak (2,866 MiB of RSS, 232 MiB
+    /// of it the file); with 128 MB the peak is ingest's again (2,778 MiB).
     Wide,
 }
 
@@ -60,7 +62,7 @@ impl Window {
     fn blocks(self) -> usize {
         match self {
             Window::Narrow => 16,
-            Window::Wide => 128,
+            Window::Wide => 64,
         }
     }
 }
