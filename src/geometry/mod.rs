@@ -18,6 +18,8 @@
 //! - [`point_in_ring`]: point in ring on the integer grid, exact;
 //! - [`antimeridian`]: geometries across ±180° unwrapped (the tiles) or cut
 //!   in two there (the GeoJSON and GeoPackage);
+//! - [`interior`]: a point inside a polygon, geo's, found faster (the map's
+//!   hazard points);
 //! - [`validity`]: geo's validity rules for polygons and multipolygons, on
 //!   R-trees instead of all pairs (normalize's check before repair);
 //! - [`rounding`]: decimals for what is written, the integer grid for what is
@@ -30,6 +32,7 @@ mod equal_area;
 mod geodesic_area;
 mod grid_clean;
 mod grid_simple;
+mod interior;
 mod point_in_ring;
 mod ring_area;
 mod rounding;
@@ -46,6 +49,7 @@ pub(crate) use boolean_ops::{
 };
 pub(crate) use grid_clean::clean;
 pub(crate) use grid_simple::simple_polygons;
+pub(crate) use interior::interior_point;
 pub(crate) use rounding::{quantise_into, round, round_area, round_i32};
 pub(crate) use snap::snap_valid;
 pub(crate) use validity::{multipolygon_is_valid, polygon_error};

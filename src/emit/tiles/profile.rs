@@ -29,7 +29,7 @@ use crate::tiles::{
     TilesetMeta,
 };
 use chrono::Datelike;
-use geo::{InteriorPoint, MultiPolygon, Point};
+use geo::{MultiPolygon, Point};
 use rayon::prelude::*;
 
 /// Descriptive metadata of the tileset (PMTiles metadata and TileJSON).
@@ -352,6 +352,6 @@ fn interior_point_of(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
     use geo::{Centroid, Contains};
     match largest.centroid() {
         Some(c) if largest.contains(&c) => Some(c),
-        _ => largest.interior_point(),
+        _ => crate::geometry::interior_point(largest),
     }
 }
