@@ -364,6 +364,20 @@ struct Projected {
     geometry: UnitGeometry,
     bbox: [f64; 4],
     area: f64,
+    /// Whether the source polygons cross the antimeridian (and were
+    /// unwrapped): the junctions project them again, and need not look
+    /// at every vertex to ask again.
+    crosses: bool,
+}
+
+/// A prepared feature's polygons as the profile gave them, for the
+/// junctions ([`insert_junctions`]) to project again.
+struct Source<'f> {
+    polygons: &'f MultiPolygon<f64>,
+    /// The copy moved west by a world ([`super::wrap::west_copy`]).
+    moved: bool,
+    /// They cross the antimeridian: projected unwrapped.
+    crosses: bool,
 }
 
 /// The features ready for tiling ([`prepare`]) and the file their
@@ -417,9 +431,10 @@ pub fn prepare(
     order.par_sort_unstable_by_key(|&i| (features[i].layer, features[i].sort_key, i));
     let mut first = Vertices::create_in(dir, Window::Narrow)?;
     let mut prepared: Vec<Prepared> = Vec::with_capacity(features.len());
-    // Per prepared feature, its polygons as the profile gave them, and
-    // whether it is the copy moved west: what the junctions are found in.
-    let mut sources: Vec<Option<(&MultiPolygon<f64>, bool)>> = Vec::with_capacity(features.len());
+    // Per prepared feature, its polygons as the profile gave them, whether
+    // it is the copy moved west and whether they cross the antimeridian:
+    // what the junctions are found in.
+    let mut sources: Vec<Option<Source>> = Vec::with_capacity(features.len());
     for block in order.chunks(PREPARE_BLOCK) {
         let done: Vec<(Projected, Option<Built>)> = block
             .par_iter()
@@ -438,7 +453,7 @@ pub fn prepare(
             let props_len = u32::try_from(props.bytes().len())
                 .map_err(|_| std::io::Error::other("a feature's attributes pass 4 GB"))?;
             let props_at = first.push_bytes(props.bytes())?;
-            let (layer, id, area) = (f.layer, f.id, projected.area);
+            let (layer, id, area, crosses) = (f.layer, f.id, projected.area, projected.crosses);
             let with = |geometry, bbox| Prepared {
                 layer,
                 id,
@@ -456,11 +471,19 @@ pub fn prepare(
             let copy = super::wrap::west_copy(&built, projected.bbox);
             let shape = built.store(&mut first)?;
             prepared.push(with(UnitGeometry::Polygons(shape), projected.bbox));
-            sources.push(source.map(|mp| (mp, false)));
+            sources.push(source.map(|mp| Source {
+                polygons: mp,
+                moved: false,
+                crosses,
+            }));
             if let Some((moved, bbox)) = copy {
                 let shape = moved.store(&mut first)?;
                 prepared.push(with(UnitGeometry::Polygons(shape), bbox));
-                sources.push(source.map(|mp| (mp, true)));
+                sources.push(source.map(|mp| Source {
+                    polygons: mp,
+                    moved: true,
+                    crosses,
+                }));
             }
         }
     }
@@ -485,6 +508,7 @@ fn prepare_one(f: &Feature) -> (Projected, Option<Built>) {
         bbox[3] = bbox[3].max(y);
         [x, y]
     };
+    let mut crosses = false;
     let (geometry, built) = match &f.geometry {
         FeatureGeometry::Point(p) => {
             let [x, y] = grow(to_unit(p.x(), p.y()));
@@ -497,6 +521,7 @@ fn prepare_one(f: &Feature) -> (Projected, Option<Built>) {
         // polygons first.
         FeatureGeometry::Polygons(mp) => {
             let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+            crosses = unwrapped.is_some();
             let mp = unwrapped.as_ref().unwrap_or(mp);
             let rings = || {
                 mp.0.iter().flat_map(|poly| {
@@ -530,6 +555,7 @@ fn prepare_one(f: &Feature) -> (Projected, Option<Built>) {
                         geometry: UnitGeometry::Point(0.0, 0.0),
                         bbox: NO_BBOX,
                         area: 0.0,
+                        crosses,
                     };
                     return (none, None);
                 }
@@ -554,6 +580,7 @@ fn prepare_one(f: &Feature) -> (Projected, Option<Built>) {
             geometry,
             bbox,
             area,
+            crosses,
         },
         built,
     )
@@ -586,7 +613,7 @@ const JUNCTION_EPS: f64 = 2e-9;
 /// million at a million hazards and a million and a half releases).
 fn insert_junctions(
     prepared: &mut [Prepared],
-    sources: &[Option<(&MultiPolygon<f64>, bool)>],
+    sources: &[Option<Source>],
     first: &Vertices,
     profile: &impl Profile,
     dir: &std::path::Path,
@@ -624,10 +651,19 @@ fn insert_junctions(
     // order of the layers' sort keys): read from there, nearly every one
     // cost a fault and the window's unmapping a call to the system.
     let neighbour = |n: usize, keep: &dyn Fn(&(f64, f64)) -> bool, out: &mut Vec<(f64, f64)>| {
-        let Some(Some((mp, moved))) = sources.get(n) else {
+        let Some(Some(Source {
+            polygons: mp,
+            moved,
+            crosses,
+        })) = sources.get(n)
+        else {
             return;
         };
-        let unwrapped = crate::geometry::antimeridian::unwrap(mp);
+        let unwrapped = if *crosses {
+            crate::geometry::antimeridian::unwrap(mp)
+        } else {
+            None
+        };
         let mp = unwrapped.as_ref().unwrap_or(mp);
         for ring in
             mp.0.iter()
