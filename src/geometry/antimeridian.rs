@@ -18,9 +18,9 @@ pub fn crosses(mp: &MultiPolygon<f64>) -> bool {
     // nor lie beyond 90° on both sides: one min/max pass settles nearly every
     // record, which the writers and the tiler ask about one by one.
     // A loop per ring, with plain comparisons: `f64::min` over a chain of
-    // flattened iterators cost 2 % of a build's CPU, asked of every record
-    // by each writer. (Longitudes are finite; a NaN would be skipped by
-    // either.)
+    // flattened iterators took a third more time (2.1 % of the samples of
+    // `clearmap tiles` at 100k hazards against 1.4 %). Longitudes are
+    // finite; a NaN would be skipped by either.
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in mp {
         for r in std::iter::once(p.exterior()).chain(p.interiors()) {

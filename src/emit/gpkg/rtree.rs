@@ -7,7 +7,7 @@
 //! the 250k features of the 100k-hazard benchmark: a third of the
 //! GeoPackage's time. Packed by Sort-Tile-Recursive (Leutenegger et al.,
 //! 1997) the index is built in a sort and written in a sequence of appends,
-//! and its nodes are full and overlap less than the inserted ones.
+//! its nodes full.
 //! GDAL's GPKG driver bulk-loads its R-trees into the same tables since
 //! version 3.7. The index answers every query as the inserted one does:
 //! each feature is in one leaf, under a box that holds its envelope, and a
@@ -56,8 +56,9 @@ pub(super) enum Row<'a> {
 ///
 /// The boxes' list becomes the leaves' cells in place and the nodes are
 /// written one at a time, so packing takes little more memory than the
-/// list (24 MB more for a million features): it runs beside the tiles,
-/// where the build's memory is at its highest.
+/// list (a 4-byte leaf number per feature, and the upper levels, a
+/// fiftieth of the leaves): it runs beside the tiles, where the build's
+/// memory is at its highest.
 pub(super) fn pack<E>(
     boxes: Vec<(i64, Envelope)>,
     node_size: usize,

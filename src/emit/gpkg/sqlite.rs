@@ -16,6 +16,7 @@
 //! as GDAL 3.7 and later do) where GDAL 3.6 inserts row by row. They index
 //! the same boxes, stored as those inserts store them; their nodes differ.
 
+use super::rtree::{self, Envelope};
 use rusqlite::{Connection, Statement};
 use std::path::Path;
 
@@ -76,8 +77,6 @@ impl Multi {
         }
     }
 }
-
-use super::rtree::{self, Envelope};
 
 /// A table of the file, and what is kept of it until the R-trees are built.
 struct Table {
