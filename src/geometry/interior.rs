@@ -107,7 +107,6 @@ mod tests {
     #[test]
     fn the_point_is_geos() {
         let mut next = xorshift(0x1A7E_2108_0F5E_ED11);
-        let mut checked = 0;
         for k in 0..4000 {
             let n = 3 + next(40) as usize;
             let (cx, cy) = (
@@ -133,9 +132,7 @@ mod tests {
                 });
             }
             assert_eq!(interior_point(&p), p.interior_point(), "{p:?}");
-            checked += 1;
         }
-        assert_eq!(checked, 4000);
         // Degenerate shapes: a point, a segment, nothing.
         let point = Polygon::new(LineString::from(vec![(1.0, 2.0)]), vec![]);
         assert_eq!(interior_point(&point), point.interior_point());

@@ -27,11 +27,17 @@ const CELL: usize = 8 + 4 * 4;
 /// The most cells a node has (`RTREE_MAXCELLS` of rtree.c).
 const MAX_CELLS: usize = 51;
 
+/// SQLite's smallest page size.
+const MIN_PAGE: usize = 512;
+
 /// The size of a node's blob for a database of `page_size` bytes, as the
 /// module computes it when it creates the table: the page less 64 bytes, at
-/// most what [`MAX_CELLS`] cells take.
-pub(super) fn node_size(page_size: usize) -> usize {
-    page_size.saturating_sub(64).min(4 + CELL * MAX_CELLS)
+/// most what [`MAX_CELLS`] cells take. A page holds 18 cells at least.
+fn node_size(page_size: usize) -> usize {
+    page_size
+        .max(MIN_PAGE)
+        .saturating_sub(64)
+        .min(4 + CELL * MAX_CELLS)
 }
 
 /// A cell's box, as stored: min x, max x, min y, max y.
@@ -47,12 +53,12 @@ pub(super) enum Row<'a> {
     Rowid(i64, i64),
 }
 
-/// Pack `boxes` (feature id ≥ 1, envelope) into the nodes of a tree whose
-/// nodes are `node_size` bytes (see [`node_size`]) and hand its rows to
-/// `write`: the nodes from the root down, then the parents by node number,
-/// then the rowids by feature id (each table filled in key order, appends
-/// to its B-tree). Nothing is written when there is nothing to index (the
-/// module's own empty root stays) or a node would hold no cell.
+/// Pack `boxes` (feature id ≥ 1, envelope) into the nodes of a tree for a
+/// database of `page_size` bytes (its nodes [`node_size`] bytes) and hand
+/// its rows to `write`: the nodes from the root down, then the parents by
+/// node number, then the rowids by feature id (each table filled in key
+/// order, appends to its B-tree). Nothing is written when there is nothing
+/// to index.
 ///
 /// The boxes' list becomes the leaves' cells in place and the nodes are
 /// written one at a time, so packing takes little more memory than the
@@ -61,13 +67,14 @@ pub(super) enum Row<'a> {
 /// memory is at its highest.
 pub(super) fn pack<E>(
     boxes: Vec<(i64, Envelope)>,
-    node_size: usize,
+    page_size: usize,
     mut write: impl FnMut(Row) -> Result<(), E>,
 ) -> Result<(), E> {
-    let capacity = node_size.saturating_sub(4) / CELL;
-    if boxes.is_empty() || capacity < 2 {
+    if boxes.is_empty() {
         return Ok(());
     }
+    let node_size = node_size(page_size);
+    let capacity = (node_size - 4) / CELL;
     // Each level's cells in STR order, its nodes `capacity` of them at a
     // time: the ids of the leaves' cells are feature ids, those of an upper
     // level's the index of a node of the level below.
@@ -246,7 +253,7 @@ mod tests {
 
     fn packed(boxes: Vec<(i64, Envelope)>) -> Packed {
         let mut p = Packed::default();
-        pack::<()>(boxes, node_size(4096), |row| {
+        pack::<()>(boxes, 4096, |row| {
             match row {
                 Row::Node(n, b) => p.nodes.push((n, b.to_vec())),
                 Row::Parent(n, up) => p.parents.push((n, up)),
@@ -278,6 +285,7 @@ mod tests {
     fn node_size_is_the_modules() {
         assert_eq!(node_size(4096), 1228);
         assert_eq!(node_size(1024), 960);
+        assert_eq!(node_size(512), 448);
     }
 
     #[test]

@@ -440,30 +440,20 @@ impl Writer {
         if boxes.is_empty() {
             return Ok(());
         }
-        let page_size: usize = self
-            .conn
-            .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))?
-            .try_into()
-            .unwrap_or(0);
+        let page_size: u32 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         let shadow = |suffix: &str| ident(&format!("rtree_{table}_geom_{suffix}"));
         let insert = |suffix: &str| {
             self.conn
                 .prepare(&format!("INSERT INTO {} VALUES (?,?)", shadow(suffix)))
         };
+        // The module's empty root gives way to the packed one.
+        self.conn
+            .execute_batch(&format!("DELETE FROM {}", shadow("node")))?;
         let (mut nodes, mut parents, mut rowids) =
             (insert("node")?, insert("parent")?, insert("rowid")?);
-        let mut root_cleared = false;
-        rtree::pack(boxes, rtree::node_size(page_size), |row| {
+        rtree::pack(boxes, page_size as usize, |row| {
             match row {
-                rtree::Row::Node(n, blob) => {
-                    // The module's empty root gives way to the packed one.
-                    if !root_cleared {
-                        self.conn
-                            .execute_batch(&format!("DELETE FROM {}", shadow("node")))?;
-                        root_cleared = true;
-                    }
-                    nodes.execute(rusqlite::params![n, blob])
-                }
+                rtree::Row::Node(n, blob) => nodes.execute(rusqlite::params![n, blob]),
                 rtree::Row::Parent(n, up) => parents.execute([n, up]),
                 rtree::Row::Rowid(fid, n) => rowids.execute([fid, n]),
             }
